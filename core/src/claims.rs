@@ -1,0 +1,350 @@
+//! Claims: one pass over the verified payload picks the registered claims,
+//! checks their JSON types, and exposes strings that borrow from the decoded
+//! buffer (escaped strings are unescaped once into the scratch buffer).
+
+use core::fmt;
+
+use crate::error::{Claim, Error, Part};
+use crate::json::{self, Elements, JsonStr, Members, Value};
+use crate::jws::json_error;
+use crate::limits::{MAX_AUDIENCES, MAX_SCOPES};
+use crate::time::MAX_NUMERIC_DATE;
+
+/// The registered claims of a payload, as found (types not yet checked).
+#[derive(Default)]
+pub(crate) struct Raw<'a> {
+    pub(crate) iss: Option<Value<'a>>,
+    pub(crate) sub: Option<Value<'a>>,
+    pub(crate) aud: Option<Value<'a>>,
+    pub(crate) exp: Option<Value<'a>>,
+    pub(crate) nbf: Option<Value<'a>>,
+    pub(crate) iat: Option<Value<'a>>,
+    pub(crate) jti: Option<Value<'a>>,
+    pub(crate) client_id: Option<Value<'a>>,
+    pub(crate) scope: Option<Value<'a>>,
+    pub(crate) scp: Option<Value<'a>>,
+    pub(crate) nonce: Option<Value<'a>>,
+    pub(crate) azp: Option<Value<'a>>,
+    pub(crate) at_hash: Option<Value<'a>>,
+    pub(crate) c_hash: Option<Value<'a>>,
+    pub(crate) auth_time: Option<Value<'a>>,
+    pub(crate) typ: Option<Value<'a>>,
+    pub(crate) token_use: Option<Value<'a>>,
+    pub(crate) name: Option<Value<'a>>,
+    pub(crate) email: Option<Value<'a>>,
+}
+
+/// Validates the payload as a JSON object and collects its claims.
+pub(crate) fn parse(payload: &[u8]) -> Result<(&str, Raw<'_>), Error> {
+    let text = json::validate(payload).map_err(|e| json_error(e, Part::Claims))?;
+    let mut raw = Raw::default();
+    for (k, v) in Members::of(text) {
+        let slot = match k.as_plain() {
+            Some(name) => match raw.slot(name) {
+                Some(s) => s,
+                None => continue,
+            },
+            None => {
+                // Escaped member names are rare; unescape into a small buffer.
+                let mut buf = [0u8; 16];
+                let Some(n) = k.unescape_into(&mut buf) else { continue };
+                let Ok(name) = core::str::from_utf8(buf.get(..n).unwrap_or(&[])) else { continue };
+                match raw.slot(name) {
+                    Some(s) => s,
+                    None => continue,
+                }
+            }
+        };
+        *slot = Some(v);
+    }
+    Ok((text, raw))
+}
+
+impl<'a> Raw<'a> {
+    fn slot(&mut self, name: &str) -> Option<&mut Option<Value<'a>>> {
+        Some(match name {
+            "iss" => &mut self.iss,
+            "sub" => &mut self.sub,
+            "aud" => &mut self.aud,
+            "exp" => &mut self.exp,
+            "nbf" => &mut self.nbf,
+            "iat" => &mut self.iat,
+            "jti" => &mut self.jti,
+            "client_id" => &mut self.client_id,
+            "scope" => &mut self.scope,
+            "scp" => &mut self.scp,
+            "nonce" => &mut self.nonce,
+            "azp" => &mut self.azp,
+            "at_hash" => &mut self.at_hash,
+            "c_hash" => &mut self.c_hash,
+            "auth_time" => &mut self.auth_time,
+            "typ" => &mut self.typ,
+            "token_use" => &mut self.token_use,
+            "name" => &mut self.name,
+            "email" => &mut self.email,
+            _ => return None,
+        })
+    }
+}
+
+/// The registered claims with their types checked (rule 7 of the crate
+/// docs' refusal order).
+pub(crate) struct Typed<'a> {
+    pub(crate) iss: Option<JsonStr<'a>>,
+    pub(crate) sub: Option<JsonStr<'a>>,
+    pub(crate) aud: Option<Value<'a>>,
+    pub(crate) exp: Option<u64>,
+    pub(crate) nbf: Option<u64>,
+    pub(crate) iat: Option<u64>,
+    pub(crate) jti: Option<JsonStr<'a>>,
+    pub(crate) client_id: Option<JsonStr<'a>>,
+    pub(crate) scopes: Option<Value<'a>>,
+    pub(crate) nonce: Option<JsonStr<'a>>,
+    pub(crate) azp: Option<JsonStr<'a>>,
+    pub(crate) at_hash: Option<JsonStr<'a>>,
+    pub(crate) auth_time: Option<u64>,
+}
+
+impl<'a> Raw<'a> {
+    pub(crate) fn typed(&self) -> Result<Typed<'a>, Error> {
+        let scope = string(self.scope, Claim::Scope)?;
+        let scp = list(self.scp, Claim::Scp, MAX_SCOPES)?;
+        if let Some(s) = scope {
+            if s.as_plain().unwrap_or("").split(' ').filter(|w| !w.is_empty()).count() > MAX_SCOPES {
+                return Err(Error::InvalidClaim { claim: Claim::Scope });
+            }
+        }
+        Ok(Typed {
+            exp: date(self.exp, Claim::Exp)?,
+            nbf: date(self.nbf, Claim::Nbf)?,
+            iat: date(self.iat, Claim::Iat)?,
+            auth_time: date(self.auth_time, Claim::AuthTime)?,
+            aud: list(self.aud, Claim::Aud, MAX_AUDIENCES)?,
+            iss: string(self.iss, Claim::Iss)?,
+            sub: string(self.sub, Claim::Sub)?,
+            client_id: string(self.client_id, Claim::ClientId)?,
+            jti: string(self.jti, Claim::Jti)?,
+            nonce: string(self.nonce, Claim::Nonce)?,
+            azp: string(self.azp, Claim::Azp)?,
+            at_hash: string(self.at_hash, Claim::AtHash)?,
+            scopes: match scope {
+                Some(s) => Some(Value::Str(s)),
+                None => scp,
+            },
+        })
+    }
+}
+
+fn string(v: Option<Value<'_>>, claim: Claim) -> Result<Option<JsonStr<'_>>, Error> {
+    match v {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::InvalidClaim { claim }),
+    }
+}
+
+/// A string, or an array of at most `max` strings.
+fn list(v: Option<Value<'_>>, claim: Claim, max: usize) -> Result<Option<Value<'_>>, Error> {
+    match v {
+        None => Ok(None),
+        Some(Value::Str(_)) => Ok(v),
+        Some(Value::Array(a)) => {
+            let mut n = 0usize;
+            for e in Elements::of(a) {
+                n += 1;
+                if n > max || !matches!(e, Value::Str(_)) {
+                    return Err(Error::InvalidClaim { claim });
+                }
+            }
+            Ok(v)
+        }
+        Some(_) => Err(Error::InvalidClaim { claim }),
+    }
+}
+
+/// A NumericDate: a non-negative JSON number up to [`MAX_NUMERIC_DATE`];
+/// fractions are floored.
+fn date(v: Option<Value<'_>>, claim: Claim) -> Result<Option<u64>, Error> {
+    let bad = Error::InvalidClaim { claim };
+    let text = match v {
+        None => return Ok(None),
+        Some(Value::Num(t)) => t,
+        Some(_) => return Err(bad),
+    };
+    if text.starts_with('-') {
+        // -0 and -0.5 are not dates either; refuse every negative form.
+        return Err(bad);
+    }
+    let secs = if text.bytes().all(|b| b.is_ascii_digit()) {
+        if text.len() > 12 {
+            return Err(bad);
+        }
+        text.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'))
+    } else {
+        let f: f64 = text.parse().map_err(|_| bad)?;
+        // `MAX_NUMERIC_DATE` is exactly representable; anything larger,
+        // infinite or NaN is refused before the conversion.
+        #[allow(clippy::cast_precision_loss, clippy::as_conversions)]
+        let max = MAX_NUMERIC_DATE as f64;
+        if !(f >= 0.0 && f <= max) {
+            return Err(bad);
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::as_conversions)]
+        let floored = f as u64; // in range and non-negative: truncation is floor
+        floored
+    };
+    if secs > MAX_NUMERIC_DATE {
+        return Err(bad);
+    }
+    Ok(Some(secs))
+}
+
+/// Hands out `&'s str` slices from the scratch buffer's unused tail.
+pub(crate) struct Arena<'s> {
+    buf: &'s mut [u8],
+}
+
+impl<'s> Arena<'s> {
+    pub(crate) fn new(buf: &'s mut [u8]) -> Self {
+        Self { buf }
+    }
+
+    /// The unescaped value: borrowed when plain, copied here otherwise.
+    pub(crate) fn str(&mut self, s: JsonStr<'s>) -> Result<&'s str, Error> {
+        if let Some(p) = s.as_plain() {
+            return Ok(p);
+        }
+        let buf = core::mem::take(&mut self.buf);
+        let n = s.unescape_into(buf).ok_or(Error::TokenTooLarge { len: 0, max: 0 })?;
+        let (used, rest) = buf.split_at_mut(n);
+        self.buf = rest;
+        core::str::from_utf8(used).map_err(|_| Error::Malformed(crate::error::Malformed::Json(Part::Claims)))
+    }
+
+    pub(crate) fn opt(&mut self, s: Option<JsonStr<'s>>) -> Result<Option<&'s str>, Error> {
+        s.map(|s| self.str(s)).transpose()
+    }
+
+    /// A string-or-array claim as a [`StrList`]; `words` splits a string on
+    /// spaces (the `scope` form).
+    pub(crate) fn list(&mut self, v: Option<Value<'s>>, words: bool) -> Result<StrList<'s>, Error> {
+        Ok(match v {
+            None => StrList(Repr::Empty),
+            Some(Value::Str(s)) => {
+                let s = self.str(s)?;
+                if words {
+                    StrList(Repr::Words(s))
+                } else {
+                    StrList(Repr::One(s))
+                }
+            }
+            Some(Value::Array(raw)) => {
+                let buf = core::mem::take(&mut self.buf);
+                let mut n = 0usize;
+                for e in Elements::of(raw) {
+                    if let Some(s) = e.as_str() {
+                        if s.as_plain().is_none() {
+                            let dst = buf.get_mut(n..).unwrap_or(&mut []);
+                            n += s.unescape_into(dst).ok_or(Error::TokenTooLarge { len: 0, max: 0 })?;
+                        }
+                    }
+                }
+                let (used, rest) = buf.split_at_mut(n);
+                self.buf = rest;
+                let esc = core::str::from_utf8(used)
+                    .map_err(|_| Error::Malformed(crate::error::Malformed::Json(Part::Claims)))?;
+                StrList(Repr::Array { raw, esc })
+            }
+            Some(_) => StrList(Repr::Empty),
+        })
+    }
+}
+
+/// A list of strings from a claim (`aud`, `scope`/`scp`), borrowed from the
+/// token's decoded buffer. No heap.
+#[derive(Clone, Copy)]
+pub struct StrList<'a>(Repr<'a>);
+
+#[derive(Clone, Copy)]
+enum Repr<'a> {
+    Empty,
+    One(&'a str),
+    Words(&'a str),
+    Array { raw: &'a str, esc: &'a str },
+}
+
+impl<'a> StrList<'a> {
+    /// The strings, in token order.
+    pub fn iter(&self) -> StrListIter<'a> {
+        StrListIter(match self.0 {
+            Repr::Empty => IterRepr::Done,
+            Repr::One(s) => IterRepr::One(Some(s)),
+            Repr::Words(s) => IterRepr::Words(s.split(' ')),
+            Repr::Array { raw, esc } => IterRepr::Array(Elements::of(raw), esc),
+        })
+    }
+
+    /// Whether `s` is one of the strings (whole-value match: `read` does
+    /// not match `read:all`).
+    pub fn contains(&self, s: &str) -> bool {
+        self.iter().any(|x| x == s)
+    }
+
+    /// The number of strings.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl fmt::Debug for StrList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for StrList<'a> {
+    type Item = &'a str;
+    type IntoIter = StrListIter<'a>;
+    fn into_iter(self) -> StrListIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over a [`StrList`].
+pub struct StrListIter<'a>(IterRepr<'a>);
+
+enum IterRepr<'a> {
+    Done,
+    One(Option<&'a str>),
+    Words(core::str::Split<'a, char>),
+    Array(Elements<'a>, &'a str),
+}
+
+impl<'a> Iterator for StrListIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match &mut self.0 {
+            IterRepr::Done => None,
+            IterRepr::One(s) => s.take(),
+            IterRepr::Words(w) => w.find(|s| !s.is_empty()),
+            IterRepr::Array(elems, esc) => {
+                let s = elems.next()?.as_str()?;
+                match s.as_plain() {
+                    Some(p) => Some(p),
+                    None => {
+                        let n = s.unescaped_len();
+                        let (head, tail) = (esc.get(..n)?, esc.get(n..)?);
+                        *esc = tail;
+                        Some(head)
+                    }
+                }
+            }
+        }
+    }
+}

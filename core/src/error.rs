@@ -1,0 +1,741 @@
+//! One error vocabulary: every refusal has one code, the same string in Rust,
+//! C and Python, mapped to its RFC 6750 error and HTTP status.
+//!
+//! The code table ([`ErrorCode`]) is the single source of codes, numbers,
+//! RFC 6750 errors, HTTP statuses and one-line descriptions; the C and Python
+//! front ends read it rather than keeping their own copies.
+
+use core::fmt;
+
+use crate::alg::Algorithm;
+
+/// Stable error codes. The numbers are part of the C ABI and never change
+/// meaning; a retired number stays reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// Not three base64url parts, bad base64, bad JSON, duplicate members, too deep.
+    Malformed = 1,
+    /// Over the configured size limit.
+    TokenTooLarge = 2,
+    /// `none`, unknown or unimplemented `alg`.
+    UnsupportedAlgorithm = 3,
+    /// Not in the policy's list, or does not fit the key.
+    AlgorithmNotAllowed = 4,
+    /// `crit` is present (no extension is implemented).
+    UnsupportedCriticalHeader = 5,
+    /// No key for the `kid`, or no fitting key when `kid` is absent.
+    KeyNotFound = 6,
+    /// The signature does not verify.
+    InvalidSignature = 7,
+    /// `exp` + leeway <= now.
+    Expired = 8,
+    /// `nbf` (or `iat`) - leeway > now.
+    NotYetValid = 9,
+    /// `iss` is not the configured issuer.
+    IssuerMismatch = 10,
+    /// `aud` lacks the expected audience.
+    AudienceMismatch = 11,
+    /// A token of the other lane, or another JWT kind.
+    WrongTokenType = 12,
+    /// A claim the lane requires is absent.
+    MissingClaim = 13,
+    /// A claim of the wrong type or out of range.
+    InvalidClaim = 14,
+    /// A required scope is missing.
+    InsufficientScope = 15,
+    /// ID token `nonce` differs from the expected one.
+    NonceMismatch = 16,
+    /// ID token `at_hash` does not match the access token.
+    AtHashMismatch = 17,
+    /// ID token `auth_time` is older than `max_age` allows.
+    AuthTooOld = 18,
+    /// ID token `azp` is not the client_id.
+    AzpMismatch = 19,
+    /// A key could not be loaded.
+    InvalidKey = 20,
+}
+
+impl ErrorCode {
+    /// Every code, in number order.
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::Malformed,
+        ErrorCode::TokenTooLarge,
+        ErrorCode::UnsupportedAlgorithm,
+        ErrorCode::AlgorithmNotAllowed,
+        ErrorCode::UnsupportedCriticalHeader,
+        ErrorCode::KeyNotFound,
+        ErrorCode::InvalidSignature,
+        ErrorCode::Expired,
+        ErrorCode::NotYetValid,
+        ErrorCode::IssuerMismatch,
+        ErrorCode::AudienceMismatch,
+        ErrorCode::WrongTokenType,
+        ErrorCode::MissingClaim,
+        ErrorCode::InvalidClaim,
+        ErrorCode::InsufficientScope,
+        ErrorCode::NonceMismatch,
+        ErrorCode::AtHashMismatch,
+        ErrorCode::AuthTooOld,
+        ErrorCode::AzpMismatch,
+        ErrorCode::InvalidKey,
+    ];
+
+    /// The table: code string, RFC 6750 error, HTTP status.
+    const fn row(self) -> (&'static str, &'static str, u16) {
+        match self {
+            ErrorCode::Malformed => ("malformed", "invalid_token", 401),
+            ErrorCode::TokenTooLarge => ("token_too_large", "invalid_request", 400),
+            ErrorCode::UnsupportedAlgorithm => ("unsupported_algorithm", "invalid_token", 401),
+            ErrorCode::AlgorithmNotAllowed => ("algorithm_not_allowed", "invalid_token", 401),
+            ErrorCode::UnsupportedCriticalHeader => {
+                ("unsupported_critical_header", "invalid_token", 401)
+            }
+            ErrorCode::KeyNotFound => ("key_not_found", "invalid_token", 401),
+            ErrorCode::InvalidSignature => ("invalid_signature", "invalid_token", 401),
+            ErrorCode::Expired => ("expired", "invalid_token", 401),
+            ErrorCode::NotYetValid => ("not_yet_valid", "invalid_token", 401),
+            ErrorCode::IssuerMismatch => ("issuer_mismatch", "invalid_token", 401),
+            ErrorCode::AudienceMismatch => ("audience_mismatch", "invalid_token", 401),
+            ErrorCode::WrongTokenType => ("wrong_token_type", "invalid_token", 401),
+            ErrorCode::MissingClaim => ("missing_claim", "invalid_token", 401),
+            ErrorCode::InvalidClaim => ("invalid_claim", "invalid_token", 401),
+            ErrorCode::InsufficientScope => ("insufficient_scope", "insufficient_scope", 403),
+            ErrorCode::NonceMismatch => ("nonce_mismatch", "invalid_token", 401),
+            ErrorCode::AtHashMismatch => ("at_hash_mismatch", "invalid_token", 401),
+            ErrorCode::AuthTooOld => ("auth_too_old", "invalid_token", 401),
+            ErrorCode::AzpMismatch => ("azp_mismatch", "invalid_token", 401),
+            ErrorCode::InvalidKey => ("invalid_key", "invalid_request", 500),
+        }
+    }
+
+    /// The code string, e.g. `"expired"`.
+    pub const fn as_str(self) -> &'static str {
+        self.row().0
+    }
+
+    /// The RFC 6750 §3.1 error code a resource server sends for it.
+    pub const fn rfc6750_error(self) -> &'static str {
+        self.row().1
+    }
+
+    /// The HTTP status a resource server answers with (401, 403 or 400;
+    /// `invalid_key` is a server-side configuration fault, 500).
+    pub const fn http_status(self) -> u16 {
+        self.row().2
+    }
+
+    /// The stable number (the C enum value).
+    pub const fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// The code with this stable number, if any.
+    pub fn from_number(n: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.number() == n)
+    }
+
+    /// The code with this string, if any.
+    pub fn from_str_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which part of the token a structural fault is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The whole compact serialization.
+    Token,
+    /// The JOSE header.
+    Header,
+    /// The claims (payload).
+    Claims,
+    /// The signature segment.
+    Signature,
+}
+
+impl Part {
+    const fn name(self) -> &'static str {
+        match self {
+            Part::Token => "token",
+            Part::Header => "header",
+            Part::Claims => "claims",
+            Part::Signature => "signature",
+        }
+    }
+}
+
+/// What is structurally wrong (the detail of [`Error::Malformed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// Not exactly three `.`-separated segments (JWS JSON serialization and
+    /// JWE are refused here too).
+    SegmentCount,
+    /// A segment is empty where content is required.
+    EmptySegment(Part),
+    /// Not strict base64url: padding, `+`, `/`, whitespace, or non-canonical
+    /// trailing bits.
+    Base64(Part),
+    /// Not valid JSON (or not UTF-8).
+    Json(Part),
+    /// The JSON is not an object.
+    NotAnObject(Part),
+    /// An object has the same member twice (compared after unescaping).
+    DuplicateMember(Part),
+    /// Nesting deeper than [`crate::limits::MAX_JSON_DEPTH`].
+    TooDeep(Part),
+    /// An object has more than [`crate::limits::MAX_OBJECT_MEMBERS`] members.
+    TooManyMembers(Part),
+    /// The header has no `alg`.
+    MissingAlg,
+    /// A header member (`alg`, `typ`, `kid`) is not a string.
+    HeaderMemberType(&'static str),
+}
+
+/// Why an algorithm was refused (the detail of [`Error::AlgorithmNotAllowed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlgorithmRefusal {
+    /// The policy does not list it.
+    NotInPolicy,
+    /// The key selected by `kid` is of another family (e.g. HS256 with an
+    /// RSA key: the HMAC/RSA key-confusion attack).
+    WrongKeyFamily,
+    /// The key's JWK `alg` pins another algorithm.
+    PinnedToOther(Algorithm),
+    /// The HMAC secret is shorter than the hash (a 32-byte secret never
+    /// verifies HS384 or HS512).
+    SecretTooShort,
+}
+
+/// A registered claim named in an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub enum Claim {
+    Iss,
+    Sub,
+    Aud,
+    Exp,
+    Nbf,
+    Iat,
+    Jti,
+    ClientId,
+    Scope,
+    Scp,
+    Nonce,
+    Azp,
+    AtHash,
+    AuthTime,
+    Typ,
+    TokenUse,
+}
+
+impl Claim {
+    /// The claim's JSON member name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Claim::Iss => "iss",
+            Claim::Sub => "sub",
+            Claim::Aud => "aud",
+            Claim::Exp => "exp",
+            Claim::Nbf => "nbf",
+            Claim::Iat => "iat",
+            Claim::Jti => "jti",
+            Claim::ClientId => "client_id",
+            Claim::Scope => "scope",
+            Claim::Scp => "scp",
+            Claim::Nonce => "nonce",
+            Claim::Azp => "azp",
+            Claim::AtHash => "at_hash",
+            Claim::AuthTime => "auth_time",
+            Claim::Typ => "typ",
+            Claim::TokenUse => "token_use",
+        }
+    }
+}
+
+/// What gave a token away as belonging to another lane (the detail of
+/// [`Error::WrongTokenType`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mark {
+    /// Access lane, strict mode: the header has no `typ`.
+    TypAbsent,
+    /// Access lane, strict mode: header `typ` is `JWT` (the ID-token form).
+    TypJwt,
+    /// ID lane: header `typ` is `at+jwt` (an access token).
+    TypAccessToken,
+    /// Header `typ` names another kind of JWT (`dpop+jwt`, `logout+jwt`,
+    /// `secevent+jwt`, ...).
+    TypOther,
+    /// Access lane: the claims carry `nonce` (an ID-token claim).
+    Nonce,
+    /// Access lane: the claims carry `at_hash`.
+    AtHash,
+    /// Access lane: the claims carry `c_hash`.
+    CHash,
+    /// Access lane: payload `typ` is `ID` (Keycloak's ID token).
+    PayloadTypId,
+    /// Access lane: `token_use` is `id` (Amazon Cognito's ID token).
+    TokenUseId,
+    /// ID lane: `token_use` is `access` (Amazon Cognito's access token).
+    TokenUseAccess,
+    /// ID lane: payload `typ` is `Bearer` (Keycloak's access token).
+    PayloadTypBearer,
+}
+
+impl Mark {
+    const fn describe(self) -> &'static str {
+        match self {
+            Mark::TypAbsent => "header has no typ, and strict mode requires typ at+jwt",
+            Mark::TypJwt => "header typ is JWT, and strict mode requires typ at+jwt",
+            Mark::TypAccessToken => "header typ is at+jwt: an access token, not an ID token",
+            Mark::TypOther => "header typ names another kind of JWT",
+            Mark::Nonce => "claims carry nonce, an ID-token claim",
+            Mark::AtHash => "claims carry at_hash, an ID-token claim",
+            Mark::CHash => "claims carry c_hash, an ID-token claim",
+            Mark::PayloadTypId => "payload typ is ID (an ID token)",
+            Mark::TokenUseId => "token_use is id (an ID token)",
+            Mark::TokenUseAccess => "token_use is access (an access token)",
+            Mark::PayloadTypBearer => "payload typ is Bearer (an access token)",
+        }
+    }
+}
+
+/// Why a key could not be loaded (the detail of [`Error::InvalidKey`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The RSA modulus is under 2048 bits.
+    RsaTooSmall {
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// The RSA modulus is over 8192 bits.
+    RsaTooLarge {
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// The RSA modulus is even, or the exponent is even, under 3 or over 2^32.
+    RsaBadNumbers,
+    /// The EC point is not on P-256 (or is the identity).
+    PointNotOnCurve,
+    /// The key is on a curve other than P-256.
+    UnsupportedCurve,
+    /// The HMAC secret is shorter than 32 bytes.
+    SecretTooShort {
+        /// Secret length in bytes.
+        len: usize,
+    },
+    /// A member is not valid base64url / base64.
+    Base64,
+    /// The document is not valid JSON, PEM or DER.
+    Encoding,
+    /// A JWK lacks a member its `kty` needs, or has one of the wrong type.
+    MissingMember(&'static str),
+    /// The key's `kty` is not implemented, or its family's feature is off.
+    UnsupportedKeyType,
+    /// The JWK `alg` is not an implemented signature algorithm, or does not
+    /// fit the key.
+    UnsupportedAlg,
+    /// The JWK is not for verifying (`use` other than `sig`, or `key_ops`
+    /// without `verify`).
+    NotForVerifying,
+    /// `kid` longer than [`crate::limits::MAX_KID_LEN`] bytes.
+    KidTooLong,
+    /// More keys than [`crate::limits::MAX_KEYS`].
+    TooManyKeys,
+    /// A JWKS held no usable key; `first` says why its first key was skipped.
+    NoUsableKey {
+        /// Number of keys in the document.
+        keys: usize,
+        /// Why the first key was skipped (`None` when `keys` is empty).
+        first: Option<SkipReason>,
+    },
+}
+
+/// Why a JWKS entry was skipped (not an error by itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// `use` is not `sig`, or `key_ops` lacks `verify`.
+    NotForVerifying,
+    /// Unknown or disabled `kty`, or a curve other than P-256.
+    UnsupportedKeyType,
+    /// `alg` names an algorithm tokenlane does not verify with.
+    UnsupportedAlg,
+}
+
+impl SkipReason {
+    /// One phrase saying why.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            SkipReason::NotForVerifying => "not a signature-verification key (use/key_ops)",
+            SkipReason::UnsupportedKeyType => "key type or curve not supported",
+            SkipReason::UnsupportedAlg => "alg is not a supported signature algorithm",
+        }
+    }
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::RsaTooSmall { bits } => {
+                write!(f, "RSA modulus of {bits} bits is under the 2048-bit minimum")
+            }
+            KeyError::RsaTooLarge { bits } => {
+                write!(f, "RSA modulus of {bits} bits is over the 8192-bit maximum")
+            }
+            KeyError::RsaBadNumbers => {
+                f.write_str("RSA modulus or exponent is invalid (even, or exponent under 3 or over 2^32)")
+            }
+            KeyError::PointNotOnCurve => f.write_str("EC point is not on P-256"),
+            KeyError::UnsupportedCurve => f.write_str("EC curve is not P-256"),
+            KeyError::SecretTooShort { len } => {
+                write!(f, "HMAC secret of {len} bytes is under the 32-byte minimum")
+            }
+            KeyError::Base64 => f.write_str("key member is not valid base64"),
+            KeyError::Encoding => f.write_str("key document is not valid JSON, PEM or DER"),
+            KeyError::MissingMember(m) => write!(f, "key lacks a valid `{m}` member"),
+            KeyError::UnsupportedKeyType => f.write_str("key type is not supported"),
+            KeyError::UnsupportedAlg => {
+                f.write_str("key alg is not a supported signature algorithm for this key")
+            }
+            KeyError::NotForVerifying => f.write_str("key is not for signature verification"),
+            KeyError::KidTooLong => f.write_str("kid is longer than 128 bytes"),
+            KeyError::TooManyKeys => f.write_str("key set has more than 256 keys"),
+            KeyError::NoUsableKey { keys, first } => {
+                write!(f, "no usable signature key among {keys} key(s)")?;
+                if let Some(r) = first {
+                    write!(f, "; the first was skipped: {}", r.describe())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Every refusal. Each variant has one [`ErrorCode`] and carries the values
+/// that decided it (never more than a few bytes of the input).
+///
+/// When several checks would fail, the first in the documented order wins
+/// (see the crate docs, "Refusal order").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The token is structurally broken.
+    Malformed(Malformed),
+    /// The token is longer than the policy's `max_token_bytes` (or the
+    /// caller's scratch buffer is shorter than [`crate::scratch_len`]).
+    TokenTooLarge {
+        /// The token's length in bytes.
+        len: usize,
+        /// The limit in force.
+        max: usize,
+    },
+    /// `alg` is `none` in any casing, or a name not implemented.
+    UnsupportedAlgorithm,
+    /// `alg` is implemented but refused for this policy or key.
+    AlgorithmNotAllowed {
+        /// The token's algorithm.
+        alg: Algorithm,
+        /// Why.
+        reason: AlgorithmRefusal,
+    },
+    /// The header has `crit`; no extension is implemented, so every `crit`
+    /// is refused.
+    UnsupportedCriticalHeader,
+    /// No key has the token's `kid`, or (no `kid`) no key fits its `alg`.
+    KeyNotFound {
+        /// Whether the token named a `kid`.
+        kid_given: bool,
+    },
+    /// The signature does not verify with the selected key(s).
+    InvalidSignature,
+    /// `exp` + leeway <= now.
+    Expired {
+        /// The token's `exp`.
+        exp: u64,
+        /// The caller's `now`.
+        now: u64,
+        /// The policy's leeway.
+        leeway: u64,
+    },
+    /// `nbf` or `iat` minus leeway is after now.
+    NotYetValid {
+        /// `nbf` or `iat`.
+        claim: Claim,
+        /// Its value.
+        value: u64,
+        /// The caller's `now`.
+        now: u64,
+        /// The policy's leeway.
+        leeway: u64,
+    },
+    /// `iss` is not the configured issuer.
+    IssuerMismatch,
+    /// `aud` holds none of the expected audiences.
+    AudienceMismatch,
+    /// The token belongs to the other lane, or is another kind of JWT.
+    WrongTokenType {
+        /// What gave it away.
+        mark: Mark,
+    },
+    /// A claim the lane requires is absent.
+    MissingClaim {
+        /// Which.
+        claim: Claim,
+    },
+    /// A claim has the wrong JSON type or is out of range.
+    InvalidClaim {
+        /// Which.
+        claim: Claim,
+    },
+    /// A required scope is missing.
+    InsufficientScope {
+        /// Index, in the policy's required scopes, of the first one missing.
+        missing: usize,
+    },
+    /// The ID token's `nonce` is not the expected one.
+    NonceMismatch,
+    /// The ID token's `at_hash` does not match the given access token.
+    AtHashMismatch,
+    /// The ID token's `auth_time` + `max_age` (+ leeway) is before now.
+    AuthTooOld {
+        /// The token's `auth_time`.
+        auth_time: u64,
+        /// The requested `max_age`.
+        max_age: u64,
+        /// The caller's `now`.
+        now: u64,
+    },
+    /// The ID token's `azp` is not the client_id.
+    AzpMismatch,
+    /// A key could not be loaded.
+    InvalidKey(KeyError),
+}
+
+impl Error {
+    /// The stable code.
+    pub const fn kind(&self) -> ErrorCode {
+        match self {
+            Error::Malformed(_) => ErrorCode::Malformed,
+            Error::TokenTooLarge { .. } => ErrorCode::TokenTooLarge,
+            Error::UnsupportedAlgorithm => ErrorCode::UnsupportedAlgorithm,
+            Error::AlgorithmNotAllowed { .. } => ErrorCode::AlgorithmNotAllowed,
+            Error::UnsupportedCriticalHeader => ErrorCode::UnsupportedCriticalHeader,
+            Error::KeyNotFound { .. } => ErrorCode::KeyNotFound,
+            Error::InvalidSignature => ErrorCode::InvalidSignature,
+            Error::Expired { .. } => ErrorCode::Expired,
+            Error::NotYetValid { .. } => ErrorCode::NotYetValid,
+            Error::IssuerMismatch => ErrorCode::IssuerMismatch,
+            Error::AudienceMismatch => ErrorCode::AudienceMismatch,
+            Error::WrongTokenType { .. } => ErrorCode::WrongTokenType,
+            Error::MissingClaim { .. } => ErrorCode::MissingClaim,
+            Error::InvalidClaim { .. } => ErrorCode::InvalidClaim,
+            Error::InsufficientScope { .. } => ErrorCode::InsufficientScope,
+            Error::NonceMismatch => ErrorCode::NonceMismatch,
+            Error::AtHashMismatch => ErrorCode::AtHashMismatch,
+            Error::AuthTooOld { .. } => ErrorCode::AuthTooOld,
+            Error::AzpMismatch => ErrorCode::AzpMismatch,
+            Error::InvalidKey(_) => ErrorCode::InvalidKey,
+        }
+    }
+
+    /// The code string, e.g. `"wrong_token_type"`.
+    pub const fn code(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// The RFC 6750 error (`invalid_token`, `insufficient_scope`, `invalid_request`).
+    pub const fn rfc6750_error(&self) -> &'static str {
+        self.kind().rfc6750_error()
+    }
+
+    /// The HTTP status to answer with.
+    pub const fn http_status(&self) -> u16 {
+        self.kind().http_status()
+    }
+
+    /// Writes the value of a `WWW-Authenticate` header (RFC 6750 §3) for this
+    /// refusal, with no heap: `Bearer realm="api", error="invalid_token",
+    /// error_description="token expired"`.
+    ///
+    /// `realm` and `scope` are optional; characters outside printable ASCII,
+    /// `"` and `\` are dropped from them (RFC 6750 §3 forbids them in
+    /// quoted values). For `insufficient_scope`, pass the space-separated
+    /// scopes the resource needs as `scope`. The description is a fixed
+    /// string per code and never echoes the token.
+    pub fn write_www_authenticate<W: fmt::Write>(
+        &self,
+        out: &mut W,
+        realm: Option<&str>,
+        scope: Option<&str>,
+    ) -> fmt::Result {
+        out.write_str("Bearer")?;
+        let mut sep = " ";
+        if let Some(realm) = realm {
+            out.write_str(" realm=\"")?;
+            write_quoted_safe(out, realm)?;
+            out.write_str("\"")?;
+            sep = ", ";
+        }
+        write!(out, "{sep}error=\"{}\"", self.rfc6750_error())?;
+        write!(out, ", error_description=\"{}\"", self.description())?;
+        if self.kind() == ErrorCode::InsufficientScope {
+            if let Some(scope) = scope {
+                out.write_str(", scope=\"")?;
+                write_quoted_safe(out, scope)?;
+                out.write_str("\"")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A short fixed description of the code, safe to send to a client.
+    pub const fn description(&self) -> &'static str {
+        match self.kind() {
+            ErrorCode::Malformed => "the token is malformed",
+            ErrorCode::TokenTooLarge => "the token is too large",
+            ErrorCode::UnsupportedAlgorithm => "the token's algorithm is not supported",
+            ErrorCode::AlgorithmNotAllowed => "the token's algorithm is not allowed",
+            ErrorCode::UnsupportedCriticalHeader => "the token has an unsupported critical header",
+            ErrorCode::KeyNotFound => "no key matches the token",
+            ErrorCode::InvalidSignature => "the token's signature is invalid",
+            ErrorCode::Expired => "the token has expired",
+            ErrorCode::NotYetValid => "the token is not yet valid",
+            ErrorCode::IssuerMismatch => "the token's issuer is not trusted",
+            ErrorCode::AudienceMismatch => "the token is not meant for this audience",
+            ErrorCode::WrongTokenType => "the token is not an access token for this API",
+            ErrorCode::MissingClaim => "the token lacks a required claim",
+            ErrorCode::InvalidClaim => "the token has an invalid claim",
+            ErrorCode::InsufficientScope => "the token lacks a required scope",
+            ErrorCode::NonceMismatch => "the ID token's nonce does not match",
+            ErrorCode::AtHashMismatch => "the ID token's at_hash does not match",
+            ErrorCode::AuthTooOld => "the authentication is too old",
+            ErrorCode::AzpMismatch => "the ID token's azp is not this client",
+            ErrorCode::InvalidKey => "the server's key configuration is invalid",
+        }
+    }
+}
+
+fn write_quoted_safe<W: fmt::Write>(out: &mut W, s: &str) -> fmt::Result {
+    for c in s.chars() {
+        if (c == ' ' || c.is_ascii_graphic()) && c != '"' && c != '\\' {
+            out.write_char(c)?;
+        }
+    }
+    Ok(())
+}
+
+impl From<KeyError> for Error {
+    fn from(e: KeyError) -> Self {
+        Error::InvalidKey(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Malformed(m) => match m {
+                Malformed::SegmentCount => {
+                    f.write_str("malformed: not exactly three base64url segments")
+                }
+                Malformed::EmptySegment(p) => write!(f, "malformed: the {} segment is empty", p.name()),
+                Malformed::Base64(p) => write!(f, "malformed: the {} is not strict base64url", p.name()),
+                Malformed::Json(p) => write!(f, "malformed: the {} is not valid JSON", p.name()),
+                Malformed::NotAnObject(p) => write!(f, "malformed: the {} is not a JSON object", p.name()),
+                Malformed::DuplicateMember(p) => {
+                    write!(f, "malformed: the {} has a duplicate member", p.name())
+                }
+                Malformed::TooDeep(p) => write!(f, "malformed: the {} is nested too deeply", p.name()),
+                Malformed::TooManyMembers(p) => {
+                    write!(f, "malformed: an object in the {} has too many members", p.name())
+                }
+                Malformed::MissingAlg => f.write_str("malformed: the header has no alg"),
+                Malformed::HeaderMemberType(m) => {
+                    write!(f, "malformed: header member `{m}` is not a string")
+                }
+            },
+            Error::TokenTooLarge { len, max } => {
+                write!(f, "token_too_large: {len} bytes, the limit is {max}")
+            }
+            Error::UnsupportedAlgorithm => {
+                f.write_str("unsupported_algorithm: alg is none or not an implemented algorithm")
+            }
+            Error::AlgorithmNotAllowed { alg, reason } => match reason {
+                AlgorithmRefusal::NotInPolicy => {
+                    write!(f, "algorithm_not_allowed: {alg} is not in the policy's algorithms")
+                }
+                AlgorithmRefusal::WrongKeyFamily => {
+                    write!(f, "algorithm_not_allowed: {alg} does not fit the type of the key named by kid")
+                }
+                AlgorithmRefusal::PinnedToOther(p) => {
+                    write!(f, "algorithm_not_allowed: {alg} does not match the key's alg {p}")
+                }
+                AlgorithmRefusal::SecretTooShort => {
+                    write!(f, "algorithm_not_allowed: the HMAC secret is shorter than {alg}'s hash")
+                }
+            },
+            Error::UnsupportedCriticalHeader => f.write_str(
+                "unsupported_critical_header: the header has crit, and no extension is implemented",
+            ),
+            Error::KeyNotFound { kid_given: true } => {
+                f.write_str("key_not_found: no key has the token's kid")
+            }
+            Error::KeyNotFound { kid_given: false } => {
+                f.write_str("key_not_found: the token has no kid and no key fits its alg")
+            }
+            Error::InvalidSignature => f.write_str("invalid_signature: the signature does not verify"),
+            Error::Expired { exp, now, leeway } => {
+                write!(f, "expired: exp {exp} + leeway {leeway} <= now {now}")
+            }
+            Error::NotYetValid { claim, value, now, leeway } => write!(
+                f,
+                "not_yet_valid: {} {value} - leeway {leeway} > now {now}",
+                claim.name()
+            ),
+            Error::IssuerMismatch => f.write_str("issuer_mismatch: iss is not the configured issuer"),
+            Error::AudienceMismatch => {
+                f.write_str("audience_mismatch: aud does not contain the expected audience")
+            }
+            Error::WrongTokenType { mark } => write!(f, "wrong_token_type: {}", mark.describe()),
+            Error::MissingClaim { claim } => {
+                write!(f, "missing_claim: the token lacks `{}`", claim.name())
+            }
+            Error::InvalidClaim { claim } => write!(
+                f,
+                "invalid_claim: `{}` has the wrong type or is out of range",
+                claim.name()
+            ),
+            Error::InsufficientScope { missing } => write!(
+                f,
+                "insufficient_scope: required scope #{missing} is not granted"
+            ),
+            Error::NonceMismatch => f.write_str("nonce_mismatch: nonce is not the expected one"),
+            Error::AtHashMismatch => {
+                f.write_str("at_hash_mismatch: at_hash does not match the access token")
+            }
+            Error::AuthTooOld { auth_time, max_age, now } => write!(
+                f,
+                "auth_too_old: auth_time {auth_time} + max_age {max_age} < now {now}"
+            ),
+            Error::AzpMismatch => f.write_str("azp_mismatch: azp is not the client_id"),
+            Error::InvalidKey(k) => write!(f, "invalid_key: {k}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}
+
+#[cfg(feature = "std")]
+extern crate std;

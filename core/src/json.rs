@@ -1,0 +1,603 @@
+//! A small, strict, non-allocating JSON reader for JOSE headers, claims and
+//! JWKS documents.
+//!
+//! Why not `serde-json-core` alone: the rules this crate needs are checked on
+//! the *whole* document, including members nobody reads — duplicate members
+//! anywhere (compared after unescaping, so `"ex\u0070"` duplicates `"exp"`),
+//! a nesting bound that also covers ignored values, and strings compared by
+//! their unescaped value without a scratch buffer per string. A derive-based
+//! deserializer only sees the fields it knows, so this module validates the
+//! document once ([`validate`]) and then reads members lazily from the
+//! validated text.
+//!
+//! Grammar: RFC 8259, with these refusals: invalid UTF-8, lone surrogates in
+//! `\u` escapes, nesting deeper than [`MAX_JSON_DEPTH`], more than
+//! [`MAX_OBJECT_MEMBERS`] members in one object, duplicate member names.
+
+use crate::limits::{MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS};
+
+/// Why a document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonError {
+    Syntax,
+    NotObject,
+    Duplicate,
+    TooDeep,
+    TooManyMembers,
+}
+
+/// Validates `doc` as one JSON object (with optional surrounding whitespace)
+/// and returns it as `&str`.
+pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
+    let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
+    let mut p = Parser { b: doc, pos: 0 };
+    p.ws();
+    if p.peek() != Some(b'{') {
+        // Distinguish "valid JSON but not an object" from garbage.
+        p.value(0)?;
+        p.ws();
+        return Err(if p.pos == doc.len() { JsonError::NotObject } else { JsonError::Syntax });
+    }
+    p.value(0)?;
+    p.ws();
+    if p.pos != doc.len() {
+        return Err(JsonError::Syntax);
+    }
+    Ok(text)
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn bump(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.pos += 1;
+        Some(c)
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), JsonError> {
+        if self.bump() == Some(c) {
+            Ok(())
+        } else {
+            Err(JsonError::Syntax)
+        }
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// `depth` is the number of containers already open around this value.
+    fn value(&mut self, depth: usize) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(JsonError::Syntax),
+        }
+    }
+
+    fn literal(&mut self, lit: &[u8]) -> Result<(), JsonError> {
+        let end = self.pos.checked_add(lit.len()).ok_or(JsonError::Syntax)?;
+        if self.b.get(self.pos..end) == Some(lit) {
+            self.pos = end;
+            Ok(())
+        } else {
+            Err(JsonError::Syntax)
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<(), JsonError> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(JsonError::Syntax),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(JsonError::Syntax);
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(JsonError::Syntax);
+            }
+        }
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u16, JsonError> {
+        let mut v: u16 = 0;
+        for _ in 0..4 {
+            let c = self.bump().ok_or(JsonError::Syntax)?;
+            let d = hex_val(c).ok_or(JsonError::Syntax)?;
+            v = (v << 4) | d;
+        }
+        Ok(v)
+    }
+
+    /// Parses a string; returns the raw span between the quotes.
+    fn string(&mut self) -> Result<(usize, usize), JsonError> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        loop {
+            match self.bump().ok_or(JsonError::Syntax)? {
+                b'"' => return Ok((start, self.pos - 1)),
+                b'\\' => match self.bump().ok_or(JsonError::Syntax)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' => {
+                        let u = self.hex4()?;
+                        if (0xD800..0xDC00).contains(&u) {
+                            // A high surrogate must be followed by a low one.
+                            self.expect(b'\\')?;
+                            self.expect(b'u')?;
+                            let lo = self.hex4()?;
+                            if !(0xDC00..0xE000).contains(&lo) {
+                                return Err(JsonError::Syntax);
+                            }
+                        } else if (0xDC00..0xE000).contains(&u) {
+                            return Err(JsonError::Syntax);
+                        }
+                    }
+                    _ => return Err(JsonError::Syntax),
+                },
+                0x00..=0x1F => return Err(JsonError::Syntax),
+                _ => {}
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_JSON_DEPTH {
+            return Err(JsonError::TooDeep);
+        }
+        self.expect(b'[')?;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.value(depth)?;
+            self.ws();
+            match self.bump() {
+                Some(b',') => continue,
+                Some(b']') => return Ok(()),
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_JSON_DEPTH {
+            return Err(JsonError::TooDeep);
+        }
+        self.expect(b'{')?;
+        let body = self.pos;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut count = 0usize;
+        loop {
+            self.ws();
+            let key_start = self.pos;
+            let (ks, ke) = self.string()?;
+            count += 1;
+            if count > MAX_OBJECT_MEMBERS {
+                return Err(JsonError::TooManyMembers);
+            }
+            // Compare with every earlier key of this object (already valid).
+            let key = JsonStr::from_raw(self.text(ks, ke));
+            let earlier = self.text(body, key_start);
+            for (k, _) in Members::of_body(earlier) {
+                if k.eq_json(&key) {
+                    return Err(JsonError::Duplicate);
+                }
+            }
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            self.value(depth)?;
+            self.ws();
+            match self.bump() {
+                Some(b',') => continue,
+                Some(b'}') => return Ok(()),
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    /// The text between two positions on char boundaries of a valid-UTF-8 doc.
+    fn text(&self, start: usize, end: usize) -> &'a str {
+        self.b
+            .get(start..end)
+            .and_then(|s| core::str::from_utf8(s).ok())
+            .unwrap_or("")
+    }
+}
+
+fn hex_val(c: u8) -> Option<u16> {
+    match c {
+        b'0'..=b'9' => Some(u16::from(c - b'0')),
+        b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
+        b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
+        _ => None,
+    }
+}
+
+/// A JSON string as it appears in validated text (between the quotes, still
+/// escaped). Compares and copies by its unescaped value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonStr<'a> {
+    raw: &'a str,
+}
+
+impl<'a> JsonStr<'a> {
+    pub(crate) fn from_raw(raw: &'a str) -> Self {
+        Self { raw }
+    }
+
+    /// The value without copying, when it has no escapes.
+    pub(crate) fn as_plain(&self) -> Option<&'a str> {
+        if self.raw.as_bytes().contains(&b'\\') {
+            None
+        } else {
+            Some(self.raw)
+        }
+    }
+
+    /// The unescaped characters.
+    pub(crate) fn chars(&self) -> Unescape<'a> {
+        Unescape { rest: self.raw.chars() }
+    }
+
+    /// Whether the unescaped value equals `s`.
+    pub(crate) fn eq_str(&self, s: &str) -> bool {
+        match self.as_plain() {
+            Some(p) => p == s,
+            None => self.chars().eq(s.chars()),
+        }
+    }
+
+    /// Whether two JSON strings have the same unescaped value.
+    pub(crate) fn eq_json(&self, other: &JsonStr<'_>) -> bool {
+        match (self.as_plain(), other.as_plain()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.chars().eq(other.chars()),
+        }
+    }
+
+    /// Whether the unescaped value equals `s`, ignoring ASCII case.
+    pub(crate) fn eq_ignore_ascii_case(&self, s: &str) -> bool {
+        let mut a = self.chars();
+        let mut b = s.chars();
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some(x), Some(y)) if x.eq_ignore_ascii_case(&y) => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// Unescaped length in bytes.
+    pub(crate) fn unescaped_len(&self) -> usize {
+        match self.as_plain() {
+            Some(p) => p.len(),
+            None => self.chars().map(char::len_utf8).sum(),
+        }
+    }
+
+    /// Writes the unescaped value at the start of `out`; returns the bytes
+    /// written, or `None` when `out` is too short.
+    pub(crate) fn unescape_into(&self, out: &mut [u8]) -> Option<usize> {
+        let mut n = 0usize;
+        for c in self.chars() {
+            let end = n.checked_add(c.len_utf8())?;
+            let dst = out.get_mut(n..end)?;
+            c.encode_utf8(dst);
+            n = end;
+        }
+        Some(n)
+    }
+}
+
+/// Iterator over the unescaped characters of a validated JSON string.
+pub(crate) struct Unescape<'a> {
+    rest: core::str::Chars<'a>,
+}
+
+impl Unescape<'_> {
+    fn hex4(&mut self) -> u32 {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = self.rest.next().and_then(|c| c.to_digit(16)).unwrap_or(0);
+            v = (v << 4) | d;
+        }
+        v
+    }
+}
+
+impl Iterator for Unescape<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.rest.next()?;
+        if c != '\\' {
+            return Some(c);
+        }
+        Some(match self.rest.next()? {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hi = self.hex4();
+                let cp = if (0xD800..0xDC00).contains(&hi) {
+                    // Validation guaranteed `\uDCxx` follows.
+                    self.rest.next();
+                    self.rest.next();
+                    let lo = self.hex4();
+                    0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                } else {
+                    hi
+                };
+                char::from_u32(cp).unwrap_or('\u{FFFD}')
+            }
+            other => other, // '"', '\\', '/'
+        })
+    }
+}
+
+/// A value in validated JSON text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Value<'a> {
+    Str(JsonStr<'a>),
+    /// The number's text.
+    Num(&'a str),
+    Bool,
+    Null,
+    /// The array's text, brackets included.
+    Array(&'a str),
+    /// The object's text, braces included.
+    Object(&'a str),
+}
+
+impl<'a> Value<'a> {
+    pub(crate) fn as_str(&self) -> Option<JsonStr<'a>> {
+        match self {
+            Value::Str(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+/// Skips whitespace from `pos` in validated text.
+fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+    while matches!(b.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// End (exclusive) of the string starting with the quote at `pos`.
+fn string_end(b: &[u8], mut pos: usize) -> usize {
+    pos += 1;
+    while let Some(&c) = b.get(pos) {
+        match c {
+            b'\\' => pos += 2,
+            b'"' => return pos + 1,
+            _ => pos += 1,
+        }
+    }
+    b.len()
+}
+
+/// Reads the value at `pos` of validated text; returns it and its end.
+fn read_value(text: &str, pos: usize) -> Option<(Value<'_>, usize)> {
+    let b = text.as_bytes();
+    let start = pos;
+    match *b.get(pos)? {
+        b'"' => {
+            let end = string_end(b, pos);
+            Some((Value::Str(JsonStr::from_raw(text.get(start + 1..end - 1)?)), end))
+        }
+        b't' => Some((Value::Bool, pos + 4)),
+        b'f' => Some((Value::Bool, pos + 5)),
+        b'n' => Some((Value::Null, pos + 4)),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut p = pos;
+            while let Some(&c) = b.get(p) {
+                match c {
+                    b'"' => {
+                        p = string_end(b, p);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            let t = text.get(start..=p)?;
+                            let v = if b[start] == b'{' { Value::Object(t) } else { Value::Array(t) };
+                            return Some((v, p + 1));
+                        }
+                    }
+                    _ => {}
+                }
+                p += 1;
+            }
+            None
+        }
+        _ => {
+            let mut p = pos;
+            while matches!(b.get(p), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+                p += 1;
+            }
+            Some((Value::Num(text.get(start..p)?), p))
+        }
+    }
+}
+
+/// The members of a validated object, in document order.
+pub(crate) struct Members<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Members<'a> {
+    /// Members of validated object text (braces included).
+    pub(crate) fn of(object: &'a str) -> Self {
+        let pos = skip_ws(object.as_bytes(), 0);
+        Self { text: object, pos: pos + 1 }
+    }
+
+    /// Members of an object's body (text after `{`), up to its end.
+    fn of_body(body: &'a str) -> Self {
+        Self { text: body, pos: 0 }
+    }
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (JsonStr<'a>, Value<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.text.as_bytes();
+        let mut p = skip_ws(b, self.pos);
+        if *b.get(p)? == b',' {
+            p = skip_ws(b, p + 1);
+        }
+        if *b.get(p)? != b'"' {
+            self.pos = b.len();
+            return None;
+        }
+        let kend = string_end(b, p);
+        let key = JsonStr::from_raw(self.text.get(p + 1..kend.checked_sub(1)?)?);
+        p = skip_ws(b, kend);
+        if *b.get(p)? != b':' {
+            self.pos = b.len();
+            return None;
+        }
+        p = skip_ws(b, p + 1);
+        let (v, end) = read_value(self.text, p)?;
+        self.pos = end;
+        Some((key, v))
+    }
+}
+
+/// The elements of a validated array, in order.
+pub(crate) struct Elements<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Elements<'a> {
+    /// Elements of validated array text (brackets included).
+    pub(crate) fn of(array: &'a str) -> Self {
+        let pos = skip_ws(array.as_bytes(), 0);
+        Self { text: array, pos: pos + 1 }
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        let b = self.text.as_bytes();
+        let mut p = skip_ws(b, self.pos);
+        if *b.get(p)? == b',' {
+            p = skip_ws(b, p + 1);
+        }
+        if matches!(b.get(p), None | Some(b']')) {
+            self.pos = b.len();
+            return None;
+        }
+        let (v, end) = read_value(self.text, p)?;
+        self.pos = end;
+        Some(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_members_compare_unescaped() {
+        assert_eq!(validate(br#"{"exp":1,"ex\u0070":2}"#), Err(JsonError::Duplicate));
+        assert_eq!(validate(br#"{"a":{"b":1,"b":2}}"#), Err(JsonError::Duplicate));
+        assert_eq!(validate(br#"{"a":[{"b":1},{"b":2}]}"#).map(|_| ()), Ok(()));
+        assert_eq!(validate(br#"{"a":{"b":1},"c":{"b":2}}"#).map(|_| ()), Ok(()));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursion_blowup() {
+        let mut doc = [b'['; 10_010];
+        doc[..5].copy_from_slice(br#"{"a":"#);
+        assert_eq!(validate(&doc), Err(JsonError::TooDeep));
+        // Depth 16 (the object plus 15 arrays) is the limit.
+        let mut ok = [0u8; 36];
+        ok[..5].copy_from_slice(br#"{"a":"#);
+        ok[5..20].fill(b'[');
+        ok[20..35].fill(b']');
+        ok[35] = b'}';
+        assert_eq!(validate(&ok).map(|_| ()), Ok(()));
+        let mut deep = [0u8; 38];
+        deep[..5].copy_from_slice(br#"{"a":"#);
+        deep[5..21].fill(b'[');
+        deep[21..37].fill(b']');
+        deep[37] = b'}';
+        assert_eq!(validate(&deep), Err(JsonError::TooDeep));
+    }
+
+    #[test]
+    fn escaped_strings_compare_by_value() {
+        let t = validate(br#"{"iss":"https:\/\/issuer.example\/"}"#).unwrap();
+        let (k, v) = Members::of(t).next().unwrap();
+        assert!(k.eq_str("iss"));
+        assert!(v.as_str().unwrap().eq_str("https://issuer.example/"));
+    }
+
+    #[test]
+    fn refuses_lone_surrogates_and_control_chars() {
+        assert_eq!(validate(br#"{"a":"\ud800"}"#), Err(JsonError::Syntax));
+        assert_eq!(validate(b"{\"a\":\"\x01\"}"), Err(JsonError::Syntax));
+        assert_eq!(validate(br#"[1]"#), Err(JsonError::NotObject));
+        assert_eq!(validate(br#"{"a":01}"#), Err(JsonError::Syntax));
+    }
+}

@@ -1,0 +1,275 @@
+//! Key sets: a JWKS (RFC 7517) or keys added one by one, parsed once.
+
+use alloc::vec::Vec;
+use core::ops::Deref;
+
+use crate::alg::Algorithm;
+use crate::b64::decode_url_vec;
+use crate::error::{KeyError, SkipReason};
+use crate::json::{self, Elements, JsonStr, Members, Value};
+use crate::keys::Key;
+use crate::limits::MAX_KEYS;
+
+/// A JWKS entry that was not loaded, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skipped {
+    /// Position of the key in the document's `keys` array.
+    pub index: usize,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+}
+
+/// An owned, immutable-after-load set of verification keys (needs `alloc`).
+///
+/// Derefs to `[Key]`, which is what validation takes; without `alloc`,
+/// pass a `[Key; N]` array instead.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    keys: Vec<Key>,
+    skipped: Vec<Skipped>,
+}
+
+impl Deref for KeySet {
+    type Target = [Key];
+    fn deref(&self) -> &[Key] {
+        &self.keys
+    }
+}
+
+impl KeySet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one key. Errors: `TooManyKeys` past [`MAX_KEYS`].
+    pub fn push(&mut self, key: Key) -> Result<(), KeyError> {
+        if self.keys.len() >= MAX_KEYS {
+            return Err(KeyError::TooManyKeys);
+        }
+        self.keys.push(key);
+        Ok(())
+    }
+
+    /// The JWKS entries that were skipped (encryption keys, unknown `kty`,
+    /// other curves, non-signature `alg`), with their positions.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// Loads a JWKS document (`{"keys":[...]}`) or a single JWK object.
+    ///
+    /// Keys a verifier cannot use are skipped and reported
+    /// ([`KeySet::skipped`]). A key of a usable kind that is broken (bad
+    /// base64, RSA under 2048 bits, a point off the curve, a short secret)
+    /// fails the whole load with that key's [`KeyError`]: a published key set
+    /// with a broken key is a configuration fault to fix, not to paper over.
+    /// A document with no usable key is `NoUsableKey`.
+    pub fn from_jwks(doc: &[u8]) -> Result<Self, KeyError> {
+        let text = json::validate(doc).map_err(|_| KeyError::Encoding)?;
+        let mut keys_array = None;
+        let mut is_single = false;
+        for (k, v) in Members::of(text) {
+            if k.eq_str("keys") {
+                keys_array = Some(v);
+            }
+            if k.eq_str("kty") {
+                is_single = true;
+            }
+        }
+        let mut set = KeySet::new();
+        let mut count = 0usize;
+        let mut first_skip = None;
+        let mut add = |set: &mut KeySet, index: usize, obj: &str| -> Result<(), KeyError> {
+            match jwk(obj)? {
+                Ok(key) => set.push(key),
+                Err(reason) => {
+                    first_skip.get_or_insert(reason);
+                    set.skipped.push(Skipped { index, reason });
+                    Ok(())
+                }
+            }
+        };
+        match (keys_array, is_single) {
+            (Some(Value::Array(a)), _) => {
+                for (index, v) in Elements::of(a).enumerate() {
+                    count += 1;
+                    if count > MAX_KEYS {
+                        return Err(KeyError::TooManyKeys);
+                    }
+                    match v {
+                        Value::Object(o) => add(&mut set, index, o)?,
+                        _ => return Err(KeyError::Encoding),
+                    }
+                }
+            }
+            (None, true) => {
+                count = 1;
+                add(&mut set, 0, text)?;
+            }
+            _ => return Err(KeyError::MissingMember("keys")),
+        }
+        if set.keys.is_empty() {
+            return Err(KeyError::NoUsableKey { keys: count, first: first_skip });
+        }
+        Ok(set)
+    }
+
+    /// A set holding one SPKI PEM key, optionally named and pinned.
+    pub fn from_spki_pem(pem: &str, kid: Option<&str>, alg: Option<Algorithm>) -> Result<Self, KeyError> {
+        Self::single(Key::from_spki_pem(pem)?, kid, alg)
+    }
+
+    /// A set holding one SPKI DER key, optionally named and pinned.
+    pub fn from_spki_der(der: &[u8], kid: Option<&str>, alg: Option<Algorithm>) -> Result<Self, KeyError> {
+        Self::single(Key::from_spki_der(der)?, kid, alg)
+    }
+
+    /// A set holding one HMAC secret, optionally named and pinned.
+    #[cfg(feature = "hmac")]
+    pub fn from_secret(secret: &[u8], kid: Option<&str>, alg: Option<Algorithm>) -> Result<Self, KeyError> {
+        Self::single(Key::hmac(secret)?, kid, alg)
+    }
+
+    fn single(mut key: Key, kid: Option<&str>, alg: Option<Algorithm>) -> Result<Self, KeyError> {
+        if let Some(kid) = kid {
+            key = key.with_kid(kid)?;
+        }
+        if let Some(alg) = alg {
+            key = key.with_alg(alg)?;
+        }
+        let mut set = KeySet::new();
+        set.push(key)?;
+        Ok(set)
+    }
+
+    /// Appends every key (and skip report) of `other`.
+    pub fn extend(&mut self, other: KeySet) -> Result<(), KeyError> {
+        for k in other.keys {
+            self.push(k)?;
+        }
+        self.skipped.extend(other.skipped);
+        Ok(())
+    }
+}
+
+/// Parses one JWK. Outer `Err`: a broken key of a usable kind; inner
+/// `Err`: a key to skip.
+fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
+    let mut kty = None;
+    let mut use_ = None;
+    let mut key_ops = None;
+    let mut alg = None;
+    let mut kid = None;
+    let (mut n, mut e, mut crv, mut x, mut y, mut k) = (None, None, None, None, None, None);
+    for (name, v) in Members::of(obj) {
+        let slot = match name.as_plain().unwrap_or("") {
+            "kty" => &mut kty,
+            "use" => &mut use_,
+            "key_ops" => {
+                key_ops = Some(v);
+                continue;
+            }
+            "alg" => &mut alg,
+            "kid" => &mut kid,
+            "n" => &mut n,
+            "e" => &mut e,
+            "crv" => &mut crv,
+            "x" => &mut x,
+            "y" => &mut y,
+            "k" => &mut k,
+            _ => continue,
+        };
+        *slot = Some(v);
+    }
+    let kty = str_member(kty, "kty")?.ok_or(KeyError::MissingMember("kty"))?;
+    if let Some(u) = str_member(use_, "use")? {
+        if !u.eq_str("sig") {
+            return Ok(Err(SkipReason::NotForVerifying));
+        }
+    }
+    match key_ops {
+        None => {}
+        Some(Value::Array(a)) => {
+            if !Elements::of(a).any(|v| v.as_str().is_some_and(|s| s.eq_str("verify"))) {
+                return Ok(Err(SkipReason::NotForVerifying));
+            }
+        }
+        Some(_) => return Err(KeyError::MissingMember("key_ops")),
+    }
+    let alg = match str_member(alg, "alg")? {
+        None => None,
+        Some(a) => match a.as_plain().and_then(Algorithm::from_name) {
+            Some(a) if a.is_implemented() => Some(a),
+            _ => return Ok(Err(SkipReason::UnsupportedAlg)),
+        },
+    };
+    let key = match kty.as_plain().unwrap_or("") {
+        "RSA" => {
+            #[cfg(feature = "rsa")]
+            {
+                Key::rsa(&b64(n, "n")?, &b64(e, "e")?)?
+            }
+            #[cfg(not(feature = "rsa"))]
+            {
+                let _ = (n, e);
+                return Ok(Err(SkipReason::UnsupportedKeyType));
+            }
+        }
+        "EC" => {
+            let crv = str_member(crv, "crv")?.ok_or(KeyError::MissingMember("crv"))?;
+            if !crv.eq_str("P-256") {
+                return Ok(Err(SkipReason::UnsupportedKeyType));
+            }
+            #[cfg(feature = "ecdsa")]
+            {
+                Key::p256(&b64(x, "x")?, &b64(y, "y")?)?
+            }
+            #[cfg(not(feature = "ecdsa"))]
+            {
+                let _ = (x, y);
+                return Ok(Err(SkipReason::UnsupportedKeyType));
+            }
+        }
+        "oct" => {
+            #[cfg(feature = "hmac")]
+            {
+                Key::hmac(&b64(k, "k")?)?
+            }
+            #[cfg(not(feature = "hmac"))]
+            {
+                let _ = k;
+                return Ok(Err(SkipReason::UnsupportedKeyType));
+            }
+        }
+        _ => return Ok(Err(SkipReason::UnsupportedKeyType)),
+    };
+    let mut key = key;
+    if let Some(kid) = str_member(kid, "kid")? {
+        let mut buf = [0u8; crate::limits::MAX_KID_LEN];
+        let n = kid.unescape_into(&mut buf).ok_or(KeyError::KidTooLong)?;
+        let s = core::str::from_utf8(buf.get(..n).unwrap_or(&[])).map_err(|_| KeyError::Encoding)?;
+        key = key.with_kid(s)?;
+    }
+    if let Some(alg) = alg {
+        match key.with_alg(alg) {
+            Ok(k) => key = k,
+            Err(_) => return Ok(Err(SkipReason::UnsupportedAlg)),
+        }
+    }
+    Ok(Ok(key))
+}
+
+fn str_member<'a>(v: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>, KeyError> {
+    match v {
+        None => Ok(None),
+        Some(v) => v.as_str().map(Some).ok_or(KeyError::MissingMember(name)),
+    }
+}
+
+#[allow(dead_code)]
+fn b64(v: Option<Value<'_>>, name: &'static str) -> Result<Vec<u8>, KeyError> {
+    let s = str_member(v, name)?.ok_or(KeyError::MissingMember(name))?;
+    let plain = s.as_plain().ok_or(KeyError::Base64)?;
+    decode_url_vec(plain).ok_or(KeyError::Base64)
+}

@@ -1,0 +1,144 @@
+//! The JWS compact layer: size cap, split, strict base64url, header checks
+//! (alg, crit, typ, kid) before any key lookup or crypto, then the signature.
+//!
+//! [`verify_compact`] is this layer on its own (it returns the verified
+//! payload, whatever it is); the lanes build on [`verify_parts`].
+
+use crate::alg::{Algorithm, AlgorithmSet};
+use crate::b64::{decode_url, decoded_len};
+use crate::error::{AlgorithmRefusal, Error, Malformed, Part};
+use crate::json::{self, JsonError, JsonStr, Members, Value};
+use crate::keys::{verify_with_keys, Key};
+use crate::limits::scratch_len;
+
+/// The checked JOSE header of a token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header {
+    pub(crate) alg: Algorithm,
+}
+
+/// A token whose signature verified: its header, its payload bytes, and the
+/// unused rest of the scratch buffer.
+pub(crate) struct Verified<'s> {
+    pub(crate) header: Header,
+    pub(crate) payload: &'s [u8],
+    pub(crate) rest: &'s mut [u8],
+}
+
+pub(crate) fn json_error(e: JsonError, part: Part) -> Error {
+    Error::Malformed(match e {
+        JsonError::Syntax => Malformed::Json(part),
+        JsonError::NotObject => Malformed::NotAnObject(part),
+        JsonError::Duplicate => Malformed::DuplicateMember(part),
+        JsonError::TooDeep => Malformed::TooDeep(part),
+        JsonError::TooManyMembers => Malformed::TooManyMembers(part),
+    })
+}
+
+/// Verifies a compact JWS and returns its payload, without any JWT rules
+/// (no typ, no claims): the signature layer on its own, as the Wycheproof
+/// JWS vectors exercise it.
+///
+/// `scratch` must hold at least [`scratch_len`]`(token.len())` bytes; the
+/// payload borrows from it. Errors: as the token path of the crate docs,
+/// steps 1–5.
+pub fn verify_compact<'s>(
+    token: &[u8],
+    keys: &[Key],
+    algorithms: AlgorithmSet,
+    max_token_bytes: usize,
+    scratch: &'s mut [u8],
+) -> Result<&'s [u8], Error> {
+    verify_parts(token, keys, algorithms, max_token_bytes, scratch, |_| Ok(())).map(|v| v.payload)
+}
+
+/// The token path up to a verified signature. `typ_check` sees the header
+/// `typ` before any key lookup.
+pub(crate) fn verify_parts<'s>(
+    token: &[u8],
+    keys: &[Key],
+    algorithms: AlgorithmSet,
+    max_token_bytes: usize,
+    scratch: &'s mut [u8],
+    typ_check: impl FnOnce(Option<JsonStr<'_>>) -> Result<(), Error>,
+) -> Result<Verified<'s>, Error> {
+    // 1. Size, before any decoding.
+    if token.len() > max_token_bytes {
+        return Err(Error::TokenTooLarge { len: token.len(), max: max_token_bytes });
+    }
+    if scratch.len() < scratch_len(token.len()) {
+        return Err(Error::TokenTooLarge { len: token.len(), max: scratch.len() * 2 / 3 });
+    }
+    // 2. Exactly three segments.
+    let mut it = token.split(|&b| b == b'.');
+    let (h, p, s) = match (it.next(), it.next(), it.next(), it.next()) {
+        (Some(h), Some(p), Some(s), None) => (h, p, s),
+        _ => return Err(Error::Malformed(Malformed::SegmentCount)),
+    };
+    if h.is_empty() {
+        return Err(Error::Malformed(Malformed::EmptySegment(Part::Header)));
+    }
+    if s.is_empty() {
+        return Err(Error::Malformed(Malformed::EmptySegment(Part::Signature)));
+    }
+    let signing_input = token.get(..h.len() + 1 + p.len()).unwrap_or(&[]);
+
+    // 3. Strict base64url for every segment.
+    let (hbuf, rest) = scratch.split_at_mut(decoded_len(h.len()));
+    let (pbuf, rest) = rest.split_at_mut(decoded_len(p.len()));
+    let (sbuf, rest) = rest.split_at_mut(decoded_len(s.len()));
+    let header = decode_url(h, hbuf).ok_or(Error::Malformed(Malformed::Base64(Part::Header)))?;
+    let payload = decode_url(p, pbuf).ok_or(Error::Malformed(Malformed::Base64(Part::Claims)))?;
+    let sig = decode_url(s, sbuf).ok_or(Error::Malformed(Malformed::Base64(Part::Signature)))?;
+
+    // 4. Header, before any key lookup or crypto.
+    let text = json::validate(header).map_err(|e| json_error(e, Part::Header))?;
+    let (mut alg, mut typ, mut kid, mut crit) = (None, None, None, false);
+    for (name, v) in Members::of(text) {
+        if name.eq_str("alg") {
+            alg = Some(v);
+        } else if name.eq_str("typ") {
+            typ = Some(v);
+        } else if name.eq_str("kid") {
+            kid = Some(v);
+        } else if name.eq_str("crit") {
+            crit = true;
+        }
+    }
+    let alg = match alg {
+        None => return Err(Error::Malformed(Malformed::MissingAlg)),
+        Some(Value::Str(s)) => s,
+        Some(_) => return Err(Error::Malformed(Malformed::HeaderMemberType("alg"))),
+    };
+    let alg = lookup_alg(alg).ok_or(Error::UnsupportedAlgorithm)?;
+    if crit {
+        return Err(Error::UnsupportedCriticalHeader);
+    }
+    if !algorithms.contains(alg) {
+        return Err(Error::AlgorithmNotAllowed { alg, reason: AlgorithmRefusal::NotInPolicy });
+    }
+    let typ = string_member(typ, "typ")?;
+    let kid = string_member(kid, "kid")?;
+    typ_check(typ)?;
+
+    // 5. Key and signature.
+    verify_with_keys(keys, kid, alg, signing_input, sig)?;
+    Ok(Verified { header: Header { alg }, payload, rest })
+}
+
+fn string_member<'a>(v: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>, Error> {
+    match v {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::Malformed(Malformed::HeaderMemberType(name))),
+    }
+}
+
+/// The implemented algorithm named by a header `alg` (compared by unescaped
+/// value, case-sensitively).
+fn lookup_alg(s: JsonStr<'_>) -> Option<Algorithm> {
+    let mut buf = [0u8; 8];
+    let n = s.unescape_into(&mut buf)?;
+    let name = core::str::from_utf8(buf.get(..n)?).ok()?;
+    Algorithm::from_name(name).filter(|a| a.is_implemented())
+}

@@ -1,0 +1,419 @@
+//! Verification keys: RSA and P-256 public keys and HMAC secrets, loaded
+//! once (JWK, JWKS, SPKI PEM/DER, raw secret) into [`Key`]s.
+//!
+//! A [`Key`] can only be built through constructors that enforce the bounds
+//! (RSA 2048–8192 bits with a sane exponent, a P-256 point on the curve, an
+//! HMAC secret of at least 32 bytes): a weak key cannot exist. Everything
+//! that depends only on the key (the decoded point, the RSA modulus, the
+//! keyed HMAC state) is prepared at load, never per token.
+
+use core::fmt;
+
+use crate::alg::{Algorithm, KeyFamily};
+use crate::error::{AlgorithmRefusal, KeyError};
+use crate::limits::MAX_KID_LEN;
+
+#[cfg(feature = "hmac")]
+use hmac::{Hmac, Mac};
+
+/// A key identifier, stored inline (no heap), at most [`MAX_KID_LEN`] bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Kid {
+    len: u8,
+    bytes: [u8; MAX_KID_LEN],
+}
+
+impl Kid {
+    /// A kid from a string; `KidTooLong` over [`MAX_KID_LEN`] bytes.
+    pub fn new(s: &str) -> Result<Self, KeyError> {
+        let len = u8::try_from(s.len()).map_err(|_| KeyError::KidTooLong)?;
+        let mut bytes = [0u8; MAX_KID_LEN];
+        bytes
+            .get_mut(..s.len())
+            .ok_or(KeyError::KidTooLong)?
+            .copy_from_slice(s.as_bytes());
+        Ok(Self { len, bytes })
+    }
+
+    /// The kid as a string.
+    pub fn as_str(&self) -> &str {
+        let b = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
+        core::str::from_utf8(b).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for Kid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// The prepared key material.
+#[derive(Clone)]
+enum Material {
+    #[cfg(feature = "rsa")]
+    Rsa(rsa::RsaPublicKey),
+    #[cfg(feature = "ecdsa")]
+    P256(p256::ecdsa::VerifyingKey),
+    #[cfg(feature = "hmac")]
+    Hmac(HmacKey),
+}
+
+/// An HMAC secret, held only as keyed hash states (the secret bytes are not
+/// kept). States exist only for the hashes the secret is long enough for.
+#[cfg(feature = "hmac")]
+#[derive(Clone)]
+struct HmacKey {
+    len: usize,
+    s256: Hmac<sha2::Sha256>,
+    s384: Option<Hmac<sha2::Sha384>>,
+    s512: Option<Hmac<sha2::Sha512>>,
+}
+
+/// One verification key, with its optional `kid` and pinned `alg`.
+#[derive(Clone)]
+pub struct Key {
+    kid: Option<Kid>,
+    alg: Option<Algorithm>,
+    material: Material,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never prints key material.
+        f.debug_struct("Key")
+            .field("family", &self.family())
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish()
+    }
+}
+
+impl Key {
+    /// An RSA public key from big-endian modulus and exponent bytes (leading
+    /// zero bytes are ignored).
+    ///
+    /// Errors: `RsaTooSmall`/`RsaTooLarge` outside 2048–8192 bits,
+    /// `RsaBadNumbers` for an even modulus or an exponent that is even,
+    /// under 3 or over 2^32.
+    #[cfg(feature = "rsa")]
+    pub fn rsa(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
+        use crate::limits::{RSA_MAX_BITS, RSA_MIN_BITS};
+        let n = strip_leading_zeros(n);
+        let e = strip_leading_zeros(e);
+        let bits = match n.first() {
+            None => 0,
+            Some(&top) => {
+                let top_bits = usize::try_from(8 - top.leading_zeros()).unwrap_or(8);
+                (n.len() - 1).saturating_mul(8).saturating_add(top_bits)
+            }
+        };
+        if bits < RSA_MIN_BITS {
+            return Err(KeyError::RsaTooSmall { bits });
+        }
+        if bits > RSA_MAX_BITS {
+            return Err(KeyError::RsaTooLarge { bits });
+        }
+        let n_odd = n.last().is_some_and(|b| b & 1 == 1);
+        let e_odd = e.last().is_some_and(|b| b & 1 == 1);
+        let e_val = if e.len() <= 5 {
+            e.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+        } else {
+            u64::MAX
+        };
+        if !n_odd || !e_odd || e_val < 3 || e_val > (1u64 << 32) {
+            return Err(KeyError::RsaBadNumbers);
+        }
+        let key = rsa::RsaPublicKey::new_with_max_size(
+            rsa::BigUint::from_bytes_be(n),
+            rsa::BigUint::from_bytes_be(e),
+            RSA_MAX_BITS,
+        )
+        .map_err(|_| KeyError::RsaBadNumbers)?;
+        Ok(Self::from_material(Material::Rsa(key)))
+    }
+
+    /// A P-256 public key from its 32-byte affine coordinates.
+    ///
+    /// Errors: `MissingMember` when a coordinate is not 32 bytes,
+    /// `PointNotOnCurve` when the point is not on P-256.
+    #[cfg(feature = "ecdsa")]
+    pub fn p256(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
+        if x.len() != 32 {
+            return Err(KeyError::MissingMember("x"));
+        }
+        if y.len() != 32 {
+            return Err(KeyError::MissingMember("y"));
+        }
+        let mut sec1 = [0u8; 65];
+        sec1[0] = 0x04;
+        sec1[1..33].copy_from_slice(x);
+        sec1[33..].copy_from_slice(y);
+        Self::p256_sec1(&sec1)
+    }
+
+    /// A P-256 public key from a SEC1 encoded point (compressed or not).
+    #[cfg(feature = "ecdsa")]
+    pub fn p256_sec1(point: &[u8]) -> Result<Self, KeyError> {
+        let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map_err(|_| KeyError::PointNotOnCurve)?;
+        Ok(Self::from_material(Material::P256(vk)))
+    }
+
+    /// An HMAC secret. Errors: `SecretTooShort` under 32 bytes.
+    ///
+    /// A 32-byte secret verifies HS256 only; 48 bytes adds HS384; 64 adds
+    /// HS512 (RFC 7518 §3.2).
+    #[cfg(feature = "hmac")]
+    pub fn hmac(secret: &[u8]) -> Result<Self, KeyError> {
+        use crate::limits::HMAC_MIN_SECRET;
+        use hmac::digest::KeyInit;
+        let len = secret.len();
+        if len < HMAC_MIN_SECRET {
+            return Err(KeyError::SecretTooShort { len });
+        }
+        let s256 =
+            <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret).map_err(|_| KeyError::Encoding)?;
+        let s384 = (len >= 48)
+            .then(|| <Hmac<sha2::Sha384> as KeyInit>::new_from_slice(secret).ok())
+            .flatten();
+        let s512 = (len >= 64)
+            .then(|| <Hmac<sha2::Sha512> as KeyInit>::new_from_slice(secret).ok())
+            .flatten();
+        Ok(Self::from_material(Material::Hmac(HmacKey { len, s256, s384, s512 })))
+    }
+
+    /// A key from a DER SubjectPublicKeyInfo (RSA or P-256).
+    ///
+    /// Errors: `Encoding` for bad DER, `UnsupportedKeyType` for another
+    /// algorithm, `UnsupportedCurve` for an EC key not on P-256, and the
+    /// bounds of [`Key::rsa`] / [`Key::p256_sec1`].
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
+        use spki::der::Decode;
+        const RSA_ENCRYPTION: spki::ObjectIdentifier =
+            spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+        const EC_PUBLIC_KEY: spki::ObjectIdentifier =
+            spki::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+        const PRIME256V1: spki::ObjectIdentifier =
+            spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+        let info = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::Encoding)?;
+        let bits = info.subject_public_key.as_bytes().ok_or(KeyError::Encoding)?;
+        if info.algorithm.oid == RSA_ENCRYPTION {
+            #[cfg(feature = "rsa")]
+            {
+                let pk = rsa::pkcs1::RsaPublicKey::from_der(bits).map_err(|_| KeyError::Encoding)?;
+                return Self::rsa(pk.modulus.as_bytes(), pk.public_exponent.as_bytes());
+            }
+            #[cfg(not(feature = "rsa"))]
+            return Err(KeyError::UnsupportedKeyType);
+        }
+        if info.algorithm.oid == EC_PUBLIC_KEY {
+            let curve = info
+                .algorithm
+                .parameters_oid()
+                .map_err(|_| KeyError::UnsupportedCurve)?;
+            if curve != PRIME256V1 {
+                return Err(KeyError::UnsupportedCurve);
+            }
+            #[cfg(feature = "ecdsa")]
+            return Self::p256_sec1(bits);
+            #[cfg(not(feature = "ecdsa"))]
+            return Err(KeyError::UnsupportedKeyType);
+        }
+        Err(KeyError::UnsupportedKeyType)
+    }
+
+    /// A key from a PEM `PUBLIC KEY` (SPKI) block; whitespace inside the
+    /// base64 body is ignored. Errors: as [`Key::from_spki_der`], plus
+    /// `Encoding` for a missing block or bad base64.
+    #[cfg(feature = "alloc")]
+    pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
+        let der = crate::b64::pem_body(pem, "PUBLIC KEY")?;
+        Self::from_spki_der(&der)
+    }
+
+    /// This key, named `kid`. Errors: `KidTooLong`.
+    pub fn with_kid(mut self, kid: &str) -> Result<Self, KeyError> {
+        self.kid = Some(Kid::new(kid)?);
+        Ok(self)
+    }
+
+    /// This key, pinned to `alg` (as a JWK `alg` does). Errors:
+    /// `UnsupportedAlg` when `alg` does not fit the key.
+    pub fn with_alg(mut self, alg: Algorithm) -> Result<Self, KeyError> {
+        self.alg = None;
+        if self.fits(alg).is_err() {
+            return Err(KeyError::UnsupportedAlg);
+        }
+        self.alg = Some(alg);
+        Ok(self)
+    }
+
+    fn from_material(material: Material) -> Self {
+        Self { kid: None, alg: None, material }
+    }
+
+    /// The key's `kid`, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_ref().map(Kid::as_str)
+    }
+
+    /// The pinned algorithm, if any.
+    pub fn alg(&self) -> Option<Algorithm> {
+        self.alg
+    }
+
+    /// The key family.
+    pub fn family(&self) -> KeyFamily {
+        match &self.material {
+            #[cfg(feature = "rsa")]
+            Material::Rsa(_) => KeyFamily::Rsa,
+            #[cfg(feature = "ecdsa")]
+            Material::P256(_) => KeyFamily::P256,
+            #[cfg(feature = "hmac")]
+            Material::Hmac(_) => KeyFamily::Hmac,
+        }
+    }
+
+    /// Whether `alg` may be verified with this key: same family, equal to a
+    /// pinned `alg`, and (HMAC) a secret at least as long as the hash.
+    pub fn fits(&self, alg: Algorithm) -> Result<(), AlgorithmRefusal> {
+        if alg.family() != self.family() {
+            return Err(AlgorithmRefusal::WrongKeyFamily);
+        }
+        if let Some(pinned) = self.alg {
+            if pinned != alg {
+                return Err(AlgorithmRefusal::PinnedToOther(pinned));
+            }
+        }
+        #[cfg(feature = "hmac")]
+        if let Material::Hmac(h) = &self.material {
+            if h.len < alg.hash().len() {
+                return Err(AlgorithmRefusal::SecretTooShort);
+            }
+        }
+        Ok(())
+    }
+
+    /// The signature step on its own: verifies `sig` over `message` with
+    /// `alg` and this key (JWS format: RSA signatures are exactly the modulus
+    /// length, ES256 is the raw 64-byte R‖S, HMAC tags are never truncated).
+    ///
+    /// Errors: `AlgorithmNotAllowed` when `alg` does not fit the key,
+    /// `InvalidSignature` otherwise.
+    pub fn verify_signature(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> Result<(), crate::Error> {
+        if let Err(reason) = self.fits(alg) {
+            return Err(crate::Error::AlgorithmNotAllowed { alg, reason });
+        }
+        if self.verify(alg, message, sig) {
+            Ok(())
+        } else {
+            Err(crate::Error::InvalidSignature)
+        }
+    }
+
+    /// Verifies `sig` over `signing_input` with `alg`. The caller has checked
+    /// [`Key::fits`]; a mismatch here is simply `false`.
+    pub(crate) fn verify(&self, alg: Algorithm, signing_input: &[u8], sig: &[u8]) -> bool {
+        if self.fits(alg).is_err() {
+            return false;
+        }
+        match &self.material {
+            #[cfg(feature = "rsa")]
+            Material::Rsa(k) => verify_rsa(k, alg, signing_input, sig),
+            #[cfg(feature = "ecdsa")]
+            Material::P256(k) => {
+                use p256::ecdsa::signature::Verifier;
+                if sig.len() != 64 {
+                    return false;
+                }
+                match p256::ecdsa::Signature::from_slice(sig) {
+                    Ok(s) => k.verify(signing_input, &s).is_ok(),
+                    Err(_) => false,
+                }
+            }
+            #[cfg(feature = "hmac")]
+            Material::Hmac(h) => {
+                if sig.len() != alg.hash().len() {
+                    return false;
+                }
+                match alg {
+                    Algorithm::HS256 => h.s256.clone().chain_update(signing_input).verify_slice(sig).is_ok(),
+                    Algorithm::HS384 => h
+                        .s384
+                        .clone()
+                        .is_some_and(|m| m.chain_update(signing_input).verify_slice(sig).is_ok()),
+                    Algorithm::HS512 => h
+                        .s512
+                        .clone()
+                        .is_some_and(|m| m.chain_update(signing_input).verify_slice(sig).is_ok()),
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "rsa")]
+fn verify_rsa(k: &rsa::RsaPublicKey, alg: Algorithm, msg: &[u8], sig: &[u8]) -> bool {
+    use rsa::traits::PublicKeyParts;
+    use rsa::{Pkcs1v15Sign, Pss};
+    use sha2::{Digest, Sha256, Sha384, Sha512};
+    if sig.len() != k.size() {
+        return false;
+    }
+    let r = match alg {
+        Algorithm::RS256 => k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), sig),
+        Algorithm::RS384 => k.verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg), sig),
+        Algorithm::RS512 => k.verify(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg), sig),
+        Algorithm::PS256 => k.verify(Pss::new_with_salt::<Sha256>(32), &Sha256::digest(msg), sig),
+        Algorithm::PS384 => k.verify(Pss::new_with_salt::<Sha384>(48), &Sha384::digest(msg), sig),
+        Algorithm::PS512 => k.verify(Pss::new_with_salt::<Sha512>(64), &Sha512::digest(msg), sig),
+        _ => return false,
+    };
+    r.is_ok()
+}
+
+#[cfg(feature = "rsa")]
+fn strip_leading_zeros(b: &[u8]) -> &[u8] {
+    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(first..).unwrap_or(&[])
+}
+
+/// Verifies a compact JWS signature with the keys, following the key rules:
+/// `kid` given → exact match; otherwise every fitting key is tried.
+pub(crate) fn verify_with_keys(
+    keys: &[Key],
+    kid: Option<crate::json::JsonStr<'_>>,
+    alg: Algorithm,
+    signing_input: &[u8],
+    sig: &[u8],
+) -> Result<(), crate::Error> {
+    use crate::Error;
+    let mut found_kid = false;
+    let mut refusal = None;
+    let mut tried = false;
+    for key in keys {
+        if let Some(kid) = &kid {
+            match key.kid() {
+                Some(k) if kid.eq_str(k) => found_kid = true,
+                _ => continue,
+            }
+        }
+        if let Err(r) = key.fits(alg) {
+            refusal.get_or_insert(r);
+            continue;
+        }
+        tried = true;
+        if key.verify(alg, signing_input, sig) {
+            return Ok(());
+        }
+    }
+    if tried {
+        return Err(Error::InvalidSignature);
+    }
+    match (kid.is_some(), found_kid, refusal) {
+        (true, true, Some(reason)) => Err(Error::AlgorithmNotAllowed { alg, reason }),
+        (given, _, _) => Err(Error::KeyNotFound { kid_given: given }),
+    }
+}

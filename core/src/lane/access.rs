@@ -1,0 +1,244 @@
+//! The access-token lane (RFC 9068, RFC 6750, RFC 8725): what an API checks.
+
+use crate::alg::{Algorithm, AlgorithmSet};
+use crate::claims::{self, Arena, StrList};
+use crate::error::{Claim, Error, Mark};
+use crate::json::{JsonStr, Value};
+use crate::jws::verify_parts;
+use crate::keys::Key;
+use crate::lane::{aud_contains, require, typ_is_at, typ_is_jwt, Common, PolicyError};
+use crate::time::UnixTime;
+
+/// How the access lane treats the header `typ`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TypMode {
+    /// `typ` must be `at+jwt` or `application/at+jwt` (case-insensitive),
+    /// and iss, exp, aud, sub, client_id, iat, jti are required (RFC 9068).
+    #[default]
+    Strict,
+    /// Also accepts a missing `typ` or `JWT`, for identity providers that
+    /// sign access tokens without `at+jwt`; only iss, exp, aud are required.
+    /// ID-token marks are refused in both modes.
+    Compat,
+}
+
+/// What an API accepts: issuer, audiences, algorithms, scopes, typ mode,
+/// leeway, size limit. Built once, then immutable; configuring a value makes
+/// it required (there is no "skip the audience check" switch).
+///
+/// `S` lets wrappers keep owned strings (`AccessPolicy<'_, String>`)
+/// while embedded callers use `&str` slices; no heap either way.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessPolicy<'a, S: AsRef<str> = &'a str> {
+    common: Common<'a>,
+    audiences: &'a [S],
+    scopes: &'a [S],
+    typ: TypMode,
+}
+
+impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
+    /// A strict-mode policy with no leeway, no required scopes and the
+    /// default size limit.
+    ///
+    /// Errors: `EmptyIssuer`, `NoAudience` (no audiences or an empty one),
+    /// `NoAlgorithm` (none implemented in this build).
+    pub fn new(issuer: &'a str, audiences: &'a [S], algorithms: AlgorithmSet) -> Result<Self, PolicyError> {
+        if audiences.is_empty() || audiences.iter().any(|a| a.as_ref().is_empty()) {
+            return Err(PolicyError::NoAudience);
+        }
+        Ok(Self { common: Common::new(issuer, algorithms)?, audiences, scopes: &[], typ: TypMode::Strict })
+    }
+
+    /// Requires every one of `scopes` (whole-word match).
+    #[must_use]
+    pub fn with_required_scopes(mut self, scopes: &'a [S]) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// Sets the typ mode.
+    #[must_use]
+    pub fn with_typ_mode(mut self, typ: TypMode) -> Self {
+        self.typ = typ;
+        self
+    }
+
+    /// Sets the clock-skew leeway in seconds. Errors: `LeewayTooLarge`.
+    pub fn with_leeway(mut self, secs: u64) -> Result<Self, PolicyError> {
+        self.common.set_leeway(secs)?;
+        Ok(self)
+    }
+
+    /// Sets the token size limit. Errors: `MaxTokenBytes`.
+    pub fn with_max_token_bytes(mut self, n: usize) -> Result<Self, PolicyError> {
+        self.common.set_max_token_bytes(n)?;
+        Ok(self)
+    }
+
+    /// The token size limit in force.
+    pub fn max_token_bytes(&self) -> usize {
+        self.common.max_token_bytes
+    }
+
+    /// Validates an access token at time `now`.
+    ///
+    /// `scratch` must hold [`crate::scratch_len`]`(token.len())` bytes; the
+    /// result borrows from it. The ES256/HS256 path makes no heap
+    /// allocation. Errors: every code of the crate docs' refusal order,
+    /// first failure wins.
+    pub fn validate<'s>(
+        &self,
+        token: &[u8],
+        keys: &[Key],
+        now: UnixTime,
+        scratch: &'s mut [u8],
+    ) -> Result<AccessToken<'s>, Error> {
+        let strict = self.typ == TypMode::Strict;
+        let v = verify_parts(token, keys, self.common.algorithms, self.common.max_token_bytes, scratch, |typ| {
+            match typ {
+                Some(t) if typ_is_at(&t) => Ok(()),
+                Some(t) if typ_is_jwt(&t) => {
+                    if strict {
+                        Err(Error::WrongTokenType { mark: Mark::TypJwt })
+                    } else {
+                        Ok(())
+                    }
+                }
+                Some(_) => Err(Error::WrongTokenType { mark: Mark::TypOther }),
+                None if strict => Err(Error::WrongTokenType { mark: Mark::TypAbsent }),
+                None => Ok(()),
+            }
+        })?;
+        let (text, raw) = claims::parse(v.payload)?;
+        let t = raw.typed()?;
+
+        // 8. ID-token marks, in both modes.
+        let mark = if t.nonce.is_some() {
+            Some(Mark::Nonce)
+        } else if t.at_hash.is_some() {
+            Some(Mark::AtHash)
+        } else if raw.c_hash.is_some() {
+            Some(Mark::CHash)
+        } else if payload_str_is(raw.typ, "ID") {
+            Some(Mark::PayloadTypId)
+        } else if payload_str_is(raw.token_use, "id") {
+            Some(Mark::TokenUseId)
+        } else {
+            None
+        };
+        if let Some(mark) = mark {
+            return Err(Error::WrongTokenType { mark });
+        }
+
+        // 9. Required claims.
+        let iss = require(t.iss, Claim::Iss)?;
+        let exp = require(t.exp, Claim::Exp)?;
+        require(t.aud, Claim::Aud)?;
+        if strict {
+            require(t.sub, Claim::Sub)?;
+            require(t.client_id, Claim::ClientId)?;
+            require(t.iat, Claim::Iat)?;
+            require(t.jti, Claim::Jti)?;
+        }
+
+        // 10–13.
+        let aud_ok = self.audiences.iter().any(|a| aud_contains(t.aud, a.as_ref()));
+        self.common.check(iss, aud_ok, exp, t.nbf, t.iat, now)?;
+
+        // 14. Scopes.
+        let mut arena = Arena::new(v.rest);
+        let scopes = arena.list(t.scopes, true)?;
+        for (i, want) in self.scopes.iter().enumerate() {
+            if !scopes.contains(want.as_ref()) {
+                return Err(Error::InsufficientScope { missing: i });
+            }
+        }
+
+        Ok(AccessToken {
+            alg: v.header.alg,
+            iss: arena.str(iss)?,
+            sub: arena.opt(t.sub)?,
+            client_id: arena.opt(t.client_id)?,
+            jti: arena.opt(t.jti)?,
+            aud: arena.list(t.aud, false)?,
+            scopes,
+            exp,
+            iat: t.iat,
+            nbf: t.nbf,
+            claims: text,
+        })
+    }
+}
+
+pub(crate) fn payload_str_is(v: Option<Value<'_>>, want: &str) -> bool {
+    v.and_then(|v| v.as_str()).is_some_and(|s: JsonStr<'_>| s.eq_ignore_ascii_case(want))
+}
+
+
+/// A validated access token. Only [`AccessPolicy::validate`] makes one.
+/// Borrows from the scratch buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessToken<'a> {
+    alg: Algorithm,
+    iss: &'a str,
+    sub: Option<&'a str>,
+    client_id: Option<&'a str>,
+    jti: Option<&'a str>,
+    aud: StrList<'a>,
+    scopes: StrList<'a>,
+    exp: u64,
+    iat: Option<u64>,
+    nbf: Option<u64>,
+    claims: &'a str,
+}
+
+impl<'a> AccessToken<'a> {
+    /// The algorithm that verified it.
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+    /// `iss`.
+    pub fn iss(&self) -> &'a str {
+        self.iss
+    }
+    /// `sub` (always present in strict mode).
+    pub fn sub(&self) -> Option<&'a str> {
+        self.sub
+    }
+    /// `client_id` (always present in strict mode).
+    pub fn client_id(&self) -> Option<&'a str> {
+        self.client_id
+    }
+    /// `jti` (always present in strict mode).
+    pub fn jti(&self) -> Option<&'a str> {
+        self.jti
+    }
+    /// The `aud` values.
+    pub fn aud(&self) -> StrList<'a> {
+        self.aud
+    }
+    /// The granted scopes: `scope` split on spaces, or `scp` when `scope` is absent.
+    pub fn scopes(&self) -> StrList<'a> {
+        self.scopes
+    }
+    /// Whether `scope` is granted (whole-word match).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.contains(scope)
+    }
+    /// `exp`.
+    pub fn exp(&self) -> u64 {
+        self.exp
+    }
+    /// `iat` (always present in strict mode).
+    pub fn iat(&self) -> Option<u64> {
+        self.iat
+    }
+    /// `nbf`, if present.
+    pub fn nbf(&self) -> Option<u64> {
+        self.nbf
+    }
+    /// Every claim, as the verified JSON text.
+    pub fn claims_json(&self) -> &'a str {
+        self.claims
+    }
+}

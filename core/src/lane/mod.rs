@@ -1,0 +1,140 @@
+//! The two lanes. Each lane's rules live in its one file; what they share
+//! (policy bounds, the time checks) lives here.
+
+pub(crate) mod access;
+pub(crate) mod id;
+
+use crate::error::{Claim, Error};
+use crate::json::JsonStr;
+use crate::limits::{DEFAULT_MAX_TOKEN_BYTES, MAX_TOKEN_BYTES_LIMIT};
+use crate::time::{UnixTime, MAX_LEEWAY_SECS};
+use crate::AlgorithmSet;
+
+/// Why a policy could not be built. Policies are checked once, when built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The issuer is empty.
+    EmptyIssuer,
+    /// No audience (access lane) or an empty client_id (ID lane).
+    NoAudience,
+    /// The algorithm set is empty, or holds only algorithms this build does
+    /// not implement.
+    NoAlgorithm,
+    /// Leeway over [`crate::time::MAX_LEEWAY_SECS`].
+    LeewayTooLarge,
+    /// `max_token_bytes` is 0 or over [`crate::limits::MAX_TOKEN_BYTES_LIMIT`].
+    MaxTokenBytes,
+}
+
+impl core::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            PolicyError::EmptyIssuer => "the issuer is empty",
+            PolicyError::NoAudience => "no audience (or client_id) is configured",
+            PolicyError::NoAlgorithm => "no implemented algorithm is allowed",
+            PolicyError::LeewayTooLarge => "leeway is over one day",
+            PolicyError::MaxTokenBytes => "max_token_bytes must be between 1 and 1 MiB",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for PolicyError {}
+#[cfg(feature = "std")]
+extern crate std;
+
+/// The settings both lanes share.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Common<'a> {
+    pub(crate) issuer: &'a str,
+    pub(crate) algorithms: AlgorithmSet,
+    pub(crate) leeway: u64,
+    pub(crate) max_token_bytes: usize,
+}
+
+impl<'a> Common<'a> {
+    pub(crate) fn new(issuer: &'a str, algorithms: AlgorithmSet) -> Result<Self, PolicyError> {
+        if issuer.is_empty() {
+            return Err(PolicyError::EmptyIssuer);
+        }
+        if !algorithms.iter().any(|a| a.is_implemented()) {
+            return Err(PolicyError::NoAlgorithm);
+        }
+        Ok(Self { issuer, algorithms, leeway: 0, max_token_bytes: DEFAULT_MAX_TOKEN_BYTES })
+    }
+
+    pub(crate) fn set_leeway(&mut self, secs: u64) -> Result<(), PolicyError> {
+        if secs > MAX_LEEWAY_SECS {
+            return Err(PolicyError::LeewayTooLarge);
+        }
+        self.leeway = secs;
+        Ok(())
+    }
+
+    pub(crate) fn set_max_token_bytes(&mut self, n: usize) -> Result<(), PolicyError> {
+        if n == 0 || n > MAX_TOKEN_BYTES_LIMIT {
+            return Err(PolicyError::MaxTokenBytes);
+        }
+        self.max_token_bytes = n;
+        Ok(())
+    }
+
+    /// Rules 10–13 of the refusal order: issuer, audience, expiry, not-before.
+    pub(crate) fn check<'s>(
+        &self,
+        iss: JsonStr<'s>,
+        aud_ok: bool,
+        exp: u64,
+        nbf: Option<u64>,
+        iat: Option<u64>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        if !iss.eq_str(self.issuer) {
+            return Err(Error::IssuerMismatch);
+        }
+        if !aud_ok {
+            return Err(Error::AudienceMismatch);
+        }
+        let now = now.as_secs();
+        let leeway = self.leeway;
+        // exp + leeway <= now: expired. Saturating: exp is bounded by
+        // MAX_NUMERIC_DATE, so this never saturates in practice.
+        if exp.saturating_add(leeway) <= now {
+            return Err(Error::Expired { exp, now, leeway });
+        }
+        for (claim, v) in [(Claim::Nbf, nbf), (Claim::Iat, iat)] {
+            if let Some(value) = v {
+                if value.saturating_sub(leeway) > now {
+                    return Err(Error::NotYetValid { claim, value, now, leeway });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a claim's `aud` (string or array) holds `want`.
+pub(crate) fn aud_contains(aud: Option<crate::json::Value<'_>>, want: &str) -> bool {
+    use crate::json::{Elements, Value};
+    match aud {
+        Some(Value::Str(s)) => s.eq_str(want),
+        Some(Value::Array(a)) => Elements::of(a).any(|e| e.as_str().is_some_and(|s| s.eq_str(want))),
+        _ => false,
+    }
+}
+
+/// Header `typ` values that name a plain JWT (RFC 7519 §5.1).
+pub(crate) fn typ_is_jwt(t: &JsonStr<'_>) -> bool {
+    t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt")
+}
+
+/// Header `typ` values that name an access token (RFC 9068 §2.1).
+pub(crate) fn typ_is_at(t: &JsonStr<'_>) -> bool {
+    t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+}
+
+/// Required claim helper: `Ok(v)` or `missing_claim`.
+pub(crate) fn require<T>(v: Option<T>, claim: Claim) -> Result<T, Error> {
+    v.ok_or(Error::MissingClaim { claim })
+}

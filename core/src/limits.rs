@@ -1,0 +1,66 @@
+//! Named resource bounds. Each is spent with checked arithmetic; exceeding
+//! one is a refusal with a documented code, never a panic or an allocation.
+
+/// Default `max_token_bytes`: 16 KiB.
+///
+/// Why: real access and ID tokens are 0.5–4 KiB; 16 KiB is above the common
+/// HTTP header-size limits (8 KiB in many proxies) with margin, and it caps
+/// the base64 and JSON work an unauthenticated request can cause.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// The largest `max_token_bytes` a policy accepts: 1 MiB.
+pub const MAX_TOKEN_BYTES_LIMIT: usize = 1024 * 1024;
+
+/// Maximum JSON nesting depth in header, claims and JWKS (the outer object
+/// is depth 1).
+///
+/// Why: real claims nest two or three levels (Keycloak's
+/// `realm_access.roles`); 16 leaves room while bounding the parser's
+/// recursion, so a 10,000-deep array in an ignored claim is refused as
+/// `malformed` instead of overflowing the stack.
+pub const MAX_JSON_DEPTH: usize = 16;
+
+/// Maximum members in one JSON object.
+///
+/// Why: duplicate detection compares each member name with the earlier ones
+/// of its object, so the work is quadratic in this number; 256 is ten times
+/// the claims of the largest tokens seen in practice.
+pub const MAX_OBJECT_MEMBERS: usize = 256;
+
+/// Maximum values in `aud`.
+///
+/// Why: real tokens name one to a handful of audiences; a long list only
+/// costs comparisons. More is refused as `invalid_claim`.
+pub const MAX_AUDIENCES: usize = 64;
+
+/// Maximum scopes in `scope`/`scp`. More is refused as `invalid_claim`.
+pub const MAX_SCOPES: usize = 256;
+
+/// Maximum `kid` length in bytes, for keys and tokens.
+///
+/// Why: kids in the wild are up to ~88 bytes (base64 thumbprints, URLs);
+/// keys store their kid inline (no heap), so the bound sets the key size.
+pub const MAX_KID_LEN: usize = 128;
+
+/// Maximum keys in one key set (JWKS).
+///
+/// Why: a kid-less token tries every fitting key; this bounds that work.
+pub const MAX_KEYS: usize = 256;
+
+/// Minimum and maximum RSA modulus sizes in bits (RFC 7518 §3.3 asks for
+/// 2048 at least; over 8192 only costs verify time).
+pub const RSA_MIN_BITS: usize = 2048;
+/// See [`RSA_MIN_BITS`].
+pub const RSA_MAX_BITS: usize = 8192;
+
+/// Minimum HMAC secret length in bytes (RFC 7518 §3.2: a key the size of
+/// the hash output; 32 for HS256). HS384/HS512 need 48/64.
+pub const HMAC_MIN_SECRET: usize = 32;
+
+/// Bytes of scratch buffer [`crate::AccessPolicy::validate`] and
+/// [`crate::IdPolicy::validate`] need for a token of `token_len` bytes:
+/// room for the decoded header, payload and signature, plus unescaped copies
+/// of the claims they expose.
+pub const fn scratch_len(token_len: usize) -> usize {
+    token_len.saturating_add(token_len / 2).saturating_add(16)
+}

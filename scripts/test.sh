@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test of tokenlane. Installs what it needs (Rust targets, a
+# Python venv with the independent minting libraries) through the project's
+# own scripts. Prints each step before running it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+export CARGO_TERM_COLOR=never
+
+step "setup"
+bash scripts/setup.sh
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "conformance cases are reproducible from their generator"
+.venv/bin/python tests/conformance/generate.py > target/cases.regen.json
+diff -q tests/conformance/cases.json target/cases.regen.json
+
+step "core: unit, Wycheproof, RFC 7520, conformance, allocation tests"
+cargo test --workspace --release 2>&1 | tee target/cargo-test.log | grep -E '^(test result|running|     Running|error|failures|---- )' || true
+if grep -qE '^test result: FAILED|^error' target/cargo-test.log; then
+    cat target/cargo-test.log | tail -60
+    exit 1
+fi
+grep -E '^(wycheproof|rfc7520|conformance)' target/cargo-test.log || true
+
+step "no_std: builds with no heap for thumbv7em-none-eabihf, and for x86_64-unknown-none"
+cargo build -p tokenlane --release --no-default-features --features ecdsa,hmac --target thumbv7em-none-eabihf
+cargo build -p tokenlane --release --no-default-features --features ecdsa,hmac --target x86_64-unknown-none
+cargo build -p tokenlane --release --no-default-features --features alloc,rsa,ecdsa,hmac --target x86_64-unknown-none
+
+step "all tests passed"

@@ -1,0 +1,1912 @@
+#!/usr/bin/env python3
+"""Generate the tokenlane conformance cases (format: README.md in this folder).
+
+    python3 tests/conformance/generate.py > tests/conformance/cases.json
+    python3 tests/conformance/generate.py --make-keys   # once; never overwrites
+
+Every token here is minted with Python's `cryptography` package and the
+standard library (json, base64, hashlib, hmac): it is the independent
+minting library, tokenlane never mints these tokens.
+
+The output is deterministic, so a rerun writes the same bytes:
+  * keys are read from keys/ (generated once with --make-keys, committed);
+  * times are fixed (NOW below);
+  * ES256 uses RFC 6979 deterministic ECDSA;
+  * RS* (PKCS#1 v1.5) is deterministic by construction;
+  * PS* is EMSA-PSS-ENCODE implemented here with a fixed salt (salt length =
+    hash length, MGF1 with the same hash) and the raw RSA private operation,
+    and every PSS signature is checked with `cryptography` before use.
+
+Before writing, the generator checks that every accepted case verifies with
+`cryptography` against its key set, and that every `invalid_signature` case
+does not verify with any key the rules would select. A summary (cases per
+expected code) goes to stderr.
+
+Expected codes follow the ordered rules of README.md: the first failing
+check is the code. Decisions on points the README leaves open are listed in
+DECISIONS below and repeated in the `rule` sentence of the cases they pin.
+"""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import sys
+from collections import Counter
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+from cryptography.x509.oid import NameOID
+
+DECISIONS = """
+- exp: the formula `exp + leeway <= now` (README rule 12 and DESIGN.md) wins
+  over the README's parenthetical "exp == now + leeway is expired", which
+  contradicts it: exp == now - leeway is expired, exp == now - leeway + 1
+  and exp == now + leeway are valid.
+- nesting depth counts the top-level object as depth 1: {"x":[[...]]} with
+  15 arrays has depth 16 (accepted), with 16 arrays depth 17 (malformed).
+- an accepted access token without client_id or sub (compat) expects
+  "client_id": null / "sub": null; a token with neither scope nor scp
+  expects "scopes": [].
+- scopes are split on single spaces only (RFC 6749 scope-token delimiter);
+  a tab is part of a scope token.
+- ECDSA signatures with a high s (n - s) are mathematically valid and JOSE
+  does not require low-s: accepted.
+- a kid in the token never matches a key loaded without a kid.
+"""
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEYDIR = os.path.join(HERE, "keys")
+
+NOW = 1767225600  # 2026-01-01T00:00:00Z
+LEEWAY = 60
+ISSUER = "https://issuer.example/"
+API = "https://api.example"
+CLIENT = "client-app"
+NONCE = "n-0S6_WzA2Mj"
+SCOPE = "read:appointments write:appointments"
+MAX_DATE = 253402300799  # 9999-12-31T23:59:59Z
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+DROP = object()  # claim/header override meaning "leave this member out"
+
+HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
+HASHLIB = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
+
+
+# --------------------------------------------------------------------------
+# encoding helpers
+
+
+def b64u(data: bytes) -> str:
+    """base64url without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64u_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def uint_bytes(n: int, length: int = 0) -> bytes:
+    return n.to_bytes(max(length, (n.bit_length() + 7) // 8, 1), "big")
+
+
+def compact(obj) -> bytes:
+    """Compact JSON, as most JWT libraries write it."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def sub1(raw: bytes, old: bytes, new: bytes) -> bytes:
+    """Replace exactly one occurrence of `old` (hand-made JSON edits)."""
+    assert raw.count(old) == 1, (raw, old)
+    return raw.replace(old, new)
+
+
+def with_trailing_bits(segment: str) -> str:
+    """Set a non-zero unused trailing bit in the last character of a
+    base64url segment. Lenient decoders ignore those bits and decode the
+    same bytes; strict (canonical) decoding must refuse the segment."""
+    assert len(segment) % 4 in (2, 3), "segment has no unused bits"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    value = alphabet.index(segment[-1])
+    assert value & 1 == 0
+    return segment[:-1] + alphabet[value | 1]
+
+
+def to_std_alphabet(segment: str) -> str:
+    return segment.replace("-", "+").replace("_", "/")
+
+
+def padded(segment: str) -> str:
+    assert len(segment) % 4 != 0, "segment needs no padding"
+    return segment + "=" * (-len(segment) % 4)
+
+
+# --------------------------------------------------------------------------
+# keys (generated once by --make-keys, then only read)
+
+KEY_SPECS = {
+    "rsa-1": ("rsa", 2048),
+    "rsa-2": ("rsa", 2048),
+    "rsa-1024": ("rsa", 1024),
+    "ec-1": ("p256", None),
+    "ec-2": ("p256", None),
+    "attacker-ec": ("p256", None),
+    "ec-p384": ("p384", None),
+    "ed-1": ("ed25519", None),
+    "hs-32": ("secret", 32),
+    "hs-64": ("secret", 64),
+}
+
+
+def key_path(name: str) -> str:
+    kind = KEY_SPECS[name][0]
+    return os.path.join(KEYDIR, name + (".secret" if kind == "secret" else ".pem"))
+
+
+def make_keys() -> None:
+    os.makedirs(KEYDIR, exist_ok=True)
+    for name, (kind, size) in KEY_SPECS.items():
+        path = key_path(name)
+        if os.path.exists(path):
+            print(f"keep  {path}", file=sys.stderr)
+            continue
+        if kind == "secret":
+            data = (b64u(os.urandom(size)) + "\n").encode()
+        else:
+            if kind == "rsa":
+                key = rsa.generate_private_key(public_exponent=65537, key_size=size)
+            elif kind == "p256":
+                key = ec.generate_private_key(ec.SECP256R1())
+            elif kind == "p384":
+                key = ec.generate_private_key(ec.SECP384R1())
+            else:
+                key = ed25519.Ed25519PrivateKey.generate()
+            data = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        with open(path, "wb") as f:
+            f.write(data)
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def load_key(name: str):
+    path = key_path(name)
+    if not os.path.exists(path):
+        sys.exit(f"missing {path}: run generate.py --make-keys once and commit keys/")
+    with open(path, "rb") as f:
+        data = f.read()
+    if KEY_SPECS[name][0] == "secret":
+        return b64u_decode(data.decode().strip())
+    return serialization.load_pem_private_key(data, password=None)
+
+
+class K:
+    """The fixed keys (private halves; the key sets only hold public parts)."""
+
+
+def load_all_keys() -> None:
+    for name in KEY_SPECS:
+        setattr(K, name.replace("-", "_"), load_key(name))
+    # a secret that is in no key set (signature by the wrong secret)
+    K.hs_wrong = hashlib.sha256(b"tokenlane: a secret in no key set").digest()
+
+
+def pem_of(pub) -> bytes:
+    return pub.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def der_of(pub) -> bytes:
+    return pub.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+# --------------------------------------------------------------------------
+# signing
+
+
+def mgf1(seed: bytes, length: int, hfun) -> bytes:
+    out = b""
+    counter = 0
+    while len(out) < length:
+        out += hfun(seed + counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return out[:length]
+
+
+def pss_salt(bits: str) -> bytes:
+    """The fixed PSS salt: hash-length bytes derived from a label."""
+    return HASHLIB[bits](b"tokenlane conformance PSS salt").digest()
+
+
+def emsa_pss_encode(message: bytes, em_bits: int, bits: str) -> bytes:
+    """EMSA-PSS-ENCODE (RFC 8017 §9.1.1), salt length = hash length."""
+    hfun = HASHLIB[bits]
+    m_hash = hfun(message).digest()
+    h_len = len(m_hash)
+    salt = pss_salt(bits)
+    em_len = (em_bits + 7) // 8
+    assert em_len >= h_len + len(salt) + 2
+    h = hfun(b"\x00" * 8 + m_hash + salt).digest()
+    db = b"\x00" * (em_len - len(salt) - h_len - 2) + b"\x01" + salt
+    masked = bytes(a ^ b for a, b in zip(db, mgf1(h, em_len - h_len - 1, hfun)))
+    masked = bytes([masked[0] & (0xFF >> (8 * em_len - em_bits))]) + masked[1:]
+    return masked + h + b"\xbc"
+
+
+def sign_ps(key, bits: str, message: bytes) -> bytes:
+    priv = key.private_numbers()
+    n, d = priv.public_numbers.n, priv.d
+    k = (n.bit_length() + 7) // 8
+    em = emsa_pss_encode(message, n.bit_length() - 1, bits)
+    sig = uint_bytes(pow(int.from_bytes(em, "big"), d, n), k)
+    h = HASHES[bits]()
+    key.public_key().verify(
+        sig, message, padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h
+    )
+    return sig
+
+
+def sign_rs(key, bits: str, message: bytes) -> bytes:
+    return key.sign(message, padding.PKCS1v15(), HASHES[bits]())
+
+
+def es256_rs(key, message: bytes):
+    der = key.sign(message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    return decode_dss_signature(der)
+
+
+def sign_es256(key, message: bytes) -> bytes:
+    r, s = es256_rs(key, message)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def sign_hs(secret: bytes, bits: str, message: bytes) -> bytes:
+    return hmac.new(secret, message, HASHLIB[bits]).digest()
+
+
+def sign(alg: str, key, message: bytes) -> bytes:
+    family, bits = alg[:2], alg[2:]
+    if family == "ES":
+        assert bits == "256"
+        return sign_es256(key, message)
+    if family == "RS":
+        return sign_rs(key, bits, message)
+    if family == "PS":
+        return sign_ps(key, bits, message)
+    if family == "HS":
+        return sign_hs(key, bits, message)
+    raise ValueError(alg)
+
+
+def signer(alg, key):
+    """A signer: signing input bytes -> signature bytes."""
+    return lambda message: sign(alg, key, message)
+
+
+def fixed_sig(sig: bytes):
+    """A 'signer' that ignores the input and returns these bytes."""
+    return lambda message: sig
+
+
+def token(header, claims, sign_with, *, h64=None, p64=None, s64=None) -> str:
+    """Compact JWS. `header`/`claims` are dicts (compact JSON) or raw bytes.
+    `h64`/`p64` override the transmitted segments (the signature is computed
+    over what is transmitted); `s64` overrides the signature segment."""
+    if h64 is None:
+        h64 = b64u(header if isinstance(header, bytes) else compact(header))
+    if p64 is None:
+        p64 = b64u(claims if isinstance(claims, bytes) else compact(claims))
+    if s64 is None:
+        s64 = b64u(sign_with(f"{h64}.{p64}".encode("ascii")))
+    return f"{h64}.{p64}.{s64}"
+
+
+def segments(tok: str):
+    return tok.split(".")
+
+
+def at_hash(access_token: str, alg: str) -> str:
+    """OIDC at_hash: left half of the hash named by the ID token's alg."""
+    digest = HASHLIB[alg[2:]](access_token.encode("ascii")).digest()
+    return b64u(digest[: len(digest) // 2])
+
+
+# --------------------------------------------------------------------------
+# key sources and key sets
+
+
+def jwk_rsa(pub, kid=None, **extra) -> dict:
+    nums = pub.public_numbers()
+    jwk = {"kty": "RSA"}
+    if kid is not None:
+        jwk["kid"] = kid
+    jwk.update(extra)
+    jwk["n"] = b64u(uint_bytes(nums.n))
+    jwk["e"] = b64u(uint_bytes(nums.e))
+    return jwk
+
+
+def jwk_ec(pub, kid=None, **extra) -> dict:
+    nums = pub.public_numbers()
+    size = (pub.curve.key_size + 7) // 8
+    jwk = {"kty": "EC"}
+    if kid is not None:
+        jwk["kid"] = kid
+    jwk.update(extra)
+    jwk["crv"] = {256: "P-256", 384: "P-384"}[pub.curve.key_size]
+    jwk["x"] = b64u(uint_bytes(nums.x, size))
+    jwk["y"] = b64u(uint_bytes(nums.y, size))
+    return jwk
+
+
+def jwk_oct(secret: bytes, kid=None, **extra) -> dict:
+    jwk = {"kty": "oct"}
+    if kid is not None:
+        jwk["kid"] = kid
+    jwk.update(extra)
+    jwk["k"] = b64u(secret)
+    return jwk
+
+
+def jwk_okp(pub, kid=None, **extra) -> dict:
+    jwk = {"kty": "OKP"}
+    if kid is not None:
+        jwk["kid"] = kid
+    jwk.update(extra)
+    jwk["crv"] = "Ed25519"
+    jwk["x"] = b64u(pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    return jwk
+
+
+def src_jwks(*jwks) -> dict:
+    return {"kind": "jwks", "data": compact({"keys": list(jwks)}).decode()}
+
+
+def src_pem(pub, kid=None, alg=None) -> dict:
+    return {"kind": "pem", "data": pem_of(pub).decode(), "kid": kid, "alg": alg}
+
+
+def src_der(pub, kid=None, alg=None) -> dict:
+    return {"kind": "der", "data": b64u(der_of(pub)), "kid": kid, "alg": alg}
+
+
+def src_secret(secret: bytes, kid=None, alg=None) -> dict:
+    return {"kind": "secret", "data": b64u(secret), "kid": kid, "alg": alg}
+
+
+class Entry:
+    """What the generator knows a key set holds (for its own checks)."""
+
+    def __init__(self, kid, key, alg=None):
+        self.kid, self.key, self.alg = kid, key, alg
+
+    def fits(self, alg: str) -> bool:
+        if self.alg is not None and self.alg != alg:
+            return False
+        family = alg[:2]
+        if isinstance(self.key, bytes):
+            return family == "HS" and len(self.key) >= int(alg[2:]) // 8
+        if isinstance(self.key, rsa.RSAPublicKey):
+            return family in ("RS", "PS")
+        if isinstance(self.key, ec.EllipticCurvePublicKey):
+            return alg == "ES256" and self.key.curve.name == "secp256r1"
+        return False
+
+    def verifies(self, alg: str, message: bytes, sig: bytes) -> bool:
+        bits = alg[2:]
+        try:
+            if alg.startswith("HS"):
+                return hmac.compare_digest(sign_hs(self.key, bits, message), sig)
+            if alg.startswith("RS"):
+                self.key.verify(sig, message, padding.PKCS1v15(), HASHES[bits]())
+            elif alg.startswith("PS"):
+                h = HASHES[bits]()
+                pss = padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size)
+                self.key.verify(sig, message, pss, h)
+            elif alg == "ES256":
+                if len(sig) != 64:
+                    return False
+                r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+                if not (0 < r < P256_N and 0 < s < P256_N):
+                    return False
+                self.key.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
+            else:
+                return False
+            return True
+        except (InvalidSignature, ValueError):
+            return False
+
+
+KEYSETS = {}  # name -> list of key sources (written to cases.json)
+ENTRIES = {}  # name -> list of Entry (the generator's own view)
+
+
+def keyset(name, sources, entries):
+    KEYSETS[name] = sources
+    ENTRIES[name] = entries
+
+
+def build_keysets() -> None:
+    rsa1, rsa2 = K.rsa_1.public_key(), K.rsa_2.public_key()
+    ec1, ec2 = K.ec_1.public_key(), K.ec_2.public_key()
+
+    keyset("main",
+           [src_jwks(jwk_rsa(rsa1, "rsa-1", use="sig"), jwk_ec(ec1, "ec-1", use="sig"))],
+           [Entry("rsa-1", rsa1), Entry("ec-1", ec1)])
+    keyset("all",
+           [src_jwks(jwk_rsa(rsa1, "rsa-1"), jwk_rsa(rsa2, "rsa-2"),
+                     jwk_ec(ec1, "ec-1"), jwk_ec(ec2, "ec-2"),
+                     jwk_oct(K.hs_32, "hs-32"), jwk_oct(K.hs_64, "hs-64"))],
+           [Entry("rsa-1", rsa1), Entry("rsa-2", rsa2), Entry("ec-1", ec1),
+            Entry("ec-2", ec2), Entry("hs-32", K.hs_32), Entry("hs-64", K.hs_64)])
+    keyset("pinned",
+           [src_jwks(jwk_rsa(rsa1, "rsa-1", use="sig", alg="RS256"),
+                     jwk_ec(ec1, "ec-1", use="sig", alg="ES256"))],
+           [Entry("rsa-1", rsa1, "RS256"), Entry("ec-1", ec1, "ES256")])
+    keyset("rsa_pinned_ps256",
+           [src_jwks(jwk_rsa(rsa1, "rsa-1", use="sig", alg="PS256"))],
+           [Entry("rsa-1", rsa1, "PS256")])
+    keyset("hmac32", [src_secret(K.hs_32, "hs-32")], [Entry("hs-32", K.hs_32)])
+    keyset("hmac64", [src_secret(K.hs_64, "hs-64")], [Entry("hs-64", K.hs_64)])
+    keyset("rsa_pem", [src_pem(rsa1)], [Entry(None, rsa1)])
+    keyset("ec_der", [src_der(ec1)], [Entry(None, ec1)])
+    keyset("mixed_with_enc",
+           [src_jwks(jwk_ec(ec1, "ec-1", use="sig"),
+                     jwk_rsa(rsa2, "rsa-enc", use="enc"),
+                     jwk_okp(K.ed_1.public_key(), "ed-1"))],
+           [Entry("ec-1", ec1)])  # rsa-enc (use enc) and ed-1 (kty OKP) are skipped
+    keyset("shared_kid",
+           [src_jwks(jwk_rsa(rsa1, "shared"), jwk_ec(ec1, "shared"))],
+           [Entry("shared", rsa1), Entry("shared", ec1)])
+    keyset("pem_and_secret",
+           [src_pem(rsa1, kid="rsa-1", alg="RS256"),
+            src_secret(K.hs_64, kid="hs-64", alg="HS512")],
+           [Entry("rsa-1", rsa1, "RS256"), Entry("hs-64", K.hs_64, "HS512")])
+
+
+# --------------------------------------------------------------------------
+# claims, headers, policies, expectations
+
+
+def override(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if v is DROP:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
+def at_claims(**over) -> dict:
+    """A good access token's claims (RFC 9068)."""
+    return override({
+        "iss": ISSUER,
+        "sub": "user-123",
+        "aud": API,
+        "client_id": CLIENT,
+        "iat": NOW - 10,
+        "exp": NOW + 3600,
+        "jti": "at-7f3c2a",
+        "scope": SCOPE,
+    }, over)
+
+
+def at_header(alg="ES256", kid="ec-1", typ="at+jwt", **over) -> dict:
+    h = {"alg": alg}
+    if typ is not DROP:
+        h["typ"] = typ
+    if kid is not DROP:
+        h["kid"] = kid
+    return override(h, over)
+
+
+def compat_header(alg="ES256", kid="ec-1", **over) -> dict:
+    """An access token header from a provider that does not set typ."""
+    return at_header(alg, kid, DROP, **over)
+
+
+def id_claims(**over) -> dict:
+    """A good ID token's claims (OIDC Core §2); at_hash of GOOD_AT for RS256."""
+    return override({
+        "iss": ISSUER,
+        "sub": "user-123",
+        "aud": CLIENT,
+        "exp": NOW + 3600,
+        "iat": NOW - 10,
+        "nonce": NONCE,
+        "auth_time": NOW - 600,
+        "at_hash": at_hash(GOOD_AT, "RS256"),
+        "name": "Ada Lovelace",
+    }, over)
+
+
+def id_header(alg="RS256", kid="rsa-1", **over) -> dict:
+    h = {"alg": alg}
+    if kid is not DROP:
+        h["kid"] = kid
+    return override(h, over)
+
+
+def access_policy(algorithms=("ES256",), typ="strict", scopes=("read:appointments",),
+                  audience=(API,), **extra) -> dict:
+    p = {"issuer": ISSUER, "audience": list(audience), "algorithms": list(algorithms),
+         "leeway": LEEWAY}
+    if scopes is not None:
+        p["required_scopes"] = list(scopes)
+    p["typ"] = typ
+    p.update(extra)
+    return p
+
+
+def id_policy(algorithms=("RS256",), nonce=NONCE, **extra) -> dict:
+    p = {"issuer": ISSUER, "client_id": CLIENT, "algorithms": list(algorithms),
+         "leeway": LEEWAY}
+    if nonce is not None:
+        p["nonce"] = nonce
+    p.update(extra)
+    return p
+
+
+def err(code: str) -> dict:
+    return {"error": code}
+
+
+def scopes_of(claims: dict) -> list:
+    if "scope" in claims:
+        return [s for s in claims["scope"].split(" ") if s]
+    scp = claims.get("scp")
+    if isinstance(scp, str):
+        return [s for s in scp.split(" ") if s]
+    return list(scp or [])
+
+
+def ok_access(claims: dict) -> dict:
+    return {"ok": True, "sub": claims.get("sub"), "client_id": claims.get("client_id"),
+            "scopes": scopes_of(claims)}
+
+
+def ok_id(sub="user-123") -> dict:
+    return {"ok": True, "sub": sub}
+
+
+CASES = []
+
+
+def case(name, rule, keyset_name, lane, policy, tok, expect, now=NOW):
+    assert keyset_name in KEYSETS, keyset_name
+    assert lane in ("access", "id")
+    assert name not in {c["name"] for c in CASES}, name
+    CASES.append({"name": name, "rule": rule, "keyset": keyset_name, "lane": lane,
+                  "policy": policy, "now": now, "token": tok, "expect": expect})
+
+
+def acc(name, rule, tok, expect, keyset_name="main", **policy_kw):
+    case(name, rule, keyset_name, "access", access_policy(**policy_kw), tok, expect)
+
+
+def idl(name, rule, tok, expect, keyset_name="main", **policy_kw):
+    case(name, rule, keyset_name, "id", id_policy(**policy_kw), tok, expect)
+
+
+ES1 = None  # signer with ec-1, set in main()
+GOOD_AT = None  # the good access token (also the at_hash target)
+
+
+# --------------------------------------------------------------------------
+# the cases
+
+
+def accepted_access_cases():
+    claims = at_claims()
+    acc("access_es256_strict_at_jwt_is_accepted",
+        "A well-formed RFC 9068 access token (typ at+jwt, ES256, kid ec-1) passes every check.",
+        GOOD_AT, ok_access(claims))
+    for alg in ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"):
+        acc(f"access_{alg.lower()}_strict_is_accepted",
+            f"{alg} signed by rsa-1 (JWK without alg) is accepted when the policy allows {alg}.",
+            token(at_header(alg, "rsa-1"), claims, signer(alg, K.rsa_1)),
+            ok_access(claims), algorithms=[alg])
+    acc("access_hs256_with_32_byte_secret_is_accepted",
+        "HS256 with a 32-byte secret (as long as the hash) is accepted.",
+        token(at_header("HS256", "hs-32"), claims, signer("HS256", K.hs_32)),
+        ok_access(claims), keyset_name="hmac32", algorithms=["HS256"])
+    for alg in ("HS256", "HS384", "HS512"):
+        acc(f"access_{alg.lower()}_with_64_byte_secret_is_accepted",
+            f"{alg} with a 64-byte secret (at least the hash length) is accepted.",
+            token(at_header(alg, "hs-64"), claims, signer(alg, K.hs_64)),
+            ok_access(claims), keyset_name="hmac64", algorithms=[alg])
+
+    for label, typ in (("application_at_jwt", "application/at+jwt"),
+                       ("uppercase_at_jwt", "AT+JWT"),
+                       ("mixed_case_application_at_jwt", "Application/At+JWT")):
+        acc(f"access_strict_typ_{label}_is_accepted",
+            f"typ {typ!r} names the at+jwt media type; it is compared case-insensitively.",
+            token(at_header(typ=typ), claims, ES1), ok_access(claims))
+
+    for label, hdr in (("absent", compat_header()),
+                       ("jwt", at_header(typ="JWT")),
+                       ("application_jwt", at_header(typ="application/jwt")),
+                       ("at_jwt", at_header())):
+        acc(f"access_compat_typ_{label}_is_accepted",
+            "In compat mode an access token may have typ absent, JWT, application/jwt or at+jwt.",
+            token(hdr, claims, ES1), ok_access(claims), typ="compat")
+
+    c = at_claims(scope=DROP, scp=["read:appointments", "write:appointments"])
+    acc("access_scp_array_is_accepted",
+        "Without scope, the scp array carries the scopes; the required scope is in it.",
+        token(at_header(), c, ES1), ok_access(c))
+    c = at_claims(scope=DROP, scp="read:appointments write:appointments")
+    acc("access_scp_string_is_accepted",
+        "Without scope, a space-delimited scp string carries the scopes.",
+        token(at_header(), c, ES1), ok_access(c))
+    c = at_claims(scope="profile write:appointments read:appointments")
+    acc("access_required_scope_not_first_is_accepted",
+        "The required scope may appear anywhere in the space-delimited scope string.",
+        token(at_header(), c, ES1), ok_access(c))
+    c = at_claims(aud=["https://other.example", API])
+    acc("access_aud_array_containing_api_is_accepted",
+        "aud as an array passes when one of its values is the configured audience.",
+        token(at_header(), c, ES1), ok_access(c))
+    c = at_claims(aud="https://second-api.example")
+    acc("access_aud_matching_second_configured_audience_is_accepted",
+        "A policy with several audiences accepts aud equal to any of them.",
+        token(at_header(), c, ES1), ok_access(c),
+        audience=[API, "https://second-api.example"])
+    c = at_claims(aud=[f"https://aud{i}.example" for i in range(63)] + [API])
+    acc("access_aud_with_64_values_is_accepted",
+        "aud may hold up to 64 values; here the 64th is the API.",
+        token(at_header(), c, ES1), ok_access(c))
+
+    raw = sub1(compact(claims), b'"iss":"https://issuer.example/"',
+               b'"iss":"https:\\/\\/issuer.example\\/"')  # JSON escape \/ for /
+    acc("access_iss_with_escaped_slashes_is_accepted",
+        'iss written "https:\\/\\/issuer.example\\/" equals the issuer after JSON unescaping.',
+        token(at_header(), raw, ES1), ok_access(claims))
+    raw = sub1(compact(claims), b'"iss":"https://issuer.example/"',
+               b'"iss":"https:\\u002f\\u002fissuer.example\\u002F"')  # \u escapes for /
+    acc("access_iss_with_unicode_escapes_is_accepted",
+        "iss written with \\u002f escapes equals the issuer after JSON unescaping.",
+        token(at_header(), raw, ES1), ok_access(claims))
+    pretty = json.dumps(claims, indent=2).encode()  # whitespace is valid JSON
+    acc("access_pretty_printed_json_is_accepted",
+        "JSON whitespace (newlines, indentation) in the payload is valid JSON.",
+        token(at_header(), pretty, ES1), ok_access(claims))
+
+    acc("access_kidless_es256_with_one_fitting_key_is_accepted",
+        "Without kid, the only key that fits ES256 in the key set (ec-1) is used.",
+        token(at_header(kid=DROP), claims, ES1), ok_access(claims))
+    acc("access_kidless_rs256_with_one_fitting_key_is_accepted",
+        "Without kid, the only key that fits RS256 in the key set (rsa-1) is used.",
+        token(at_header("RS256", DROP), claims, signer("RS256", K.rsa_1)),
+        ok_access(claims), algorithms=["RS256"])
+    acc("access_kidless_es256_tries_every_fitting_key",
+        "Without kid every key that fits ES256 is tried; ec-2 (second of two) verifies.",
+        token(at_header(kid=DROP), claims, signer("ES256", K.ec_2)),
+        ok_access(claims), keyset_name="all")
+    acc("access_kidless_hs256_tries_every_fitting_secret",
+        "Without kid every secret long enough for HS256 is tried; hs-64 verifies.",
+        token(at_header("HS256", DROP), claims, signer("HS256", K.hs_64)),
+        ok_access(claims), keyset_name="all", algorithms=["HS256"])
+    acc("access_rs256_with_pem_key_without_kid_is_accepted",
+        "A key loaded from SPKI PEM without kid serves a token without kid.",
+        token(at_header("RS256", DROP), claims, signer("RS256", K.rsa_1)),
+        ok_access(claims), keyset_name="rsa_pem", algorithms=["RS256"])
+    acc("access_ps256_with_pem_key_without_kid_is_accepted",
+        "An RSA key loaded from PEM without alg also serves PS256.",
+        token(at_header("PS256", DROP), claims, signer("PS256", K.rsa_1)),
+        ok_access(claims), keyset_name="rsa_pem", algorithms=["PS256"])
+    acc("access_es256_with_der_key_without_kid_is_accepted",
+        "A P-256 key loaded from SPKI DER without kid serves an ES256 token without kid.",
+        token(at_header(kid=DROP), claims, ES1), ok_access(claims), keyset_name="ec_der")
+    acc("access_es256_with_jwk_alg_pinned_to_es256_is_accepted",
+        "A JWK whose alg is ES256 serves an ES256 token.",
+        GOOD_AT, ok_access(claims), keyset_name="pinned")
+    acc("access_rs256_with_pem_source_alg_rs256_is_accepted",
+        "A PEM source with kid rsa-1 and alg RS256 serves an RS256 token with that kid.",
+        token(at_header("RS256", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        ok_access(claims), keyset_name="pem_and_secret", algorithms=["RS256"])
+    acc("access_shared_kid_picks_the_key_that_fits",
+        "Two keys share kid 'shared'; the P-256 one is the one that fits ES256.",
+        token(at_header(kid="shared"), claims, ES1), ok_access(claims), keyset_name="shared_kid")
+    acc("access_jwks_with_skipped_keys_still_serves_its_sig_key",
+        "A JWKS that also holds an enc key and an OKP key serves tokens for its sig key.",
+        GOOD_AT, ok_access(claims), keyset_name="mixed_with_enc")
+    acc("access_policy_with_several_algorithms_is_accepted",
+        "ES256 is one of several algorithms the policy allows.",
+        GOOD_AT, ok_access(claims), algorithms=["RS256", "PS256", "ES256"])
+    acc("access_unknown_header_members_are_ignored",
+        "Header members the core does not know (and does not list in crit) are ignored.",
+        token(at_header(cty="JWT", **{"x-trace": "abc"}), claims, ES1), ok_access(claims))
+    acc("access_x5u_header_is_ignored_when_signed_by_configured_key",
+        "x5u is never fetched or used; the token verifies with the configured key ec-1.",
+        token(at_header(x5u="https://attacker.example/cert.pem"), claims, ES1),
+        ok_access(claims))
+    c = at_claims(typ="Bearer")
+    acc("access_keycloak_payload_typ_bearer_is_accepted",
+        "A Keycloak access token (payload typ Bearer) is an access token.",
+        token(compat_header(), c, ES1), ok_access(c), typ="compat")
+    c = at_claims(token_use="access")
+    acc("access_cognito_token_use_access_is_accepted",
+        "An Amazon Cognito access token (token_use access) is an access token.",
+        token(compat_header(), c, ES1), ok_access(c), typ="compat")
+    c = at_claims(scope=DROP)
+    acc("access_without_scopes_passes_when_none_required",
+        "With no required scopes, a token without scope or scp passes.",
+        token(at_header(), c, ES1), ok_access(c), scopes=None)
+    c = at_claims(exp=MAX_DATE)
+    acc("access_exp_at_year_9999_limit_is_accepted",
+        "exp = 253402300799 (9999-12-31T23:59:59Z) is the largest accepted date.",
+        token(at_header(), c, ES1), ok_access(c))
+
+
+def alg_cases():
+    claims = at_claims()
+    good_sig = segments(GOOD_AT)[2]
+    for casing in ("none", "None", "NONE", "nOnE"):
+        h = at_header(casing, DROP)
+        acc(f"alg_{casing}_with_empty_signature_is_malformed",
+            f"alg {casing!r} with an empty signature segment: the empty segment is malformed (rule 2) before alg is read.",
+            token(h, claims, None, s64=""), err("malformed"))
+        acc(f"alg_{casing}_with_signature_is_unsupported",
+            f"alg {casing!r} (none in any casing) is never accepted, whatever the signature.",
+            token(h, claims, None, s64=good_sig), err("unsupported_algorithm"))
+    for alg in ("hs256", "es256", "ES512", "ES384", "HS1", "EdDSA", "RS1", ""):
+        acc(f"alg_{alg.lower() or 'empty'}{'_lowercase' if alg.islower() else ''}_is_unsupported",
+            f"alg {alg!r} is not an implemented algorithm name (names are case-sensitive).",
+            token(at_header(alg), claims, None, s64=good_sig), err("unsupported_algorithm"))
+    raw_headers = [
+        ("alg_missing_is_malformed", {"typ": "at+jwt", "kid": "ec-1"}, "The header has no alg."),
+        ("alg_number_is_malformed", at_header(256), "alg is a number, not a string."),
+        ("alg_null_is_malformed", at_header(None), "alg is null, not a string."),
+        ("alg_array_is_malformed", at_header(["ES256"]), "alg is an array, not a string."),
+        ("typ_number_is_malformed", at_header(typ=1), "typ is a number, not a string."),
+        ("kid_number_is_malformed", at_header(kid=5), "kid is a number, not a string."),
+        ("kid_null_is_malformed", at_header(kid=None), "kid is null, not a string."),
+    ]
+    for name, h, rule in raw_headers:
+        acc(name, rule, token(h, claims, ES1), err("malformed"))
+    acc("alg_not_in_policy_is_not_allowed",
+        "An ES256 token against a policy that allows only RS256.",
+        GOOD_AT, err("algorithm_not_allowed"), algorithms=["RS256"])
+    acc("alg_rs256_when_policy_allows_only_es256_is_not_allowed",
+        "An RS256 token (valid signature by rsa-1) against a policy that allows only ES256.",
+        token(at_header("RS256", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        err("algorithm_not_allowed"))
+
+
+def key_selection_cases():
+    claims = at_claims()
+    acc("es256_token_with_kid_of_rsa_key_is_not_allowed",
+        "kid rsa-1 names an RSA key, which does not fit ES256.",
+        token(at_header(kid="rsa-1"), claims, ES1), err("algorithm_not_allowed"),
+        algorithms=["ES256", "RS256"])
+    acc("rs256_token_with_kid_of_ec_key_is_not_allowed",
+        "kid ec-1 names a P-256 key, which does not fit RS256.",
+        token(at_header("RS256", "ec-1"), claims, signer("RS256", K.rsa_1)),
+        err("algorithm_not_allowed"), algorithms=["ES256", "RS256"])
+    acc("ps256_token_with_jwk_pinned_to_rs256_is_not_allowed",
+        "rsa-1's JWK alg RS256 pins it: a PS256 token with kid rsa-1 does not fit.",
+        token(at_header("PS256", "rsa-1"), claims, signer("PS256", K.rsa_1)),
+        err("algorithm_not_allowed"), keyset_name="pinned", algorithms=["RS256", "PS256"])
+    acc("rs256_token_with_jwk_pinned_to_ps256_is_not_allowed",
+        "rsa-1's JWK alg PS256 pins it: an RS256 token with kid rsa-1 does not fit.",
+        token(at_header("RS256", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        err("algorithm_not_allowed"), keyset_name="rsa_pinned_ps256",
+        algorithms=["RS256", "PS256"])
+    acc("ps256_token_with_jwk_pinned_to_ps256_is_accepted",
+        "rsa-1's JWK alg PS256 serves a PS256 token.",
+        token(at_header("PS256", "rsa-1"), claims, signer("PS256", K.rsa_1)),
+        ok_access(claims), keyset_name="rsa_pinned_ps256", algorithms=["PS256"])
+    acc("rs384_kidless_with_only_pinned_keys_has_no_key",
+        "Without kid, no key fits RS384: rsa-1 is pinned to RS256, ec-1 is EC.",
+        token(at_header("RS384", DROP), claims, signer("RS384", K.rsa_1)),
+        err("key_not_found"), keyset_name="pinned", algorithms=["RS384"])
+    acc("hs256_with_secret_pinned_to_hs512_is_not_allowed",
+        "The secret source hs-64 has alg HS512, so an HS256 token with kid hs-64 does not fit.",
+        token(at_header("HS256", "hs-64"), claims, signer("HS256", K.hs_64)),
+        err("algorithm_not_allowed"), keyset_name="pem_and_secret", algorithms=["HS256"])
+    acc("hs384_with_32_byte_secret_by_kid_is_not_allowed",
+        "HS384 needs a secret of at least 48 bytes; kid hs-32 names a 32-byte secret.",
+        token(at_header("HS384", "hs-32"), claims, signer("HS384", K.hs_32)),
+        err("algorithm_not_allowed"), keyset_name="hmac32", algorithms=["HS384"])
+    acc("hs512_with_32_byte_secret_without_kid_has_no_key",
+        "HS512 needs a secret of at least 64 bytes; without kid no key fits.",
+        token(at_header("HS512", DROP), claims, signer("HS512", K.hs_32)),
+        err("key_not_found"), keyset_name="hmac32", algorithms=["HS512"])
+    acc("unknown_kid_has_no_key",
+        "No key in the set has kid ec-9.",
+        token(at_header(kid="ec-9"), claims, ES1), err("key_not_found"))
+    acc("kid_differing_in_case_has_no_key",
+        "kid is compared exactly: EC-1 is not ec-1.",
+        token(at_header(kid="EC-1"), claims, ES1), err("key_not_found"))
+    acc("kid_against_keys_loaded_without_kid_has_no_key",
+        "A token kid never matches a key loaded without kid (PEM source, kid null).",
+        token(at_header("RS256", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        err("key_not_found"), keyset_name="rsa_pem", algorithms=["RS256"])
+    acc("kid_of_skipped_enc_key_has_no_key",
+        "rsa-enc (use enc) was skipped when loading, so its kid finds no key.",
+        token(at_header("RS256", "rsa-enc"), claims, signer("RS256", K.rsa_2)),
+        err("key_not_found"), keyset_name="mixed_with_enc", algorithms=["RS256"])
+    acc("es256_without_kid_against_hmac_keyset_has_no_key",
+        "Without kid, no key in a secrets-only key set fits ES256.",
+        token(at_header(kid=DROP), claims, ES1), err("key_not_found"), keyset_name="hmac32")
+
+
+def hmac_with_public_key_cases():
+    """Algorithm confusion: HS256 keyed with the bytes of a public key."""
+    claims = at_claims()
+    for kty, pub, kid, asym_alg, nokid_set in (
+            ("rsa", K.rsa_1.public_key(), "rsa-1", "RS256", "rsa_pem"),
+            ("ec", K.ec_1.public_key(), "ec-1", "ES256", "ec_der")):
+        pem = pem_of(pub)
+        jwk = jwk_rsa(pub, kid, use="sig") if kty == "rsa" else jwk_ec(pub, kid, use="sig")
+        encodings = {
+            "pem": pem,
+            "pem_crlf_extra_newlines": b"\r\n" + pem.replace(b"\n", b"\r\n") + b"\r\n\n",
+            "der": der_of(pub),
+            "jwk_json": compact(jwk),
+        }
+        for enc, secret in encodings.items():
+            hs = signer("HS256", secret)
+            acc(f"hs256_keyed_with_{kty}_public_{enc}_is_refused_by_policy",
+                f"HS256 signed with the {kty.upper()} public key ({enc}) as secret; the policy allows only {asym_alg}.",
+                token(at_header("HS256", kid), claims, hs), err("algorithm_not_allowed"),
+                algorithms=[asym_alg])
+            acc(f"hs256_keyed_with_{kty}_public_{enc}_and_its_kid_does_not_fit",
+                f"Policy wrongly allows {asym_alg} and HS256; kid {kid} names a {kty.upper()} key, which never fits HS256.",
+                token(at_header("HS256", kid), claims, hs), err("algorithm_not_allowed"),
+                algorithms=[asym_alg, "HS256"])
+            acc(f"hs256_keyed_with_{kty}_public_{enc}_without_kid_has_no_key",
+                f"Policy wrongly allows {asym_alg} and HS256; without kid no key in the set is a secret.",
+                token(at_header("HS256", DROP), claims, hs), err("key_not_found"),
+                keyset_name=nokid_set, algorithms=[asym_alg, "HS256"])
+
+
+def signature_cases():
+    claims = at_claims()
+    h64, p64, s64 = segments(GOOD_AT)
+    r, s = es256_rs(K.ec_1, f"{h64}.{p64}".encode())
+    n = P256_N
+
+    def es(rv, sv, length=32):
+        return b64u(rv.to_bytes(length, "big") + sv.to_bytes(length, "big"))
+
+    psychic = [
+        ("r_and_s_zero", 0, 0, "r = s = 0 (CVE-2022-21449, 'psychic signatures')"),
+        ("r_zero", 0, s, "r = 0 with the genuine s"),
+        ("s_zero", r, 0, "s = 0 with the genuine r"),
+        ("r_equal_to_order", n, s, "r = n, the P-256 group order"),
+        ("s_equal_to_order", r, n, "s = n, the P-256 group order"),
+        ("r_order_plus_one", n + 1, s, "r = n + 1 (out of range; equals 1 mod n)"),
+        ("s_order_plus_s", r, (n + s) % 2**256, "s replaced by n + s mod 2^256 (out of range)"),
+        ("r_and_s_order", n, n, "r = s = n"),
+        ("r_and_s_all_ones", 2**256 - 1, 2**256 - 1, "r = s = 2^256 - 1"),
+        ("r_and_s_one", 1, 1, "r = s = 1"),
+    ]
+    for label, rv, sv, what in psychic:
+        if sv >= 2**256:
+            continue
+        acc(f"es256_signature_{label}_is_invalid",
+            f"ES256 signature with {what} does not verify.",
+            token(None, None, None, h64=h64, p64=p64, s64=es(rv, sv)), err("invalid_signature"))
+    acc("es256_high_s_signature_is_accepted",
+        "(r, n - s) is as valid as (r, s) for ECDSA and JOSE requires no low-s form.",
+        token(None, None, None, h64=h64, p64=p64, s64=es(r, n - s)), ok_access(claims))
+    der = encode_dss_signature(r, s)
+    acc("es256_der_encoded_signature_is_invalid",
+        "ES256 needs raw 64-byte R||S; the same signature DER-encoded does not verify.",
+        token(None, None, None, h64=h64, p64=p64, s64=b64u(der)), err("invalid_signature"))
+    raw = b64u_decode(s64)
+    acc("es256_signature_63_bytes_is_invalid",
+        "The ES256 signature is cut to 63 bytes.",
+        token(None, None, None, h64=h64, p64=p64, s64=b64u(raw[:63])), err("invalid_signature"))
+    acc("es256_signature_65_bytes_is_invalid",
+        "The ES256 signature has a 65th byte appended.",
+        token(None, None, None, h64=h64, p64=p64, s64=b64u(raw + b"\x00")), err("invalid_signature"))
+    acc("es256_signature_with_32_byte_padded_halves_of_33_is_invalid",
+        "R and S each left-padded to 33 bytes (66 bytes in all) do not form an ES256 signature.",
+        token(None, None, None, h64=h64, p64=p64, s64=es(r, s, 33)), err("invalid_signature"))
+    acc("es256_signed_by_other_key_is_invalid",
+        "kid ec-1 but the signature is by ec-2.",
+        token(at_header(), claims, signer("ES256", K.ec_2)), err("invalid_signature"))
+    flipped = bytearray(raw)
+    flipped[10] ^= 0x01
+    acc("es256_signature_with_flipped_bit_is_invalid",
+        "One bit of the genuine ES256 signature is flipped.",
+        token(None, None, None, h64=h64, p64=p64, s64=b64u(bytes(flipped))), err("invalid_signature"))
+    tampered = b64u(compact(at_claims(sub="admin")))
+    acc("es256_payload_changed_after_signing_is_invalid",
+        "The payload (sub) was changed after signing; the old signature is kept.",
+        token(None, None, None, h64=h64, p64=tampered, s64=s64), err("invalid_signature"))
+    acc("es256_header_changed_after_signing_is_invalid",
+        "The header (kid spelled differently but equivalently, extra member) was changed after signing.",
+        token(None, None, None, h64=b64u(compact(at_header(cty="JWT"))), p64=p64, s64=s64),
+        err("invalid_signature"))
+
+    rs_h = at_header("RS256", "rsa-1")
+    rs_tok = token(rs_h, claims, signer("RS256", K.rsa_1))
+    rh, rp, rsig = segments(rs_tok)
+    rraw = b64u_decode(rsig)
+    acc("rs256_signature_one_byte_short_is_invalid",
+        "The RS256 signature has 255 bytes for a 256-byte modulus (last byte cut).",
+        token(None, None, None, h64=rh, p64=rp, s64=b64u(rraw[:-1])), err("invalid_signature"),
+        algorithms=["RS256"])
+    acc("rs256_signature_with_leading_zero_byte_is_invalid",
+        "The RS256 signature is 257 bytes: a zero byte prepended to the genuine one.",
+        token(None, None, None, h64=rh, p64=rp, s64=b64u(b"\x00" + rraw)), err("invalid_signature"),
+        algorithms=["RS256"])
+    acc("rs256_signature_all_zero_is_invalid",
+        "An RS256 signature of 256 zero bytes.",
+        token(None, None, None, h64=rh, p64=rp, s64=b64u(bytes(256))), err("invalid_signature"),
+        algorithms=["RS256"])
+    nbytes = uint_bytes(K.rsa_1.public_key().public_numbers().n, 256)
+    acc("rs256_signature_equal_to_modulus_is_invalid",
+        "An RS256 signature equal to the modulus n (out of range).",
+        token(None, None, None, h64=rh, p64=rp, s64=b64u(nbytes)), err("invalid_signature"),
+        algorithms=["RS256"])
+    acc("rs256_signed_by_other_key_is_invalid",
+        "kid rsa-1 but the signature is by rsa-2.",
+        token(rs_h, claims, signer("RS256", K.rsa_2)), err("invalid_signature"),
+        algorithms=["RS256"])
+    acc("rs256_header_with_pss_signature_is_invalid",
+        "alg RS256 but the signature is PS256 (PSS padding) by the right key.",
+        token(rs_h, claims, signer("PS256", K.rsa_1)), err("invalid_signature"),
+        algorithms=["RS256"])
+    acc("ps256_header_with_pkcs1_signature_is_invalid",
+        "alg PS256 but the signature is RS256 (PKCS#1 v1.5 padding) by the right key.",
+        token(at_header("PS256", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        err("invalid_signature"), algorithms=["PS256"])
+    acc("rs384_header_with_rs256_signature_is_invalid",
+        "alg RS384 but the signature uses SHA-256.",
+        token(at_header("RS384", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        err("invalid_signature"), algorithms=["RS384"])
+
+    hs_h = at_header("HS256", "hs-32")
+    hs_tok = token(hs_h, claims, signer("HS256", K.hs_32))
+    hh, hp, hsig = segments(hs_tok)
+    acc("hs256_truncated_tag_is_invalid",
+        "The HS256 tag is cut to 16 bytes (JWS never truncates).",
+        token(None, None, None, h64=hh, p64=hp, s64=b64u(b64u_decode(hsig)[:16])),
+        err("invalid_signature"), keyset_name="hmac32", algorithms=["HS256"])
+    acc("hs256_signed_with_other_secret_is_invalid",
+        "kid hs-32 but the tag is computed with a secret not in the key set.",
+        token(hs_h, claims, signer("HS256", K.hs_wrong)), err("invalid_signature"),
+        keyset_name="hmac32", algorithms=["HS256"])
+    acc("hs256_signed_with_64_byte_secret_prefix_mismatch_is_invalid",
+        "kid hs-64 but the tag is computed with only its first 32 bytes.",
+        token(at_header("HS256", "hs-64"), claims, signer("HS256", K.hs_64[:32])),
+        err("invalid_signature"), keyset_name="hmac64", algorithms=["HS256"])
+
+
+def embedded_key_cases():
+    """Keys never come from the token: jwk, jku, x5u, x5c are ignored."""
+    claims = at_claims()
+    evil = K.attacker_ec
+    evil_sign = signer("ES256", evil)
+    evil_jwk = jwk_ec(evil.public_key())
+    acc("jwk_header_with_attacker_key_without_kid_is_invalid",
+        "Signed by the attacker's key embedded as jwk; without kid ec-1 (the one fitting key) is used.",
+        token(at_header(kid=DROP, jwk=evil_jwk), claims, evil_sign), err("invalid_signature"))
+    acc("jwk_header_with_attacker_key_and_real_kid_is_invalid",
+        "Signed by the attacker's embedded jwk, with kid ec-1: ec-1 is used and does not verify.",
+        token(at_header(jwk=evil_jwk), claims, evil_sign), err("invalid_signature"))
+    acc("jwk_header_with_attacker_kid_has_no_key",
+        "Signed by the attacker's embedded jwk with its own kid, which the key set lacks.",
+        token(at_header(kid="attacker-1", jwk=dict(evil_jwk, kid="attacker-1")), claims, evil_sign),
+        err("key_not_found"))
+    acc("jwk_header_with_embedded_hmac_secret_has_no_key",
+        "An embedded oct jwk and an HS256 tag made with it; the key set holds no secret.",
+        token(at_header("HS256", DROP, jwk=jwk_oct(K.hs_wrong)), claims, signer("HS256", K.hs_wrong)),
+        err("key_not_found"), algorithms=["ES256", "HS256"])
+    acc("jku_header_with_real_kid_is_invalid",
+        "jku points at the attacker's JWKS and the token is signed by the attacker; kid ec-1 is used.",
+        token(at_header(jku="https://attacker.example/jwks.json"), claims, evil_sign),
+        err("invalid_signature"))
+    acc("jku_header_with_attacker_kid_has_no_key",
+        "jku points at the attacker's JWKS holding kid attacker-1; the key set lacks that kid.",
+        token(at_header(kid="attacker-1", jku="https://attacker.example/jwks.json"), claims, evil_sign),
+        err("key_not_found"))
+    acc("x5u_header_without_kid_is_invalid",
+        "x5u points at the attacker's certificate; without kid ec-1 is used.",
+        token(at_header(kid=DROP, x5u="https://attacker.example/cert.pem"), claims, evil_sign),
+        err("invalid_signature"))
+    cert_b64 = base64.b64encode(attacker_cert().public_bytes(serialization.Encoding.DER)).decode()
+    acc("x5c_header_with_attacker_cert_without_kid_is_invalid",
+        "x5c carries the attacker's self-signed certificate; without kid ec-1 is used.",
+        token(at_header(kid=DROP, x5c=[cert_b64]), claims, evil_sign), err("invalid_signature"))
+    acc("x5c_header_with_attacker_kid_has_no_key",
+        "x5c carries the attacker's certificate and kid attacker-1, which the key set lacks.",
+        token(at_header(kid="attacker-1", x5c=[cert_b64]), claims, evil_sign), err("key_not_found"))
+
+
+def attacker_cert():
+    key = K.attacker_ec
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer.example")])
+    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+    return (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(0x7E57)
+            .not_valid_before(start)
+            .not_valid_after(start + datetime.timedelta(days=3650))
+            .sign(key, hashes.SHA256(), ecdsa_deterministic=True))
+
+
+def crit_cases():
+    claims = at_claims()
+    forms = [
+        ("exp", {"crit": ["exp"]}, 'crit ["exp"] names a claim, not a header the core implements'),
+        ("b64_false", {"b64": False, "crit": ["b64"]}, 'crit ["b64"] with b64 false (RFC 7797 unencoded payload) is not implemented'),
+        ("empty_array", {"crit": []}, "crit [] is itself invalid (RFC 7515 §4.1.11) and refused"),
+        ("string", {"crit": "exp"}, 'crit "exp" is a string, not an array'),
+        ("number_member", {"crit": [7]}, "crit [7] lists a number"),
+        ("absent_header", {"crit": ["x-absent"]}, 'crit ["x-absent"] names a header that is not present'),
+        ("null", {"crit": None}, "crit null is still a crit member"),
+        ("alg", {"crit": ["alg"]}, 'crit ["alg"] names a registered header'),
+    ]
+    for label, extra, why in forms:
+        # b64:false is signed as RFC 7797 would sign it; the payload segment is
+        # kept base64url text, so the token is syntactically a normal JWS.
+        acc(f"crit_{label}_is_unsupported",
+            f"{why}: any crit member is refused.",
+            token(at_header(**extra), claims, ES1), err("unsupported_critical_header"))
+
+
+def duplicate_cases():
+    claims = at_claims()
+    # header: {"alg":"none","alg":"ES256",...}; a last-wins parser would see ES256
+    raw_h = b'{"alg":"none","alg":"ES256","typ":"at+jwt","kid":"ec-1"}'
+    acc("duplicate_alg_in_header_is_malformed",
+        "The header holds alg twice (none, then ES256).",
+        token(raw_h, claims, ES1), err("malformed"))
+    raw_h = b'{"alg":"ES256","typ":"at+jwt","kid":"ec-9","kid":"ec-1"}'
+    acc("duplicate_kid_in_header_is_malformed",
+        "The header holds kid twice.", token(raw_h, claims, ES1), err("malformed"))
+    raw_h = b'{"alg":"ES256","typ":"at+jwt","kid":"ec-1","\\u0061lg":"none"}'
+    acc("duplicate_alg_via_unicode_escape_in_header_is_malformed",
+        'The header holds "alg" and "\\u0061lg", the same name after unescaping.',
+        token(raw_h, claims, ES1), err("malformed"))
+    # payload: exp twice, expired first and valid second
+    raw = sub1(compact(claims), b'"exp":%d' % (NOW + 3600),
+               b'"exp":%d,"exp":%d' % (NOW - 3600, NOW + 3600))
+    acc("duplicate_exp_in_claims_is_malformed",
+        "The claims hold exp twice (an expired value, then a valid one); signed properly.",
+        token(at_header(), raw, ES1), err("malformed"))
+    raw = sub1(compact(claims), b'"aud":"https://api.example"',
+               b'"aud":"https://other.example","aud":"https://api.example"')
+    acc("duplicate_aud_in_claims_is_malformed",
+        "The claims hold aud twice; signed properly.", token(at_header(), raw, ES1), err("malformed"))
+    raw = compact(claims)[:-1] + b',"ext":{"role":"user","role":"admin"}}'
+    acc("duplicate_member_in_nested_ignored_claim_is_malformed",
+        "An ignored claim holds an object with a duplicate member; duplicates are refused anywhere.",
+        token(at_header(), raw, ES1), err("malformed"))
+    raw = compact(claims)[:-1] + b',"ex\\u0070":%d}' % (NOW - 3600)
+    acc("duplicate_exp_via_unicode_escape_is_malformed",
+        'The claims hold "exp" and "ex\\u0070", the same name after unescaping.',
+        token(at_header(), raw, ES1), err("malformed"))
+
+
+def base64_cases():
+    claims = at_claims()
+    h64, p64, s64 = segments(GOOD_AT)
+    assert len(h64) % 4 == 2 and len(s64) % 4 == 2  # 43-byte header, 64-byte signature
+
+    def resigned(hh, pp):  # sign over exactly what is transmitted
+        return token(None, None, ES1, h64=hh, p64=pp)
+
+    acc("header_segment_with_padding_is_malformed",
+        "The header segment ends in '==' padding (signed over the padded text).",
+        resigned(padded(h64), p64), err("malformed"))
+    c = at_claims(jti="at-7f3c2a-x")
+    cp = b64u(compact(c))
+    assert len(cp) % 4 != 0
+    acc("payload_segment_with_padding_is_malformed",
+        "The payload segment ends in '=' padding (signed over the padded text).",
+        resigned(h64, padded(cp)), err("malformed"))
+    acc("signature_segment_with_padding_is_malformed",
+        "The signature segment ends in '==' padding.",
+        token(None, None, None, h64=h64, p64=p64, s64=padded(s64)), err("malformed"))
+    # find a jti that makes the payload's base64url hold '-' or '_'
+    i = 0
+    while True:
+        c = at_claims(jti=f"at-{i:04d}")
+        cp = b64u(compact(c))
+        if "-" in cp or "_" in cp:
+            break
+        i += 1
+    acc("payload_segment_in_standard_base64_alphabet_is_malformed",
+        "The payload segment uses '+'/'/' (standard base64) instead of '-'/'_' (signed over it).",
+        resigned(h64, to_std_alphabet(cp)), err("malformed"))
+    assert "-" in s64 or "_" in s64
+    acc("signature_segment_in_standard_base64_alphabet_is_malformed",
+        "The signature segment uses '+'/'/' instead of '-'/'_'.",
+        token(None, None, None, h64=h64, p64=p64, s64=to_std_alphabet(s64)), err("malformed"))
+    mid = len(p64) // 2
+    acc("payload_segment_with_space_is_malformed",
+        "A space is inserted in the middle of the payload segment (signed over it).",
+        resigned(h64, p64[:mid] + " " + p64[mid:]), err("malformed"))
+    acc("header_segment_with_line_break_is_malformed",
+        "A CRLF is inserted in the header segment (signed over it).",
+        resigned(h64[:20] + "\r\n" + h64[20:], p64), err("malformed"))
+    acc("token_with_trailing_newline_is_malformed",
+        "The token ends in a newline (whitespace in the signature segment).",
+        GOOD_AT + "\n", err("malformed"))
+    acc("token_with_leading_space_is_malformed",
+        "The token starts with a space (whitespace in the header segment).",
+        " " + GOOD_AT, err("malformed"))
+    acc("token_with_bearer_prefix_is_malformed",
+        "The token still carries the 'Bearer ' prefix of the Authorization header.",
+        "Bearer " + GOOD_AT, err("malformed"))
+    acc("header_segment_with_nonzero_trailing_bits_is_malformed",
+        "The header segment's last character has non-zero unused bits (decodes the same leniently; signed over it).",
+        resigned(with_trailing_bits(h64), p64), err("malformed"))
+    c = at_claims(jti="at-7f3c2a-x")
+    cp = b64u(compact(c))
+    acc("payload_segment_with_nonzero_trailing_bits_is_malformed",
+        "The payload segment's last character has non-zero unused bits (signed over it).",
+        resigned(h64, with_trailing_bits(cp)), err("malformed"))
+    acc("signature_segment_with_nonzero_trailing_bits_is_malformed",
+        "The signature segment's last character has non-zero unused bits.",
+        token(None, None, None, h64=h64, p64=p64, s64=with_trailing_bits(s64)), err("malformed"))
+    acc("signature_segment_of_impossible_length_is_malformed",
+        "The signature segment has one extra character (length 1 mod 4 is never base64).",
+        token(None, None, None, h64=h64, p64=p64, s64=s64 + "AA"[: (1 - len(s64)) % 4 or 4][:1]
+              if (len(s64) + 1) % 4 == 1 else s64 + "A"), err("malformed"))
+    acc("signature_segment_with_invalid_character_is_malformed",
+        "The signature segment holds '*', which is not in the base64url alphabet.",
+        token(None, None, None, h64=h64, p64=p64, s64=s64[:-2] + "*" + s64[-1]), err("malformed"))
+    acc("token_with_non_ascii_character_is_malformed",
+        "The payload segment holds a non-ASCII character.",
+        token(None, None, None, h64=h64, p64=p64[:5] + "\u00e9" + p64[5:], s64=s64), err("malformed"))
+
+    acc("token_with_two_segments_is_malformed",
+        "Only header and payload, no signature segment.", f"{h64}.{p64}", err("malformed"))
+    acc("token_with_four_segments_is_malformed",
+        "A fourth segment follows the signature.", f"{GOOD_AT}.{s64}", err("malformed"))
+    acc("token_with_five_segments_jwe_shape_is_malformed",
+        "Five segments (JWE compact shape) are not a JWS.",
+        f"{h64}.{b64u(b'key')}.{b64u(b'iv-iv-iv-iv')}.{p64}.{b64u(b'tag')}", err("malformed"))
+    acc("token_with_trailing_dot_is_malformed",
+        "A trailing '.' makes a fourth, empty segment.", GOOD_AT + ".", err("malformed"))
+    acc("empty_token_is_malformed", "The token is the empty string.", "", err("malformed"))
+    acc("token_of_two_dots_is_malformed",
+        "Three empty segments.", "..", err("malformed"))
+    acc("empty_header_segment_is_malformed",
+        "The header segment is empty (not a JSON object).",
+        token(None, None, ES1, h64="", p64=p64), err("malformed"))
+    acc("empty_signature_segment_for_es256_is_malformed",
+        "A genuine ES256 token with the signature segment emptied.",
+        f"{h64}.{p64}.", err("malformed"))
+
+
+def json_cases():
+    claims = at_claims()
+    good_h = compact(at_header())
+    header_cases = [
+        ("header_json_array_is_malformed", b'["ES256"]', "The header is a JSON array, not an object."),
+        ("header_json_null_is_malformed", b"null", "The header is JSON null."),
+        ("header_json_string_is_malformed", b'"ES256"', "The header is a JSON string."),
+        ("header_with_trailing_comma_is_malformed", good_h[:-1] + b",}", "The header JSON has a trailing comma."),
+        ("header_with_trailing_garbage_is_malformed", good_h + b"x", "Bytes follow the header's JSON object."),
+        ("header_with_two_objects_is_malformed", good_h + good_h, "Two JSON objects in one header."),
+        ("header_not_json_is_malformed", b"alg=ES256", "The header is not JSON."),
+        ("header_single_quoted_is_malformed", good_h.replace(b'"', b"'"), "The header uses single quotes (not JSON)."),
+        ("header_with_invalid_utf8_is_malformed", good_h[:-1] + b',"x":"\xff"}', "A header string holds the byte 0xFF (invalid UTF-8)."),
+    ]
+    for name, raw_h, rule in header_cases:
+        acc(name, rule + " Signed over as transmitted.", token(raw_h, claims, ES1), err("malformed"))
+    deep_h = good_h[:-1] + b',"x":' + b"[" * 16 + b"]" * 16 + b"}"
+    acc("header_nested_17_deep_is_malformed",
+        "The header nests 17 levels (object + 16 arrays) in an ignored member; the limit is 16.",
+        token(deep_h, claims, ES1), err("malformed"))
+
+    body = compact(claims)
+    payload_cases = [
+        ("payload_json_array_is_malformed", b"[]", "The payload is a JSON array, not an object."),
+        ("payload_json_string_is_malformed", b'"claims"', "The payload is a JSON string."),
+        ("payload_empty_is_malformed", b"", "The payload segment is empty (no JSON)."),
+        ("payload_truncated_json_is_malformed", body[:-1], "The payload JSON is cut before its closing brace."),
+        ("payload_with_trailing_garbage_is_malformed", body + b"\x00", "A NUL byte follows the payload's JSON object."),
+        ("payload_with_invalid_utf8_is_malformed", body[:-1] + b',"name":"\xc3\x28"}', "A payload string holds an invalid UTF-8 sequence."),
+        ("payload_with_nan_is_malformed", body[:-1] + b',"score":NaN}', "NaN is not JSON."),
+        ("payload_with_unescaped_control_char_is_malformed", body[:-1] + b',"name":"a\x01b"}', "A raw control character inside a JSON string."),
+        ("payload_with_comment_is_malformed", b"/* admin */" + body, "JSON has no comments."),
+        ("exp_with_leading_zero_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":0%d' % (NOW + 3600)), "exp 01767229200: leading zeros are not JSON."),
+        ("exp_with_plus_sign_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":+%d' % (NOW + 3600)), "exp +1767229200: a leading '+' is not JSON."),
+        ("exp_with_trailing_dot_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":%d.' % (NOW + 3600)), "exp 1767229200. : a dot without digits is not JSON."),
+        ("exp_hexadecimal_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":0x6955B910'), "exp 0x6955B910: hex is not JSON."),
+    ]
+    for name, raw, rule in payload_cases:
+        acc(name, rule + " Signed properly, so the payload is reached.",
+            token(at_header(), raw, ES1), err("malformed"))
+
+    deep = body[:-1] + b',"ext":' + b"[" * 10000 + b"]" * 10000 + b"}"
+    tok = token(at_header(), deep, ES1)
+    acc("payload_nested_10000_deep_in_ignored_claim_is_malformed",
+        "An ignored claim nests 10,000 arrays; the limit is 16 (size limit raised so the payload is reached).",
+        tok, err("malformed"), max_token_bytes=65536)
+    c16 = body[:-1] + b',"ext":' + b"[" * 15 + b"]" * 15 + b"}"
+    acc("payload_nested_16_deep_is_accepted",
+        "Depth 16 (the top-level object + 15 arrays) is at the limit and accepted.",
+        token(at_header(), c16, ES1), ok_access(claims))
+    c17 = body[:-1] + b',"ext":' + b"[" * 16 + b"]" * 16 + b"}"
+    acc("payload_nested_17_deep_is_malformed",
+        "Depth 17 (the top-level object + 16 arrays) is deeper than 16.",
+        token(at_header(), c17, ES1), err("malformed"))
+
+    for label, text in (("exponent", b"1.7672292E+9"), ("decimal_point", b"1767229200.0")):
+        raw = sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":' + text)
+        acc(f"exp_written_with_{label}_is_accepted",
+            f"exp {text.decode()} is the JSON number 1767229200 (now + 3600).",
+            token(at_header(), raw, ES1), ok_access(claims))
+
+
+def sized_token(total: int, claims: dict) -> str:
+    """A valid ES256 access token of exactly `total` characters, padded with
+    an ignored claim (and, when needed, an ignored header member)."""
+    for hpad in range(4):
+        h = at_header(**({"x": "y" * hpad} if hpad else {}))
+        for n in range(total):
+            tok = token(h, dict(claims, pad="p" * n), ES1)
+            if len(tok) == total:
+                return tok
+            if len(tok) > total:
+                break
+    raise AssertionError(total)
+
+
+def size_cases():
+    claims = at_claims()
+    acc("token_over_16384_bytes_is_too_large",
+        "A token of 16385 bytes with a valid signature exceeds the default limit.",
+        sized_token(16385, claims), err("token_too_large"))
+    acc("token_of_exactly_16384_bytes_is_accepted",
+        "A token of exactly 16384 bytes is at the default limit and accepted.",
+        sized_token(16384, claims), ok_access(claims))
+    acc("junk_over_16384_bytes_is_too_large_before_malformed",
+        "20,000 bytes of non-token text: the size check comes first.",
+        "A" * 20000, err("token_too_large"))
+    acc("token_of_1200_bytes_over_policy_limit_1000_is_too_large",
+        "An otherwise valid 1200-byte token against max_token_bytes 1000.",
+        sized_token(1200, claims), err("token_too_large"), max_token_bytes=1000)
+    acc("token_of_1001_bytes_over_policy_limit_1000_is_too_large",
+        "One byte over max_token_bytes 1000.",
+        sized_token(1001, claims), err("token_too_large"), max_token_bytes=1000)
+    acc("token_of_exactly_1000_bytes_at_policy_limit_is_accepted",
+        "Exactly max_token_bytes 1000 is accepted.",
+        sized_token(1000, claims), ok_access(claims), max_token_bytes=1000)
+
+
+def time_cases():
+    def t(name, rule, claims, expect, **kw):
+        acc(name, rule, token(at_header(), claims, ES1),
+            ok_access(claims) if expect == "ok" else err(expect), **kw)
+
+    t("exp_equal_to_now_minus_leeway_is_expired",
+      "exp + leeway <= now: exp = now - 60 with leeway 60 is expired.",
+      at_claims(exp=NOW - LEEWAY, iat=NOW - 3600), "expired")
+    t("exp_one_second_after_now_minus_leeway_is_valid",
+      "exp = now - 59 with leeway 60: exp + leeway > now.",
+      at_claims(exp=NOW - LEEWAY + 1, iat=NOW - 3600), "ok")
+    t("exp_equal_to_now_plus_leeway_is_valid",
+      "exp = now + 60: exp + leeway > now (the formula exp + leeway <= now decides, not the README's parenthetical).",
+      at_claims(exp=NOW + LEEWAY), "ok")
+    t("exp_equal_to_now_plus_leeway_plus_one_is_valid",
+      "exp = now + 61 is in the future.", at_claims(exp=NOW + LEEWAY + 1), "ok")
+    t("exp_far_in_past_is_expired", "exp = now - 86400.",
+      at_claims(exp=NOW - 86400, iat=NOW - 90000), "expired")
+    t("exp_zero_is_expired", "exp = 0 is a valid date (1970) and long past.",
+      at_claims(exp=0, iat=DROP), "expired", typ="compat")
+    t("exp_fraction_is_floored_before_comparing",
+      "exp = now - 60 + 0.9 floors to now - 60, which is expired with leeway 60.",
+      at_claims(exp=NOW - LEEWAY + 0.9, iat=NOW - 3600), "expired")
+    t("exp_with_fraction_is_accepted",
+      "exp = now + 3600.5 is a valid fractional date.", at_claims(exp=NOW + 3600.5), "ok")
+    t("exp_equal_to_now_with_zero_leeway_is_expired",
+      "Leeway 0: exp = now is expired.", at_claims(exp=NOW, iat=NOW - 3600), "expired")
+    # leeway 0 needs a custom policy
+    c = at_claims(exp=NOW + 1, iat=NOW - 3600)
+    case("exp_one_second_after_now_with_zero_leeway_is_valid",
+         "Leeway 0: exp = now + 1 is valid.", "main", "access",
+         dict(access_policy(), leeway=0), token(at_header(), c, ES1), ok_access(c))
+    CASES[-2]["policy"]["leeway"] = 0  # the exp == now case above also uses leeway 0
+
+    t("nbf_equal_to_now_plus_leeway_is_valid",
+      "nbf - leeway > now is false for nbf = now + 60.", at_claims(nbf=NOW + LEEWAY), "ok")
+    t("nbf_one_second_after_now_plus_leeway_is_not_yet_valid",
+      "nbf = now + 61: nbf - leeway > now.", at_claims(nbf=NOW + LEEWAY + 1), "not_yet_valid")
+    t("nbf_fraction_is_floored_before_comparing",
+      "nbf = now + 60.7 floors to now + 60, which is valid with leeway 60.",
+      at_claims(nbf=NOW + LEEWAY + 0.7), "ok")
+    t("iat_equal_to_now_plus_leeway_is_valid",
+      "iat = now + 60 is within the leeway.", at_claims(iat=NOW + LEEWAY), "ok")
+    t("iat_beyond_leeway_in_future_is_not_yet_valid",
+      "iat = now + 61: iat - leeway > now.", at_claims(iat=NOW + LEEWAY + 1), "not_yet_valid")
+    t("iat_fraction_is_floored_before_comparing",
+      "iat = now + 60.9 floors to now + 60, which is valid.", at_claims(iat=NOW + LEEWAY + 0.9), "ok")
+
+    bad_dates = [
+        ("exp_negative", "exp", -1, "exp = -1 is negative"),
+        ("exp_negative_fraction", "exp", -0.5, "exp = -0.5 is negative"),
+        ("exp_2_pow_63", "exp", 2**63, "exp = 2^63 is past year 9999"),
+        ("exp_2_pow_64", "exp", 2**64, "exp = 2^64 is past year 9999 (and u64)"),
+        ("exp_1e19", "exp", 1e19, "exp = 1e19 is past year 9999"),
+        ("exp_1e308", "exp", 1e308, "exp = 1e308 is past year 9999"),
+        ("exp_one_past_year_9999", "exp", MAX_DATE + 1, "exp = 253402300800 is past 9999-12-31T23:59:59Z"),
+        ("exp_numeric_string", "exp", "1767229200", 'exp = "1767229200" is a string'),
+        ("exp_true", "exp", True, "exp = true is a boolean"),
+        ("exp_null", "exp", None, "exp = null is not a number"),
+        ("exp_array", "exp", [NOW + 3600], "exp = [n] is an array"),
+        ("nbf_string", "nbf", "now", 'nbf = "now" is a string'),
+        ("nbf_negative", "nbf", -1, "nbf = -1 is negative"),
+        ("iat_negative", "iat", -1, "iat = -1 is negative"),
+        ("iat_1e308", "iat", 1e308, "iat = 1e308 is past year 9999"),
+    ]
+    for label, claim, value, why in bad_dates:
+        t(f"{label}_is_invalid_claim", why + ".", at_claims(**{claim: value}), "invalid_claim")
+
+
+def type_confusion_cases():
+    many = [f"https://aud{i}.example" for i in range(64)] + [API]
+    bad = [
+        ("aud_number", {"aud": 7}, "aud is a number"),
+        ("aud_array_of_number", {"aud": [7]}, "aud is an array holding a number"),
+        ("aud_array_mixed", {"aud": [API, 7]}, "aud is an array holding a string and a number"),
+        ("aud_object", {"aud": {}}, "aud is an object"),
+        ("aud_null", {"aud": None}, "aud is null"),
+        ("aud_65_values", {"aud": many}, "aud holds 65 values (limit 64), even though one is the API"),
+        ("iss_number", {"iss": 5}, "iss is a number"),
+        ("iss_null", {"iss": None}, "iss is null"),
+        ("sub_array", {"sub": ["a"]}, "sub is an array"),
+        ("client_id_number", {"client_id": 5}, "client_id is a number"),
+        ("jti_number", {"jti": 5}, "jti is a number"),
+        ("scope_array", {"scope": ["read:appointments"]}, "scope is an array (scp may be; scope may not)"),
+        ("scp_number", {"scope": DROP, "scp": 5}, "scp is a number"),
+        ("scp_array_of_number", {"scope": DROP, "scp": [1]}, "scp is an array holding a number"),
+        ("scp_object", {"scope": DROP, "scp": {}}, "scp is an object"),
+        ("nonce_number_in_access_token", {"nonce": 5}, "nonce is a number (type checks come before lane marks)"),
+    ]
+    for label, over, why in bad:
+        acc(f"{label}_is_invalid_claim", why + ".",
+            token(at_header(), at_claims(**over), ES1), err("invalid_claim"))
+
+
+def missing_claim_cases():
+    for claim in ("jti", "client_id", "iat", "sub", "iss", "exp", "aud"):
+        c = at_claims(**{claim: DROP})
+        acc(f"strict_access_without_{claim}_is_missing_claim",
+            f"Strict access tokens require {claim} (RFC 9068 §2.2).",
+            token(at_header(), c, ES1), err("missing_claim"))
+    for claim in ("jti", "client_id", "iat", "sub"):
+        c = at_claims(**{claim: DROP})
+        acc(f"compat_access_without_{claim}_is_accepted",
+            f"Compat access tokens require only iss, exp and aud; {claim} may be absent.",
+            token(compat_header(), c, ES1), ok_access(c), typ="compat")
+    c = at_claims(jti=DROP, client_id=DROP, iat=DROP, sub=DROP)
+    acc("compat_access_with_only_iss_exp_aud_and_scope_is_accepted",
+        "Compat: iss, exp, aud (and the required scope) are enough.",
+        token(compat_header(), c, ES1), ok_access(c), typ="compat")
+    for claim in ("exp", "iss", "aud"):
+        c = at_claims(**{claim: DROP})
+        acc(f"compat_access_without_{claim}_is_missing_claim",
+            f"Compat access tokens still require {claim}.",
+            token(compat_header(), c, ES1), err("missing_claim"), typ="compat")
+
+
+def issuer_audience_cases():
+    for label, iss, why in (
+            ("without_trailing_slash", "https://issuer.example", "iss lacks the trailing slash"),
+            ("with_uppercase_host", "https://ISSUER.example/", "iss differs in case (exact comparison)"),
+            ("with_trailing_space", "https://issuer.example/ ", "iss has a trailing space"),
+            ("of_other_issuer", "https://attacker.example/", "iss names another issuer"),
+            ("empty", "", "iss is empty"),
+            ("http_scheme", "http://issuer.example/", "iss uses http instead of https")):
+        acc(f"iss_{label}_is_issuer_mismatch", why + ".",
+            token(at_header(), at_claims(iss=iss), ES1), err("issuer_mismatch"))
+    for label, aud, why in (
+            ("other_api", "https://other.example", "aud names another API"),
+            ("with_trailing_slash", "https://api.example/", "aud has a trailing slash the configured audience lacks"),
+            ("uppercase", "https://API.example", "aud differs in case"),
+            ("empty_string", "", "aud is the empty string"),
+            ("empty_array", [], "aud is an empty array"),
+            ("array_without_api", ["https://other.example", "client-app"], "no value of the aud array is the API")):
+        acc(f"aud_{label}_is_audience_mismatch", why + ".",
+            token(at_header(), at_claims(aud=aud), ES1), err("audience_mismatch"))
+    c = id_claims(nonce=DROP, at_hash=DROP, auth_time=DROP)
+    acc("id_token_without_marks_at_api_in_compat_is_audience_mismatch",
+        "An ID token with no ID marks (no nonce/at_hash) passes compat typ checks but its aud is the client, not the API.",
+        token(id_header(), c, signer("RS256", K.rsa_1)), err("audience_mismatch"),
+        typ="compat", algorithms=["RS256"])
+
+
+def id_token_at_api_cases():
+    rs1 = signer("RS256", K.rsa_1)
+    pol = dict(algorithms=["RS256"])
+    acc("id_token_at_api_strict_typ_absent_is_wrong_type",
+        "An ID token (typ absent) at the API in strict mode: typ must be at+jwt.",
+        token(id_header(), id_claims(), rs1), err("wrong_token_type"), **pol)
+    acc("id_token_at_api_strict_typ_jwt_is_wrong_type",
+        "An ID token with typ JWT at the API in strict mode.",
+        token(id_header(typ="JWT"), id_claims(), rs1), err("wrong_token_type"), **pol)
+    acc("id_token_with_api_audience_at_api_strict_is_wrong_type",
+        "An ID token whose aud is the API is still refused in strict mode (typ absent).",
+        token(id_header(), id_claims(aud=API), rs1), err("wrong_token_type"), **pol)
+    acc("id_token_with_api_audience_at_api_compat_is_wrong_type",
+        "An ID token whose aud is the API, in compat mode: its nonce marks it as an ID token.",
+        token(id_header(), id_claims(aud=API, at_hash=DROP), rs1), err("wrong_token_type"),
+        typ="compat", **pol)
+    marks = [
+        ("nonce", {"nonce": NONCE, "at_hash": DROP}, "payload nonce"),
+        ("at_hash", {"nonce": DROP}, "payload at_hash"),
+        ("c_hash", {"nonce": DROP, "at_hash": DROP, "c_hash": "LDktKdoQak3Pk0cnXxCltA"}, "payload c_hash"),
+        ("keycloak_typ_id", {"nonce": DROP, "at_hash": DROP, "typ": "ID"}, "Keycloak payload typ ID"),
+        ("keycloak_typ_id_lowercase", {"nonce": DROP, "at_hash": DROP, "typ": "id"}, "payload typ id (case-insensitive)"),
+        ("cognito_token_use_id", {"nonce": DROP, "at_hash": DROP, "token_use": "id"}, "Cognito token_use id"),
+    ]
+    for label, over, what in marks:
+        c = id_claims(aud=API, **over)
+        acc(f"id_token_at_api_compat_with_{label}_is_wrong_type",
+            f"Compat mode, typ absent, aud the API, but the {what} marks an ID token.",
+            token(id_header(), c, rs1), err("wrong_token_type"), typ="compat", **pol)
+    c = at_claims(nonce=NONCE)
+    acc("access_token_at_jwt_with_nonce_is_wrong_type",
+        "Even with typ at+jwt (strict), a payload nonce marks an ID token.",
+        token(at_header(), c, ES1), err("wrong_token_type"))
+    for typ in ("dpop+jwt", "logout+jwt", "token-introspection+jwt", "secevent+jwt"):
+        label = typ.split("+")[0].replace("-", "_")
+        for mode in ("strict", "compat"):
+            acc(f"header_typ_{label}_at_api_{mode}_is_wrong_type",
+                f"typ {typ} names another JWT kind; refused in {mode} mode.",
+                token(at_header(typ=typ), at_claims(), ES1), err("wrong_token_type"), typ=mode)
+
+
+def access_token_at_id_lane_cases():
+    es = ES1
+    for label, typ in (("at_jwt", "at+jwt"), ("application_at_jwt", "application/at+jwt"),
+                       ("uppercase_at_jwt", "AT+JWT"), ("dpop_jwt", "dpop+jwt")):
+        idl(f"id_lane_header_typ_{label}_is_wrong_type",
+            f"The ID-token lane refuses header typ {typ}.",
+            token(id_header("ES256", "ec-1", typ=typ), id_claims(), es), err("wrong_token_type"),
+            algorithms=["ES256"])
+    idl("id_lane_access_token_is_wrong_type",
+        "The good RFC 9068 access token (typ at+jwt) presented to the client app.",
+        GOOD_AT, err("wrong_token_type"), algorithms=["ES256"])
+    for label, over, what in (
+            ("cognito_token_use_access", {"token_use": "access"}, "Cognito token_use access"),
+            ("keycloak_typ_bearer", {"typ": "Bearer"}, "Keycloak payload typ Bearer"),
+            ("keycloak_typ_bearer_lowercase", {"typ": "bearer"}, "payload typ bearer (case-insensitive)")):
+        idl(f"id_lane_{label}_is_wrong_type",
+            f"typ absent, aud the client, but the {what} marks an access token.",
+            token(id_header(), id_claims(**over), signer("RS256", K.rsa_1)), err("wrong_token_type"))
+
+
+def id_lane_cases():
+    rs1 = signer("RS256", K.rsa_1)
+
+    def tok(**over):
+        return token(id_header(), id_claims(**over), rs1)
+
+    full = dict(max_age=3600, access_token=GOOD_AT)
+    idl("id_token_rs256_with_all_checks_is_accepted",
+        "nonce, auth_time within max_age and at_hash of the access token all match.",
+        tok(), ok_id(), **full)
+    idl("id_token_typ_jwt_is_accepted", "typ JWT is allowed in the ID lane.",
+        token(id_header(typ="JWT"), id_claims(), rs1), ok_id())
+    idl("id_token_typ_application_jwt_is_accepted", "typ application/jwt is allowed in the ID lane.",
+        token(id_header(typ="application/jwt"), id_claims(), rs1), ok_id())
+    for alg, key, ks in (("ES256", K.ec_1, "main"), ("PS256", K.rsa_1, "main"),
+                         ("RS384", K.rsa_1, "main"), ("PS384", K.rsa_1, "main"),
+                         ("HS512", K.hs_64, "hmac64")):
+        kid = {"ES256": "ec-1", "HS512": "hs-64"}.get(alg, "rsa-1")
+        bits = alg[2:]
+        idl(f"id_token_{alg.lower()}_with_sha{bits}_at_hash_is_accepted",
+            f"at_hash of a {alg} ID token is the left half of SHA-{bits} of the access token.",
+            token(id_header(alg, kid), id_claims(at_hash=at_hash(GOOD_AT, alg)), signer(alg, key)),
+            ok_id(), keyset_name=ks, algorithms=[alg], access_token=GOOD_AT)
+    idl("id_token_rs384_with_sha256_at_hash_is_at_hash_mismatch",
+        "An RS384 ID token whose at_hash was computed with SHA-256 instead of SHA-384.",
+        token(id_header("RS384"), id_claims(at_hash=at_hash(GOOD_AT, "RS256")), signer("RS384", K.rsa_1)),
+        err("at_hash_mismatch"), algorithms=["RS384"], access_token=GOOD_AT)
+    idl("id_token_at_hash_of_other_access_token_is_at_hash_mismatch",
+        "at_hash is of a different access token than the one given.",
+        tok(at_hash=at_hash(token(at_header(), at_claims(jti="other"), ES1), "RS256")),
+        err("at_hash_mismatch"), access_token=GOOD_AT)
+    idl("id_token_without_at_hash_when_access_token_given_is_missing_claim",
+        "An access token is given, so at_hash is required.",
+        tok(at_hash=DROP), err("missing_claim"), access_token=GOOD_AT)
+    idl("id_token_at_hash_ignored_without_access_token",
+        "No access token is given, so a wrong at_hash is not checked.",
+        tok(at_hash="AAAAAAAAAAAAAAAAAAAAAA"), ok_id())
+    idl("id_token_nonce_mismatch", "nonce differs from the expected one.",
+        tok(nonce="n-attacker"), err("nonce_mismatch"))
+    idl("id_token_nonce_differing_in_case_is_nonce_mismatch", "nonce is compared exactly.",
+        tok(nonce=NONCE.upper()), err("nonce_mismatch"))
+    idl("id_token_without_nonce_when_expected_is_missing_claim",
+        "A nonce is expected but the token has none.", tok(nonce=DROP), err("missing_claim"))
+    idl("id_token_nonce_not_checked_when_not_expected",
+        "No nonce is expected; the token's nonce is not compared.",
+        tok(nonce="anything"), ok_id(), nonce=None)
+    idl("id_token_azp_mismatch", "azp is present and is not the client_id.",
+        tok(azp="other-client"), err("azp_mismatch"))
+    idl("id_token_azp_equal_to_client_is_accepted", "azp equals the client_id.",
+        tok(azp=CLIENT), ok_id())
+    idl("id_token_multiple_aud_without_azp_is_missing_claim",
+        "aud has several values and azp is absent.",
+        tok(aud=[CLIENT, "https://api.example"]), err("missing_claim"))
+    idl("id_token_multiple_aud_with_azp_is_accepted",
+        "aud has several values and azp is the client_id.",
+        tok(aud=[CLIENT, "https://api.example"], azp=CLIENT), ok_id())
+    idl("id_token_single_element_aud_array_without_azp_is_accepted",
+        "aud is an array of one value (the client); azp is not required.",
+        tok(aud=[CLIENT]), ok_id())
+    idl("id_token_aud_without_client_is_audience_mismatch",
+        "aud does not contain the client_id.", tok(aud="other-client"), err("audience_mismatch"))
+    idl("id_token_aud_api_only_is_audience_mismatch",
+        "aud is the API, not the client.", tok(aud=API), err("audience_mismatch"))
+    idl("id_token_auth_time_too_old", "auth_time + max_age + leeway < now.",
+        tok(auth_time=NOW - 3600 - LEEWAY - 1), err("auth_too_old"), max_age=3600)
+    idl("id_token_auth_time_at_max_age_plus_leeway_is_accepted",
+        "auth_time + max_age + leeway == now is not older than allowed.",
+        tok(auth_time=NOW - 3600 - LEEWAY), ok_id(), max_age=3600)
+    idl("id_token_without_auth_time_when_max_age_given_is_missing_claim",
+        "max_age is given, so auth_time is required.", tok(auth_time=DROP), err("missing_claim"),
+        max_age=3600)
+    idl("id_token_auth_time_string_is_invalid_claim", "auth_time is a string.",
+        tok(auth_time="yesterday"), err("invalid_claim"))
+    idl("id_token_nonce_number_is_invalid_claim", "nonce is a number.",
+        tok(nonce=12345), err("invalid_claim"))
+    idl("id_token_azp_array_is_invalid_claim", "azp is an array.",
+        tok(azp=[CLIENT]), err("invalid_claim"))
+    idl("id_token_at_hash_number_is_invalid_claim", "at_hash is a number.",
+        tok(at_hash=1), err("invalid_claim"))
+    for claim in ("iss", "sub", "aud", "exp", "iat"):
+        idl(f"id_token_without_{claim}_is_missing_claim",
+            f"ID tokens require {claim} (OIDC Core §2).", tok(**{claim: DROP}), err("missing_claim"))
+    idl("id_token_expired", "exp + leeway <= now.",
+        tok(exp=NOW - 3600, iat=NOW - 7200), err("expired"))
+    idl("id_token_iss_mismatch", "iss names another issuer.",
+        tok(iss="https://attacker.example/"), err("issuer_mismatch"))
+    idl("id_token_with_client_id_and_scope_claims_is_accepted",
+        "Extra claims such as client_id and scope are not lane marks in the ID lane.",
+        tok(client_id=CLIENT, scope="openid profile"), ok_id())
+
+
+def scope_cases():
+    def t(name, rule, claims, expect, scopes=("read:appointments",)):
+        acc(name, rule, token(at_header(), claims, ES1),
+            ok_access(claims) if expect == "ok" else err(expect), scopes=scopes)
+
+    t("missing_required_scope_is_insufficient",
+      "write:patients is required; the token has read/write:appointments.",
+      at_claims(), "insufficient_scope", scopes=("write:patients",))
+    t("one_of_two_required_scopes_missing_is_insufficient",
+      "Every required scope must be present; admin is not.",
+      at_claims(), "insufficient_scope", scopes=("read:appointments", "admin"))
+    t("two_required_scopes_present_is_accepted",
+      "Both required scopes are present.", at_claims(), "ok",
+      scopes=("write:appointments", "read:appointments"))
+    t("scope_prefix_is_not_whole_word_match",
+      '"read" is required; "read:appointments" is not the whole word "read".',
+      at_claims(), "insufficient_scope", scopes=("read",))
+    t("scope_superstring_is_not_whole_word_match",
+      '"read:appointments" is required; the token has only "xread:appointments".',
+      at_claims(scope="xread:appointments"), "insufficient_scope")
+    t("scope_tab_is_not_a_delimiter",
+      "scope is space-delimited; 'profile<TAB>read:appointments' is one scope token.",
+      at_claims(scope="profile\tread:appointments"), "insufficient_scope")
+    t("empty_scope_is_insufficient", "scope is the empty string.",
+      at_claims(scope=""), "insufficient_scope")
+    t("no_scope_or_scp_is_insufficient", "Neither scope nor scp is present.",
+      at_claims(scope=DROP), "insufficient_scope")
+    t("scp_ignored_when_scope_present",
+      "scope is present (without the required scope), so scp is not consulted.",
+      at_claims(scope="profile", scp=["read:appointments"]), "insufficient_scope")
+    t("scp_array_without_required_scope_is_insufficient",
+      "scp array lacks the required scope.",
+      at_claims(scope=DROP, scp=["write:appointments"]), "insufficient_scope")
+    t("scp_array_element_with_space_is_not_split",
+      'scp ["profile read:appointments"] holds one scope containing a space, not the required one.',
+      at_claims(scope=DROP, scp=["profile read:appointments"]), "insufficient_scope")
+
+
+def ordering_cases():
+    """When several checks fail, the first in README order decides."""
+    claims = at_claims()
+    good_sig = segments(GOOD_AT)[2]
+    acc("order_two_segments_with_alg_none_is_malformed",
+        "Two segments (rule 2) come before the alg check (rule 3).",
+        b64u(compact({"alg": "none"})) + "." + b64u(compact(claims)), err("malformed"))
+    acc("order_alg_none_before_crit",
+        "alg none (unsupported) is checked before crit.",
+        token(at_header("none", DROP, crit=["exp"]), claims, None, s64=good_sig),
+        err("unsupported_algorithm"))
+    acc("order_crit_before_algorithm_not_allowed",
+        "crit is refused before the policy's algorithm list is consulted.",
+        token(at_header("RS256", "rsa-1", crit=["exp"]), claims, signer("RS256", K.rsa_1)),
+        err("unsupported_critical_header"))
+    acc("order_algorithm_not_allowed_before_malformed_typ",
+        "alg outside the policy is decided before typ's type is checked.",
+        token(at_header("RS256", "rsa-1", typ=5), claims, signer("RS256", K.rsa_1)),
+        err("algorithm_not_allowed"))
+    acc("order_algorithm_not_allowed_before_wrong_typ",
+        "alg outside the policy is decided before typ's value.",
+        token(at_header("RS256", "rsa-1", typ="JWT"), claims, signer("RS256", K.rsa_1)),
+        err("algorithm_not_allowed"))
+    acc("order_malformed_kid_before_wrong_typ",
+        "kid not a string (malformed) is checked before typ's value.",
+        token(at_header(typ="JWT", kid=5), claims, ES1), err("malformed"))
+    acc("order_wrong_typ_before_key_not_found",
+        "typ JWT in strict mode is refused before the unknown kid is looked up.",
+        token(at_header(typ="JWT", kid="ec-9"), claims, ES1), err("wrong_token_type"))
+    acc("order_key_not_found_before_bad_signature",
+        "An unknown kid is reported even though the signature is also bad.",
+        token(at_header(kid="ec-9"), claims, fixed_sig(bytes(64))), err("key_not_found"))
+    acc("order_invalid_signature_before_malformed_payload",
+        "A payload that is not JSON is never parsed when the signature fails.",
+        token(at_header(), b"not json", signer("ES256", K.ec_2)), err("invalid_signature"))
+    acc("order_invalid_signature_before_invalid_claim",
+        "Claims are not read before the signature verifies.",
+        token(at_header(), at_claims(exp="soon"), signer("ES256", K.ec_2)), err("invalid_signature"))
+    acc("order_malformed_payload_before_expired",
+        "A duplicate member (malformed) is found before claims are judged.",
+        token(at_header(), sub1(compact(at_claims(exp=NOW - 3600)), b'"jti":', b'"sub":"x","jti":'), ES1),
+        err("malformed"))
+    acc("order_invalid_claim_before_missing_claim",
+        "exp is a string (invalid) while jti is missing.",
+        token(at_header(), at_claims(exp="soon", jti=DROP), ES1), err("invalid_claim"))
+    acc("order_invalid_claim_before_wrong_type",
+        "exp is a string (invalid) in a token that also carries nonce.",
+        token(at_header(), at_claims(exp="soon", nonce=NONCE), ES1), err("invalid_claim"))
+    acc("order_wrong_type_before_missing_claim",
+        "A nonce (ID mark) is found before the missing jti.",
+        token(at_header(), at_claims(nonce=NONCE, jti=DROP), ES1), err("wrong_token_type"))
+    acc("order_missing_claim_before_issuer_mismatch",
+        "jti is missing and iss is wrong.",
+        token(at_header(), at_claims(jti=DROP, iss="https://attacker.example/"), ES1),
+        err("missing_claim"))
+    acc("order_issuer_mismatch_before_audience_mismatch",
+        "iss and aud are both wrong.",
+        token(at_header(), at_claims(iss="https://attacker.example/", aud="https://other.example"), ES1),
+        err("issuer_mismatch"))
+    acc("order_audience_mismatch_before_expired",
+        "aud is wrong and the token is expired.",
+        token(at_header(), at_claims(aud="https://other.example", exp=NOW - 3600, iat=NOW - 7200), ES1),
+        err("audience_mismatch"))
+    acc("order_expired_before_not_yet_valid",
+        "exp is past and nbf is in the future.",
+        token(at_header(), at_claims(exp=NOW - 3600, nbf=NOW + 3600), ES1), err("expired"))
+    acc("order_not_yet_valid_before_insufficient_scope",
+        "nbf is in the future and the required scope is missing.",
+        token(at_header(), at_claims(nbf=NOW + 3600, scope="profile"), ES1), err("not_yet_valid"))
+    rs1 = signer("RS256", K.rsa_1)
+    idl("order_id_expired_before_nonce_mismatch",
+        "An expired ID token with the wrong nonce.",
+        token(id_header(), id_claims(exp=NOW - 3600, iat=NOW - 7200, nonce="x"), rs1), err("expired"))
+    idl("order_id_missing_azp_before_azp_and_nonce",
+        "aud has several values without azp, and the nonce is wrong.",
+        token(id_header(), id_claims(aud=[CLIENT, API], nonce="x"), rs1), err("missing_claim"))
+    idl("order_id_azp_mismatch_before_nonce_mismatch",
+        "azp is wrong and so is the nonce.",
+        token(id_header(), id_claims(azp="other-client", nonce="x"), rs1), err("azp_mismatch"))
+    idl("order_id_nonce_mismatch_before_auth_too_old",
+        "The nonce is wrong and auth_time is too old.",
+        token(id_header(), id_claims(nonce="x", auth_time=NOW - 86400), rs1), err("nonce_mismatch"),
+        max_age=3600)
+    idl("order_id_auth_too_old_before_at_hash_mismatch",
+        "auth_time is too old and at_hash is wrong.",
+        token(id_header(), id_claims(auth_time=NOW - 86400, at_hash="AAAAAAAAAAAAAAAAAAAAAA"), rs1),
+        err("auth_too_old"), max_age=3600, access_token=GOOD_AT)
+
+
+# --------------------------------------------------------------------------
+# key loading cases
+
+
+KEY_CASES = []
+
+
+def key_case(name, rule, source, expect):
+    assert name not in {c["name"] for c in KEY_CASES}, name
+    KEY_CASES.append({"name": name, "rule": rule, "source": source, "expect": expect})
+
+
+def loaded(n, skipped=0):
+    return {"loaded": n, "skipped": skipped}
+
+
+def fake_rsa_jwk(bits, e=65537, kid="rsa-x"):
+    """An RSA public JWK with an odd modulus of exactly `bits` bits. Loading
+    checks sizes and the exponent, not primality, so no private key is needed."""
+    n = (1 << (bits - 1)) | int.from_bytes(hashlib.shake_256(b"tokenlane modulus").digest(bits // 8 + 1), "big") % (1 << (bits - 1)) | 1
+    assert n.bit_length() == bits
+    return {"kty": "RSA", "kid": kid, "use": "sig", "n": b64u(uint_bytes(n)), "e": b64u(uint_bytes(e))}
+
+
+def build_key_cases():
+    rsa1 = K.rsa_1.public_key()
+    ec1 = K.ec_1.public_key()
+    good_rsa = jwk_rsa(rsa1, "rsa-1", use="sig")
+    good_ec = jwk_ec(ec1, "ec-1", use="sig")
+    key_case("rsa_2048_jwk_loads", "An RSA-2048 signing JWK loads.", src_jwks(good_rsa), loaded(1))
+    key_case("ec_p256_jwk_loads", "A P-256 signing JWK loads.", src_jwks(good_ec), loaded(1))
+    key_case("oct_32_byte_jwk_loads", "A 32-byte oct JWK loads.", src_jwks(jwk_oct(K.hs_32, "hs-32")), loaded(1))
+    key_case("rsa_spki_pem_loads", "An RSA-2048 SPKI PEM loads.", src_pem(rsa1), loaded(1))
+    key_case("rsa_spki_der_loads", "An RSA-2048 SPKI DER loads.", src_der(rsa1, "rsa-1", "RS256"), loaded(1))
+    key_case("ec_spki_pem_loads", "A P-256 SPKI PEM loads.", src_pem(ec1, "ec-1"), loaded(1))
+    key_case("secret_32_bytes_loads", "A 32-byte HMAC secret loads.", src_secret(K.hs_32, "hs-32"), loaded(1))
+    key_case("secret_64_bytes_loads", "A 64-byte HMAC secret loads.", src_secret(K.hs_64, "hs-64", "HS512"), loaded(1))
+    key_case("rsa_8192_bit_modulus_loads", "An 8192-bit modulus is at the upper bound.",
+             src_jwks(fake_rsa_jwk(8192)), loaded(1))
+    key_case("rsa_exponent_3_loads", "e = 3 is odd and at least 3.",
+             src_jwks(dict(good_rsa, e=b64u(b"\x03"))), loaded(1))
+
+    key_case("rsa_1024_jwk_is_invalid", "A 1024-bit RSA modulus is under 2048 bits.",
+             src_jwks(jwk_rsa(K.rsa_1024.public_key(), "rsa-1024", use="sig")), {"error": "invalid_key"})
+    key_case("rsa_1024_pem_is_invalid", "A 1024-bit RSA modulus in SPKI PEM is under 2048 bits.",
+             src_pem(K.rsa_1024.public_key()), {"error": "invalid_key"})
+    key_case("rsa_2047_bit_modulus_is_invalid", "A 2047-bit modulus is under 2048 bits.",
+             src_jwks(fake_rsa_jwk(2047)), {"error": "invalid_key"})
+    key_case("rsa_8193_bit_modulus_is_invalid", "An 8193-bit modulus is over 8192 bits.",
+             src_jwks(fake_rsa_jwk(8193)), {"error": "invalid_key"})
+    for label, e, why in (("1", 1, "e = 1 makes the signature equal the message"),
+                          ("2", 2, "e = 2 is even"),
+                          ("65536", 65536, "e = 65536 is even"),
+                          ("2_pow_32_plus_1", 2**32 + 1, "e = 2^32 + 1 is over 2^32")):
+        key_case(f"rsa_exponent_{label}_is_invalid", why + ".",
+                 src_jwks(dict(good_rsa, e=b64u(uint_bytes(e)))), {"error": "invalid_key"})
+    nums = ec1.public_numbers()
+    off = dict(good_ec, y=b64u(uint_bytes((nums.y + 1) % (2**256), 32)))
+    key_case("ec_point_off_curve_is_invalid", "y + 1: the point is not on P-256.",
+             src_jwks(off), {"error": "invalid_key"})
+    key_case("ec_point_zero_is_invalid", "x = y = 0 is not a point on P-256.",
+             src_jwks(dict(good_ec, x=b64u(bytes(32)), y=b64u(bytes(32)))), {"error": "invalid_key"})
+    key_case("ec_p384_jwk_is_invalid", "A P-384 key is not P-256 (the only curve implemented); with no other key, nothing loads.",
+             src_jwks(jwk_ec(K.ec_p384.public_key(), "ec-384", use="sig")), {"error": "invalid_key"})
+    key_case("ec_p384_pem_is_invalid", "A P-384 SPKI PEM is not P-256.",
+             src_pem(K.ec_p384.public_key()), {"error": "invalid_key"})
+    key_case("secret_31_bytes_is_invalid", "An HMAC secret of 31 bytes is under 32.",
+             src_secret(K.hs_32[:31], "hs-31"), {"error": "invalid_key"})
+    key_case("oct_jwk_31_bytes_is_invalid", "An oct JWK of 31 bytes is under 32.",
+             src_jwks(jwk_oct(K.hs_32[:31], "hs-31")), {"error": "invalid_key"})
+    key_case("rsa_n_with_padding_is_invalid", "n ends in '=' padding (not strict base64url).",
+             src_jwks(dict(good_rsa, n=padded(good_rsa["n"] + "A"))), {"error": "invalid_key"})
+    key_case("rsa_n_with_standard_alphabet_is_invalid", "n uses '+' and '/' (standard base64, not base64url).",
+             src_jwks(dict(good_rsa, n="+/" + good_rsa["n"][2:])), {"error": "invalid_key"})
+    key_case("ec_x_with_invalid_character_is_invalid", "x holds '!', outside the base64url alphabet.",
+             src_jwks(dict(good_ec, x="!" + good_ec["x"][1:])), {"error": "invalid_key"})
+    key_case("secret_with_bad_base64_is_invalid", "The secret source's data is not base64url.",
+             {"kind": "secret", "data": "not base64!" * 4, "kid": "hs-x", "alg": None}, {"error": "invalid_key"})
+    key_case("der_with_bad_base64_is_invalid", "The DER source's data is not base64url.",
+             {"kind": "der", "data": "MIIB*" + b64u(der_of(ec1))[5:], "kid": None, "alg": None}, {"error": "invalid_key"})
+    key_case("pem_truncated_is_invalid", "The PEM body is cut in half.",
+             {"kind": "pem", "data": pem_of(rsa1).decode()[:200], "kid": None, "alg": None}, {"error": "invalid_key"})
+    no_e = {k: v for k, v in good_rsa.items() if k != "e"}
+    key_case("rsa_jwk_without_e_is_invalid", "The RSA JWK lacks e.", src_jwks(no_e), {"error": "invalid_key"})
+    no_y = {k: v for k, v in good_ec.items() if k != "y"}
+    key_case("ec_jwk_without_y_is_invalid", "The EC JWK lacks y.", src_jwks(no_y), {"error": "invalid_key"})
+    key_case("oct_jwk_without_k_is_invalid", "The oct JWK lacks k.",
+             src_jwks({"kty": "oct", "kid": "hs-x"}), {"error": "invalid_key"})
+    key_case("jwks_without_keys_member_is_invalid", "The JWKS document has no keys member.",
+             {"kind": "jwks", "data": compact(good_rsa).decode()}, {"error": "invalid_key"})
+    key_case("jwks_with_empty_keys_is_invalid", "The JWKS holds no key at all.",
+             src_jwks(), {"error": "invalid_key"})
+
+    rsa_enc = jwk_rsa(K.rsa_2.public_key(), "rsa-enc", use="enc")
+    okp = jwk_okp(K.ed_1.public_key(), "ed-1")
+    key_case("jwks_with_sig_enc_and_unknown_kty_loads_one_skips_two",
+             "The sig key loads; the use=enc key and the kty OKP key are skipped and reported.",
+             src_jwks(good_ec, rsa_enc, okp), loaded(1, 2))
+    key_case("jwks_of_only_enc_keys_is_invalid", "Every key has use enc: no usable key.",
+             src_jwks(rsa_enc, jwk_ec(ec1, "ec-enc", use="enc")), {"error": "invalid_key"})
+    key_case("jwks_key_ops_encrypt_is_skipped", "A key whose key_ops lack verify is skipped.",
+             src_jwks(good_ec, jwk_rsa(K.rsa_2.public_key(), "rsa-ops", key_ops=["encrypt"])), loaded(1, 1))
+    key_case("jwks_key_ops_verify_loads", "key_ops containing verify is usable.",
+             src_jwks(jwk_ec(ec1, "ec-1", key_ops=["verify"])), loaded(1))
+    key_case("jwks_unimplemented_alg_is_skipped", "A key whose alg is not implemented (RSA-OAEP) is skipped.",
+             src_jwks(good_ec, jwk_rsa(K.rsa_2.public_key(), "rsa-oaep", alg="RSA-OAEP")), loaded(1, 1))
+    key_case("jwks_es512_alg_is_skipped", "A JWK with alg ES512 (not implemented) is skipped.",
+             src_jwks(good_rsa, jwk_ec(ec1, "ec-512", alg="ES512")), loaded(1, 1))
+    key_case("jwks_of_only_okp_keys_is_invalid", "kty OKP is not implemented: no usable key.",
+             src_jwks(okp), {"error": "invalid_key"})
+    key_case("jwks_all_keys_loads_six", "The 'all' key set's JWKS: two RSA, two P-256, two secrets.",
+             KEYSETS["all"][0], loaded(6))
+
+
+# --------------------------------------------------------------------------
+# self-checks
+
+
+def header_of(tok):
+    try:
+        return json.loads(b64u_decode(tok.split(".")[0]))
+    except Exception:
+        return None
+
+
+def signature_verifies(keyset_name, tok) -> bool:
+    """Whether any key the selection rule would pick verifies the signature."""
+    h64, p64, s64 = tok.split(".")
+    hdr = header_of(tok)
+    alg, kid = hdr["alg"], hdr.get("kid")
+    entries = [e for e in ENTRIES[keyset_name] if kid is None or e.kid == kid]
+    message, sig = f"{h64}.{p64}".encode(), b64u_decode(s64)
+    return any(e.fits(alg) and e.verifies(alg, message, sig) for e in entries)
+
+
+def self_check():
+    for c in CASES:
+        tok = c["token"]
+        if c["expect"].get("ok"):
+            assert signature_verifies(c["keyset"], tok), c["name"]
+            assert len(tok) <= c["policy"].get("max_token_bytes", 16384), c["name"]
+            assert c["expect"]["sub"] is not None or c["policy"].get("typ") == "compat", c["name"]
+        elif c["expect"]["error"] == "invalid_signature":
+            assert not signature_verifies(c["keyset"], tok), c["name"]
+    # the access token given for at_hash checks is itself a good token
+    assert signature_verifies("main", GOOD_AT)
+
+
+# --------------------------------------------------------------------------
+
+
+def main():
+    global ES1, GOOD_AT
+    if "--make-keys" in sys.argv[1:]:
+        make_keys()
+        return
+    load_all_keys()
+    build_keysets()
+    ES1 = signer("ES256", K.ec_1)
+    GOOD_AT = token(at_header(), at_claims(), ES1)
+
+    accepted_access_cases()
+    alg_cases()
+    key_selection_cases()
+    hmac_with_public_key_cases()
+    signature_cases()
+    embedded_key_cases()
+    crit_cases()
+    duplicate_cases()
+    base64_cases()
+    json_cases()
+    size_cases()
+    time_cases()
+    type_confusion_cases()
+    missing_claim_cases()
+    issuer_audience_cases()
+    id_token_at_api_cases()
+    access_token_at_id_lane_cases()
+    id_lane_cases()
+    scope_cases()
+    ordering_cases()
+    build_key_cases()
+    self_check()
+
+    doc = {"version": 1, "keysets": KEYSETS, "key_cases": KEY_CASES, "cases": CASES}
+    sys.stdout.write(json.dumps(doc, indent=1, sort_keys=False, ensure_ascii=True) + "\n")
+
+    counts = Counter("ok" if c["expect"].get("ok") else c["expect"]["error"] for c in CASES)
+    kcounts = Counter("loads" if "loaded" in c["expect"] else c["expect"]["error"] for c in KEY_CASES)
+    print(f"{len(CASES)} cases, {len(KEY_CASES)} key cases", file=sys.stderr)
+    for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {code:28} {n}", file=sys.stderr)
+    print("key cases: " + ", ".join(f"{k} {v}" for k, v in sorted(kcounts.items())), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
