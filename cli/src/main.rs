@@ -1,0 +1,2 @@
+//! The tokenlane command (placeholder).
+fn main() {}
