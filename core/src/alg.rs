@@ -137,7 +137,19 @@ impl Algorithm {
     }
 
     const fn bit(self) -> u16 {
-        1 << (self as u16)
+        let index = match self {
+            Algorithm::RS256 => 0,
+            Algorithm::RS384 => 1,
+            Algorithm::RS512 => 2,
+            Algorithm::PS256 => 3,
+            Algorithm::PS384 => 4,
+            Algorithm::PS512 => 5,
+            Algorithm::ES256 => 6,
+            Algorithm::HS256 => 7,
+            Algorithm::HS384 => 8,
+            Algorithm::HS512 => 9,
+        };
+        1 << index
     }
 }
 

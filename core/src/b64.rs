@@ -7,7 +7,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 /// Decodes strict unpadded base64url into the start of `out`; returns the
 /// decoded bytes, or `None` for any non-canonical input or a short `out`.
 pub(crate) fn decode_url<'o>(input: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
-    Base64UrlUnpadded::decode(input, out).ok().map(|s| &*s)
+    Base64UrlUnpadded::decode(input, out).ok()
 }
 
 /// Decoded length of `n` base64url characters (unpadded).

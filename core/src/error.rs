@@ -127,6 +127,7 @@ impl ErrorCode {
     }
 
     /// The stable number (the C enum value).
+    #[allow(clippy::as_conversions)] // a fieldless #[repr(u32)] enum's own discriminant
     pub const fn number(self) -> u32 {
         self as u32
     }
@@ -734,8 +735,6 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
-#[cfg(feature = "std")]
-extern crate std;
+impl core::error::Error for KeyError {}

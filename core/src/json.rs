@@ -395,6 +395,7 @@ pub(crate) enum Value<'a> {
     /// The array's text, brackets included.
     Array(&'a str),
     /// The object's text, braces included.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     Object(&'a str),
 }
 

@@ -49,7 +49,12 @@ impl fmt::Debug for Kid {
 }
 
 /// The prepared key material.
+///
+/// Variants differ in size (keyed HMAC states are a few hundred bytes);
+/// boxing them would need a heap on embedded targets, and keys are built
+/// once, so the size is accepted.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)]
 enum Material {
     #[cfg(feature = "rsa")]
     Rsa(rsa::RsaPublicKey),
@@ -121,7 +126,7 @@ impl Key {
         } else {
             u64::MAX
         };
-        if !n_odd || !e_odd || e_val < 3 || e_val > (1u64 << 32) {
+        if !n_odd || !e_odd || !(3..=(1u64 << 32)).contains(&e_val) {
             return Err(KeyError::RsaBadNumbers);
         }
         let key = rsa::RsaPublicKey::new_with_max_size(

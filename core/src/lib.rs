@@ -20,7 +20,7 @@
 //! )?
 //! .with_leeway(60)?;
 //!
-//! let token = b"eyJhbGciOiJIUzI1NiJ9.e30.not-a-signature";
+//! let token = b"eyJhbGciOiJIUzI1NiJ9.e30.AAAA";
 //! let mut scratch = vec![0u8; scratch_len(token.len())];
 //! let err = policy.validate(token, &keys, UnixTime::from_secs(1_767_225_600), &mut scratch).unwrap_err();
 //! assert_eq!(err.code(), "wrong_token_type"); // no typ: at+jwt, refused before any crypto

@@ -39,10 +39,7 @@ impl core::fmt::Display for PolicyError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for PolicyError {}
-#[cfg(feature = "std")]
-extern crate std;
+impl core::error::Error for PolicyError {}
 
 /// The settings both lanes share.
 #[derive(Debug, Clone, Copy)]

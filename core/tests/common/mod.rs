@@ -1,0 +1,128 @@
+//! Helpers shared by the external-vector harnesses (`wycheproof.rs`,
+//! `rfc7520.rs`): where the vectors live, decoding, and how an outcome is
+//! written down.
+//!
+//! Vectors are read in place from `../shared/vectors/` (never copied into
+//! the repository; see that folder's README for sources and licences).
+
+// Each test binary compiles this module and uses a different part of it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde_json::Value;
+use tokenlane::{Error, KeyError};
+
+/// `<repo>/../shared/vectors`, the read-only vector folder.
+pub(crate) fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("..")
+        .join("shared")
+        .join("vectors")
+}
+
+/// Reads and parses one JSON vector file; panics with the path on failure
+/// (a missing vector file is a broken checkout, not a test result).
+pub(crate) fn load_json(path: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// Decodes lowercase or uppercase hex; `None` on odd length or a non-hex digit.
+pub(crate) fn hex(s: &str) -> Option<Vec<u8>> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let b = s.as_bytes();
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    b.chunks(2).map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?)).collect()
+}
+
+/// Decodes unpadded base64url (RFC 7515 §2).
+pub(crate) fn b64url(s: &str) -> Option<Vec<u8>> {
+    Base64UrlUnpadded::decode_vec(s).ok()
+}
+
+/// Encodes unpadded base64url.
+pub(crate) fn b64url_encode(b: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(b)
+}
+
+/// The JWK members that only a private key has (RFC 7518 §6.2.2, §6.3.2).
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
+
+/// A copy of `jwk` without its private members: what a verifier's JWKS
+/// would publish. `k` (a symmetric secret) is kept: it is the key.
+pub(crate) fn public_jwk(jwk: &Value) -> Value {
+    let mut out = jwk.clone();
+    if let Some(obj) = out.as_object_mut() {
+        for m in PRIVATE_MEMBERS {
+            obj.remove(m);
+        }
+    }
+    out
+}
+
+/// What tokenlane did with one vector, written the way the exceptions file
+/// records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The signature (or JWS) was accepted.
+    Accepted,
+    /// Refused; the text is `refused: <code>` or, for a key refused at
+    /// load, `refused: invalid_key (<KeyError>)`.
+    Refused { code: &'static str, text: String },
+}
+
+impl Outcome {
+    /// A refusal by the verifier.
+    pub(crate) fn refused(e: &Error) -> Self {
+        match e {
+            Error::InvalidKey(k) => Self::key_refused(k),
+            _ => Outcome::Refused { code: e.code(), text: format!("refused: {}", e.code()) },
+        }
+    }
+
+    /// A refusal while loading the key.
+    pub(crate) fn key_refused(k: &KeyError) -> Self {
+        let code = Error::from(*k).code();
+        Outcome::Refused { code, text: format!("refused: {code} ({k:?})") }
+    }
+
+    /// From a verification result.
+    pub(crate) fn of(r: Result<(), Error>) -> Self {
+        match r {
+            Ok(()) => Outcome::Accepted,
+            Err(e) => Self::refused(&e),
+        }
+    }
+
+    pub(crate) fn is_accepted(&self) -> bool {
+        matches!(self, Outcome::Accepted)
+    }
+
+    /// The error code of a refusal.
+    pub(crate) fn code(&self) -> Option<&'static str> {
+        match self {
+            Outcome::Accepted => None,
+            Outcome::Refused { code, .. } => Some(code),
+        }
+    }
+
+    /// The text recorded as `actual` in the exceptions file.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Outcome::Accepted => "accepted".to_owned(),
+            Outcome::Refused { text, .. } => text.clone(),
+        }
+    }
+}

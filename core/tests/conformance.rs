@@ -1,0 +1,210 @@
+//! Runs every case of `tests/conformance/cases.json` (tokens minted by an
+//! independent library, see that folder's README) through the core, and
+//! checks the exact code, or the claims of an accepted token.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde_json::Value;
+use tokenlane::{
+    scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Error, IdChecks, IdPolicy, KeySet, TypMode,
+    UnixTime,
+};
+
+const CASES: &str = include_str!("../../tests/conformance/cases.json");
+
+fn s(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+
+fn load_source(src: &Value) -> Result<KeySet, Error> {
+    let kid = src.get("kid").and_then(s);
+    let alg = src
+        .get("alg")
+        .and_then(s)
+        .map(|a| Algorithm::from_name(a).unwrap_or_else(|| panic!("case names unknown alg {a}")));
+    let data = src["data"].as_str().expect("source data");
+    let set = match src["kind"].as_str().expect("source kind") {
+        "jwks" => KeySet::from_jwks(data.as_bytes()),
+        "pem" => KeySet::from_spki_pem(data, kid, alg),
+        "der" => KeySet::from_spki_der(&Base64UrlUnpadded::decode_vec(data).expect("der b64"), kid, alg),
+        "secret" => {
+            KeySet::from_secret(&Base64UrlUnpadded::decode_vec(data).expect("secret b64"), kid, alg)
+        }
+        other => panic!("unknown key source kind {other}"),
+    };
+    set.map_err(Error::from)
+}
+
+fn load_keyset(sources: &Value) -> Result<KeySet, Error> {
+    let mut set = KeySet::new();
+    for src in sources.as_array().expect("keyset is a list") {
+        set.extend(load_source(src)?).map_err(Error::from)?;
+    }
+    Ok(set)
+}
+
+fn algorithms(policy: &Value) -> AlgorithmSet {
+    policy["algorithms"]
+        .as_array()
+        .expect("algorithms")
+        .iter()
+        .map(|a| {
+            let a = a.as_str().expect("alg name");
+            Algorithm::from_name(a).unwrap_or_else(|| panic!("policy names unknown alg {a}"))
+        })
+        .collect()
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().expect("string").to_owned()).collect(),
+        Some(other) => panic!("expected strings, got {other}"),
+    }
+}
+
+/// The outcome of one case: `Ok(claims)` with the fields the file compares,
+/// or the error code.
+fn run_case(case: &Value, keysets: &Value) -> Result<Value, String> {
+    let keys = load_keyset(&keysets[case["keyset"].as_str().expect("keyset name")])
+        .map_err(|e| e.code().to_owned())?;
+    let policy = &case["policy"];
+    let token = case["token"].as_str().expect("token").as_bytes();
+    let now = UnixTime::from_secs(case["now"].as_u64().expect("now"));
+    let issuer = policy["issuer"].as_str().expect("issuer");
+    let leeway = policy.get("leeway").and_then(Value::as_u64).unwrap_or(0);
+    let max = policy.get("max_token_bytes").and_then(Value::as_u64);
+    let mut scratch = vec![0u8; scratch_len(token.len())];
+    match case["lane"].as_str().expect("lane") {
+        "access" => {
+            let aud = strings(policy.get("audience"));
+            let scopes = strings(policy.get("required_scopes"));
+            let typ = match policy.get("typ").and_then(s).unwrap_or("strict") {
+                "strict" => TypMode::Strict,
+                "compat" => TypMode::Compat,
+                other => panic!("unknown typ mode {other}"),
+            };
+            let mut p = AccessPolicy::new(issuer, &aud, algorithms(policy))
+                .expect("policy")
+                .with_required_scopes(&scopes)
+                .with_typ_mode(typ)
+                .with_leeway(leeway)
+                .expect("leeway");
+            if let Some(m) = max {
+                p = p.with_max_token_bytes(usize::try_from(m).expect("size")).expect("max");
+            }
+            let t = p.validate(token, &keys, now, &mut scratch).map_err(|e| e.code().to_owned())?;
+            Ok(serde_json::json!({
+                "sub": t.sub(),
+                "client_id": t.client_id(),
+                "scopes": t.scopes().iter().collect::<Vec<_>>(),
+            }))
+        }
+        "id" => {
+            let client_id = policy["client_id"].as_str().expect("client_id");
+            let mut p = IdPolicy::new(issuer, client_id, algorithms(policy))
+                .expect("policy")
+                .with_leeway(leeway)
+                .expect("leeway");
+            if let Some(m) = max {
+                p = p.with_max_token_bytes(usize::try_from(m).expect("size")).expect("max");
+            }
+            let checks = IdChecks {
+                nonce: policy.get("nonce").and_then(s),
+                max_age: policy.get("max_age").and_then(Value::as_u64),
+                access_token: policy.get("access_token").and_then(s).map(str::as_bytes),
+            };
+            let t = p
+                .validate(token, &keys, now, &checks, &mut scratch)
+                .map_err(|e| e.code().to_owned())?;
+            Ok(serde_json::json!({ "sub": t.sub() }))
+        }
+        other => panic!("unknown lane {other}"),
+    }
+}
+
+fn check(name: &str, expect: &Value, got: Result<Value, String>) -> Option<String> {
+    match (expect.get("error").and_then(Value::as_str), got) {
+        (Some(want), Err(code)) if code == want => None,
+        (Some(want), Err(code)) => Some(format!("{name}: expected {want}, got {code}")),
+        (Some(want), Ok(_)) => Some(format!("{name}: expected {want}, but the token was accepted")),
+        (None, Err(code)) => Some(format!("{name}: expected acceptance, got {code}")),
+        (None, Ok(claims)) => {
+            for field in ["sub", "client_id", "scopes"] {
+                if let Some(want) = expect.get(field) {
+                    if claims.get(field) != Some(want) {
+                        return Some(format!(
+                            "{name}: {field} is {:?}, expected {want}",
+                            claims.get(field)
+                        ));
+                    }
+                }
+            }
+            None
+        }
+    }
+}
+
+fn write_summary(line: &str) {
+    println!("{line}");
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(format!("{dir}/conformance-summary.txt"), format!("{line}\n"));
+}
+
+#[test]
+fn conformance_cases_give_their_expected_codes_and_claims() {
+    let doc: Value = serde_json::from_str(CASES).expect("cases.json parses");
+    let keysets = &doc["keysets"];
+    let mut failures = Vec::new();
+    let mut passed = 0usize;
+    let cases = doc["cases"].as_array().expect("cases");
+    for case in cases {
+        let name = case["name"].as_str().expect("name");
+        match check(name, &case["expect"], run_case(case, keysets)) {
+            None => passed += 1,
+            Some(f) => failures.push(f),
+        }
+    }
+    let mut key_passed = 0usize;
+    for kc in doc["key_cases"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let name = kc["name"].as_str().expect("name");
+        let got = load_keyset(&Value::Array(vec![kc["source"].clone()]));
+        let expect = &kc["expect"];
+        let outcome = match (expect.get("error").and_then(Value::as_str), got) {
+            (Some(want), Err(e)) if e.code() == want => None,
+            (Some(want), Err(e)) => Some(format!("{name}: expected {want}, got {e}")),
+            (Some(want), Ok(_)) => Some(format!("{name}: expected {want}, but the keys loaded")),
+            (None, Err(e)) => Some(format!("{name}: expected the keys to load, got {e}")),
+            (None, Ok(set)) => {
+                let loaded = expect.get("loaded").and_then(Value::as_u64);
+                let skipped = expect.get("skipped").and_then(Value::as_u64);
+                if loaded.is_some_and(|l| usize::try_from(l).ok() != Some(set.len()))
+                    || skipped.is_some_and(|k| usize::try_from(k).ok() != Some(set.skipped().len()))
+                {
+                    Some(format!(
+                        "{name}: loaded {} skipped {}, expected {loaded:?}/{skipped:?}",
+                        set.len(),
+                        set.skipped().len()
+                    ))
+                } else {
+                    None
+                }
+            }
+        };
+        match outcome {
+            None => key_passed += 1,
+            Some(f) => failures.push(f),
+        }
+    }
+    let total = cases.len() + doc["key_cases"].as_array().map_or(0, Vec::len);
+    write_summary(&format!(
+        "conformance: {} token cases, {} key cases: {} passed, {} failed",
+        cases.len(),
+        total - cases.len(),
+        passed + key_passed,
+        failures.len()
+    ));
+    assert!(failures.is_empty(), "conformance failures:\n{}", failures.join("\n"));
+}

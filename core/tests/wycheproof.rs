@@ -1,0 +1,681 @@
+//! Project Wycheproof vectors (C2SP/wycheproof `testvectors_v1/`, read in
+//! place from `../shared/vectors/wycheproof/`) drive the signature layer
+//! ([`Key::verify_signature`]) and the JWS layer ([`tokenlane::verify_compact`],
+//! [`KeySet::from_jwks`]).
+//!
+//! Like webpki's x509-limbo harness, every case sorts into exactly one of:
+//!
+//! - **pass-valid** / **pass-invalid**: tokenlane agrees with the vector;
+//! - **acceptable**: a Wycheproof `acceptable` case, handled as the written
+//!   decision for one of its flags says (`decisions` in
+//!   `wycheproof_exceptions.json`);
+//! - **not-jwa**: a group whose parameters JWS never uses (a truncated HMAC
+//!   tag, a PSS salt length other than the hash length, another hash): every
+//!   case must be refused, whatever its `result`;
+//! - **unsupported**: a `valid` JWS in an algorithm tokenlane does not
+//!   implement (ES512): it must be refused with `unsupported_algorithm`;
+//! - **skipped** (with a reason);
+//! - **divergence**: a known, deliberate difference, listed with `file`,
+//!   `tcId`, `expected`, `actual` and `reason` in the exceptions file;
+//! - **unexpected**: a valid case refused or an invalid case accepted (or an
+//!   acceptable case handled against its decision).
+//!
+//! The tests fail on any unexpected outcome and on any exception entry or
+//! decision that no longer matches a case (stale). Per-file counts are
+//! printed as one line each starting with `wycheproof `, then a total line:
+//!
+//! ```text
+//! cargo test -p tokenlane --release --test wycheproof -- --nocapture
+//! ```
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use common::{b64url, hex, load_json, public_jwk, vectors_dir, Outcome};
+use serde_json::Value;
+use tokenlane::{scratch_len, verify_compact, Algorithm, AlgorithmSet, Key, KeyError, KeySet};
+
+/// Decisions for `acceptable` flags and the known divergences.
+const EXCEPTIONS: &str = include_str!("wycheproof_exceptions.json");
+
+/// The token size cap the JWS cases run with (the lanes' default).
+const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+// ---------------------------------------------------------------------------
+// Classification
+
+/// Which harness reads a vector file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    EcdsaP256,
+    RsaPkcs1,
+    RsaPss,
+    Hmac,
+    Jws,
+    Jwk,
+}
+
+impl Family {
+    fn of(file: &str) -> Option<Self> {
+        let table = [
+            ("ecdsa_secp256r1_sha256_p1363_", Family::EcdsaP256),
+            ("rsa_signature_", Family::RsaPkcs1),
+            ("rsa_pss_", Family::RsaPss),
+            ("hmac_sha", Family::Hmac),
+            ("json_web_signature_", Family::Jws),
+            ("json_web_key_", Family::Jwk),
+        ];
+        table.iter().find(|(p, _)| file.starts_with(p)).map(|&(_, f)| f)
+    }
+}
+
+/// How a case is judged besides its `result`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Judged by `result`.
+    Normal,
+    /// The group's parameters are not the JWA ones: must be refused.
+    NotJwa,
+    /// A JWS in an algorithm (or serialization) tokenlane does not
+    /// implement: a `valid` case must be refused with this code.
+    Unsupported(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    cases: usize,
+    pass_valid: usize,
+    pass_invalid: usize,
+    acceptable: usize,
+    not_jwa: usize,
+    unsupported: usize,
+    skipped: usize,
+    divergences: usize,
+    unexpected: usize,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.cases += o.cases;
+        self.pass_valid += o.pass_valid;
+        self.pass_invalid += o.pass_invalid;
+        self.acceptable += o.acceptable;
+        self.not_jwa += o.not_jwa;
+        self.unsupported += o.unsupported;
+        self.skipped += o.skipped;
+        self.divergences += o.divergences;
+        self.unexpected += o.unexpected;
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{} cases, {} pass-valid, {} pass-invalid, {} acceptable, {} not-jwa, {} unsupported, \
+             {} skipped, {} divergences, {} unexpected",
+            self.cases,
+            self.pass_valid,
+            self.pass_invalid,
+            self.acceptable,
+            self.not_jwa,
+            self.unsupported,
+            self.skipped,
+            self.divergences,
+            self.unexpected
+        )
+    }
+}
+
+/// A written decision for an `acceptable` flag.
+struct Decision {
+    accept: bool,
+}
+
+/// A known divergence from the exceptions file.
+struct Divergence {
+    expected: String,
+    actual: String,
+}
+
+struct Exceptions {
+    decisions: BTreeMap<String, Decision>,
+    divergences: BTreeMap<(String, u64), Divergence>,
+}
+
+fn load_exceptions() -> Exceptions {
+    let v: Value = serde_json::from_str(EXCEPTIONS).expect("wycheproof_exceptions.json is JSON");
+    let mut decisions = BTreeMap::new();
+    for (flag, d) in v["decisions"].as_object().expect("decisions object") {
+        let accept = match d["decision"].as_str() {
+            Some("accept") => true,
+            Some("refuse") => false,
+            other => panic!("decision for {flag} must be accept or refuse, not {other:?}"),
+        };
+        assert!(
+            d["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "decision for {flag} needs a reason"
+        );
+        decisions.insert(flag.clone(), Decision { accept });
+    }
+    let mut divergences = BTreeMap::new();
+    for e in v["divergences"].as_array().expect("divergences array") {
+        let file = e["file"].as_str().expect("divergence file").to_owned();
+        let tc = e["tcId"].as_u64().expect("divergence tcId");
+        let expected = e["expected"].as_str().expect("divergence expected").to_owned();
+        let actual = e["actual"].as_str().expect("divergence actual").to_owned();
+        assert!(
+            e["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "divergence {file} #{tc} needs a reason"
+        );
+        let dup = divergences.insert((file.clone(), tc), Divergence { expected, actual });
+        assert!(dup.is_none(), "divergence {file} #{tc} is listed twice");
+    }
+    Exceptions { decisions, divergences }
+}
+
+/// One file's counts and its unexpected outcomes.
+struct FileReport {
+    name: String,
+    family: Family,
+    counts: Counts,
+    problems: Vec<String>,
+}
+
+/// Everything one run found.
+struct Run {
+    files: Vec<FileReport>,
+    undriven: Vec<String>,
+    stale: Vec<String>,
+}
+
+/// Sorts cases of one file; shares the exceptions and records what it used.
+struct Judge<'a> {
+    ex: &'a Exceptions,
+    used_divergences: &'a mut BTreeSet<(String, u64)>,
+    used_decisions: &'a mut BTreeSet<String>,
+    stale: &'a mut Vec<String>,
+    file: String,
+    counts: Counts,
+    problems: Vec<String>,
+}
+
+impl Judge<'_> {
+    fn problem(&mut self, msg: String) {
+        self.counts.unexpected += 1;
+        self.problems.push(format!("{}: {msg}", self.file));
+    }
+
+    /// Sorts one case into its category.
+    fn case(&mut self, test: &Value, kind: Kind, outcome: &Outcome) {
+        let tc = test["tcId"].as_u64().expect("tcId");
+        let result = test["result"].as_str().expect("result");
+        let flags: Vec<&str> = test["flags"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let comment = test["comment"].as_str().unwrap_or("");
+        self.counts.cases += 1;
+
+        // What the vector alone says about this outcome: Ok(category) or
+        // Err(why it is unexpected).
+        let verdict: Result<&str, String> = match (kind, result) {
+            (Kind::NotJwa, _) if outcome.is_accepted() => {
+                Err("accepted, but the group's parameters are not JWA's".to_owned())
+            }
+            (Kind::NotJwa, _) => Ok("not-jwa"),
+            (Kind::Unsupported(code), "valid" | "acceptable") => {
+                if outcome.code() == Some(code) {
+                    Ok("unsupported")
+                } else {
+                    Err(format!("unsupported algorithm: wanted refused: {code}"))
+                }
+            }
+            (_, "valid") if outcome.is_accepted() => Ok("pass-valid"),
+            (_, "valid") => Err("valid case refused".to_owned()),
+            (_, "invalid") if outcome.is_accepted() => Err("invalid case accepted".to_owned()),
+            (_, "invalid") => Ok("pass-invalid"),
+            (_, "acceptable") => {
+                let decided: Vec<(&str, bool)> = flags
+                    .iter()
+                    .filter_map(|f| self.ex.decisions.get(*f).map(|d| (*f, d.accept)))
+                    .collect();
+                for (f, _) in &decided {
+                    self.used_decisions.insert((*f).to_owned());
+                }
+                match decided.as_slice() {
+                    [] => Err(format!("acceptable case has no written decision for its flags {flags:?}")),
+                    [(_, accept), rest @ ..] if rest.iter().any(|(_, a)| a != accept) => {
+                        Err(format!("flags {flags:?} have conflicting decisions"))
+                    }
+                    [(f, accept), ..] if *accept == outcome.is_accepted() => {
+                        let _ = f;
+                        Ok("acceptable")
+                    }
+                    [(f, accept), ..] => Err(format!(
+                        "decision for {f} is to {}",
+                        if *accept { "accept" } else { "refuse" }
+                    )),
+                }
+            }
+            (_, other) => Err(format!("unknown result {other:?}")),
+        };
+
+        let key = (self.file.clone(), tc);
+        let listed = self.ex.divergences.get(&key);
+        match (verdict, listed) {
+            (Ok(cat), None) => self.count(cat),
+            (Ok(cat), Some(_)) => {
+                self.stale.push(format!(
+                    "{} #{tc}: listed as a divergence, but the case now passes ({cat}, {})",
+                    self.file,
+                    outcome.text()
+                ));
+                self.count(cat);
+            }
+            (Err(why), Some(d)) if d.expected == result && d.actual == outcome.text() => {
+                let _ = why;
+                self.used_divergences.insert(key);
+                self.counts.divergences += 1;
+            }
+            (Err(why), Some(d)) => {
+                self.stale.push(format!(
+                    "{} #{tc}: divergence lists expected {:?} actual {:?}, the case is {result:?} with {:?}",
+                    self.file,
+                    d.expected,
+                    d.actual,
+                    outcome.text()
+                ));
+                self.problem(format!("#{tc} ({comment}, {flags:?}): {why}; got {}", outcome.text()));
+            }
+            (Err(why), None) => {
+                self.problem(format!("#{tc} ({comment}, {flags:?}): {why}; got {}", outcome.text()));
+            }
+        }
+    }
+
+    fn count(&mut self, cat: &str) {
+        let c = &mut self.counts;
+        match cat {
+            "pass-valid" => c.pass_valid += 1,
+            "pass-invalid" => c.pass_invalid += 1,
+            "acceptable" => c.acceptable += 1,
+            "not-jwa" => c.not_jwa += 1,
+            "unsupported" => c.unsupported += 1,
+            _ => unreachable!("category {cat}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Vector readers
+
+fn hex_field(v: &Value, name: &str) -> Vec<u8> {
+    let s = v[name].as_str().unwrap_or_else(|| panic!("hex field {name}"));
+    hex(s).unwrap_or_else(|| panic!("field {name} is not hex"))
+}
+
+fn groups(doc: &Value) -> &[Value] {
+    doc["testGroups"].as_array().expect("testGroups")
+}
+
+fn tests(group: &Value) -> &[Value] {
+    group["tests"].as_array().expect("tests")
+}
+
+/// The first key a single JWK loads as.
+fn key_from_jwk(jwk: &Value) -> Result<Key, KeyError> {
+    let doc = serde_json::to_vec(jwk).expect("serialize JWK");
+    let set = KeySet::from_jwks(&doc)?;
+    Ok(set.first().cloned().expect("a loaded set holds a key"))
+}
+
+/// Verifies one case with every way the group's key can be loaded; the
+/// paths must agree (else it is a problem), and the first path's outcome is
+/// the case's outcome.
+fn verify_all_paths(
+    judge: &mut Judge<'_>,
+    tc: &Value,
+    keys: &[(&str, Result<Key, KeyError>)],
+    alg: Algorithm,
+    msg: &[u8],
+    sig: &[u8],
+) -> Outcome {
+    let outcomes: Vec<(&str, Outcome)> = keys
+        .iter()
+        .map(|(path, k)| {
+            let o = match k {
+                Ok(k) => Outcome::of(k.verify_signature(alg, msg, sig)),
+                Err(e) => Outcome::key_refused(e),
+            };
+            (*path, o)
+        })
+        .collect();
+    let first = outcomes[0].1.clone();
+    for (path, o) in &outcomes[1..] {
+        if *o != first {
+            judge.problem(format!(
+                "#{}: key loaded via {path} gives {}, via {} gives {}",
+                tc["tcId"],
+                o.text(),
+                outcomes[0].0,
+                first.text()
+            ));
+        }
+    }
+    first
+}
+
+/// The JWA algorithm for a hash name and family, if JWS has one.
+fn jwa_alg(family: Family, sha: &str) -> Option<Algorithm> {
+    use Algorithm::*;
+    let by_hash = |a256, a384, a512| match sha {
+        "SHA-256" => Some(a256),
+        "SHA-384" => Some(a384),
+        "SHA-512" => Some(a512),
+        _ => None,
+    };
+    match family {
+        Family::EcdsaP256 => (sha == "SHA-256").then_some(ES256),
+        Family::RsaPkcs1 => by_hash(RS256, RS384, RS512),
+        Family::RsaPss => by_hash(PS256, PS384, PS512),
+        Family::Hmac => by_hash(HS256, HS384, HS512),
+        Family::Jws | Family::Jwk => None,
+    }
+}
+
+fn hash_len(sha: &str) -> Option<u64> {
+    match sha {
+        "SHA-256" => Some(32),
+        "SHA-384" => Some(48),
+        "SHA-512" => Some(64),
+        _ => None,
+    }
+}
+
+fn run_ecdsa(judge: &mut Judge<'_>, doc: &Value) {
+    for g in groups(doc) {
+        let sha = g["sha"].as_str().unwrap_or("");
+        let curve = g["publicKey"]["curve"].as_str().unwrap_or("");
+        let (alg, kind) = match jwa_alg(Family::EcdsaP256, sha) {
+            Some(a) if curve == "secp256r1" => (a, Kind::Normal),
+            _ => (Algorithm::ES256, Kind::NotJwa),
+        };
+        let keys = [
+            ("SEC1 point", Key::p256_sec1(&hex_field(&g["publicKey"], "uncompressed"))),
+            ("SPKI DER", Key::from_spki_der(&hex_field(g, "publicKeyDer"))),
+            ("JWK", key_from_jwk(&g["publicKeyJwk"])),
+        ];
+        for t in tests(g) {
+            let o = verify_all_paths(judge, t, &keys, alg, &hex_field(t, "msg"), &hex_field(t, "sig"));
+            judge.case(t, kind, &o);
+        }
+    }
+}
+
+fn run_rsa(judge: &mut Judge<'_>, doc: &Value, family: Family) {
+    for g in groups(doc) {
+        let sha = g["sha"].as_str().unwrap_or("");
+        let jwa = jwa_alg(family, sha);
+        let params_ok = match family {
+            Family::RsaPss => {
+                g["mgf"].as_str() == Some("MGF1")
+                    && g["mgfSha"].as_str() == Some(sha)
+                    && g["sLen"].as_u64().is_some() // checked against the hash below
+                    && g["sLen"].as_u64() == hash_len(sha)
+            }
+            _ => true,
+        };
+        let fallback = if family == Family::RsaPss { Algorithm::PS256 } else { Algorithm::RS256 };
+        let (alg, kind) = match jwa {
+            Some(a) if params_ok => (a, Kind::Normal),
+            Some(a) => (a, Kind::NotJwa),
+            None => (fallback, Kind::NotJwa),
+        };
+        let jwk = g.get("keyJwk").or_else(|| g.get("publicKeyJwk")).expect("group JWK");
+        let keys = [
+            (
+                "n/e",
+                Key::rsa(&hex_field(&g["publicKey"], "modulus"), &hex_field(&g["publicKey"], "publicExponent")),
+            ),
+            ("SPKI DER", Key::from_spki_der(&hex_field(g, "publicKeyDer"))),
+            ("JWK", key_from_jwk(jwk)),
+        ];
+        for t in tests(g) {
+            let o = verify_all_paths(judge, t, &keys, alg, &hex_field(t, "msg"), &hex_field(t, "sig"));
+            judge.case(t, kind, &o);
+        }
+    }
+}
+
+fn run_hmac(judge: &mut Judge<'_>, doc: &Value) {
+    let sha = match doc["algorithm"].as_str() {
+        Some("HMACSHA256") => "SHA-256",
+        Some("HMACSHA384") => "SHA-384",
+        Some("HMACSHA512") => "SHA-512",
+        other => panic!("unknown HMAC algorithm {other:?}"),
+    };
+    let alg = jwa_alg(Family::Hmac, sha).expect("HMAC alg");
+    let hash_bits = hash_len(sha).expect("hash") * 8;
+    for g in groups(doc) {
+        // JWS never truncates a MAC (RFC 7518 §3.2): a shorter tag is not JWA.
+        let kind = if g["tagSize"].as_u64() == Some(hash_bits) { Kind::Normal } else { Kind::NotJwa };
+        for t in tests(g) {
+            let o = match Key::hmac(&hex_field(t, "key")) {
+                Ok(k) => Outcome::of(k.verify_signature(alg, &hex_field(t, "msg"), &hex_field(t, "tag"))),
+                Err(e) => Outcome::key_refused(&e),
+            };
+            judge.case(t, kind, &o);
+        }
+    }
+}
+
+/// Every algorithm this build implements: the JWK `alg` pins and the key
+/// families decide, not the policy.
+fn all_implemented() -> AlgorithmSet {
+    Algorithm::ALL.into_iter().filter(|a| a.is_implemented()).collect()
+}
+
+/// The header `alg` of a compact JWS, if it decodes.
+fn header_alg(jws: &str) -> Option<String> {
+    let h = b64url(jws.split('.').next()?)?;
+    let v: Value = serde_json::from_slice(&h).ok()?;
+    v["alg"].as_str().map(str::to_owned)
+}
+
+/// Runs one JWS test against the loaded key set.
+fn run_jws_case(judge: &mut Judge<'_>, t: &Value, keys: &Result<KeySet, KeyError>) {
+    let (token, kind) = match &t["jws"] {
+        Value::String(s) => {
+            let implemented = header_alg(s)
+                .and_then(|a| Algorithm::from_name(&a))
+                .is_some_and(Algorithm::is_implemented);
+            let kind = match header_alg(s) {
+                Some(_) if !implemented => Kind::Unsupported("unsupported_algorithm"),
+                _ => Kind::Normal,
+            };
+            (s.clone(), kind)
+        }
+        // JSON serialization (RFC 7515 §7.2) is not implemented.
+        other => (serde_json::to_string(other).expect("serialize"), Kind::Unsupported("malformed")),
+    };
+    let empty = KeySet::new();
+    let set = keys.as_ref().unwrap_or(&empty);
+    let mut scratch = vec![0u8; scratch_len(token.len())];
+    let r = verify_compact(token.as_bytes(), set, all_implemented(), MAX_TOKEN_BYTES, &mut scratch);
+    if let Ok(payload) = &r {
+        let expected = token.split('.').nth(1).and_then(b64url);
+        if expected.as_deref() != Some(*payload) {
+            judge.problem(format!("#{}: accepted, but the payload differs from the token's", t["tcId"]));
+        }
+    }
+    let outcome = match (keys, kind) {
+        // An unimplemented algorithm is refused before any key is looked at,
+        // so the key set's own refusal (e.g. a P-521 key) does not decide.
+        (_, Kind::Unsupported(_)) => Outcome::of(r.map(|_| ())),
+        (Err(e), _) => Outcome::key_refused(e),
+        (Ok(_), _) => Outcome::of(r.map(|_| ())),
+    };
+    judge.case(t, kind, &outcome);
+}
+
+fn run_jws(judge: &mut Judge<'_>, doc: &Value) {
+    for g in groups(doc) {
+        // The verifier's view: the public JWK, or for a symmetric key the
+        // private one without anything but its public members and `k`.
+        let jwk = match g.get("public") {
+            Some(p) if !p.is_null() => p.clone(),
+            _ => public_jwk(&g["private"]),
+        };
+        let doc = serde_json::to_vec(&serde_json::json!({ "keys": [jwk] })).expect("serialize");
+        let keys = KeySet::from_jwks(&doc);
+        for t in tests(g) {
+            run_jws_case(judge, t, &keys);
+        }
+    }
+}
+
+fn run_jwk(judge: &mut Judge<'_>, doc: &Value) {
+    for g in groups(doc) {
+        // The key set document exactly as a verifier would be handed it.
+        let set = match g.get("public") {
+            Some(p) if !p.is_null() => p,
+            _ => &g["private"],
+        };
+        let keys = KeySet::from_jwks(&serde_json::to_vec(set).expect("serialize"));
+        for t in tests(g) {
+            run_jws_case(judge, t, &keys);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The run
+
+fn run() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let ex = load_exceptions();
+        let dir = vectors_dir().join("wycheproof");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        names.sort();
+        let mut used_divergences = BTreeSet::new();
+        let mut used_decisions = BTreeSet::new();
+        let mut stale = Vec::new();
+        let mut files = Vec::new();
+        let mut undriven = Vec::new();
+        for name in names {
+            let Some(family) = Family::of(&name) else {
+                undriven.push(name);
+                continue;
+            };
+            let doc = load_json(&dir.join(&name));
+            let mut judge = Judge {
+                ex: &ex,
+                used_divergences: &mut used_divergences,
+                used_decisions: &mut used_decisions,
+                stale: &mut stale,
+                file: name.clone(),
+                counts: Counts::default(),
+                problems: Vec::new(),
+            };
+            match family {
+                Family::EcdsaP256 => run_ecdsa(&mut judge, &doc),
+                Family::RsaPkcs1 | Family::RsaPss => run_rsa(&mut judge, &doc, family),
+                Family::Hmac => run_hmac(&mut judge, &doc),
+                Family::Jws => run_jws(&mut judge, &doc),
+                Family::Jwk => run_jwk(&mut judge, &doc),
+            }
+            let declared = doc["numberOfTests"].as_u64().and_then(|n| usize::try_from(n).ok());
+            if declared != Some(judge.counts.cases) {
+                let msg = format!("numberOfTests is {declared:?}, the harness saw {}", judge.counts.cases);
+                judge.problem(msg);
+            }
+            files.push(FileReport { name, family, counts: judge.counts, problems: judge.problems });
+        }
+        for (file, tc) in ex.divergences.keys() {
+            let key = (file.clone(), *tc);
+            let reported = stale.iter().any(|s| s.starts_with(&format!("{file} #{tc}:")));
+            if !used_divergences.contains(&key) && !reported {
+                stale.push(format!("{file} #{tc}: listed as a divergence, but no such case was run"));
+            }
+        }
+        for flag in ex.decisions.keys() {
+            if !used_decisions.contains(flag) {
+                stale.push(format!("decision for flag {flag}: no acceptable case carries it"));
+            }
+        }
+
+        let mut total = Counts::default();
+        for f in &files {
+            println!("wycheproof {}: {}", f.name, f.counts.line());
+            total.add(&f.counts);
+        }
+        println!(
+            "wycheproof total: {} files, {}, {} stale exceptions",
+            files.len(),
+            total.line(),
+            stale.len()
+        );
+        Run { files, undriven, stale }
+    })
+}
+
+/// Fails with every unexpected outcome of the family's files.
+fn assert_family(family: Family) {
+    let run = run();
+    let files: Vec<&FileReport> = run.files.iter().filter(|f| f.family == family).collect();
+    assert!(!files.is_empty(), "no vector file for {family:?}");
+    let problems: Vec<&String> = files.iter().flat_map(|f| &f.problems).collect();
+    assert!(
+        problems.is_empty(),
+        "{} unexpected outcome(s):\n{}",
+        problems.len(),
+        problems.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn wycheproof_ecdsa_p256_p1363_signatures_match_expected_results() {
+    assert_family(Family::EcdsaP256);
+}
+
+#[test]
+fn wycheproof_rsa_pkcs1v15_signatures_match_expected_results() {
+    assert_family(Family::RsaPkcs1);
+}
+
+#[test]
+fn wycheproof_rsa_pss_signatures_match_expected_results_and_non_jwa_parameters_are_refused() {
+    assert_family(Family::RsaPss);
+}
+
+#[test]
+fn wycheproof_hmac_tags_match_expected_results_and_truncated_tags_are_refused() {
+    assert_family(Family::Hmac);
+}
+
+#[test]
+fn wycheproof_jws_compact_tokens_match_expected_results_and_unimplemented_algs_are_unsupported() {
+    assert_family(Family::Jws);
+}
+
+#[test]
+fn wycheproof_jwk_sets_match_expected_results() {
+    assert_family(Family::Jwk);
+}
+
+#[test]
+fn wycheproof_exceptions_file_has_no_stale_entries() {
+    let stale = &run().stale;
+    assert!(stale.is_empty(), "stale exceptions:\n{}", stale.join("\n"));
+}
+
+#[test]
+fn wycheproof_every_vector_file_is_driven_by_a_harness() {
+    let undriven = &run().undriven;
+    assert!(undriven.is_empty(), "vector files no harness reads: {undriven:?}");
+}
