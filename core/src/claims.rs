@@ -47,8 +47,12 @@ pub(crate) fn parse(payload: &[u8]) -> Result<(&str, Raw<'_>), Error> {
             None => {
                 // Escaped member names are rare; unescape into a small buffer.
                 let mut buf = [0u8; 16];
-                let Some(n) = k.unescape_into(&mut buf) else { continue };
-                let Ok(name) = core::str::from_utf8(buf.get(..n).unwrap_or(&[])) else { continue };
+                let Some(n) = k.unescape_into(&mut buf) else {
+                    continue;
+                };
+                let Ok(name) = core::str::from_utf8(buf.get(..n).unwrap_or(&[])) else {
+                    continue;
+                };
                 match raw.slot(name) {
                     Some(s) => s,
                     None => continue,
@@ -110,8 +114,16 @@ impl<'a> Raw<'a> {
         let scope = string(self.scope, Claim::Scope)?;
         let scp = list(self.scp, Claim::Scp, MAX_SCOPES)?;
         if let Some(s) = scope {
-            if s.as_plain().unwrap_or("").split(' ').filter(|w| !w.is_empty()).count() > MAX_SCOPES {
-                return Err(Error::InvalidClaim { claim: Claim::Scope });
+            if s.as_plain()
+                .unwrap_or("")
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .count()
+                > MAX_SCOPES
+            {
+                return Err(Error::InvalidClaim {
+                    claim: Claim::Scope,
+                });
             }
         }
         Ok(Typed {
@@ -179,7 +191,8 @@ fn date(v: Option<Value<'_>>, claim: Claim) -> Result<Option<u64>, Error> {
         if text.len() > 12 {
             return Err(bad);
         }
-        text.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'))
+        text.bytes()
+            .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'))
     } else {
         let f: f64 = text.parse().map_err(|_| bad)?;
         // `MAX_NUMERIC_DATE` is exactly representable; anything larger,
@@ -189,7 +202,11 @@ fn date(v: Option<Value<'_>>, claim: Claim) -> Result<Option<u64>, Error> {
         if !(f >= 0.0 && f <= max) {
             return Err(bad);
         }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::as_conversions)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::as_conversions
+        )]
         let floored = f as u64; // in range and non-negative: truncation is floor
         floored
     };
@@ -215,10 +232,13 @@ impl<'s> Arena<'s> {
             return Ok(p);
         }
         let buf = core::mem::take(&mut self.buf);
-        let n = s.unescape_into(buf).ok_or(Error::TokenTooLarge { len: 0, max: 0 })?;
+        let n = s
+            .unescape_into(buf)
+            .ok_or(Error::TokenTooLarge { len: 0, max: 0 })?;
         let (used, rest) = buf.split_at_mut(n);
         self.buf = rest;
-        core::str::from_utf8(used).map_err(|_| Error::Malformed(crate::error::Malformed::Json(Part::Claims)))
+        core::str::from_utf8(used)
+            .map_err(|_| Error::Malformed(crate::error::Malformed::Json(Part::Claims)))
     }
 
     pub(crate) fn opt(&mut self, s: Option<JsonStr<'s>>) -> Result<Option<&'s str>, Error> {
@@ -245,7 +265,9 @@ impl<'s> Arena<'s> {
                     if let Some(s) = e.as_str() {
                         if s.as_plain().is_none() {
                             let dst = buf.get_mut(n..).unwrap_or(&mut []);
-                            n += s.unescape_into(dst).ok_or(Error::TokenTooLarge { len: 0, max: 0 })?;
+                            n += s
+                                .unescape_into(dst)
+                                .ok_or(Error::TokenTooLarge { len: 0, max: 0 })?;
                         }
                     }
                 }

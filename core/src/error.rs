@@ -354,13 +354,19 @@ pub enum KeyError {
     KidTooLong,
     /// More keys than [`crate::limits::MAX_KEYS`].
     TooManyKeys,
-    /// A JWKS held no usable key; `first` says why its first key was skipped.
+    /// A JWKS held no usable key; the counts say why each key was skipped.
     NoUsableKey {
         /// Number of keys in the document.
         keys: usize,
-        /// Why the first key was skipped (`None` when `keys` is empty).
-        first: Option<SkipReason>,
+        /// Keys skipped as not for verification (`use`/`key_ops`).
+        not_for_verifying: usize,
+        /// Keys skipped for an unknown `kty` or a curve other than P-256.
+        unsupported_key_type: usize,
+        /// Keys skipped for an `alg` that is not a supported signature algorithm.
+        unsupported_alg: usize,
     },
+    /// The key document is larger than [`crate::limits::MAX_KEY_DOCUMENT_BYTES`].
+    DocumentTooLarge,
 }
 
 /// Why a JWKS entry was skipped (not an error by itself).
@@ -390,14 +396,17 @@ impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyError::RsaTooSmall { bits } => {
-                write!(f, "RSA modulus of {bits} bits is under the 2048-bit minimum")
+                write!(
+                    f,
+                    "RSA modulus of {bits} bits is under the 2048-bit minimum"
+                )
             }
             KeyError::RsaTooLarge { bits } => {
                 write!(f, "RSA modulus of {bits} bits is over the 8192-bit maximum")
             }
-            KeyError::RsaBadNumbers => {
-                f.write_str("RSA modulus or exponent is invalid (even, or exponent under 3 or over 2^32)")
-            }
+            KeyError::RsaBadNumbers => f.write_str(
+                "RSA modulus or exponent is invalid (even, or exponent under 3 or over 2^32)",
+            ),
             KeyError::PointNotOnCurve => f.write_str("EC point is not on P-256"),
             KeyError::UnsupportedCurve => f.write_str("EC curve is not P-256"),
             KeyError::SecretTooShort { len } => {
@@ -413,13 +422,25 @@ impl fmt::Display for KeyError {
             KeyError::NotForVerifying => f.write_str("key is not for signature verification"),
             KeyError::KidTooLong => f.write_str("kid is longer than 128 bytes"),
             KeyError::TooManyKeys => f.write_str("key set has more than 256 keys"),
-            KeyError::NoUsableKey { keys, first } => {
+            KeyError::NoUsableKey {
+                keys,
+                not_for_verifying,
+                unsupported_key_type,
+                unsupported_alg,
+            } => {
                 write!(f, "no usable signature key among {keys} key(s)")?;
-                if let Some(r) = first {
-                    write!(f, "; the first was skipped: {}", r.describe())?;
+                for (n, r) in [
+                    (not_for_verifying, SkipReason::NotForVerifying),
+                    (unsupported_key_type, SkipReason::UnsupportedKeyType),
+                    (unsupported_alg, SkipReason::UnsupportedAlg),
+                ] {
+                    if *n > 0 {
+                        write!(f, "; {n} skipped: {}", r.describe())?;
+                    }
                 }
                 Ok(())
             }
+            KeyError::DocumentTooLarge => f.write_str("key document is larger than 1 MiB"),
         }
     }
 }
@@ -650,16 +671,28 @@ impl fmt::Display for Error {
                 Malformed::SegmentCount => {
                     f.write_str("malformed: not exactly three base64url segments")
                 }
-                Malformed::EmptySegment(p) => write!(f, "malformed: the {} segment is empty", p.name()),
-                Malformed::Base64(p) => write!(f, "malformed: the {} is not strict base64url", p.name()),
+                Malformed::EmptySegment(p) => {
+                    write!(f, "malformed: the {} segment is empty", p.name())
+                }
+                Malformed::Base64(p) => {
+                    write!(f, "malformed: the {} is not strict base64url", p.name())
+                }
                 Malformed::Json(p) => write!(f, "malformed: the {} is not valid JSON", p.name()),
-                Malformed::NotAnObject(p) => write!(f, "malformed: the {} is not a JSON object", p.name()),
+                Malformed::NotAnObject(p) => {
+                    write!(f, "malformed: the {} is not a JSON object", p.name())
+                }
                 Malformed::DuplicateMember(p) => {
                     write!(f, "malformed: the {} has a duplicate member", p.name())
                 }
-                Malformed::TooDeep(p) => write!(f, "malformed: the {} is nested too deeply", p.name()),
+                Malformed::TooDeep(p) => {
+                    write!(f, "malformed: the {} is nested too deeply", p.name())
+                }
                 Malformed::TooManyMembers(p) => {
-                    write!(f, "malformed: an object in the {} has too many members", p.name())
+                    write!(
+                        f,
+                        "malformed: an object in the {} has too many members",
+                        p.name()
+                    )
                 }
                 Malformed::MissingAlg => f.write_str("malformed: the header has no alg"),
                 Malformed::HeaderMemberType(m) => {
@@ -674,16 +707,25 @@ impl fmt::Display for Error {
             }
             Error::AlgorithmNotAllowed { alg, reason } => match reason {
                 AlgorithmRefusal::NotInPolicy => {
-                    write!(f, "algorithm_not_allowed: {alg} is not in the policy's algorithms")
+                    write!(
+                        f,
+                        "algorithm_not_allowed: {alg} is not in the policy's algorithms"
+                    )
                 }
                 AlgorithmRefusal::WrongKeyFamily => {
                     write!(f, "algorithm_not_allowed: {alg} does not fit the type of the key named by kid")
                 }
                 AlgorithmRefusal::PinnedToOther(p) => {
-                    write!(f, "algorithm_not_allowed: {alg} does not match the key's alg {p}")
+                    write!(
+                        f,
+                        "algorithm_not_allowed: {alg} does not match the key's alg {p}"
+                    )
                 }
                 AlgorithmRefusal::SecretTooShort => {
-                    write!(f, "algorithm_not_allowed: the HMAC secret is shorter than {alg}'s hash")
+                    write!(
+                        f,
+                        "algorithm_not_allowed: the HMAC secret is shorter than {alg}'s hash"
+                    )
                 }
             },
             Error::UnsupportedCriticalHeader => f.write_str(
@@ -695,16 +737,25 @@ impl fmt::Display for Error {
             Error::KeyNotFound { kid_given: false } => {
                 f.write_str("key_not_found: the token has no kid and no key fits its alg")
             }
-            Error::InvalidSignature => f.write_str("invalid_signature: the signature does not verify"),
+            Error::InvalidSignature => {
+                f.write_str("invalid_signature: the signature does not verify")
+            }
             Error::Expired { exp, now, leeway } => {
                 write!(f, "expired: exp {exp} + leeway {leeway} <= now {now}")
             }
-            Error::NotYetValid { claim, value, now, leeway } => write!(
+            Error::NotYetValid {
+                claim,
+                value,
+                now,
+                leeway,
+            } => write!(
                 f,
                 "not_yet_valid: {} {value} - leeway {leeway} > now {now}",
                 claim.name()
             ),
-            Error::IssuerMismatch => f.write_str("issuer_mismatch: iss is not the configured issuer"),
+            Error::IssuerMismatch => {
+                f.write_str("issuer_mismatch: iss is not the configured issuer")
+            }
             Error::AudienceMismatch => {
                 f.write_str("audience_mismatch: aud does not contain the expected audience")
             }
@@ -725,7 +776,11 @@ impl fmt::Display for Error {
             Error::AtHashMismatch => {
                 f.write_str("at_hash_mismatch: at_hash does not match the access token")
             }
-            Error::AuthTooOld { auth_time, max_age, now } => write!(
+            Error::AuthTooOld {
+                auth_time,
+                max_age,
+                now,
+            } => write!(
                 f,
                 "auth_too_old: auth_time {auth_time} + max_age {max_age} < now {now}"
             ),

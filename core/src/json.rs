@@ -36,7 +36,11 @@ pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
         // Distinguish "valid JSON but not an object" from garbage.
         p.value(0)?;
         p.ws();
-        return Err(if p.pos == doc.len() { JsonError::NotObject } else { JsonError::Syntax });
+        return Err(if p.pos == doc.len() {
+            JsonError::NotObject
+        } else {
+            JsonError::Syntax
+        });
     }
     p.value(0)?;
     p.ws();
@@ -282,7 +286,9 @@ impl<'a> JsonStr<'a> {
 
     /// The unescaped characters.
     pub(crate) fn chars(&self) -> Unescape<'a> {
-        Unescape { rest: self.raw.chars() }
+        Unescape {
+            rest: self.raw.chars(),
+        }
     }
 
     /// Whether the unescaped value equals `s`.
@@ -436,7 +442,10 @@ fn read_value(text: &str, pos: usize) -> Option<(Value<'_>, usize)> {
     match *b.get(pos)? {
         b'"' => {
             let end = string_end(b, pos);
-            Some((Value::Str(JsonStr::from_raw(text.get(start + 1..end - 1)?)), end))
+            Some((
+                Value::Str(JsonStr::from_raw(text.get(start + 1..end - 1)?)),
+                end,
+            ))
         }
         b't' => Some((Value::Bool, pos + 4)),
         b'f' => Some((Value::Bool, pos + 5)),
@@ -455,7 +464,11 @@ fn read_value(text: &str, pos: usize) -> Option<(Value<'_>, usize)> {
                         depth -= 1;
                         if depth == 0 {
                             let t = text.get(start..=p)?;
-                            let v = if b[start] == b'{' { Value::Object(t) } else { Value::Array(t) };
+                            let v = if b[start] == b'{' {
+                                Value::Object(t)
+                            } else {
+                                Value::Array(t)
+                            };
                             return Some((v, p + 1));
                         }
                     }
@@ -467,7 +480,10 @@ fn read_value(text: &str, pos: usize) -> Option<(Value<'_>, usize)> {
         }
         _ => {
             let mut p = pos;
-            while matches!(b.get(p), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+            while matches!(
+                b.get(p),
+                Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            ) {
                 p += 1;
             }
             Some((Value::Num(text.get(start..p)?), p))
@@ -485,7 +501,10 @@ impl<'a> Members<'a> {
     /// Members of validated object text (braces included).
     pub(crate) fn of(object: &'a str) -> Self {
         let pos = skip_ws(object.as_bytes(), 0);
-        Self { text: object, pos: pos + 1 }
+        Self {
+            text: object,
+            pos: pos + 1,
+        }
     }
 
     /// Members of an object's body (text after `{`), up to its end.
@@ -531,7 +550,10 @@ impl<'a> Elements<'a> {
     /// Elements of validated array text (brackets included).
     pub(crate) fn of(array: &'a str) -> Self {
         let pos = skip_ws(array.as_bytes(), 0);
-        Self { text: array, pos: pos + 1 }
+        Self {
+            text: array,
+            pos: pos + 1,
+        }
     }
 }
 
@@ -560,10 +582,19 @@ mod tests {
 
     #[test]
     fn duplicate_members_compare_unescaped() {
-        assert_eq!(validate(br#"{"exp":1,"ex\u0070":2}"#), Err(JsonError::Duplicate));
-        assert_eq!(validate(br#"{"a":{"b":1,"b":2}}"#), Err(JsonError::Duplicate));
+        assert_eq!(
+            validate(br#"{"exp":1,"ex\u0070":2}"#),
+            Err(JsonError::Duplicate)
+        );
+        assert_eq!(
+            validate(br#"{"a":{"b":1,"b":2}}"#),
+            Err(JsonError::Duplicate)
+        );
         assert_eq!(validate(br#"{"a":[{"b":1},{"b":2}]}"#).map(|_| ()), Ok(()));
-        assert_eq!(validate(br#"{"a":{"b":1},"c":{"b":2}}"#).map(|_| ()), Ok(()));
+        assert_eq!(
+            validate(br#"{"a":{"b":1},"c":{"b":2}}"#).map(|_| ()),
+            Ok(())
+        );
     }
 
     #[test]

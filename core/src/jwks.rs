@@ -57,7 +57,8 @@ impl KeySet {
         &self.skipped
     }
 
-    /// Loads a JWKS document (`{"keys":[...]}`) or a single JWK object.
+    /// Loads a JWKS document (`{"keys":[...]}`, RFC 7517 §5). A bare JWK
+    /// is refused here (`MissingMember("keys")`); use [`KeySet::from_jwk`].
     ///
     /// Keys a verifier cannot use are skipped and reported
     /// ([`KeySet::skipped`]). A key of a usable kind that is broken (bad
@@ -66,32 +67,26 @@ impl KeySet {
     /// with a broken key is a configuration fault to fix, not to paper over.
     /// A document with no usable key is `NoUsableKey`.
     pub fn from_jwks(doc: &[u8]) -> Result<Self, KeyError> {
-        let text = json::validate(doc).map_err(|_| KeyError::Encoding)?;
-        let mut keys_array = None;
-        let mut is_single = false;
-        for (k, v) in Members::of(text) {
-            if k.eq_str("keys") {
-                keys_array = Some(v);
-            }
-            if k.eq_str("kty") {
-                is_single = true;
-            }
+        if doc.len() > crate::limits::MAX_KEY_DOCUMENT_BYTES {
+            return Err(KeyError::DocumentTooLarge);
         }
+        let text = json::validate(doc).map_err(|_| KeyError::Encoding)?;
+        let keys_array = Members::of(text)
+            .find(|(k, _)| k.eq_str("keys"))
+            .map(|(_, v)| v);
         let mut set = KeySet::new();
         let mut count = 0usize;
-        let mut first_skip = None;
-        let mut add = |set: &mut KeySet, index: usize, obj: &str| -> Result<(), KeyError> {
+        let add = |set: &mut KeySet, index: usize, obj: &str| -> Result<(), KeyError> {
             match jwk(obj)? {
                 Ok(key) => set.push(key),
                 Err(reason) => {
-                    first_skip.get_or_insert(reason);
                     set.skipped.push(Skipped { index, reason });
                     Ok(())
                 }
             }
         };
-        match (keys_array, is_single) {
-            (Some(Value::Array(a)), _) => {
+        match keys_array {
+            Some(Value::Array(a)) => {
                 for (index, v) in Elements::of(a).enumerate() {
                     count += 1;
                     if count > MAX_KEYS {
@@ -103,31 +98,68 @@ impl KeySet {
                     }
                 }
             }
-            (None, true) => {
-                count = 1;
-                add(&mut set, 0, text)?;
-            }
             _ => return Err(KeyError::MissingMember("keys")),
         }
         if set.keys.is_empty() {
-            return Err(KeyError::NoUsableKey { keys: count, first: first_skip });
+            let n = |r: SkipReason| set.skipped.iter().filter(|s| s.reason == r).count();
+            return Err(KeyError::NoUsableKey {
+                keys: count,
+                not_for_verifying: n(SkipReason::NotForVerifying),
+                unsupported_key_type: n(SkipReason::UnsupportedKeyType),
+                unsupported_alg: n(SkipReason::UnsupportedAlg),
+            });
+        }
+        Ok(set)
+    }
+
+    /// Loads a single JWK object (RFC 7517 §4), with the rules of
+    /// [`KeySet::from_jwks`]: a key that is not for verifying is
+    /// `NoUsableKey`.
+    pub fn from_jwk(doc: &[u8]) -> Result<Self, KeyError> {
+        if doc.len() > crate::limits::MAX_KEY_DOCUMENT_BYTES {
+            return Err(KeyError::DocumentTooLarge);
+        }
+        let text = json::validate(doc).map_err(|_| KeyError::Encoding)?;
+        let mut set = KeySet::new();
+        match jwk(text)? {
+            Ok(key) => set.push(key)?,
+            Err(reason) => {
+                return Err(KeyError::NoUsableKey {
+                    keys: 1,
+                    not_for_verifying: usize::from(reason == SkipReason::NotForVerifying),
+                    unsupported_key_type: usize::from(reason == SkipReason::UnsupportedKeyType),
+                    unsupported_alg: usize::from(reason == SkipReason::UnsupportedAlg),
+                })
+            }
         }
         Ok(set)
     }
 
     /// A set holding one SPKI PEM key, optionally named and pinned.
-    pub fn from_spki_pem(pem: &str, kid: Option<&str>, alg: Option<Algorithm>) -> Result<Self, KeyError> {
+    pub fn from_spki_pem(
+        pem: &str,
+        kid: Option<&str>,
+        alg: Option<Algorithm>,
+    ) -> Result<Self, KeyError> {
         Self::single(Key::from_spki_pem(pem)?, kid, alg)
     }
 
     /// A set holding one SPKI DER key, optionally named and pinned.
-    pub fn from_spki_der(der: &[u8], kid: Option<&str>, alg: Option<Algorithm>) -> Result<Self, KeyError> {
+    pub fn from_spki_der(
+        der: &[u8],
+        kid: Option<&str>,
+        alg: Option<Algorithm>,
+    ) -> Result<Self, KeyError> {
         Self::single(Key::from_spki_der(der)?, kid, alg)
     }
 
     /// A set holding one HMAC secret, optionally named and pinned.
     #[cfg(feature = "hmac")]
-    pub fn from_secret(secret: &[u8], kid: Option<&str>, alg: Option<Algorithm>) -> Result<Self, KeyError> {
+    pub fn from_secret(
+        secret: &[u8],
+        kid: Option<&str>,
+        alg: Option<Algorithm>,
+    ) -> Result<Self, KeyError> {
         Self::single(Key::hmac(secret)?, kid, alg)
     }
 
@@ -190,7 +222,9 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
     }
     match key_ops {
         None => {}
-        Some(Value::Array(a)) if !Elements::of(a).any(|v| v.as_str().is_some_and(|s| s.eq_str("verify"))) => {
+        Some(Value::Array(a))
+            if !Elements::of(a).any(|v| v.as_str().is_some_and(|s| s.eq_str("verify"))) =>
+        {
             return Ok(Err(SkipReason::NotForVerifying));
         }
         Some(Value::Array(_)) => {}
@@ -247,7 +281,8 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
     if let Some(kid) = str_member(kid, "kid")? {
         let mut buf = [0u8; crate::limits::MAX_KID_LEN];
         let n = kid.unescape_into(&mut buf).ok_or(KeyError::KidTooLong)?;
-        let s = core::str::from_utf8(buf.get(..n).unwrap_or(&[])).map_err(|_| KeyError::Encoding)?;
+        let s =
+            core::str::from_utf8(buf.get(..n).unwrap_or(&[])).map_err(|_| KeyError::Encoding)?;
         key = key.with_kid(s)?;
     }
     if let Some(alg) = alg {
@@ -259,7 +294,10 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
     Ok(Ok(key))
 }
 
-fn str_member<'a>(v: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>, KeyError> {
+fn str_member<'a>(
+    v: Option<Value<'a>>,
+    name: &'static str,
+) -> Result<Option<JsonStr<'a>>, KeyError> {
     match v {
         None => Ok(None),
         Some(v) => v.as_str().map(Some).ok_or(KeyError::MissingMember(name)),

@@ -49,7 +49,15 @@ pub fn verify_compact<'s>(
     max_token_bytes: usize,
     scratch: &'s mut [u8],
 ) -> Result<&'s [u8], Error> {
-    verify_parts(token, keys, algorithms, max_token_bytes, scratch, |_| Ok(())).map(|v| v.payload)
+    verify_parts(
+        token,
+        keys,
+        algorithms,
+        max_token_bytes,
+        scratch,
+        |_| Ok(()),
+    )
+    .map(|v| v.payload)
 }
 
 /// The token path up to a verified signature. `typ_check` sees the header
@@ -64,10 +72,16 @@ pub(crate) fn verify_parts<'s>(
 ) -> Result<Verified<'s>, Error> {
     // 1. Size, before any decoding.
     if token.len() > max_token_bytes {
-        return Err(Error::TokenTooLarge { len: token.len(), max: max_token_bytes });
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: max_token_bytes,
+        });
     }
     if scratch.len() < scratch_len(token.len()) {
-        return Err(Error::TokenTooLarge { len: token.len(), max: scratch.len() * 2 / 3 });
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: scratch.len() * 2 / 3,
+        });
     }
     // 2. Exactly three segments.
     let mut it = token.split(|&b| b == b'.');
@@ -115,7 +129,10 @@ pub(crate) fn verify_parts<'s>(
         return Err(Error::UnsupportedCriticalHeader);
     }
     if !algorithms.contains(alg) {
-        return Err(Error::AlgorithmNotAllowed { alg, reason: AlgorithmRefusal::NotInPolicy });
+        return Err(Error::AlgorithmNotAllowed {
+            alg,
+            reason: AlgorithmRefusal::NotInPolicy,
+        });
     }
     let typ = string_member(typ, "typ")?;
     let kid = string_member(kid, "kid")?;
@@ -123,10 +140,17 @@ pub(crate) fn verify_parts<'s>(
 
     // 5. Key and signature.
     verify_with_keys(keys, kid, alg, signing_input, sig)?;
-    Ok(Verified { header: Header { alg }, payload, rest })
+    Ok(Verified {
+        header: Header { alg },
+        payload,
+        rest,
+    })
 }
 
-fn string_member<'a>(v: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>, Error> {
+fn string_member<'a>(
+    v: Option<Value<'a>>,
+    name: &'static str,
+) -> Result<Option<JsonStr<'a>>, Error> {
     match v {
         None => Ok(None),
         Some(Value::Str(s)) => Ok(Some(s)),

@@ -177,15 +177,20 @@ impl Key {
         if len < HMAC_MIN_SECRET {
             return Err(KeyError::SecretTooShort { len });
         }
-        let s256 =
-            <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret).map_err(|_| KeyError::Encoding)?;
+        let s256 = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret)
+            .map_err(|_| KeyError::Encoding)?;
         let s384 = (len >= 48)
             .then(|| <Hmac<sha2::Sha384> as KeyInit>::new_from_slice(secret).ok())
             .flatten();
         let s512 = (len >= 64)
             .then(|| <Hmac<sha2::Sha512> as KeyInit>::new_from_slice(secret).ok())
             .flatten();
-        Ok(Self::from_material(Material::Hmac(HmacKey { len, s256, s384, s512 })))
+        Ok(Self::from_material(Material::Hmac(HmacKey {
+            len,
+            s256,
+            s384,
+            s512,
+        })))
     }
 
     /// A key from a DER SubjectPublicKeyInfo (RSA or P-256).
@@ -194,6 +199,9 @@ impl Key {
     /// algorithm, `UnsupportedCurve` for an EC key not on P-256, and the
     /// bounds of [`Key::rsa`] / [`Key::p256_sec1`].
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
+        if der.len() > crate::limits::MAX_KEY_DOCUMENT_BYTES {
+            return Err(KeyError::DocumentTooLarge);
+        }
         use spki::der::Decode;
         const RSA_ENCRYPTION: spki::ObjectIdentifier =
             spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -202,11 +210,15 @@ impl Key {
         const PRIME256V1: spki::ObjectIdentifier =
             spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
         let info = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::Encoding)?;
-        let bits = info.subject_public_key.as_bytes().ok_or(KeyError::Encoding)?;
+        let bits = info
+            .subject_public_key
+            .as_bytes()
+            .ok_or(KeyError::Encoding)?;
         if info.algorithm.oid == RSA_ENCRYPTION {
             #[cfg(feature = "rsa")]
             {
-                let pk = rsa::pkcs1::RsaPublicKey::from_der(bits).map_err(|_| KeyError::Encoding)?;
+                let pk =
+                    rsa::pkcs1::RsaPublicKey::from_der(bits).map_err(|_| KeyError::Encoding)?;
                 return Self::rsa(pk.modulus.as_bytes(), pk.public_exponent.as_bytes());
             }
             #[cfg(not(feature = "rsa"))]
@@ -233,6 +245,9 @@ impl Key {
     /// `Encoding` for a missing block or bad base64.
     #[cfg(feature = "alloc")]
     pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
+        if pem.len() > crate::limits::MAX_KEY_DOCUMENT_BYTES {
+            return Err(KeyError::DocumentTooLarge);
+        }
         let der = crate::b64::pem_body(pem, "PUBLIC KEY")?;
         Self::from_spki_der(&der)
     }
@@ -255,7 +270,11 @@ impl Key {
     }
 
     fn from_material(material: Material) -> Self {
-        Self { kid: None, alg: None, material }
+        Self {
+            kid: None,
+            alg: None,
+            material,
+        }
     }
 
     /// The key's `kid`, if any.
@@ -306,7 +325,12 @@ impl Key {
     ///
     /// Errors: `AlgorithmNotAllowed` when `alg` does not fit the key,
     /// `InvalidSignature` otherwise.
-    pub fn verify_signature(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> Result<(), crate::Error> {
+    pub fn verify_signature(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Result<(), crate::Error> {
         if let Err(reason) = self.fits(alg) {
             return Err(crate::Error::AlgorithmNotAllowed { alg, reason });
         }
@@ -343,7 +367,12 @@ impl Key {
                     return false;
                 }
                 match alg {
-                    Algorithm::HS256 => h.s256.clone().chain_update(signing_input).verify_slice(sig).is_ok(),
+                    Algorithm::HS256 => h
+                        .s256
+                        .clone()
+                        .chain_update(signing_input)
+                        .verify_slice(sig)
+                        .is_ok(),
                     Algorithm::HS384 => h
                         .s384
                         .clone()

@@ -119,7 +119,9 @@ pub mod time;
 
 pub use alg::{Algorithm, AlgorithmSet, KeyFamily};
 pub use claims::{StrList, StrListIter};
-pub use error::{AlgorithmRefusal, Claim, Error, ErrorCode, KeyError, Malformed, Mark, Part, SkipReason};
+pub use error::{
+    AlgorithmRefusal, Claim, Error, ErrorCode, KeyError, Malformed, Mark, Part, SkipReason,
+};
 #[cfg(feature = "alloc")]
 pub use jwks::{KeySet, Skipped};
 pub use jws::verify_compact;

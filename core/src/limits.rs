@@ -47,6 +47,12 @@ pub const MAX_KID_LEN: usize = 128;
 /// Why: a kid-less token tries every fitting key; this bounds that work.
 pub const MAX_KEYS: usize = 256;
 
+/// Maximum size of a key document (JWKS, PEM, DER): 1 MiB.
+///
+/// Why: a JWKS of [`MAX_KEYS`] 8192-bit RSA keys is about 400 KiB; a larger
+/// document is a misconfiguration or an attack on the loader.
+pub const MAX_KEY_DOCUMENT_BYTES: usize = 1024 * 1024;
+
 /// Minimum and maximum RSA modulus sizes in bits (RFC 7518 §3.3 asks for
 /// 2048 at least; over 8192 only costs verify time).
 pub const RSA_MIN_BITS: usize = 2048;

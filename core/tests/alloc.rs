@@ -1,45 +1,11 @@
 //! The ES256 and HS256 paths make zero heap allocations per validation:
 //! a counting global allocator watches a validation of tokens from the
-//! conformance cases (minted by an independent library).
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! conformance cases (minted by an independent library). The counter is
+//! the `allocation-counter` crate, so this test holds no `unsafe` of ours.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::Value;
 use tokenlane::{scratch_len, AccessPolicy, Algorithm, KeySet, TypMode, UnixTime};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// thread-local counter is const-initialized, so it never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCS.with(Cell::get)
-}
 
 const CASES: &str = include_str!("../../tests/conformance/cases.json");
 
@@ -50,7 +16,10 @@ fn accepted_case(doc: &Value, alg: &str) -> Value {
         .expect("cases")
         .iter()
         .find(|c| {
-            let header = c["token"].as_str().and_then(|t| t.split('.').next()).unwrap_or("");
+            let header = c["token"]
+                .as_str()
+                .and_then(|t| t.split('.').next())
+                .unwrap_or("");
             let header: Value = Base64UrlUnpadded::decode_vec(header)
                 .ok()
                 .and_then(|h| serde_json::from_slice(&h).ok())
@@ -64,29 +33,54 @@ fn accepted_case(doc: &Value, alg: &str) -> Value {
 fn validate_counting(doc: &Value, alg: &str) -> usize {
     let case = accepted_case(doc, alg);
     let mut keys = KeySet::new();
-    for src in case["keyset"].as_str().map(|k| &doc["keysets"][k]).and_then(Value::as_array).expect("keyset") {
+    for src in case["keyset"]
+        .as_str()
+        .map(|k| &doc["keysets"][k])
+        .and_then(Value::as_array)
+        .expect("keyset")
+    {
         let data = src["data"].as_str().expect("data");
         let kid = src.get("kid").and_then(Value::as_str);
-        let alg = src.get("alg").and_then(Value::as_str).and_then(Algorithm::from_name);
+        let alg = src
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(Algorithm::from_name);
         let set = match src["kind"].as_str().expect("kind") {
             "jwks" => KeySet::from_jwks(data.as_bytes()),
             "pem" => KeySet::from_spki_pem(data, kid, alg),
-            "secret" => KeySet::from_secret(&Base64UrlUnpadded::decode_vec(data).expect("b64"), kid, alg),
-            "der" => KeySet::from_spki_der(&Base64UrlUnpadded::decode_vec(data).expect("b64"), kid, alg),
+            "secret" => {
+                KeySet::from_secret(&Base64UrlUnpadded::decode_vec(data).expect("b64"), kid, alg)
+            }
+            "der" => {
+                KeySet::from_spki_der(&Base64UrlUnpadded::decode_vec(data).expect("b64"), kid, alg)
+            }
             other => panic!("kind {other}"),
         };
         keys.extend(set.expect("keys load")).expect("extend");
     }
     let policy = &case["policy"];
-    let aud: Vec<String> =
-        policy["audience"].as_array().expect("aud").iter().map(|a| a.as_str().unwrap().to_owned()).collect();
+    let aud: Vec<String> = policy["audience"]
+        .as_array()
+        .expect("aud")
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
     let scopes: Vec<String> = policy
         .get("required_scopes")
         .and_then(Value::as_array)
         .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
         .unwrap_or_default();
-    let algs = policy["algorithms"].as_array().expect("algs").iter().filter_map(|a| Algorithm::from_name(a.as_str()?)).collect();
-    let typ = if policy.get("typ").and_then(Value::as_str) == Some("compat") { TypMode::Compat } else { TypMode::Strict };
+    let algs = policy["algorithms"]
+        .as_array()
+        .expect("algs")
+        .iter()
+        .filter_map(|a| Algorithm::from_name(a.as_str()?))
+        .collect();
+    let typ = if policy.get("typ").and_then(Value::as_str) == Some("compat") {
+        TypMode::Compat
+    } else {
+        TypMode::Strict
+    };
     let p = AccessPolicy::new(policy["issuer"].as_str().unwrap(), &aud, algs)
         .unwrap()
         .with_required_scopes(&scopes)
@@ -97,25 +91,37 @@ fn validate_counting(doc: &Value, alg: &str) -> usize {
     let now = UnixTime::from_secs(case["now"].as_u64().unwrap());
     let mut scratch = vec![0u8; scratch_len(token.len())];
 
-    let before = allocations();
-    let t = p.validate(token, &keys, now, &mut scratch).expect("accepted");
-    let n = t.scopes().len() + t.aud().len(); // read the results inside the window too
-    let after = allocations();
+    let mut n = 0;
+    let info = allocation_counter::measure(|| {
+        let t = p
+            .validate(token, &keys, now, &mut scratch)
+            .expect("accepted");
+        n = t.scopes().len() + t.aud().len(); // read the results inside the window too
+    });
     assert!(n > 0);
-    after - before
+    usize::try_from(info.count_total).expect("count")
 }
 
 #[test]
 fn es256_and_hs256_validation_make_zero_heap_allocations() {
     let doc: Value = serde_json::from_str(CASES).expect("cases.json");
-    assert_eq!(validate_counting(&doc, "ES256"), 0, "ES256 validation allocated");
-    assert_eq!(validate_counting(&doc, "HS256"), 0, "HS256 validation allocated");
+    assert_eq!(
+        validate_counting(&doc, "ES256"),
+        0,
+        "ES256 validation allocated"
+    );
+    assert_eq!(
+        validate_counting(&doc, "HS256"),
+        0,
+        "HS256 validation allocated"
+    );
 }
 
 #[test]
 fn the_counting_allocator_does_count() {
-    let before = allocations();
-    let v = std::hint::black_box(vec![1u8; 16]);
-    assert_eq!(v.len(), 16);
-    assert!(allocations() > before);
+    let info = allocation_counter::measure(|| {
+        let v = core::hint::black_box(vec![1u8; 16]);
+        assert_eq!(v.len(), 16);
+    });
+    assert_eq!(info.count_total, 1);
 }

@@ -25,10 +25,16 @@ fn load_source(src: &Value) -> Result<KeySet, Error> {
     let set = match src["kind"].as_str().expect("source kind") {
         "jwks" => KeySet::from_jwks(data.as_bytes()),
         "pem" => KeySet::from_spki_pem(data, kid, alg),
-        "der" => KeySet::from_spki_der(&Base64UrlUnpadded::decode_vec(data).expect("der b64"), kid, alg),
-        "secret" => {
-            KeySet::from_secret(&Base64UrlUnpadded::decode_vec(data).expect("secret b64"), kid, alg)
-        }
+        "der" => KeySet::from_spki_der(
+            &Base64UrlUnpadded::decode_vec(data).expect("der b64"),
+            kid,
+            alg,
+        ),
+        "secret" => KeySet::from_secret(
+            &Base64UrlUnpadded::decode_vec(data).expect("secret b64"),
+            kid,
+            alg,
+        ),
         other => panic!("unknown key source kind {other}"),
     };
     set.map_err(Error::from)
@@ -58,7 +64,10 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().expect("string").to_owned()).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_str().expect("string").to_owned())
+            .collect(),
         Some(other) => panic!("expected strings, got {other}"),
     }
 }
@@ -91,9 +100,13 @@ fn run_case(case: &Value, keysets: &Value) -> Result<Value, String> {
                 .with_leeway(leeway)
                 .expect("leeway");
             if let Some(m) = max {
-                p = p.with_max_token_bytes(usize::try_from(m).expect("size")).expect("max");
+                p = p
+                    .with_max_token_bytes(usize::try_from(m).expect("size"))
+                    .expect("max");
             }
-            let t = p.validate(token, &keys, now, &mut scratch).map_err(|e| e.code().to_owned())?;
+            let t = p
+                .validate(token, &keys, now, &mut scratch)
+                .map_err(|e| e.code().to_owned())?;
             Ok(serde_json::json!({
                 "sub": t.sub(),
                 "client_id": t.client_id(),
@@ -107,7 +120,9 @@ fn run_case(case: &Value, keysets: &Value) -> Result<Value, String> {
                 .with_leeway(leeway)
                 .expect("leeway");
             if let Some(m) = max {
-                p = p.with_max_token_bytes(usize::try_from(m).expect("size")).expect("max");
+                p = p
+                    .with_max_token_bytes(usize::try_from(m).expect("size"))
+                    .expect("max");
             }
             let checks = IdChecks {
                 nonce: policy.get("nonce").and_then(s),
@@ -127,7 +142,9 @@ fn check(name: &str, expect: &Value, got: Result<Value, String>) -> Option<Strin
     match (expect.get("error").and_then(Value::as_str), got) {
         (Some(want), Err(code)) if code == want => None,
         (Some(want), Err(code)) => Some(format!("{name}: expected {want}, got {code}")),
-        (Some(want), Ok(_)) => Some(format!("{name}: expected {want}, but the token was accepted")),
+        (Some(want), Ok(_)) => Some(format!(
+            "{name}: expected {want}, but the token was accepted"
+        )),
         (None, Err(code)) => Some(format!("{name}: expected acceptance, got {code}")),
         (None, Ok(claims)) => {
             for field in ["sub", "client_id", "scopes"] {
@@ -150,7 +167,10 @@ fn write_summary(line: &str) {
     let dir = std::env::var("CARGO_TARGET_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
     let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(format!("{dir}/conformance-summary.txt"), format!("{line}\n"));
+    let _ = std::fs::write(
+        format!("{dir}/conformance-summary.txt"),
+        format!("{line}\n"),
+    );
 }
 
 #[test]
@@ -168,7 +188,11 @@ fn conformance_cases_give_their_expected_codes_and_claims() {
         }
     }
     let mut key_passed = 0usize;
-    for kc in doc["key_cases"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    for kc in doc["key_cases"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let name = kc["name"].as_str().expect("name");
         let got = load_keyset(&Value::Array(vec![kc["source"].clone()]));
         let expect = &kc["expect"];
@@ -206,5 +230,9 @@ fn conformance_cases_give_their_expected_codes_and_claims() {
         passed + key_passed,
         failures.len()
     ));
-    assert!(failures.is_empty(), "conformance failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "conformance failures:\n{}",
+        failures.join("\n")
+    );
 }

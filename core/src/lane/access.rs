@@ -42,11 +42,20 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
     ///
     /// Errors: `EmptyIssuer`, `NoAudience` (no audiences or an empty one),
     /// `NoAlgorithm` (none implemented in this build).
-    pub fn new(issuer: &'a str, audiences: &'a [S], algorithms: AlgorithmSet) -> Result<Self, PolicyError> {
+    pub fn new(
+        issuer: &'a str,
+        audiences: &'a [S],
+        algorithms: AlgorithmSet,
+    ) -> Result<Self, PolicyError> {
         if audiences.is_empty() || audiences.iter().any(|a| a.as_ref().is_empty()) {
             return Err(PolicyError::NoAudience);
         }
-        Ok(Self { common: Common::new(issuer, algorithms)?, audiences, scopes: &[], typ: TypMode::Strict })
+        Ok(Self {
+            common: Common::new(issuer, algorithms)?,
+            audiences,
+            scopes: &[],
+            typ: TypMode::Strict,
+        })
     }
 
     /// Requires every one of `scopes` (whole-word match).
@@ -94,8 +103,13 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         scratch: &'s mut [u8],
     ) -> Result<AccessToken<'s>, Error> {
         let strict = self.typ == TypMode::Strict;
-        let v = verify_parts(token, keys, self.common.algorithms, self.common.max_token_bytes, scratch, |typ| {
-            match typ {
+        let v = verify_parts(
+            token,
+            keys,
+            self.common.algorithms,
+            self.common.max_token_bytes,
+            scratch,
+            |typ| match typ {
                 Some(t) if typ_is_at(&t) => Ok(()),
                 Some(t) if typ_is_jwt(&t) => {
                     if strict {
@@ -104,11 +118,15 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
                         Ok(())
                     }
                 }
-                Some(_) => Err(Error::WrongTokenType { mark: Mark::TypOther }),
-                None if strict => Err(Error::WrongTokenType { mark: Mark::TypAbsent }),
+                Some(_) => Err(Error::WrongTokenType {
+                    mark: Mark::TypOther,
+                }),
+                None if strict => Err(Error::WrongTokenType {
+                    mark: Mark::TypAbsent,
+                }),
                 None => Ok(()),
-            }
-        })?;
+            },
+        )?;
         let (text, raw) = claims::parse(v.payload)?;
         let t = raw.typed()?;
 
@@ -142,7 +160,10 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         }
 
         // 10–13.
-        let aud_ok = self.audiences.iter().any(|a| aud_contains(t.aud, a.as_ref()));
+        let aud_ok = self
+            .audiences
+            .iter()
+            .any(|a| aud_contains(t.aud, a.as_ref()));
         self.common.check(iss, aud_ok, exp, t.nbf, t.iat, now)?;
 
         // 14. Scopes.
@@ -171,9 +192,9 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
 }
 
 pub(crate) fn payload_str_is(v: Option<Value<'_>>, want: &str) -> bool {
-    v.and_then(|v| v.as_str()).is_some_and(|s: JsonStr<'_>| s.eq_ignore_ascii_case(want))
+    v.and_then(|v| v.as_str())
+        .is_some_and(|s: JsonStr<'_>| s.eq_ignore_ascii_case(want))
 }
-
 
 /// A validated access token. Only [`AccessPolicy::validate`] makes one.
 /// Borrows from the scratch buffer.

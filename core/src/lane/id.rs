@@ -40,11 +40,18 @@ pub struct IdChecks<'a> {
 impl<'a> IdPolicy<'a> {
     /// A policy with no leeway and the default size limit.
     /// Errors: `EmptyIssuer`, `NoAudience` (empty client_id), `NoAlgorithm`.
-    pub fn new(issuer: &'a str, client_id: &'a str, algorithms: AlgorithmSet) -> Result<Self, PolicyError> {
+    pub fn new(
+        issuer: &'a str,
+        client_id: &'a str,
+        algorithms: AlgorithmSet,
+    ) -> Result<Self, PolicyError> {
         if client_id.is_empty() {
             return Err(PolicyError::NoAudience);
         }
-        Ok(Self { common: Common::new(issuer, algorithms)?, client_id })
+        Ok(Self {
+            common: Common::new(issuer, algorithms)?,
+            client_id,
+        })
     }
 
     /// Sets the clock-skew leeway in seconds. Errors: `LeewayTooLarge`.
@@ -77,23 +84,36 @@ impl<'a> IdPolicy<'a> {
         checks: &IdChecks<'_>,
         scratch: &'s mut [u8],
     ) -> Result<IdToken<'s>, Error> {
-        let v = verify_parts(token, keys, self.common.algorithms, self.common.max_token_bytes, scratch, |typ| {
-            match typ {
+        let v = verify_parts(
+            token,
+            keys,
+            self.common.algorithms,
+            self.common.max_token_bytes,
+            scratch,
+            |typ| match typ {
                 None => Ok(()),
                 Some(t) if typ_is_jwt(&t) => Ok(()),
-                Some(t) if typ_is_at(&t) => Err(Error::WrongTokenType { mark: Mark::TypAccessToken }),
-                Some(_) => Err(Error::WrongTokenType { mark: Mark::TypOther }),
-            }
-        })?;
+                Some(t) if typ_is_at(&t) => Err(Error::WrongTokenType {
+                    mark: Mark::TypAccessToken,
+                }),
+                Some(_) => Err(Error::WrongTokenType {
+                    mark: Mark::TypOther,
+                }),
+            },
+        )?;
         let (text, raw) = claims::parse(v.payload)?;
         let t = raw.typed()?;
 
         // 8. Access-token marks.
         if payload_str_is(raw.token_use, "access") {
-            return Err(Error::WrongTokenType { mark: Mark::TokenUseAccess });
+            return Err(Error::WrongTokenType {
+                mark: Mark::TokenUseAccess,
+            });
         }
         if payload_str_is(raw.typ, "Bearer") {
-            return Err(Error::WrongTokenType { mark: Mark::PayloadTypBearer });
+            return Err(Error::WrongTokenType {
+                mark: Mark::PayloadTypBearer,
+            });
         }
 
         // 9. Required claims.
@@ -104,7 +124,14 @@ impl<'a> IdPolicy<'a> {
         let iat = require(t.iat, Claim::Iat)?;
 
         // 10–13.
-        self.common.check(iss, aud_contains(Some(aud), self.client_id), exp, t.nbf, Some(iat), now)?;
+        self.common.check(
+            iss,
+            aud_contains(Some(aud), self.client_id),
+            exp,
+            t.nbf,
+            Some(iat),
+            now,
+        )?;
 
         // 15. azp, nonce, auth_time, at_hash.
         let several_aud = matches!(aud, Value::Array(a) if Elements::of(a).nth(1).is_some());
@@ -122,8 +149,16 @@ impl<'a> IdPolicy<'a> {
         if let Some(max_age) = checks.max_age {
             let auth_time = require(t.auth_time, Claim::AuthTime)?;
             let now_s = now.as_secs();
-            if auth_time.saturating_add(max_age).saturating_add(self.common.leeway) < now_s {
-                return Err(Error::AuthTooOld { auth_time, max_age, now: now_s });
+            if auth_time
+                .saturating_add(max_age)
+                .saturating_add(self.common.leeway)
+                < now_s
+            {
+                return Err(Error::AuthTooOld {
+                    auth_time,
+                    max_age,
+                    now: now_s,
+                });
             }
         }
         if let Some(at) = checks.access_token {

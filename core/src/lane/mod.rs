@@ -58,7 +58,12 @@ impl<'a> Common<'a> {
         if !algorithms.iter().any(|a| a.is_implemented()) {
             return Err(PolicyError::NoAlgorithm);
         }
-        Ok(Self { issuer, algorithms, leeway: 0, max_token_bytes: DEFAULT_MAX_TOKEN_BYTES })
+        Ok(Self {
+            issuer,
+            algorithms,
+            leeway: 0,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+        })
     }
 
     pub(crate) fn set_leeway(&mut self, secs: u64) -> Result<(), PolicyError> {
@@ -103,7 +108,12 @@ impl<'a> Common<'a> {
         for (claim, v) in [(Claim::Nbf, nbf), (Claim::Iat, iat)] {
             if let Some(value) = v {
                 if value.saturating_sub(leeway) > now {
-                    return Err(Error::NotYetValid { claim, value, now, leeway });
+                    return Err(Error::NotYetValid {
+                        claim,
+                        value,
+                        now,
+                        leeway,
+                    });
                 }
             }
         }
@@ -116,7 +126,9 @@ pub(crate) fn aud_contains(aud: Option<crate::json::Value<'_>>, want: &str) -> b
     use crate::json::{Elements, Value};
     match aud {
         Some(Value::Str(s)) => s.eq_str(want),
-        Some(Value::Array(a)) => Elements::of(a).any(|e| e.as_str().is_some_and(|s| s.eq_str(want))),
+        Some(Value::Array(a)) => {
+            Elements::of(a).any(|e| e.as_str().is_some_and(|s| s.eq_str(want)))
+        }
         _ => false,
     }
 }
