@@ -23,8 +23,23 @@ does not verify with any key the rules would select. A summary (cases per
 expected code) goes to stderr.
 
 Expected codes follow the ordered rules of README.md: the first failing
-check is the code. Decisions on points the README leaves open are listed in
-DECISIONS below and repeated in the `rule` sentence of the cases they pin.
+check is the code. Decisions on points the README leaves open or states
+inconsistently (each also said in the `rule` of the cases that pin it):
+
+- exp: the formula `exp + leeway <= now` (README rule 12 and DESIGN.md) wins
+  over the README's parenthetical "exp == now + leeway is expired", which
+  contradicts it: exp == now - leeway is expired, exp == now - leeway + 1
+  and exp == now + leeway are valid.
+- nesting depth counts the top-level object as depth 1: {"x":[[...]]} with
+  15 arrays has depth 16 (accepted), with 16 arrays depth 17 (malformed).
+- an accepted access token without client_id or sub (compat) expects
+  "client_id": null / "sub": null; a token with neither scope nor scp
+  expects "scopes": [].
+- scopes are split on single spaces only (RFC 6749 scope-token delimiter);
+  a tab is part of a scope token.
+- ECDSA signatures with a high s (n - s) are mathematically valid and JOSE
+  does not require low-s: accepted.
+- a kid in the token never matches a key loaded without a kid.
 """
 
 import base64
@@ -46,22 +61,6 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.x509.oid import NameOID
 
-DECISIONS = """
-- exp: the formula `exp + leeway <= now` (README rule 12 and DESIGN.md) wins
-  over the README's parenthetical "exp == now + leeway is expired", which
-  contradicts it: exp == now - leeway is expired, exp == now - leeway + 1
-  and exp == now + leeway are valid.
-- nesting depth counts the top-level object as depth 1: {"x":[[...]]} with
-  15 arrays has depth 16 (accepted), with 16 arrays depth 17 (malformed).
-- an accepted access token without client_id or sub (compat) expects
-  "client_id": null / "sub": null; a token with neither scope nor scp
-  expects "scopes": [].
-- scopes are split on single spaces only (RFC 6749 scope-token delimiter);
-  a tab is part of a scope token.
-- ECDSA signatures with a high s (n - s) are mathematically valid and JOSE
-  does not require low-s: accepted.
-- a kid in the token never matches a key loaded without a kid.
-"""
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYDIR = os.path.join(HERE, "keys")
@@ -632,8 +631,7 @@ def accepted_access_cases():
             ok_access(claims), keyset_name="hmac64", algorithms=[alg])
 
     for label, typ in (("application_at_jwt", "application/at+jwt"),
-                       ("uppercase_at_jwt", "AT+JWT"),
-                       ("mixed_case_application_at_jwt", "Application/At+JWT")):
+                       ("uppercase_at_jwt", "AT+JWT")):
         acc(f"access_strict_typ_{label}_is_accepted",
             f"typ {typ!r} names the at+jwt media type; it is compared case-insensitively.",
             token(at_header(typ=typ), claims, ES1), ok_access(claims))
@@ -706,10 +704,6 @@ def accepted_access_cases():
         "A key loaded from SPKI PEM without kid serves a token without kid.",
         token(at_header("RS256", DROP), claims, signer("RS256", K.rsa_1)),
         ok_access(claims), keyset_name="rsa_pem", algorithms=["RS256"])
-    acc("access_ps256_with_pem_key_without_kid_is_accepted",
-        "An RSA key loaded from PEM without alg also serves PS256.",
-        token(at_header("PS256", DROP), claims, signer("PS256", K.rsa_1)),
-        ok_access(claims), keyset_name="rsa_pem", algorithms=["PS256"])
     acc("access_es256_with_der_key_without_kid_is_accepted",
         "A P-256 key loaded from SPKI DER without kid serves an ES256 token without kid.",
         token(at_header(kid=DROP), claims, ES1), ok_access(claims), keyset_name="ec_der")
@@ -731,7 +725,7 @@ def accepted_access_cases():
         GOOD_AT, ok_access(claims), algorithms=["RS256", "PS256", "ES256"])
     acc("access_unknown_header_members_are_ignored",
         "Header members the core does not know (and does not list in crit) are ignored.",
-        token(at_header(cty="JWT", **{"x-trace": "abc"}), claims, ES1), ok_access(claims))
+        token(at_header(**{"x-trace": "abc"}), claims, ES1), ok_access(claims))
     acc("access_x5u_header_is_ignored_when_signed_by_configured_key",
         "x5u is never fetched or used; the token verifies with the configured key ec-1.",
         token(at_header(x5u="https://attacker.example/cert.pem"), claims, ES1),
@@ -757,15 +751,16 @@ def accepted_access_cases():
 def alg_cases():
     claims = at_claims()
     good_sig = segments(GOOD_AT)[2]
-    for casing in ("none", "None", "NONE", "nOnE"):
+    for casing, label in (("none", "none"), ("None", "none_capitalized"),
+                          ("NONE", "none_uppercase"), ("nOnE", "none_mixed_case")):
         h = at_header(casing, DROP)
-        acc(f"alg_{casing}_with_empty_signature_is_malformed",
+        acc(f"alg_{label}_with_empty_signature_is_malformed",
             f"alg {casing!r} with an empty signature segment: the empty segment is malformed (rule 2) before alg is read.",
             token(h, claims, None, s64=""), err("malformed"))
-        acc(f"alg_{casing}_with_signature_is_unsupported",
+        acc(f"alg_{label}_with_signature_is_unsupported",
             f"alg {casing!r} (none in any casing) is never accepted, whatever the signature.",
             token(h, claims, None, s64=good_sig), err("unsupported_algorithm"))
-    for alg in ("hs256", "es256", "ES512", "ES384", "HS1", "EdDSA", "RS1", ""):
+    for alg in ("hs256", "ES512", "HS1", "EdDSA", ""):
         acc(f"alg_{alg.lower() or 'empty'}{'_lowercase' if alg.islower() else ''}_is_unsupported",
             f"alg {alg!r} is not an implemented algorithm name (names are case-sensitive).",
             token(at_header(alg), claims, None, s64=good_sig), err("unsupported_algorithm"))
@@ -893,10 +888,8 @@ def signature_cases():
         ("r_equal_to_order", n, s, "r = n, the P-256 group order"),
         ("s_equal_to_order", r, n, "s = n, the P-256 group order"),
         ("r_order_plus_one", n + 1, s, "r = n + 1 (out of range; equals 1 mod n)"),
-        ("s_order_plus_s", r, (n + s) % 2**256, "s replaced by n + s mod 2^256 (out of range)"),
-        ("r_and_s_order", n, n, "r = s = n"),
+        ("s_order_plus_s", r, n + s, "s replaced by n + s (out of range; equal to s mod n)"),
         ("r_and_s_all_ones", 2**256 - 1, 2**256 - 1, "r = s = 2^256 - 1"),
-        ("r_and_s_one", 1, 1, "r = s = 1"),
     ]
     for label, rv, sv, what in psychic:
         if sv >= 2**256:
@@ -918,7 +911,7 @@ def signature_cases():
     acc("es256_signature_65_bytes_is_invalid",
         "The ES256 signature has a 65th byte appended.",
         token(None, None, None, h64=h64, p64=p64, s64=b64u(raw + b"\x00")), err("invalid_signature"))
-    acc("es256_signature_with_32_byte_padded_halves_of_33_is_invalid",
+    acc("es256_signature_with_33_byte_halves_is_invalid",
         "R and S each left-padded to 33 bytes (66 bytes in all) do not form an ES256 signature.",
         token(None, None, None, h64=h64, p64=p64, s64=es(r, s, 33)), err("invalid_signature"))
     acc("es256_signed_by_other_key_is_invalid",
@@ -934,8 +927,8 @@ def signature_cases():
         "The payload (sub) was changed after signing; the old signature is kept.",
         token(None, None, None, h64=h64, p64=tampered, s64=s64), err("invalid_signature"))
     acc("es256_header_changed_after_signing_is_invalid",
-        "The header (kid spelled differently but equivalently, extra member) was changed after signing.",
-        token(None, None, None, h64=b64u(compact(at_header(cty="JWT"))), p64=p64, s64=s64),
+        "A member (x-trace) was added to the header after signing; the old signature is kept.",
+        token(None, None, None, h64=b64u(compact(at_header(**{"x-trace": "abc"}))), p64=p64, s64=s64),
         err("invalid_signature"))
 
     rs_h = at_header("RS256", "rsa-1")
@@ -987,10 +980,6 @@ def signature_cases():
         "kid hs-32 but the tag is computed with a secret not in the key set.",
         token(hs_h, claims, signer("HS256", K.hs_wrong)), err("invalid_signature"),
         keyset_name="hmac32", algorithms=["HS256"])
-    acc("hs256_signed_with_64_byte_secret_prefix_mismatch_is_invalid",
-        "kid hs-64 but the tag is computed with only its first 32 bytes.",
-        token(at_header("HS256", "hs-64"), claims, signer("HS256", K.hs_64[:32])),
-        err("invalid_signature"), keyset_name="hmac64", algorithms=["HS256"])
 
 
 def embedded_key_cases():
@@ -1057,7 +1046,6 @@ def crit_cases():
         ("number_member", {"crit": [7]}, "crit [7] lists a number"),
         ("absent_header", {"crit": ["x-absent"]}, 'crit ["x-absent"] names a header that is not present'),
         ("null", {"crit": None}, "crit null is still a crit member"),
-        ("alg", {"crit": ["alg"]}, 'crit ["alg"] names a registered header'),
     ]
     for label, extra, why in forms:
         # b64:false is signed as RFC 7797 would sign it; the payload segment is
@@ -1101,6 +1089,16 @@ def duplicate_cases():
         token(at_header(), raw, ES1), err("malformed"))
 
 
+def claims_with_unused_bits() -> dict:
+    """Good access-token claims whose JSON length is not a multiple of 3, so
+    the payload segment has unused trailing bits (and would need padding)."""
+    for i in range(3):
+        c = at_claims(jti="at-7f3c2a" + "x" * i)
+        if len(compact(c)) % 3:
+            return c
+    raise AssertionError
+
+
 def base64_cases():
     claims = at_claims()
     h64, p64, s64 = segments(GOOD_AT)
@@ -1112,23 +1110,19 @@ def base64_cases():
     acc("header_segment_with_padding_is_malformed",
         "The header segment ends in '==' padding (signed over the padded text).",
         resigned(padded(h64), p64), err("malformed"))
-    c = at_claims(jti="at-7f3c2a-x")
-    cp = b64u(compact(c))
-    assert len(cp) % 4 != 0
+    cp = b64u(compact(claims_with_unused_bits()))
     acc("payload_segment_with_padding_is_malformed",
         "The payload segment ends in '=' padding (signed over the padded text).",
         resigned(h64, padded(cp)), err("malformed"))
     acc("signature_segment_with_padding_is_malformed",
         "The signature segment ends in '==' padding.",
         token(None, None, None, h64=h64, p64=p64, s64=padded(s64)), err("malformed"))
-    # find a jti that makes the payload's base64url hold '-' or '_'
-    i = 0
-    while True:
-        c = at_claims(jti=f"at-{i:04d}")
-        cp = b64u(compact(c))
+    # a jti holding "~~~" at an offset of 0 mod 3 encodes as "fn5-"
+    for i in range(3):
+        cp = b64u(compact(at_claims(jti="at-" + "x" * i + "~~~")))
         if "-" in cp or "_" in cp:
             break
-        i += 1
+    assert "-" in cp or "_" in cp
     acc("payload_segment_in_standard_base64_alphabet_is_malformed",
         "The payload segment uses '+'/'/' (standard base64) instead of '-'/'_' (signed over it).",
         resigned(h64, to_std_alphabet(cp)), err("malformed"))
@@ -1155,18 +1149,16 @@ def base64_cases():
     acc("header_segment_with_nonzero_trailing_bits_is_malformed",
         "The header segment's last character has non-zero unused bits (decodes the same leniently; signed over it).",
         resigned(with_trailing_bits(h64), p64), err("malformed"))
-    c = at_claims(jti="at-7f3c2a-x")
-    cp = b64u(compact(c))
     acc("payload_segment_with_nonzero_trailing_bits_is_malformed",
         "The payload segment's last character has non-zero unused bits (signed over it).",
         resigned(h64, with_trailing_bits(cp)), err("malformed"))
     acc("signature_segment_with_nonzero_trailing_bits_is_malformed",
         "The signature segment's last character has non-zero unused bits.",
         token(None, None, None, h64=h64, p64=p64, s64=with_trailing_bits(s64)), err("malformed"))
+    assert (len(s64) + 3) % 4 == 1
     acc("signature_segment_of_impossible_length_is_malformed",
-        "The signature segment has one extra character (length 1 mod 4 is never base64).",
-        token(None, None, None, h64=h64, p64=p64, s64=s64 + "AA"[: (1 - len(s64)) % 4 or 4][:1]
-              if (len(s64) + 1) % 4 == 1 else s64 + "A"), err("malformed"))
+        "Three characters appended to the signature segment make its length 1 mod 4, which no base64 has.",
+        token(None, None, None, h64=h64, p64=p64, s64=s64 + "AAA"), err("malformed"))
     acc("signature_segment_with_invalid_character_is_malformed",
         "The signature segment holds '*', which is not in the base64url alphabet.",
         token(None, None, None, h64=h64, p64=p64, s64=s64[:-2] + "*" + s64[-1]), err("malformed"))
@@ -1184,8 +1176,6 @@ def base64_cases():
     acc("token_with_trailing_dot_is_malformed",
         "A trailing '.' makes a fourth, empty segment.", GOOD_AT + ".", err("malformed"))
     acc("empty_token_is_malformed", "The token is the empty string.", "", err("malformed"))
-    acc("token_of_two_dots_is_malformed",
-        "Three empty segments.", "..", err("malformed"))
     acc("empty_header_segment_is_malformed",
         "The header segment is empty (not a JSON object).",
         token(None, None, ES1, h64="", p64=p64), err("malformed"))
@@ -1200,16 +1190,12 @@ def json_cases():
     header_cases = [
         ("header_json_array_is_malformed", b'["ES256"]', "The header is a JSON array, not an object."),
         ("header_json_null_is_malformed", b"null", "The header is JSON null."),
-        ("header_json_string_is_malformed", b'"ES256"', "The header is a JSON string."),
         ("header_with_trailing_comma_is_malformed", good_h[:-1] + b",}", "The header JSON has a trailing comma."),
         ("header_with_trailing_garbage_is_malformed", good_h + b"x", "Bytes follow the header's JSON object."),
-        ("header_with_two_objects_is_malformed", good_h + good_h, "Two JSON objects in one header."),
-        ("header_not_json_is_malformed", b"alg=ES256", "The header is not JSON."),
-        ("header_single_quoted_is_malformed", good_h.replace(b'"', b"'"), "The header uses single quotes (not JSON)."),
         ("header_with_invalid_utf8_is_malformed", good_h[:-1] + b',"x":"\xff"}', "A header string holds the byte 0xFF (invalid UTF-8)."),
     ]
     for name, raw_h, rule in header_cases:
-        acc(name, rule + " Signed over as transmitted.", token(raw_h, claims, ES1), err("malformed"))
+        acc(name, rule[:-1] + "; signed over as transmitted.", token(raw_h, claims, ES1), err("malformed"))
     deep_h = good_h[:-1] + b',"x":' + b"[" * 16 + b"]" * 16 + b"}"
     acc("header_nested_17_deep_is_malformed",
         "The header nests 17 levels (object + 16 arrays) in an ignored member; the limit is 16.",
@@ -1218,21 +1204,18 @@ def json_cases():
     body = compact(claims)
     payload_cases = [
         ("payload_json_array_is_malformed", b"[]", "The payload is a JSON array, not an object."),
-        ("payload_json_string_is_malformed", b'"claims"', "The payload is a JSON string."),
         ("payload_empty_is_malformed", b"", "The payload segment is empty (no JSON)."),
         ("payload_truncated_json_is_malformed", body[:-1], "The payload JSON is cut before its closing brace."),
         ("payload_with_trailing_garbage_is_malformed", body + b"\x00", "A NUL byte follows the payload's JSON object."),
         ("payload_with_invalid_utf8_is_malformed", body[:-1] + b',"name":"\xc3\x28"}', "A payload string holds an invalid UTF-8 sequence."),
         ("payload_with_nan_is_malformed", body[:-1] + b',"score":NaN}', "NaN is not JSON."),
         ("payload_with_unescaped_control_char_is_malformed", body[:-1] + b',"name":"a\x01b"}', "A raw control character inside a JSON string."),
-        ("payload_with_comment_is_malformed", b"/* admin */" + body, "JSON has no comments."),
         ("exp_with_leading_zero_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":0%d' % (NOW + 3600)), "exp 01767229200: leading zeros are not JSON."),
         ("exp_with_plus_sign_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":+%d' % (NOW + 3600)), "exp +1767229200: a leading '+' is not JSON."),
         ("exp_with_trailing_dot_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":%d.' % (NOW + 3600)), "exp 1767229200. : a dot without digits is not JSON."),
-        ("exp_hexadecimal_is_malformed", sub1(body, b'"exp":%d' % (NOW + 3600), b'"exp":0x6955B910'), "exp 0x6955B910: hex is not JSON."),
     ]
     for name, raw, rule in payload_cases:
-        acc(name, rule + " Signed properly, so the payload is reached.",
+        acc(name, rule[:-1] + "; signed properly, so the payload is reached.",
             token(at_header(), raw, ES1), err("malformed"))
 
     deep = body[:-1] + b',"ext":' + b"[" * 10000 + b"]" * 10000 + b"}"
@@ -1258,15 +1241,17 @@ def json_cases():
 
 def sized_token(total: int, claims: dict) -> str:
     """A valid ES256 access token of exactly `total` characters, padded with
-    an ignored claim (and, when needed, an ignored header member)."""
+    an ignored claim (and, when needed, an ignored header member: a base64url
+    segment is never 1 mod 4 characters long)."""
+    base = len(compact(dict(claims, pad="")))
     for hpad in range(4):
         h = at_header(**({"x": "y" * hpad} if hpad else {}))
-        for n in range(total):
-            tok = token(h, dict(claims, pad="p" * n), ES1)
-            if len(tok) == total:
+        need = total - len(b64u(compact(h))) - 2 - 86  # 86: ES256 signature segment
+        for m in range(base, 3 * need // 4 + 4):
+            if (4 * m + 2) // 3 == need:
+                tok = token(h, dict(claims, pad="p" * (m - base)), ES1)
+                assert len(tok) == total
                 return tok
-            if len(tok) > total:
-                break
     raise AssertionError(total)
 
 
@@ -1306,25 +1291,17 @@ def time_cases():
     t("exp_equal_to_now_plus_leeway_is_valid",
       "exp = now + 60: exp + leeway > now (the formula exp + leeway <= now decides, not the README's parenthetical).",
       at_claims(exp=NOW + LEEWAY), "ok")
-    t("exp_equal_to_now_plus_leeway_plus_one_is_valid",
-      "exp = now + 61 is in the future.", at_claims(exp=NOW + LEEWAY + 1), "ok")
-    t("exp_far_in_past_is_expired", "exp = now - 86400.",
-      at_claims(exp=NOW - 86400, iat=NOW - 90000), "expired")
     t("exp_zero_is_expired", "exp = 0 is a valid date (1970) and long past.",
-      at_claims(exp=0, iat=DROP), "expired", typ="compat")
+      at_claims(exp=0), "expired")
     t("exp_fraction_is_floored_before_comparing",
       "exp = now - 60 + 0.9 floors to now - 60, which is expired with leeway 60.",
       at_claims(exp=NOW - LEEWAY + 0.9, iat=NOW - 3600), "expired")
     t("exp_with_fraction_is_accepted",
       "exp = now + 3600.5 is a valid fractional date.", at_claims(exp=NOW + 3600.5), "ok")
     t("exp_equal_to_now_with_zero_leeway_is_expired",
-      "Leeway 0: exp = now is expired.", at_claims(exp=NOW, iat=NOW - 3600), "expired")
-    # leeway 0 needs a custom policy
-    c = at_claims(exp=NOW + 1, iat=NOW - 3600)
-    case("exp_one_second_after_now_with_zero_leeway_is_valid",
-         "Leeway 0: exp = now + 1 is valid.", "main", "access",
-         dict(access_policy(), leeway=0), token(at_header(), c, ES1), ok_access(c))
-    CASES[-2]["policy"]["leeway"] = 0  # the exp == now case above also uses leeway 0
+      "Leeway 0: exp = now is expired.", at_claims(exp=NOW, iat=NOW - 3600), "expired", leeway=0)
+    t("exp_one_second_after_now_with_zero_leeway_is_valid",
+      "Leeway 0: exp = now + 1 is valid.", at_claims(exp=NOW + 1, iat=NOW - 3600), "ok", leeway=0)
 
     t("nbf_equal_to_now_plus_leeway_is_valid",
       "nbf - leeway > now is false for nbf = now + 60.", at_claims(nbf=NOW + LEEWAY), "ok")
@@ -1342,7 +1319,6 @@ def time_cases():
 
     bad_dates = [
         ("exp_negative", "exp", -1, "exp = -1 is negative"),
-        ("exp_negative_fraction", "exp", -0.5, "exp = -0.5 is negative"),
         ("exp_2_pow_63", "exp", 2**63, "exp = 2^63 is past year 9999"),
         ("exp_2_pow_64", "exp", 2**64, "exp = 2^64 is past year 9999 (and u64)"),
         ("exp_1e19", "exp", 1e19, "exp = 1e19 is past year 9999"),
@@ -1351,9 +1327,7 @@ def time_cases():
         ("exp_numeric_string", "exp", "1767229200", 'exp = "1767229200" is a string'),
         ("exp_true", "exp", True, "exp = true is a boolean"),
         ("exp_null", "exp", None, "exp = null is not a number"),
-        ("exp_array", "exp", [NOW + 3600], "exp = [n] is an array"),
         ("nbf_string", "nbf", "now", 'nbf = "now" is a string'),
-        ("nbf_negative", "nbf", -1, "nbf = -1 is negative"),
         ("iat_negative", "iat", -1, "iat = -1 is negative"),
         ("iat_1e308", "iat", 1e308, "iat = 1e308 is past year 9999"),
     ]
@@ -1371,14 +1345,12 @@ def type_confusion_cases():
         ("aud_null", {"aud": None}, "aud is null"),
         ("aud_65_values", {"aud": many}, "aud holds 65 values (limit 64), even though one is the API"),
         ("iss_number", {"iss": 5}, "iss is a number"),
-        ("iss_null", {"iss": None}, "iss is null"),
         ("sub_array", {"sub": ["a"]}, "sub is an array"),
         ("client_id_number", {"client_id": 5}, "client_id is a number"),
         ("jti_number", {"jti": 5}, "jti is a number"),
         ("scope_array", {"scope": ["read:appointments"]}, "scope is an array (scp may be; scope may not)"),
         ("scp_number", {"scope": DROP, "scp": 5}, "scp is a number"),
         ("scp_array_of_number", {"scope": DROP, "scp": [1]}, "scp is an array holding a number"),
-        ("scp_object", {"scope": DROP, "scp": {}}, "scp is an object"),
         ("nonce_number_in_access_token", {"nonce": 5}, "nonce is a number (type checks come before lane marks)"),
     ]
     for label, over, why in bad:
@@ -1412,17 +1384,13 @@ def issuer_audience_cases():
     for label, iss, why in (
             ("without_trailing_slash", "https://issuer.example", "iss lacks the trailing slash"),
             ("with_uppercase_host", "https://ISSUER.example/", "iss differs in case (exact comparison)"),
-            ("with_trailing_space", "https://issuer.example/ ", "iss has a trailing space"),
             ("of_other_issuer", "https://attacker.example/", "iss names another issuer"),
-            ("empty", "", "iss is empty"),
             ("http_scheme", "http://issuer.example/", "iss uses http instead of https")):
         acc(f"iss_{label}_is_issuer_mismatch", why + ".",
             token(at_header(), at_claims(iss=iss), ES1), err("issuer_mismatch"))
     for label, aud, why in (
             ("other_api", "https://other.example", "aud names another API"),
             ("with_trailing_slash", "https://api.example/", "aud has a trailing slash the configured audience lacks"),
-            ("uppercase", "https://API.example", "aud differs in case"),
-            ("empty_string", "", "aud is the empty string"),
             ("empty_array", [], "aud is an empty array"),
             ("array_without_api", ["https://other.example", "client-app"], "no value of the aud array is the API")):
         acc(f"aud_{label}_is_audience_mismatch", why + ".",
@@ -1534,8 +1502,6 @@ def id_lane_cases():
         tok(at_hash="AAAAAAAAAAAAAAAAAAAAAA"), ok_id())
     idl("id_token_nonce_mismatch", "nonce differs from the expected one.",
         tok(nonce="n-attacker"), err("nonce_mismatch"))
-    idl("id_token_nonce_differing_in_case_is_nonce_mismatch", "nonce is compared exactly.",
-        tok(nonce=NONCE.upper()), err("nonce_mismatch"))
     idl("id_token_without_nonce_when_expected_is_missing_claim",
         "A nonce is expected but the token has none.", tok(nonce=DROP), err("missing_claim"))
     idl("id_token_nonce_not_checked_when_not_expected",
@@ -1556,8 +1522,6 @@ def id_lane_cases():
         tok(aud=[CLIENT]), ok_id())
     idl("id_token_aud_without_client_is_audience_mismatch",
         "aud does not contain the client_id.", tok(aud="other-client"), err("audience_mismatch"))
-    idl("id_token_aud_api_only_is_audience_mismatch",
-        "aud is the API, not the client.", tok(aud=API), err("audience_mismatch"))
     idl("id_token_auth_time_too_old", "auth_time + max_age + leeway < now.",
         tok(auth_time=NOW - 3600 - LEEWAY - 1), err("auth_too_old"), max_age=3600)
     idl("id_token_auth_time_at_max_age_plus_leeway_is_accepted",
@@ -1609,8 +1573,6 @@ def scope_cases():
     t("scope_tab_is_not_a_delimiter",
       "scope is space-delimited; 'profile<TAB>read:appointments' is one scope token.",
       at_claims(scope="profile\tread:appointments"), "insufficient_scope")
-    t("empty_scope_is_insufficient", "scope is the empty string.",
-      at_claims(scope=""), "insufficient_scope")
     t("no_scope_or_scp_is_insufficient", "Neither scope nor scp is present.",
       at_claims(scope=DROP), "insufficient_scope")
     t("scp_ignored_when_scope_present",
@@ -1619,9 +1581,6 @@ def scope_cases():
     t("scp_array_without_required_scope_is_insufficient",
       "scp array lacks the required scope.",
       at_claims(scope=DROP, scp=["write:appointments"]), "insufficient_scope")
-    t("scp_array_element_with_space_is_not_split",
-      'scp ["profile read:appointments"] holds one scope containing a space, not the required one.',
-      at_claims(scope=DROP, scp=["profile read:appointments"]), "insufficient_scope")
 
 
 def ordering_cases():
@@ -1697,7 +1656,7 @@ def ordering_cases():
     idl("order_id_expired_before_nonce_mismatch",
         "An expired ID token with the wrong nonce.",
         token(id_header(), id_claims(exp=NOW - 3600, iat=NOW - 7200, nonce="x"), rs1), err("expired"))
-    idl("order_id_missing_azp_before_azp_and_nonce",
+    idl("order_id_multiple_aud_without_azp_before_nonce_mismatch",
         "aud has several values without azp, and the nonce is wrong.",
         token(id_header(), id_claims(aud=[CLIENT, API], nonce="x"), rs1), err("missing_claim"))
     idl("order_id_azp_mismatch_before_nonce_mismatch",
@@ -1784,15 +1743,16 @@ def build_key_cases():
     key_case("oct_jwk_31_bytes_is_invalid", "An oct JWK of 31 bytes is under 32.",
              src_jwks(jwk_oct(K.hs_32[:31], "hs-31")), {"error": "invalid_key"})
     key_case("rsa_n_with_padding_is_invalid", "n ends in '=' padding (not strict base64url).",
-             src_jwks(dict(good_rsa, n=padded(good_rsa["n"] + "A"))), {"error": "invalid_key"})
+             src_jwks(dict(good_rsa, n=padded(good_rsa["n"]))), {"error": "invalid_key"})
     key_case("rsa_n_with_standard_alphabet_is_invalid", "n uses '+' and '/' (standard base64, not base64url).",
              src_jwks(dict(good_rsa, n="+/" + good_rsa["n"][2:])), {"error": "invalid_key"})
     key_case("ec_x_with_invalid_character_is_invalid", "x holds '!', outside the base64url alphabet.",
              src_jwks(dict(good_ec, x="!" + good_ec["x"][1:])), {"error": "invalid_key"})
-    key_case("secret_with_bad_base64_is_invalid", "The secret source's data is not base64url.",
-             {"kind": "secret", "data": "not base64!" * 4, "kid": "hs-x", "alg": None}, {"error": "invalid_key"})
-    key_case("der_with_bad_base64_is_invalid", "The DER source's data is not base64url.",
-             {"kind": "der", "data": "MIIB*" + b64u(der_of(ec1))[5:], "kid": None, "alg": None}, {"error": "invalid_key"})
+    # (the base64url of "der"/"secret" sources is only the file's transport
+    # encoding: the core is handed the decoded bytes, so bad DER is tested,
+    # not bad base64)
+    key_case("der_truncated_is_invalid", "The SPKI DER is cut short by 10 bytes.",
+             {"kind": "der", "data": b64u(der_of(ec1)[:-10]), "kid": None, "alg": None}, {"error": "invalid_key"})
     key_case("pem_truncated_is_invalid", "The PEM body is cut in half.",
              {"kind": "pem", "data": pem_of(rsa1).decode()[:200], "kid": None, "alg": None}, {"error": "invalid_key"})
     no_e = {k: v for k, v in good_rsa.items() if k != "e"}
