@@ -286,6 +286,11 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
         key = key.with_kid(s)?;
     }
     if let Some(alg) = alg {
+        // A secret pinned to a hash it is too short for is a broken key of a
+        // usable kind (invalid_key), not an unusable kind to skip.
+        if key.fits(alg) == Err(crate::AlgorithmRefusal::SecretTooShort) {
+            return Err(KeyError::SecretTooShort { len: key.secret_len().unwrap_or(0) });
+        }
         match key.with_alg(alg) {
             Ok(k) => key = k,
             Err(_) => return Ok(Err(SkipReason::UnsupportedAlg)),

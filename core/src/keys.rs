@@ -282,6 +282,16 @@ impl Key {
         self.kid.as_ref().map(Kid::as_str)
     }
 
+    /// The length of an HMAC secret in bytes (`None` for public keys).
+    pub fn secret_len(&self) -> Option<usize> {
+        match &self.material {
+            #[cfg(feature = "hmac")]
+            Material::Hmac(h) => Some(h.len),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
     /// The pinned algorithm, if any.
     pub fn alg(&self) -> Option<Algorithm> {
         self.alg

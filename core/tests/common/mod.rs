@@ -26,7 +26,8 @@ pub(crate) fn vectors_dir() -> PathBuf {
 /// Reads and parses one JSON vector file; panics with the path on failure
 /// (a missing vector file is a broken checkout, not a test result).
 pub(crate) fn load_json(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
@@ -44,7 +45,9 @@ pub(crate) fn hex(s: &str) -> Option<Vec<u8>> {
     if b.len() % 2 != 0 {
         return None;
     }
-    b.chunks(2).map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?)).collect()
+    b.chunks(2)
+        .map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
+        .collect()
 }
 
 /// Decodes unpadded base64url (RFC 7515 §2).
@@ -72,6 +75,12 @@ pub(crate) fn public_jwk(jwk: &Value) -> Value {
     out
 }
 
+/// A JWKS document (`{"keys":[jwk]}`) holding one JWK, as bytes for
+/// `KeySet::from_jwks`.
+pub(crate) fn jwks_of(jwk: &Value) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "keys": [jwk] })).expect("serialize JWKS")
+}
+
 /// What tokenlane did with one vector, written the way the exceptions file
 /// records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,14 +97,20 @@ impl Outcome {
     pub(crate) fn refused(e: &Error) -> Self {
         match e {
             Error::InvalidKey(k) => Self::key_refused(k),
-            _ => Outcome::Refused { code: e.code(), text: format!("refused: {}", e.code()) },
+            _ => Outcome::Refused {
+                code: e.code(),
+                text: format!("refused: {}", e.code()),
+            },
         }
     }
 
     /// A refusal while loading the key.
     pub(crate) fn key_refused(k: &KeyError) -> Self {
         let code = Error::from(*k).code();
-        Outcome::Refused { code, text: format!("refused: {code} ({k:?})") }
+        Outcome::Refused {
+            code,
+            text: format!("refused: {code} ({k:?})"),
+        }
     }
 
     /// From a verification result.
