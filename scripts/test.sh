@@ -17,8 +17,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "conformance cases are reproducible from their generator"
 .venv/bin/python tests/conformance/generate.py > target/cases.regen.json
 diff -q tests/conformance/cases.json target/cases.regen.json
+.venv/bin/python cli/samples/generate.py --check
 
-step "core: unit, Wycheproof, RFC 7520, conformance, allocation tests"
+step "Rust: core (unit, Wycheproof, RFC 7520, conformance on every backend, zero allocations), CLI"
 cargo test --workspace --release 2>&1 | tee target/cargo-test.log | grep -E '^(test result|running|     Running|error|failures|---- )' || true
 if grep -qE '^test result: FAILED|^error' target/cargo-test.log; then
     cat target/cargo-test.log | tail -60

@@ -624,6 +624,12 @@ impl Error {
 
     /// A short fixed description of the code, safe to send to a client.
     pub const fn description(&self) -> &'static str {
+        if let Error::WrongTokenType {
+            mark: Mark::TypAccessToken | Mark::TokenUseAccess | Mark::PayloadTypBearer,
+        } = self
+        {
+            return "the token is not an ID token for this client";
+        }
         match self.kind() {
             ErrorCode::Malformed => "the token is malformed",
             ErrorCode::TokenTooLarge => "the token is too large",

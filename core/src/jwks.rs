@@ -289,7 +289,9 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
         // A secret pinned to a hash it is too short for is a broken key of a
         // usable kind (invalid_key), not an unusable kind to skip.
         if key.fits(alg) == Err(crate::AlgorithmRefusal::SecretTooShort) {
-            return Err(KeyError::SecretTooShort { len: key.secret_len().unwrap_or(0) });
+            return Err(KeyError::SecretTooShort {
+                len: key.secret_len().unwrap_or(0),
+            });
         }
         match key.with_alg(alg) {
             Ok(k) => key = k,

@@ -6,6 +6,7 @@
 
 use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64::{decode_url, decoded_len};
+use crate::backend::Backend;
 use crate::error::{AlgorithmRefusal, Error, Malformed, Part};
 use crate::json::{self, JsonError, JsonStr, Members, Value};
 use crate::keys::{verify_with_keys, Key};
@@ -49,15 +50,27 @@ pub fn verify_compact<'s>(
     max_token_bytes: usize,
     scratch: &'s mut [u8],
 ) -> Result<&'s [u8], Error> {
-    verify_parts(
+    verify_compact_with(
+        Backend::DEFAULT,
         token,
         keys,
         algorithms,
         max_token_bytes,
         scratch,
-        |_| Ok(()),
     )
-    .map(|v| v.payload)
+}
+
+/// [`verify_compact`] with a chosen backend.
+pub fn verify_compact_with<'s>(
+    backend: Backend,
+    token: &[u8],
+    keys: &[Key],
+    algorithms: AlgorithmSet,
+    max_token_bytes: usize,
+    scratch: &'s mut [u8],
+) -> Result<&'s [u8], Error> {
+    let limits = (backend, algorithms, max_token_bytes);
+    verify_parts(token, keys, limits, scratch, |_| Ok(())).map(|v| v.payload)
 }
 
 /// The token path up to a verified signature. `typ_check` sees the header
@@ -65,8 +78,7 @@ pub fn verify_compact<'s>(
 pub(crate) fn verify_parts<'s>(
     token: &[u8],
     keys: &[Key],
-    algorithms: AlgorithmSet,
-    max_token_bytes: usize,
+    (backend, algorithms, max_token_bytes): (Backend, AlgorithmSet, usize),
     scratch: &'s mut [u8],
     typ_check: impl FnOnce(Option<JsonStr<'_>>) -> Result<(), Error>,
 ) -> Result<Verified<'s>, Error> {
@@ -139,7 +151,7 @@ pub(crate) fn verify_parts<'s>(
     typ_check(typ)?;
 
     // 5. Key and signature.
-    verify_with_keys(keys, kid, alg, signing_input, sig)?;
+    verify_with_keys(backend, keys, kid, alg, signing_input, sig)?;
     Ok(Verified {
         header: Header { alg },
         payload,

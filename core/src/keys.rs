@@ -10,6 +10,7 @@
 use core::fmt;
 
 use crate::alg::{Algorithm, KeyFamily};
+use crate::backend::Backend;
 use crate::error::{AlgorithmRefusal, KeyError};
 use crate::limits::MAX_KID_LEN;
 
@@ -57,11 +58,27 @@ impl fmt::Debug for Kid {
 #[allow(clippy::large_enum_variant)]
 enum Material {
     #[cfg(feature = "rsa")]
-    Rsa(rsa::RsaPublicKey),
+    Rsa(RsaKey),
     #[cfg(feature = "ecdsa")]
-    P256(p256::ecdsa::VerifyingKey),
+    P256(P256Key),
     #[cfg(feature = "hmac")]
     Hmac(HmacKey),
+}
+
+#[cfg(feature = "rsa")]
+#[derive(Clone)]
+struct RsaKey {
+    rc: rsa::RsaPublicKey,
+    #[cfg(feature = "ring")]
+    ring: crate::backend::ring_impl::Rsa,
+}
+
+#[cfg(feature = "ecdsa")]
+#[derive(Clone)]
+struct P256Key {
+    rc: p256::ecdsa::VerifyingKey,
+    #[cfg(feature = "ring")]
+    point: [u8; 65],
 }
 
 /// An HMAC secret, held only as keyed hash states (the secret bytes are not
@@ -73,6 +90,8 @@ struct HmacKey {
     s256: Hmac<sha2::Sha256>,
     s384: Option<Hmac<sha2::Sha384>>,
     s512: Option<Hmac<sha2::Sha512>>,
+    #[cfg(feature = "ring")]
+    ring: crate::backend::ring_impl::Hmac,
 }
 
 /// One verification key, with its optional `kid` and pinned `alg`.
@@ -135,7 +154,14 @@ impl Key {
             RSA_MAX_BITS,
         )
         .map_err(|_| KeyError::RsaBadNumbers)?;
-        Ok(Self::from_material(Material::Rsa(key)))
+        Ok(Self::from_material(Material::Rsa(RsaKey {
+            rc: key,
+            #[cfg(feature = "ring")]
+            ring: crate::backend::ring_impl::Rsa {
+                n: n.to_vec(),
+                e: e.to_vec(),
+            },
+        })))
     }
 
     /// A P-256 public key from its 32-byte affine coordinates.
@@ -162,7 +188,18 @@ impl Key {
     pub fn p256_sec1(point: &[u8]) -> Result<Self, KeyError> {
         let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
-        Ok(Self::from_material(Material::P256(vk)))
+        #[cfg(feature = "ring")]
+        let point = {
+            let enc = vk.to_encoded_point(false);
+            let mut p = [0u8; 65];
+            p.copy_from_slice(enc.as_bytes());
+            p
+        };
+        Ok(Self::from_material(Material::P256(P256Key {
+            rc: vk,
+            #[cfg(feature = "ring")]
+            point,
+        })))
     }
 
     /// An HMAC secret. Errors: `SecretTooShort` under 32 bytes.
@@ -190,6 +227,8 @@ impl Key {
             s256,
             s384,
             s512,
+            #[cfg(feature = "ring")]
+            ring: crate::backend::ring_impl::Hmac::new(secret),
         })))
     }
 
@@ -329,9 +368,10 @@ impl Key {
         Ok(())
     }
 
-    /// The signature step on its own: verifies `sig` over `message` with
-    /// `alg` and this key (JWS format: RSA signatures are exactly the modulus
-    /// length, ES256 is the raw 64-byte R‖S, HMAC tags are never truncated).
+    /// The signature step on its own, with the default [`Backend`]:
+    /// verifies `sig` over `message` with `alg` and this key (JWS format: RSA
+    /// signatures are exactly the modulus length, ES256 is the raw 64-byte
+    /// R‖S, HMAC tags are never truncated).
     ///
     /// Errors: `AlgorithmNotAllowed` when `alg` does not fit the key,
     /// `InvalidSignature` otherwise.
@@ -341,34 +381,69 @@ impl Key {
         message: &[u8],
         sig: &[u8],
     ) -> Result<(), crate::Error> {
+        self.verify_signature_with(Backend::DEFAULT, alg, message, sig)
+    }
+
+    /// [`Key::verify_signature`] with a chosen backend.
+    pub fn verify_signature_with(
+        &self,
+        backend: Backend,
+        alg: Algorithm,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Result<(), crate::Error> {
         if let Err(reason) = self.fits(alg) {
             return Err(crate::Error::AlgorithmNotAllowed { alg, reason });
         }
-        if self.verify(alg, message, sig) {
+        if self.verify(backend, alg, message, sig) {
             Ok(())
         } else {
             Err(crate::Error::InvalidSignature)
         }
     }
 
-    /// Verifies `sig` over `signing_input` with `alg`. The caller has checked
-    /// [`Key::fits`]; a mismatch here is simply `false`.
-    pub(crate) fn verify(&self, alg: Algorithm, signing_input: &[u8], sig: &[u8]) -> bool {
+    /// Verifies `sig` over `signing_input` with `alg`. Both backends see the
+    /// same checks first: the key fits, and the signature has the exact
+    /// length of the algorithm (RSA: modulus length; ES256: 64; HS*: hash).
+    pub(crate) fn verify(
+        &self,
+        backend: Backend,
+        alg: Algorithm,
+        signing_input: &[u8],
+        sig: &[u8],
+    ) -> bool {
         if self.fits(alg).is_err() {
             return false;
         }
+        let _ = backend;
         match &self.material {
             #[cfg(feature = "rsa")]
-            Material::Rsa(k) => verify_rsa(k, alg, signing_input, sig),
+            Material::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                if sig.len() != k.rc.size() {
+                    return false;
+                }
+                match backend {
+                    #[cfg(feature = "ring")]
+                    Backend::Ring => k.ring.verify(alg, signing_input, sig),
+                    Backend::RustCrypto => verify_rsa(&k.rc, alg, signing_input, sig),
+                }
+            }
             #[cfg(feature = "ecdsa")]
             Material::P256(k) => {
                 use p256::ecdsa::signature::Verifier;
                 if sig.len() != 64 {
                     return false;
                 }
-                match p256::ecdsa::Signature::from_slice(sig) {
-                    Ok(s) => k.verify(signing_input, &s).is_ok(),
-                    Err(_) => false,
+                match backend {
+                    #[cfg(feature = "ring")]
+                    Backend::Ring => {
+                        crate::backend::ring_impl::verify_p256(&k.point, signing_input, sig)
+                    }
+                    Backend::RustCrypto => match p256::ecdsa::Signature::from_slice(sig) {
+                        Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
+                        Err(_) => false,
+                    },
                 }
             }
             #[cfg(feature = "hmac")]
@@ -376,22 +451,24 @@ impl Key {
                 if sig.len() != alg.hash().len() {
                     return false;
                 }
-                match alg {
-                    Algorithm::HS256 => h
-                        .s256
-                        .clone()
-                        .chain_update(signing_input)
-                        .verify_slice(sig)
-                        .is_ok(),
-                    Algorithm::HS384 => h
-                        .s384
-                        .clone()
-                        .is_some_and(|m| m.chain_update(signing_input).verify_slice(sig).is_ok()),
-                    Algorithm::HS512 => h
-                        .s512
-                        .clone()
-                        .is_some_and(|m| m.chain_update(signing_input).verify_slice(sig).is_ok()),
-                    _ => false,
+                match backend {
+                    #[cfg(feature = "ring")]
+                    Backend::Ring => h.ring.verify(alg, signing_input, sig),
+                    Backend::RustCrypto => match alg {
+                        Algorithm::HS256 => h
+                            .s256
+                            .clone()
+                            .chain_update(signing_input)
+                            .verify_slice(sig)
+                            .is_ok(),
+                        Algorithm::HS384 => h.s384.clone().is_some_and(|m| {
+                            m.chain_update(signing_input).verify_slice(sig).is_ok()
+                        }),
+                        Algorithm::HS512 => h.s512.clone().is_some_and(|m| {
+                            m.chain_update(signing_input).verify_slice(sig).is_ok()
+                        }),
+                        _ => false,
+                    },
                 }
             }
         }
@@ -400,12 +477,8 @@ impl Key {
 
 #[cfg(feature = "rsa")]
 fn verify_rsa(k: &rsa::RsaPublicKey, alg: Algorithm, msg: &[u8], sig: &[u8]) -> bool {
-    use rsa::traits::PublicKeyParts;
     use rsa::{Pkcs1v15Sign, Pss};
     use sha2::{Digest, Sha256, Sha384, Sha512};
-    if sig.len() != k.size() {
-        return false;
-    }
     let r = match alg {
         Algorithm::RS256 => k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), sig),
         Algorithm::RS384 => k.verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg), sig),
@@ -427,6 +500,7 @@ fn strip_leading_zeros(b: &[u8]) -> &[u8] {
 /// Verifies a compact JWS signature with the keys, following the key rules:
 /// `kid` given → exact match; otherwise every fitting key is tried.
 pub(crate) fn verify_with_keys(
+    backend: Backend,
     keys: &[Key],
     kid: Option<crate::json::JsonStr<'_>>,
     alg: Algorithm,
@@ -449,7 +523,7 @@ pub(crate) fn verify_with_keys(
             continue;
         }
         tried = true;
-        if key.verify(alg, signing_input, sig) {
+        if key.verify(backend, alg, signing_input, sig) {
             return Ok(());
         }
     }

@@ -37,6 +37,7 @@
 //! | `rsa` | yes | RS256/384/512, PS256/384/512 (implies `alloc`) |
 //! | `ecdsa` | yes | ES256 |
 //! | `hmac` | yes | HS256/384/512 |
+//! | `ring` | no | the fast [`Backend::Ring`] for servers (implies `alloc`); the C library, Python wheel and CLI enable it |
 //!
 //! With `--no-default-features --features ecdsa,hmac` the crate builds for
 //! `thumbv7em-none-eabihf` and validation uses no heap at all: keys are
@@ -106,6 +107,7 @@ extern crate std;
 
 mod alg;
 mod b64;
+mod backend;
 mod claims;
 mod error;
 mod json;
@@ -118,13 +120,14 @@ pub mod limits;
 pub mod time;
 
 pub use alg::{Algorithm, AlgorithmSet, KeyFamily};
+pub use backend::Backend;
 pub use claims::{StrList, StrListIter};
 pub use error::{
     AlgorithmRefusal, Claim, Error, ErrorCode, KeyError, Malformed, Mark, Part, SkipReason,
 };
 #[cfg(feature = "alloc")]
 pub use jwks::{KeySet, Skipped};
-pub use jws::verify_compact;
+pub use jws::{verify_compact, verify_compact_with};
 pub use keys::{Key, Kid};
 pub use lane::access::{AccessPolicy, AccessToken, TypMode};
 pub use lane::id::{IdChecks, IdPolicy, IdToken};

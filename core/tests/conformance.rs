@@ -5,8 +5,8 @@
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::Value;
 use tokenlane::{
-    scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Error, IdChecks, IdPolicy, KeySet, TypMode,
-    UnixTime,
+    scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Backend, Error, IdChecks, IdPolicy, KeySet,
+    TypMode, UnixTime,
 };
 
 const CASES: &str = include_str!("../../tests/conformance/cases.json");
@@ -74,7 +74,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 
 /// The outcome of one case: `Ok(claims)` with the fields the file compares,
 /// or the error code.
-fn run_case(case: &Value, keysets: &Value) -> Result<Value, String> {
+fn run_case(case: &Value, keysets: &Value, backend: Backend) -> Result<Value, String> {
     let keys = load_keyset(&keysets[case["keyset"].as_str().expect("keyset name")])
         .map_err(|e| e.code().to_owned())?;
     let policy = &case["policy"];
@@ -97,6 +97,7 @@ fn run_case(case: &Value, keysets: &Value) -> Result<Value, String> {
                 .expect("policy")
                 .with_required_scopes(&scopes)
                 .with_typ_mode(typ)
+                .with_backend(backend)
                 .with_leeway(leeway)
                 .expect("leeway");
             if let Some(m) = max {
@@ -117,6 +118,7 @@ fn run_case(case: &Value, keysets: &Value) -> Result<Value, String> {
             let client_id = policy["client_id"].as_str().expect("client_id");
             let mut p = IdPolicy::new(issuer, client_id, algorithms(policy))
                 .expect("policy")
+                .with_backend(backend)
                 .with_leeway(leeway)
                 .expect("leeway");
             if let Some(m) = max {
@@ -182,7 +184,15 @@ fn conformance_cases_give_their_expected_codes_and_claims() {
     let cases = doc["cases"].as_array().expect("cases");
     for case in cases {
         let name = case["name"].as_str().expect("name");
-        match check(name, &case["expect"], run_case(case, keysets)) {
+        let outcome = run_case(case, keysets, Backend::DEFAULT);
+        for other in Backend::AVAILABLE {
+            let o = run_case(case, keysets, *other);
+            assert_eq!(
+                o, outcome,
+                "{name}: backend {other:?} disagrees with the default"
+            );
+        }
+        match check(name, &case["expect"], outcome) {
             None => passed += 1,
             Some(f) => failures.push(f),
         }
@@ -224,9 +234,13 @@ fn conformance_cases_give_their_expected_codes_and_claims() {
     }
     let total = cases.len() + doc["key_cases"].as_array().map_or(0, Vec::len);
     write_summary(&format!(
-        "conformance: {} token cases, {} key cases: {} passed, {} failed",
+        "conformance: {} token cases, {} key cases, backends {:?} agree: {} passed, {} failed",
         cases.len(),
         total - cases.len(),
+        Backend::AVAILABLE
+            .iter()
+            .map(|b| b.name())
+            .collect::<Vec<_>>(),
         passed + key_passed,
         failures.len()
     ));

@@ -84,6 +84,13 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         Ok(self)
     }
 
+    /// Chooses the verification backend (default [`crate::Backend::DEFAULT`]).
+    #[must_use]
+    pub fn with_backend(mut self, backend: crate::Backend) -> Self {
+        self.common.backend = backend;
+        self
+    }
+
     /// The token size limit in force.
     pub fn max_token_bytes(&self) -> usize {
         self.common.max_token_bytes
@@ -103,30 +110,23 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         scratch: &'s mut [u8],
     ) -> Result<AccessToken<'s>, Error> {
         let strict = self.typ == TypMode::Strict;
-        let v = verify_parts(
-            token,
-            keys,
-            self.common.algorithms,
-            self.common.max_token_bytes,
-            scratch,
-            |typ| match typ {
-                Some(t) if typ_is_at(&t) => Ok(()),
-                Some(t) if typ_is_jwt(&t) => {
-                    if strict {
-                        Err(Error::WrongTokenType { mark: Mark::TypJwt })
-                    } else {
-                        Ok(())
-                    }
+        let v = verify_parts(token, keys, self.common.jws(), scratch, |typ| match typ {
+            Some(t) if typ_is_at(&t) => Ok(()),
+            Some(t) if typ_is_jwt(&t) => {
+                if strict {
+                    Err(Error::WrongTokenType { mark: Mark::TypJwt })
+                } else {
+                    Ok(())
                 }
-                Some(_) => Err(Error::WrongTokenType {
-                    mark: Mark::TypOther,
-                }),
-                None if strict => Err(Error::WrongTokenType {
-                    mark: Mark::TypAbsent,
-                }),
-                None => Ok(()),
-            },
-        )?;
+            }
+            Some(_) => Err(Error::WrongTokenType {
+                mark: Mark::TypOther,
+            }),
+            None if strict => Err(Error::WrongTokenType {
+                mark: Mark::TypAbsent,
+            }),
+            None => Ok(()),
+        })?;
         let (text, raw) = claims::parse(v.payload)?;
         let t = raw.typed()?;
 

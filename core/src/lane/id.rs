@@ -66,6 +66,13 @@ impl<'a> IdPolicy<'a> {
         Ok(self)
     }
 
+    /// Chooses the verification backend (default [`crate::Backend::DEFAULT`]).
+    #[must_use]
+    pub fn with_backend(mut self, backend: crate::Backend) -> Self {
+        self.common.backend = backend;
+        self
+    }
+
     /// The token size limit in force.
     pub fn max_token_bytes(&self) -> usize {
         self.common.max_token_bytes
@@ -84,23 +91,16 @@ impl<'a> IdPolicy<'a> {
         checks: &IdChecks<'_>,
         scratch: &'s mut [u8],
     ) -> Result<IdToken<'s>, Error> {
-        let v = verify_parts(
-            token,
-            keys,
-            self.common.algorithms,
-            self.common.max_token_bytes,
-            scratch,
-            |typ| match typ {
-                None => Ok(()),
-                Some(t) if typ_is_jwt(&t) => Ok(()),
-                Some(t) if typ_is_at(&t) => Err(Error::WrongTokenType {
-                    mark: Mark::TypAccessToken,
-                }),
-                Some(_) => Err(Error::WrongTokenType {
-                    mark: Mark::TypOther,
-                }),
-            },
-        )?;
+        let v = verify_parts(token, keys, self.common.jws(), scratch, |typ| match typ {
+            None => Ok(()),
+            Some(t) if typ_is_jwt(&t) => Ok(()),
+            Some(t) if typ_is_at(&t) => Err(Error::WrongTokenType {
+                mark: Mark::TypAccessToken,
+            }),
+            Some(_) => Err(Error::WrongTokenType {
+                mark: Mark::TypOther,
+            }),
+        })?;
         let (text, raw) = claims::parse(v.payload)?;
         let t = raw.typed()?;
 

@@ -48,6 +48,7 @@ pub(crate) struct Common<'a> {
     pub(crate) algorithms: AlgorithmSet,
     pub(crate) leeway: u64,
     pub(crate) max_token_bytes: usize,
+    pub(crate) backend: crate::Backend,
 }
 
 impl<'a> Common<'a> {
@@ -63,6 +64,7 @@ impl<'a> Common<'a> {
             algorithms,
             leeway: 0,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            backend: crate::Backend::DEFAULT,
         })
     }
 
@@ -80,6 +82,11 @@ impl<'a> Common<'a> {
         }
         self.max_token_bytes = n;
         Ok(())
+    }
+
+    /// The arguments of the JWS layer.
+    pub(crate) fn jws(&self) -> (crate::Backend, AlgorithmSet, usize) {
+        (self.backend, self.algorithms, self.max_token_bytes)
     }
 
     /// Rules 10–13 of the refusal order: issuer, audience, expiry, not-before.

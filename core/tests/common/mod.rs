@@ -141,3 +141,44 @@ impl Outcome {
         }
     }
 }
+
+/// Verifies with every backend compiled in ([`tokenlane::Backend::AVAILABLE`])
+/// and panics if they disagree: the backends must give identical verdicts.
+pub(crate) fn verify_signature_every_backend(
+    key: &tokenlane::Key,
+    alg: tokenlane::Algorithm,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), tokenlane::Error> {
+    let mut verdicts = tokenlane::Backend::AVAILABLE
+        .iter()
+        .map(|b| (*b, key.verify_signature_with(*b, alg, msg, sig)));
+    let (first_backend, first) = verdicts.next().expect("at least one backend");
+    for (b, v) in verdicts {
+        assert_eq!(
+            v, first,
+            "backends disagree: {b:?} vs {first_backend:?} on {alg}"
+        );
+    }
+    first
+}
+
+/// [`tokenlane::verify_compact`] on every backend; panics if they disagree.
+pub(crate) fn verify_compact_every_backend(
+    token: &[u8],
+    keys: &[tokenlane::Key],
+    algs: tokenlane::AlgorithmSet,
+    max: usize,
+) -> Result<Vec<u8>, tokenlane::Error> {
+    let mut first: Option<Result<Vec<u8>, tokenlane::Error>> = None;
+    for b in tokenlane::Backend::AVAILABLE {
+        let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+        let r = tokenlane::verify_compact_with(*b, token, keys, algs, max, &mut scratch)
+            .map(<[u8]>::to_vec);
+        match &first {
+            None => first = Some(r),
+            Some(f) => assert_eq!(&r, f, "backends disagree on a JWS ({b:?})"),
+        }
+    }
+    first.expect("at least one backend")
+}

@@ -1,0 +1,97 @@
+//! Reading tokens and files, and the two failures that are not refusals:
+//! bad usage (exit 2) and bad key/policy configuration (exit 3).
+
+use std::io::{IsTerminal, Read};
+
+use crate::exit;
+
+/// Inputs larger than this are refused before reading further (the core's
+/// own token limit is at most 1 MiB; JWKS documents are far smaller).
+const MAX_INPUT: u64 = 4 * 1024 * 1024;
+
+/// A failure that is not a token refusal; printed as one line on stderr.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Bad flags, unreadable file, no token (exit 2).
+    Usage(String),
+    /// Keys or policy the core refuses (exit 3).
+    Config(String),
+}
+
+impl Failure {
+    /// The exit status.
+    pub(crate) fn status(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => exit::USAGE,
+            Failure::Config(_) => exit::CONFIG,
+        }
+    }
+
+    /// The one-line message.
+    pub(crate) fn message(&self) -> &str {
+        match self {
+            Failure::Usage(m) | Failure::Config(m) => m,
+        }
+    }
+}
+
+/// Reads a file's bytes, or stdin for `-`.
+pub(crate) fn read_file(path: &str) -> Result<Vec<u8>, Failure> {
+    let mut buf = Vec::new();
+    let res = if path == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
+    };
+    let name = if path == "-" { "standard input" } else { path };
+    res.map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+    if u64::try_from(buf.len()).map_or(true, |n| n > MAX_INPUT) {
+        return Err(Failure::Usage(format!(
+            "{name} is larger than {MAX_INPUT} bytes"
+        )));
+    }
+    Ok(buf)
+}
+
+/// Reads a text file (UTF-8), or stdin for `-`.
+pub(crate) fn read_text(path: &str) -> Result<String, Failure> {
+    let bytes = read_file(path)?;
+    String::from_utf8(bytes).map_err(|_| Failure::Usage(format!("{path} is not UTF-8 text")))
+}
+
+/// The token from the argument, or from stdin when the argument is `-` or
+/// absent. Surrounding whitespace and a leading `Bearer ` (as copied from an
+/// `Authorization` header) are removed; nothing else is changed.
+pub(crate) fn read_token(arg: Option<&str>) -> Result<String, Failure> {
+    let raw = match arg {
+        Some("-") => read_text("-")?,
+        Some(t) if std::path::Path::new(t).is_file() => {
+            return Err(Failure::Usage(format!(
+                "{t} is a file: pass the token itself, or read the file with `- < {t}`"
+            )))
+        }
+        Some(t) => t.to_owned(),
+        None if std::io::stdin().is_terminal() => {
+            return Err(Failure::Usage(
+                "no token: pass it as an argument, or pipe it on standard input".to_owned(),
+            ))
+        }
+        None => read_text("-")?,
+    };
+    let mut t = raw.trim();
+    if let Some(prefix) = t.get(..7) {
+        if prefix.eq_ignore_ascii_case("bearer ") {
+            t = t.get(7..).unwrap_or_default().trim_start();
+        }
+    }
+    // An empty token is passed on: the core answers `malformed`.
+    Ok(t.to_owned())
+}
+
+/// Whether the token will be read from stdin (so nothing else may be).
+pub(crate) fn token_from_stdin(arg: Option<&str>) -> bool {
+    matches!(arg, None | Some("-"))
+}

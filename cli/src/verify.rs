@@ -1,0 +1,498 @@
+//! `tokenlane verify`: run the core's access-token or ID-token lane on one
+//! token and answer with the verdict, an exit status per error code, and the
+//! HTTP status and `WWW-Authenticate` header an API would send.
+//!
+//! The CLI decides nothing itself: it loads keys and builds a policy with
+//! the core's API, and prints what the core returns. It never prints key
+//! material or secrets (key errors name the file and the core's reason).
+
+use clap::Args;
+use serde_json::{json, Value};
+use tokenlane::{
+    AccessPolicy, AccessToken, Algorithm, AlgorithmSet, Error, ErrorCode, IdChecks, IdPolicy,
+    IdToken, KeySet, TypMode, UnixTime,
+};
+
+use crate::decode::{b64url, Object};
+use crate::input::{read_file, read_text, read_token, token_from_stdin, Failure};
+use crate::style::Style;
+use crate::timefmt::{relative, rfc3339};
+use crate::{exit, timefmt};
+
+/// Arguments of `tokenlane verify`.
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The token; `-` or absent reads it from standard input.
+    pub(crate) token: Option<String>,
+
+    /// A JWKS file (`-` for standard input). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) jwks: Vec<String>,
+
+    /// A public key as SPKI PEM ("BEGIN PUBLIC KEY"). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pem: Vec<String>,
+
+    /// A public key as SPKI DER. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) der: Vec<String>,
+
+    /// An HMAC secret: the file's bytes exactly (a trailing newline is part
+    /// of the secret). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_file: Vec<String>,
+
+    /// The kid given to keys from --pem, --der and --secret-file (a token that names
+    /// a kid only matches keys with that kid).
+    #[arg(long, value_name = "KID")]
+    pub(crate) kid: Option<String>,
+
+    /// The expected issuer (exact match).
+    #[arg(long, value_name = "ISS")]
+    pub(crate) issuer: String,
+
+    /// An audience this API accepts (access lane). Repeatable.
+    #[arg(long, value_name = "AUD")]
+    pub(crate) audience: Vec<String>,
+
+    /// A scope the token must grant (access lane). Repeatable.
+    #[arg(long, value_name = "SCOPE")]
+    pub(crate) scope: Vec<String>,
+
+    /// An allowed algorithm. Repeatable. Default: every algorithm that fits
+    /// the loaded keys (never none).
+    #[arg(long, value_name = "ALG")]
+    pub(crate) alg: Vec<String>,
+
+    /// Clock-skew leeway in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub(crate) leeway: u64,
+
+    /// Access lane: also accept a header typ that is absent or JWT (for
+    /// identity providers that do not send at+jwt). ID-token marks are still
+    /// refused.
+    #[arg(long)]
+    pub(crate) compat: bool,
+
+    /// Validate an ID token (the client app's lane) instead of an access token.
+    #[arg(long, requires = "client_id")]
+    pub(crate) id_token: bool,
+
+    /// The client's client_id (ID-token lane).
+    #[arg(long, value_name = "C", requires = "id_token")]
+    pub(crate) client_id: Option<String>,
+
+    /// The nonce the client sent with the login (ID-token lane).
+    #[arg(long, value_name = "N", requires = "id_token")]
+    pub(crate) nonce: Option<String>,
+
+    /// The max_age the client asked for, in seconds (ID-token lane).
+    #[arg(long, value_name = "SECS", requires = "id_token")]
+    pub(crate) max_age: Option<u64>,
+
+    /// The access token issued with the ID token, to check at_hash.
+    #[arg(long, value_name = "TOKEN", requires = "id_token")]
+    pub(crate) access_token: Option<String>,
+
+    /// The token size limit in bytes (core default 16384).
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) max_token_bytes: Option<usize>,
+
+    /// The time to validate at: Unix seconds or 2026-01-01T00:00:00Z.
+    /// Default: the system clock.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub(crate) now: Option<u64>,
+
+    /// The realm to put in the WWW-Authenticate header.
+    #[arg(long, value_name = "REALM")]
+    pub(crate) realm: Option<String>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn parse_now(s: &str) -> Result<u64, String> {
+    timefmt::parse_time(s).ok_or_else(|| "expected Unix seconds or YYYY-MM-DDTHH:MM:SSZ".to_owned())
+}
+
+/// Loads every key source the flags name.
+pub(crate) fn load_keys(a: &VerifyArgs) -> Result<KeySet, Failure> {
+    if a.jwks.is_empty() && a.pem.is_empty() && a.der.is_empty() && a.secret_file.is_empty() {
+        return Err(Failure::Usage(
+            "no keys: give --jwks, --pem, --der or --secret-file".to_owned(),
+        ));
+    }
+    let stdin_uses = a.jwks.iter().filter(|p| *p == "-").count()
+        + usize::from(token_from_stdin(a.token.as_deref()));
+    if stdin_uses > 1 {
+        return Err(Failure::Usage(
+            "standard input can feed only one of --jwks - and the token".to_owned(),
+        ));
+    }
+    let kid = a.kid.as_deref();
+    let mut keys = KeySet::new();
+    let config =
+        |what: &str, e: tokenlane::KeyError| Failure::Config(format!("{what}: invalid_key: {e}"));
+    for path in &a.jwks {
+        let doc = read_file(path)?;
+        let set = KeySet::from_jwks(&doc).map_err(|e| config(path, e))?;
+        for s in set.skipped() {
+            eprintln!(
+                "tokenlane: note: {path}: key #{} skipped: {}",
+                s.index,
+                s.reason.describe()
+            );
+        }
+        keys.extend(set).map_err(|e| config(path, e))?;
+    }
+    for path in &a.pem {
+        let pem = read_text(path)?;
+        let set = KeySet::from_spki_pem(&pem, kid, None).map_err(|e| config(path, e))?;
+        keys.extend(set).map_err(|e| config(path, e))?;
+    }
+    for path in &a.der {
+        let der = read_file(path)?;
+        let set = KeySet::from_spki_der(&der, kid, None).map_err(|e| config(path, e))?;
+        keys.extend(set).map_err(|e| config(path, e))?;
+    }
+    for path in &a.secret_file {
+        let secret = read_file(path)?;
+        if secret.last() == Some(&b'\n') {
+            eprintln!("tokenlane: note: {path} ends with a newline, which is part of the secret");
+        }
+        let set = KeySet::from_secret(&secret, kid, None).map_err(|e| config(path, e))?;
+        keys.extend(set).map_err(|e| config(path, e))?;
+    }
+    Ok(keys)
+}
+
+/// The algorithms: the `--alg` flags, or every algorithm that fits a key.
+pub(crate) fn algorithms(names: &[String], keys: &KeySet) -> Result<AlgorithmSet, Failure> {
+    if names.is_empty() {
+        let set: AlgorithmSet = Algorithm::ALL
+            .into_iter()
+            .filter(|alg| keys.iter().any(|k| k.fits(*alg).is_ok()))
+            .collect();
+        return Ok(set);
+    }
+    let mut set = AlgorithmSet::from_slice(&[]);
+    for name in names {
+        if name.eq_ignore_ascii_case("none") {
+            return Err(Failure::Usage(
+                "--alg none: unsigned tokens are never accepted".to_owned(),
+            ));
+        }
+        let alg = Algorithm::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+            Failure::Usage(format!(
+                "--alg {name}: not an algorithm tokenlane implements ({})",
+                known.join(", ")
+            ))
+        })?;
+        set = set.with(alg);
+    }
+    Ok(set)
+}
+
+/// The value of the `WWW-Authenticate` header an API would send.
+pub(crate) fn www_authenticate(e: &Error, realm: Option<&str>, scopes: &[String]) -> String {
+    let mut s = String::new();
+    let scope = (!scopes.is_empty()).then(|| scopes.join(" "));
+    // Writing to a String cannot fail.
+    let _ = e.write_www_authenticate(&mut s, realm, scope.as_deref());
+    s
+}
+
+/// The core's message, plus the scope's name for `insufficient_scope`.
+pub(crate) fn message(e: &Error, scopes: &[String]) -> String {
+    match e {
+        Error::InsufficientScope { missing } => match scopes.get(*missing) {
+            Some(s) => format!("{e} ({s:?})"),
+            None => e.to_string(),
+        },
+        Error::Expired { exp, now, .. } => {
+            format!("{e} (exp {}, {})", rfc3339(*exp), relative(*exp, *now))
+        }
+        Error::NotYetValid {
+            claim, value, now, ..
+        } => {
+            format!(
+                "{e} ({} {}, {})",
+                claim.name(),
+                rfc3339(*value),
+                relative(*value, *now)
+            )
+        }
+        Error::AuthTooOld { auth_time, now, .. } => {
+            format!(
+                "{e} (logged in {}, {})",
+                rfc3339(*auth_time),
+                relative(*auth_time, *now)
+            )
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// The refusal as the `--json` error object.
+pub(crate) fn error_json(e: &Error, realm: Option<&str>, scopes: &[String]) -> Value {
+    json!({
+        "code": e.code(),
+        "number": e.kind().number(),
+        "message": message(e, scopes),
+        "rfc6750_error": e.rfc6750_error(),
+        "http_status": e.http_status(),
+        "www_authenticate": www_authenticate(e, realm, scopes),
+    })
+}
+
+fn list(l: tokenlane::StrList<'_>) -> Vec<String> {
+    l.iter().map(str::to_owned).collect()
+}
+
+fn claims_value(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or(Value::Null)
+}
+
+/// An accepted access token as JSON.
+pub(crate) fn access_json(t: &AccessToken<'_>) -> Object {
+    Object::of(vec![
+        ("valid", json!(true)),
+        ("lane", json!("access")),
+        ("sub", json!(t.sub())),
+        ("client_id", json!(t.client_id())),
+        ("scopes", json!(list(t.scopes()))),
+        ("aud", json!(list(t.aud()))),
+        ("exp", json!(t.exp())),
+        ("iat", json!(t.iat())),
+        ("nbf", json!(t.nbf())),
+        ("iss", json!(t.iss())),
+        ("jti", json!(t.jti())),
+        ("alg", json!(t.alg().name())),
+        ("claims", claims_value(t.claims_json())),
+    ])
+}
+
+/// An accepted ID token as JSON (no scopes: the ID lane has no scope API).
+pub(crate) fn id_json(t: &IdToken<'_>) -> Object {
+    Object::of(vec![
+        ("valid", json!(true)),
+        ("lane", json!("id")),
+        ("sub", json!(t.sub())),
+        ("aud", json!(list(t.aud()))),
+        ("azp", json!(t.azp())),
+        ("exp", json!(t.exp())),
+        ("iat", json!(t.iat())),
+        ("auth_time", json!(t.auth_time())),
+        ("nonce", json!(t.nonce())),
+        ("iss", json!(t.iss())),
+        ("name", json!(t.name())),
+        ("email", json!(t.email())),
+        ("claims", claims_value(t.claims_json())),
+    ])
+}
+
+/// A refusal as JSON.
+pub(crate) fn refused_json(
+    lane: &str,
+    e: &Error,
+    realm: Option<&str>,
+    scopes: &[String],
+) -> Object {
+    Object::of(vec![
+        ("valid", json!(false)),
+        ("lane", json!(lane)),
+        ("error", error_json(e, realm, scopes)),
+    ])
+}
+
+/// A hint for `key_not_found` when the token names a kid that no loaded key has.
+fn kid_hint(token: &str, keys: &KeySet) -> Option<String> {
+    let header = b64url(token.split('.').next()?)?;
+    let header = Object::parse(&header.bytes).ok()?;
+    let kid = header.str("kid")?;
+    let kids: Vec<&str> = keys.iter().filter_map(|k| k.kid()).collect();
+    let have = if kids.is_empty() {
+        "none of the loaded keys has a kid".to_owned()
+    } else {
+        format!("the loaded keys have kid {}", kids.join(", "))
+    };
+    Some(format!(
+        "the token names kid {kid:?}; {have} (keys from --pem/--der/--secret-file get one with --kid)"
+    ))
+}
+
+/// Runs `verify`; returns the exit status.
+pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
+    if a.id_token {
+        if !a.audience.is_empty() {
+            return Err(Failure::Usage(
+                "--audience is for access tokens; an ID token's aud is checked against --client-id"
+                    .to_owned(),
+            ));
+        }
+        if !a.scope.is_empty() {
+            return Err(Failure::Usage(
+                "--scope is for access tokens; ID tokens grant no scopes".to_owned(),
+            ));
+        }
+        if a.compat {
+            return Err(Failure::Usage("--compat is for access tokens".to_owned()));
+        }
+    } else if a.audience.is_empty() {
+        return Err(Failure::Usage(
+            "--audience is required for an access token (or pass --id-token --client-id C)"
+                .to_owned(),
+        ));
+    }
+    let keys = load_keys(a)?;
+    let token = read_token(a.token.as_deref())?;
+    let algs = algorithms(&a.alg, &keys)?;
+    let now = a.now.unwrap_or_else(|| UnixTime::now().as_secs());
+    let policy_err = |e: tokenlane::PolicyError| Failure::Config(format!("policy: {e}"));
+    let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+    let realm = a.realm.as_deref();
+
+    let result: Result<Object, Error> = if a.id_token {
+        let client = a.client_id.as_deref().unwrap_or_default();
+        let mut policy = IdPolicy::new(&a.issuer, client, algs)
+            .map_err(policy_err)?
+            .with_leeway(a.leeway)
+            .map_err(policy_err)?;
+        if let Some(n) = a.max_token_bytes {
+            policy = policy.with_max_token_bytes(n).map_err(policy_err)?;
+        }
+        let checks = IdChecks {
+            nonce: a.nonce.as_deref(),
+            max_age: a.max_age,
+            access_token: a.access_token.as_deref().map(str::as_bytes),
+        };
+        policy
+            .validate(
+                token.as_bytes(),
+                &keys,
+                UnixTime::from_secs(now),
+                &checks,
+                &mut scratch,
+            )
+            .map(|t| id_json(&t))
+    } else {
+        let typ = if a.compat {
+            TypMode::Compat
+        } else {
+            TypMode::Strict
+        };
+        let mut policy = AccessPolicy::new(&a.issuer, &a.audience, algs)
+            .map_err(policy_err)?
+            .with_required_scopes(&a.scope)
+            .with_typ_mode(typ)
+            .with_leeway(a.leeway)
+            .map_err(policy_err)?;
+        if let Some(n) = a.max_token_bytes {
+            policy = policy.with_max_token_bytes(n).map_err(policy_err)?;
+        }
+        policy
+            .validate(
+                token.as_bytes(),
+                &keys,
+                UnixTime::from_secs(now),
+                &mut scratch,
+            )
+            .map(|t| access_json(&t))
+    };
+    let lane = if a.id_token { "id" } else { "access" };
+    match result {
+        Ok(v) => {
+            if a.json {
+                println!("{}", v.to_json());
+            } else {
+                print!("{}", accepted_text(&v, now, style));
+            }
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            if a.json {
+                println!("{}", refused_json(lane, &e, realm, &a.scope).to_json());
+            } else {
+                println!(
+                    "{} {}",
+                    style.bad(&format!("refused ({lane} lane):")),
+                    message(&e, &a.scope)
+                );
+                if e.kind() == ErrorCode::KeyNotFound {
+                    if let Some(h) = kid_hint(&token, &keys) {
+                        println!("  hint: {h}");
+                    }
+                }
+                println!("  an API answers: HTTP {}", e.http_status());
+                println!(
+                    "  WWW-Authenticate: {}",
+                    www_authenticate(&e, realm, &a.scope)
+                );
+            }
+            Ok(exit::for_error(&e))
+        }
+    }
+}
+
+/// The text for an accepted token (from its JSON form).
+fn accepted_text(v: &Object, now: u64, style: Style) -> String {
+    let lane = v.get("lane").and_then(Value::as_str).unwrap_or_default();
+    let title = if lane == "id" {
+        "valid ID token"
+    } else {
+        "valid access token"
+    };
+    let mut o = format!("{}\n", style.good(title));
+    let show = |v: &Value| -> Option<String> {
+        match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Array(a) => Some(
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            other => Some(other.to_string()),
+        }
+    };
+    let fields: &[&str] = if lane == "id" {
+        &[
+            "sub",
+            "name",
+            "email",
+            "iss",
+            "aud",
+            "azp",
+            "nonce",
+            "auth_time",
+            "iat",
+            "exp",
+        ]
+    } else {
+        &[
+            "sub",
+            "client_id",
+            "scopes",
+            "iss",
+            "aud",
+            "jti",
+            "iat",
+            "exp",
+        ]
+    };
+    for f in fields {
+        if let Some(text) = v.get(f).and_then(show) {
+            let text = match v.get(f).and_then(Value::as_u64) {
+                Some(t) if matches!(*f, "exp" | "iat" | "auth_time") => {
+                    format!("{t} = {} ({})", rfc3339(t), relative(t, now))
+                }
+                _ => text,
+            };
+            o.push_str(&format!("  {f:<10} {text}\n"));
+        }
+    }
+    o
+}

@@ -1,0 +1,270 @@
+//! `tokenlane inspect`: decoding without trusting, the lane guess and its
+//! reasons, times, and what is unusual. Inspect never accepts anything, so
+//! besides the bundled samples these tests also build unsigned tokens by
+//! hand to show each unusual header.
+
+#![allow(missing_docs)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tokenlane");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+const NOW: &str = "1767225600";
+
+fn inspect(token: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["inspect", "--now", NOW];
+    args.extend_from_slice(extra);
+    args.push("-");
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(token.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().expect("status"),
+        String::from_utf8(out.stdout).expect("utf8"),
+        String::from_utf8(out.stderr).expect("utf8"),
+    )
+}
+
+fn inspect_json(token: &str) -> Value {
+    let (status, out, err) = inspect(token, &["--json"]);
+    assert_eq!(status, 0, "{out}{err}");
+    serde_json::from_str(&out).expect("json")
+}
+
+fn sample(name: &str) -> String {
+    std::fs::read_to_string(format!("{SAMPLES}/{name}")).expect("sample")
+}
+
+fn b64u(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            let idx = usize::try_from((n >> (18 - 6 * i)) & 63).unwrap();
+            out.push(char::from(A[idx]));
+        }
+    }
+    out
+}
+
+/// An unsigned token for display tests (inspect never verifies).
+fn hand_made(header: &Value, claims: &Value, sig: &[u8]) -> String {
+    format!(
+        "{}.{}.{}",
+        b64u(header.to_string().as_bytes()),
+        b64u(claims.to_string().as_bytes()),
+        b64u(sig)
+    )
+}
+
+fn unusual(v: &Value) -> Vec<String> {
+    v["unusual"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn reasons(v: &Value) -> String {
+    v["lane"]["reasons"].to_string()
+}
+
+#[test]
+fn sample_access_token_looks_like_an_access_token() {
+    let v = inspect_json(&sample("access.jwt"));
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["lane"]["guess"], "access");
+    assert!(reasons(&v).contains("at+jwt"));
+    assert_eq!(v["header"]["kid"], "demo-ec-1");
+    assert_eq!(v["claims"]["sub"], "alice");
+    assert_eq!(v["signature_bytes"], 64);
+    assert_eq!(v["expired"], false);
+    assert_eq!(v["expires"], "in 58 minutes");
+    assert_eq!(unusual(&v), Vec::<String>::new());
+}
+
+#[test]
+fn sample_id_token_looks_like_an_id_token() {
+    let v = inspect_json(&sample("id.jwt"));
+    assert_eq!(v["lane"]["guess"], "id");
+    let r = reasons(&v);
+    assert!(r.contains("nonce") && r.contains("at_hash"), "{r}");
+}
+
+#[test]
+fn text_report_is_under_an_unverified_banner_in_token_order() {
+    let (status, out, _) = inspect(&sample("id.jwt"), &[]);
+    assert_eq!(status, 0);
+    assert!(out.starts_with("UNVERIFIED"), "{out}");
+    assert!(out.contains("Looks like: an ID token"));
+    assert!(out.contains("expires in 58 minutes"));
+    let (iss, nonce) = (out.find("\"iss\"").unwrap(), out.find("\"nonce\"").unwrap());
+    assert!(iss < nonce, "claims keep the token's member order");
+}
+
+#[test]
+fn expired_sample_says_how_long_ago() {
+    let v = inspect_json(&sample("expired-access.jwt"));
+    assert_eq!(v["expired"], true);
+    assert_eq!(v["expires"], "23 hours ago");
+    let (_, out, _) = inspect(&sample("expired-access.jwt"), &[]);
+    assert!(out.contains("expired 23 hours ago"), "{out}");
+}
+
+#[test]
+fn alg_none_and_hmac_forgery_are_flagged() {
+    let v = inspect_json(&sample("alg-none.jwt"));
+    let u = unusual(&v).join("\n");
+    assert!(u.contains("alg \"none\""), "{u}");
+    assert!(u.contains("no kid"), "{u}");
+    let v = inspect_json(&sample("hs256-pem-forgery.jwt"));
+    assert!(unusual(&v).join("\n").contains("alg HS256"));
+}
+
+#[test]
+fn embedded_keys_crit_and_rare_algorithms_are_flagged() {
+    let claims = json!({"iss": "i", "sub": "s", "aud": "a", "exp": 1_767_229_080u64});
+    let header = json!({
+        "alg": "ES512", "typ": "at+jwt", "crit": ["exp"],
+        "jwk": {"kty": "EC"}, "jku": "https://evil.example/jwks", "x5u": "https://evil.example/c", "x5c": ["AA"]
+    });
+    let v = inspect_json(&hand_made(&header, &claims, b"sig"));
+    let u = unusual(&v).join("\n");
+    for needle in [
+        "ES512",
+        "crit",
+        "header jwk",
+        "header jku",
+        "header x5u",
+        "header x5c",
+        "no kid",
+    ] {
+        assert!(u.contains(needle), "lacks {needle:?}: {u}");
+    }
+    let v = inspect_json(&hand_made(
+        &json!({"alg": "hs256", "kid": "../../etc/passwd"}),
+        &claims,
+        b"sig",
+    ));
+    let u = unusual(&v).join("\n");
+    assert!(u.contains("case-sensitive"), "{u}");
+    assert!(u.contains("looks like a path"), "{u}");
+}
+
+#[test]
+fn missing_exp_long_lifetime_and_future_iat_are_flagged() {
+    let v = inspect_json(&hand_made(
+        &json!({"alg": "RS256", "kid": "k"}),
+        &json!({"sub": "s"}),
+        b"sig",
+    ));
+    assert!(unusual(&v).join("\n").contains("no exp"));
+    let claims = json!({"iat": 1_767_225_600u64 + 600, "exp": 1_767_225_600u64 + 30 * 86_400});
+    let v = inspect_json(&hand_made(
+        &json!({"alg": "RS256", "kid": "k"}),
+        &claims,
+        b"sig",
+    ));
+    let u = unusual(&v).join("\n");
+    assert!(u.contains("long-lived"), "{u}");
+    assert!(u.contains("iat is in the future"), "{u}");
+}
+
+#[test]
+fn structural_faults_the_core_refuses_are_flagged() {
+    let tok = sample("access.jwt");
+    let parts: Vec<&str> = tok.trim().split('.').collect();
+    let empty_sig = format!("{}.{}.", parts[0], parts[1]);
+    assert!(unusual(&inspect_json(&empty_sig))
+        .join("\n")
+        .contains("signature segment is empty"));
+    let padded = format!("{}==.{}.{}", parts[0], parts[1], parts[2]);
+    assert!(unusual(&inspect_json(&padded))
+        .join("\n")
+        .contains("not strict base64url"));
+    let dup = format!(
+        "{}.{}.c2ln",
+        b64u(br#"{"alg":"ES256","alg":"none"}"#),
+        parts[1]
+    );
+    assert!(unusual(&inspect_json(&dup))
+        .join("\n")
+        .contains("`alg` more than once"));
+}
+
+#[test]
+fn other_jwt_kinds_and_contradictions_are_named() {
+    let claims = json!({"iss": "i", "aud": "a", "exp": 1u64});
+    let v = inspect_json(&hand_made(
+        &json!({"alg": "ES256", "typ": "logout+jwt"}),
+        &claims,
+        b"s",
+    ));
+    assert_eq!(v["lane"]["guess"], "other");
+    let v = inspect_json(&hand_made(
+        &json!({"alg": "ES256", "typ": "at+jwt"}),
+        &json!({"nonce": "n"}),
+        b"s",
+    ));
+    assert_eq!(v["lane"]["guess"], "conflicting");
+    let v = inspect_json(&hand_made(
+        &json!({"alg": "ES256"}),
+        &json!({"sub": "s"}),
+        b"s",
+    ));
+    assert_eq!(v["lane"]["guess"], "unknown");
+}
+
+#[test]
+fn provider_specific_marks_are_read() {
+    let h = json!({"alg": "RS256", "kid": "k"});
+    for (claims, lane, why) in [
+        (json!({"token_use": "id"}), "id", "Cognito"),
+        (json!({"token_use": "access"}), "access", "Cognito"),
+        (json!({"typ": "ID"}), "id", "Keycloak"),
+        (json!({"typ": "Bearer"}), "access", "Keycloak"),
+        (json!({"aud": "app", "azp": "app"}), "id", "azp"),
+        (json!({"aud": "app", "client_id": "app"}), "id", "client_id"),
+        (
+            json!({"aud": "api", "client_id": "app"}),
+            "access",
+            "client_id",
+        ),
+        (json!({"scp": ["a"]}), "access", "scp"),
+    ] {
+        let v = inspect_json(&hand_made(&h, &claims, b"s"));
+        assert_eq!(v["lane"]["guess"], lane, "{claims}");
+        assert!(reasons(&v).contains(why), "{claims}: {}", reasons(&v));
+    }
+}
+
+#[test]
+fn undecodable_input_fails_with_status_1() {
+    for bad in ["abc", "a.b.c", "e30.bm90IGpzb24.c2ln", "a.b.c.d.e"] {
+        let (status, _, err) = inspect(bad, &[]);
+        assert_eq!(status, 1, "{bad}");
+        assert_eq!(err.lines().count(), 1, "{bad}: {err}");
+    }
+}
