@@ -21,6 +21,11 @@ pub struct Skipped {
 
 /// An owned, immutable-after-load set of verification keys (needs `alloc`).
 ///
+/// Lookup: a token with a `kid` is checked only against the keys with
+/// exactly that kid (several keys may share one during a rotation, and each
+/// that fits the token's `alg` is tried); a token without `kid` tries every
+/// key that fits its `alg`. [`MAX_KEYS`] bounds that work.
+///
 /// Derefs to `[Key]`, which is what validation takes; without `alloc`,
 /// pass a `[Key; N]` array instead.
 #[derive(Debug, Clone, Default)]

@@ -92,7 +92,7 @@ pub(crate) fn verify_parts<'s>(
     if scratch.len() < scratch_len(token.len()) {
         return Err(Error::TokenTooLarge {
             len: token.len(),
-            max: scratch.len() * 2 / 3,
+            max: scratch.len().saturating_mul(2) / 3,
         });
     }
     // 2. Exactly three segments.

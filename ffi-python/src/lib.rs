@@ -1,1 +1,44 @@
-//! Python bindings for tokenlane (placeholder).
+//! Python bindings for tokenlane: the extension module `tokenlane._native`.
+//!
+//! Users import `tokenlane` (the Python package in `python/tokenlane/`),
+//! which re-exports what this module defines. Every decision is the core's:
+//! this crate converts Python values in and out, reads the clock when the
+//! caller passes `now=None`, releases the GIL while the core verifies, and
+//! turns the core's errors into the Python exception classes of
+//! `tokenlane.exceptions` (in one place, [`errors`]).
+//!
+//! Design choices:
+//!
+//! - **Objects are immutable and shared.** Every class is `frozen`; a
+//!   validator holds its configuration as owned values and its key set in an
+//!   `Arc`, so one validator can serve any number of threads, and verifying
+//!   needs no lock.
+//! - **The policy is checked once, when the validator is built** (bad
+//!   issuer, algorithm name, leeway, typ → `ValueError`). The core's policy
+//!   borrows its strings, so each call rebuilds it from the owned values: a
+//!   few comparisons, no allocation.
+//! - **The GIL is released for the token path** (decode, verify, claims),
+//!   so threads validate in parallel; Python objects are built after.
+//! - **Every token input ends in a result or a `TokenError`**: `str` or
+//!   `bytes`, empty, huge, non-UTF-8. A `str` that cannot be encoded as UTF-8
+//!   (lone surrogates) is passed to the core with the offending code points
+//!   replaced by U+FFFD, which is not base64url, so the core refuses it with
+//!   its usual code.
+
+mod errors;
+mod input;
+mod keys;
+mod lanes;
+
+use pyo3::prelude::*;
+
+/// The extension module. Its table of contents is the whole native API.
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use super::errors::{error_codes, www_authenticate};
+    #[pymodule_export]
+    use super::keys::KeySet;
+    #[pymodule_export]
+    use super::lanes::{AccessToken, AccessTokenValidator, IdToken, IdTokenValidator};
+}

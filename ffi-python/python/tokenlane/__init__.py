@@ -1,0 +1,88 @@
+"""tokenlane: JWT validation that keeps tokens in their lanes.
+
+An API accepts only access tokens meant for it (:class:`AccessTokenValidator`,
+RFC 9068); a client app reads only ID tokens meant for it
+(:class:`IdTokenValidator`, OpenID Connect); neither is ever mistaken for the
+other. Every decision is made by the tokenlane Rust core; this package
+converts values, reads the clock when ``now`` is not given, and releases
+the GIL while the core verifies.
+
+    import tokenlane
+    keys = tokenlane.KeySet.from_jwks(jwks_json)
+    api = tokenlane.AccessTokenValidator(keys, issuer="https://issuer.example/",
+            audience="https://api.example", algorithms=["ES256"])
+    token = api.validate(tokenlane.bearer_token(request.headers.get("Authorization")))
+
+Refusals raise :class:`TokenError` subclasses, one per error code (see
+:mod:`tokenlane.exceptions`).
+"""
+
+from __future__ import annotations
+
+from tokenlane._bearer import bearer_token
+from tokenlane._native import (
+    AccessToken,
+    AccessTokenValidator,
+    IdToken,
+    IdTokenValidator,
+    KeySet,
+)
+from tokenlane.exceptions import (
+    AlgorithmNotAllowed,
+    AtHashMismatch,
+    AudienceMismatch,
+    AuthTooOld,
+    AzpMismatch,
+    Expired,
+    InsufficientScope,
+    InvalidClaim,
+    InvalidKey,
+    InvalidRequest,
+    InvalidSignature,
+    IssuerMismatch,
+    KeyNotFound,
+    Malformed,
+    MissingClaim,
+    MissingToken,
+    NonceMismatch,
+    NotYetValid,
+    TokenError,
+    TokenlaneError,
+    TokenTooLarge,
+    UnsupportedAlgorithm,
+    UnsupportedCriticalHeader,
+    WrongTokenType,
+)
+
+__all__ = [
+    "AccessToken",
+    "AccessTokenValidator",
+    "IdToken",
+    "IdTokenValidator",
+    "KeySet",
+    "bearer_token",
+    "TokenlaneError",
+    "TokenError",
+    "InvalidKey",
+    "InvalidRequest",
+    "MissingToken",
+    "Malformed",
+    "TokenTooLarge",
+    "UnsupportedAlgorithm",
+    "AlgorithmNotAllowed",
+    "UnsupportedCriticalHeader",
+    "KeyNotFound",
+    "InvalidSignature",
+    "Expired",
+    "NotYetValid",
+    "IssuerMismatch",
+    "AudienceMismatch",
+    "WrongTokenType",
+    "MissingClaim",
+    "InvalidClaim",
+    "InsufficientScope",
+    "NonceMismatch",
+    "AtHashMismatch",
+    "AuthTooOld",
+    "AzpMismatch",
+]

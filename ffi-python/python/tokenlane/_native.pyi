@@ -1,0 +1,147 @@
+"""Type stubs of the extension module (checked by ``python -m mypy.stubtest tokenlane._native``)."""
+
+from typing import Any, Optional, Sequence, Union, final
+
+__all__ = [
+    "AccessToken",
+    "AccessTokenValidator",
+    "IdToken",
+    "IdTokenValidator",
+    "KeySet",
+    "error_codes",
+    "www_authenticate",
+]
+
+_Text = Union[str, bytes]
+
+def error_codes() -> list[tuple[str, str, int]]:
+    """The core's code table: ``(code, rfc6750_error, http_status)`` in number order."""
+
+def www_authenticate(code: str, realm: Optional[str] = None, scope: Optional[str] = None) -> str:
+    """The ``WWW-Authenticate`` value the core writes for ``code``."""
+
+@final
+class KeySet:
+    """An immutable set of verification keys."""
+
+    @staticmethod
+    def from_jwks(jwks: _Text) -> KeySet: ...
+    @staticmethod
+    def from_jwk(jwk: _Text) -> KeySet: ...
+    @staticmethod
+    def from_pem(pem: _Text, kid: Optional[str] = None, alg: Optional[str] = None) -> KeySet: ...
+    @staticmethod
+    def from_der(der: bytes, kid: Optional[str] = None, alg: Optional[str] = None) -> KeySet: ...
+    @staticmethod
+    def from_secret(secret: bytes, kid: Optional[str] = None, alg: Optional[str] = None) -> KeySet: ...
+    @property
+    def skipped(self) -> list[tuple[int, str]]:
+        """JWKS entries not loaded: ``(index, reason)``."""
+    @property
+    def kids(self) -> list[Optional[str]]: ...
+    def __add__(self, other: KeySet, /) -> KeySet: ...
+    def __radd__(self, other: KeySet, /) -> KeySet: ...
+    def __len__(self) -> int: ...
+
+@final
+class AccessTokenValidator:
+    """Validates access tokens for one API (RFC 9068)."""
+
+    def __new__(
+        cls,
+        keys: KeySet,
+        *,
+        issuer: str,
+        audience: Union[str, Sequence[str]],
+        algorithms: Sequence[str],
+        leeway: int = 0,
+        required_scopes: Sequence[str] = (),
+        typ: str = "strict",
+        max_token_bytes: int = 16384,
+    ) -> AccessTokenValidator: ...
+    def validate(self, token: _Text, now: Optional[int] = None) -> AccessToken: ...
+    def with_keys(self, keys: KeySet) -> AccessTokenValidator: ...
+
+@final
+class AccessToken:
+    """A verified access token."""
+
+    @property
+    def sub(self) -> Optional[str]: ...
+    @property
+    def client_id(self) -> Optional[str]: ...
+    @property
+    def iss(self) -> str: ...
+    @property
+    def aud(self) -> list[str]: ...
+    @property
+    def scopes(self) -> list[str]: ...
+    @property
+    def exp(self) -> int: ...
+    @property
+    def iat(self) -> Optional[int]: ...
+    @property
+    def nbf(self) -> Optional[int]: ...
+    @property
+    def jti(self) -> Optional[str]: ...
+    @property
+    def alg(self) -> str: ...
+    @property
+    def claims_json(self) -> str: ...
+    @property
+    def claims(self) -> dict[str, Any]: ...
+    def has_scope(self, scope: str) -> bool: ...
+
+@final
+class IdTokenValidator:
+    """Validates OpenID Connect ID tokens for one client app."""
+
+    def __new__(
+        cls,
+        keys: KeySet,
+        *,
+        issuer: str,
+        client_id: str,
+        algorithms: Sequence[str],
+        leeway: int = 0,
+        max_token_bytes: int = 16384,
+    ) -> IdTokenValidator: ...
+    def validate(
+        self,
+        token: _Text,
+        *,
+        nonce: Optional[str] = None,
+        max_age: Optional[int] = None,
+        access_token: Optional[_Text] = None,
+        now: Optional[int] = None,
+    ) -> IdToken: ...
+    def with_keys(self, keys: KeySet) -> IdTokenValidator: ...
+
+@final
+class IdToken:
+    """A verified ID token. It has no scope API."""
+
+    @property
+    def sub(self) -> str: ...
+    @property
+    def iss(self) -> str: ...
+    @property
+    def aud(self) -> list[str]: ...
+    @property
+    def exp(self) -> int: ...
+    @property
+    def iat(self) -> int: ...
+    @property
+    def auth_time(self) -> Optional[int]: ...
+    @property
+    def nonce(self) -> Optional[str]: ...
+    @property
+    def azp(self) -> Optional[str]: ...
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def email(self) -> Optional[str]: ...
+    @property
+    def claims_json(self) -> str: ...
+    @property
+    def claims(self) -> dict[str, Any]: ...

@@ -1,0 +1,277 @@
+"""The exceptions tokenlane raises: one class per error code.
+
+Every refusal of a token raises a subclass of :class:`TokenError` named after
+its code (``Expired`` for ``expired``, ``WrongTokenType`` for
+``wrong_token_type``, ...). Each class carries, as class attributes, the
+same code string as the Rust core and the C API, the RFC 6750 error a
+resource server sends, and the HTTP status to answer with::
+
+    try:
+        token = api.validate(header_token)
+    except tokenlane.TokenError as e:
+        return Response(status=e.http_status,
+                        headers={"WWW-Authenticate": e.www_authenticate(realm="api")})
+
+The message (``str(e)``) is the core's one sentence about what was wrong; it
+never contains the token and is safe to log. The code table lives in the
+core (``tokenlane::ErrorCode``); ``tests/test_errors.py`` checks these classes
+against it.
+
+Loading keys raises :class:`InvalidKey`; parsing an ``Authorization`` header
+with :func:`tokenlane.bearer_token` raises :class:`InvalidRequest` (or its
+subclass :class:`MissingToken`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Optional
+
+__all__ = [
+    "TokenlaneError",
+    "TokenError",
+    "InvalidKey",
+    "InvalidRequest",
+    "MissingToken",
+    "Malformed",
+    "TokenTooLarge",
+    "UnsupportedAlgorithm",
+    "AlgorithmNotAllowed",
+    "UnsupportedCriticalHeader",
+    "KeyNotFound",
+    "InvalidSignature",
+    "Expired",
+    "NotYetValid",
+    "IssuerMismatch",
+    "AudienceMismatch",
+    "WrongTokenType",
+    "MissingClaim",
+    "InvalidClaim",
+    "InsufficientScope",
+    "NonceMismatch",
+    "AtHashMismatch",
+    "AuthTooOld",
+    "AzpMismatch",
+]
+
+
+def _quoted_safe(value: str) -> str:
+    # The core's rule for realm and scope (RFC 6750 §3): keep printable
+    # ASCII and space, drop '"' and '\\'.
+    return "".join(c for c in value if (" " <= c <= "~") and c not in '"\\')
+
+
+def _challenge(realm: Optional[str], error: Optional[str], description: str) -> str:
+    # Only for the codes the core's table does not hold (invalid_request):
+    # the same shape as the core's `Error::write_www_authenticate`.
+    params = []
+    if realm is not None:
+        params.append(f'realm="{_quoted_safe(realm)}"')
+    if error is not None:
+        params.append(f'error="{error}"')
+        params.append(f'error_description="{description}"')
+    return "Bearer " + ", ".join(params) if params else "Bearer"
+
+
+class TokenlaneError(Exception):
+    """Base of every tokenlane exception.
+
+    ``code`` is the stable code string, ``rfc6750_error`` the RFC 6750 §3.1
+    error code, ``http_status`` the status a resource server answers with.
+    """
+
+    code: ClassVar[str] = "error"
+    rfc6750_error: ClassVar[str] = "invalid_request"
+    http_status: ClassVar[int] = 500
+    description: ClassVar[str] = "the request could not be processed"
+
+    def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
+        """The value of a ``WWW-Authenticate`` header (RFC 6750 §3) for this error.
+
+        Written by the Rust core's ``Error::write_www_authenticate``:
+        ``Bearer realm="api", error="invalid_token", error_description="..."``.
+        Characters outside printable ASCII, ``"`` and ``\\`` are dropped from
+        ``realm`` and ``scope``. ``scope`` is only written for
+        ``insufficient_scope``. The description is fixed per code and never
+        echoes the token.
+        """
+        from tokenlane import _native
+
+        try:
+            return _native.www_authenticate(self.code, realm, scope)
+        except ValueError:
+            # A code outside the core's table (the base classes).
+            return _challenge(realm, self.rfc6750_error, self.description)
+
+
+class TokenError(TokenlaneError):
+    """A token was refused. Catch this to handle every refusal; the subclass
+    names the reason."""
+
+    code: ClassVar[str] = "invalid_token"
+    rfc6750_error: ClassVar[str] = "invalid_token"
+    http_status: ClassVar[int] = 401
+    description: ClassVar[str] = "the token is invalid"
+
+
+class InvalidKey(TokenlaneError, ValueError):
+    """A key could not be loaded: RSA under 2048 or over 8192 bits, a point
+    off the curve, an HMAC secret shorter than 32 bytes, bad base64 or PEM,
+    or a JWKS with no usable key. A server configuration fault (HTTP 500)."""
+
+    code: ClassVar[str] = "invalid_key"
+    rfc6750_error: ClassVar[str] = "invalid_request"
+    http_status: ClassVar[int] = 500
+
+
+class InvalidRequest(TokenError):
+    """The ``Authorization`` header is not a valid Bearer credential
+    (RFC 6750 §2.1), raised by :func:`tokenlane.bearer_token`."""
+
+    code: ClassVar[str] = "invalid_request"
+    rfc6750_error: ClassVar[str] = "invalid_request"
+    http_status: ClassVar[int] = 400
+    description: ClassVar[str] = "the Authorization header is not a valid Bearer credential"
+
+    def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
+        return _challenge(realm, self.rfc6750_error, self.description)
+
+
+class MissingToken(InvalidRequest):
+    """The request carries no Bearer credential at all (no ``Authorization``
+    header, or another scheme such as ``Basic``).
+
+    RFC 6750 §3.1: the answer is 401 with a challenge that holds no error
+    code, so :meth:`www_authenticate` gives ``Bearer realm="..."``.
+    """
+
+    http_status: ClassVar[int] = 401
+
+    def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
+        return _challenge(realm, None, self.description)
+
+
+class Malformed(TokenError):
+    """Not three base64url parts, bad base64, bad JSON, duplicate members, too deep."""
+
+    code: ClassVar[str] = "malformed"
+
+
+class TokenTooLarge(TokenError):
+    """Over the configured size limit (default 16 KiB)."""
+
+    code: ClassVar[str] = "token_too_large"
+    rfc6750_error: ClassVar[str] = "invalid_request"
+    http_status: ClassVar[int] = 400
+
+
+class UnsupportedAlgorithm(TokenError):
+    """``alg`` is ``none`` (any casing), unknown or not implemented."""
+
+    code: ClassVar[str] = "unsupported_algorithm"
+
+
+class AlgorithmNotAllowed(TokenError):
+    """``alg`` is not in the validator's list, or does not fit the key."""
+
+    code: ClassVar[str] = "algorithm_not_allowed"
+
+
+class UnsupportedCriticalHeader(TokenError):
+    """The header has ``crit`` (no extension is implemented)."""
+
+    code: ClassVar[str] = "unsupported_critical_header"
+
+
+class KeyNotFound(TokenError):
+    """No key has the token's ``kid`` (or, without ``kid``, none fits its ``alg``)."""
+
+    code: ClassVar[str] = "key_not_found"
+
+
+class InvalidSignature(TokenError):
+    """The signature does not verify."""
+
+    code: ClassVar[str] = "invalid_signature"
+
+
+class Expired(TokenError):
+    """``exp`` + leeway <= now."""
+
+    code: ClassVar[str] = "expired"
+
+
+class NotYetValid(TokenError):
+    """``nbf`` (or ``iat``) - leeway > now."""
+
+    code: ClassVar[str] = "not_yet_valid"
+
+
+class IssuerMismatch(TokenError):
+    """``iss`` is not the configured issuer."""
+
+    code: ClassVar[str] = "issuer_mismatch"
+
+
+class AudienceMismatch(TokenError):
+    """``aud`` lacks the expected audience (access lane) or client_id (ID lane)."""
+
+    code: ClassVar[str] = "audience_mismatch"
+
+
+class WrongTokenType(TokenError):
+    """A token of the other lane (an ID token offered to an API, an access
+    token offered as an ID token) or another kind of JWT."""
+
+    code: ClassVar[str] = "wrong_token_type"
+
+
+class MissingClaim(TokenError):
+    """A claim the lane requires is absent."""
+
+    code: ClassVar[str] = "missing_claim"
+
+
+class InvalidClaim(TokenError):
+    """A claim has the wrong type or is out of range."""
+
+    code: ClassVar[str] = "invalid_claim"
+
+
+class InsufficientScope(TokenError):
+    """A required scope is missing (HTTP 403).
+
+    ``scope`` holds the validator's required scopes, space separated, and is
+    the default ``scope`` of :meth:`www_authenticate`.
+    """
+
+    code: ClassVar[str] = "insufficient_scope"
+    rfc6750_error: ClassVar[str] = "insufficient_scope"
+    http_status: ClassVar[int] = 403
+    scope: Optional[str] = None
+
+    def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
+        return super().www_authenticate(realm, scope=self.scope if scope is None else scope)
+
+
+class NonceMismatch(TokenError):
+    """The ID token's ``nonce`` is not the expected one."""
+
+    code: ClassVar[str] = "nonce_mismatch"
+
+
+class AtHashMismatch(TokenError):
+    """The ID token's ``at_hash`` does not match the access token."""
+
+    code: ClassVar[str] = "at_hash_mismatch"
+
+
+class AuthTooOld(TokenError):
+    """The ID token's ``auth_time`` is older than ``max_age`` allows."""
+
+    code: ClassVar[str] = "auth_too_old"
+
+
+class AzpMismatch(TokenError):
+    """The ID token's ``azp`` is not the client_id."""
+
+    code: ClassVar[str] = "azp_mismatch"

@@ -1,0 +1,426 @@
+//! The two lanes: `AccessTokenValidator` → `AccessToken` (an API) and
+//! `IdTokenValidator` → `IdToken` (a client app).
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use tokenlane::{AccessPolicy, AlgorithmSet, IdChecks, IdPolicy, PolicyError, TypMode, UnixTime};
+
+use crate::errors::NativeError;
+use crate::input;
+use crate::keys::KeySet;
+
+// The signatures below spell the core's default `max_token_bytes` as a
+// literal (so `help()` and the stubs show it); this keeps them equal.
+const _: () = assert!(tokenlane::limits::DEFAULT_MAX_TOKEN_BYTES == 16384);
+
+/// Parses the core's verified claims JSON into a new dict
+/// (`tokenlane._claims.loads`: Python's `json`, with integers past CPython's
+/// digit limit read as floats). The core's reader is strict RFC 8259, so
+/// this does not fail; if it ever did, the caller gets a `Malformed`
+/// `TokenError`, never another exception type.
+fn parse_claims<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyDict>> {
+    let parsed = py
+        .import("tokenlane._claims")
+        .and_then(|m| m.call_method1("loads", (json,)))
+        .and_then(|obj| Ok(obj.cast_into::<PyDict>()?));
+    parsed.map_err(|e| {
+        NativeError::Token {
+            error: tokenlane::Error::Malformed(tokenlane::Malformed::Json(tokenlane::Part::Claims)),
+            scope: None,
+        }
+        .with_cause(py, e)
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Access-token lane.
+
+/// Validates access tokens for one API (RFC 9068): the issuer, audience(s),
+/// algorithms, required scopes, typ mode, leeway and size limit are fixed
+/// when it is built. Immutable; share one across threads.
+#[pyclass(frozen, module = "tokenlane._native")]
+pub(crate) struct AccessTokenValidator {
+    keys: Arc<tokenlane::KeySet>,
+    issuer: String,
+    audiences: Vec<String>,
+    algorithms: AlgorithmSet,
+    scopes: Vec<String>,
+    typ: TypMode,
+    leeway: u64,
+    max_token_bytes: usize,
+}
+
+impl AccessTokenValidator {
+    /// The core policy over this validator's owned configuration (checked
+    /// once in `__new__`, so rebuilding it cannot fail later).
+    fn policy(&self) -> Result<AccessPolicy<'_, String>, PolicyError> {
+        AccessPolicy::new(&self.issuer, &self.audiences, self.algorithms)?
+            .with_required_scopes(&self.scopes)
+            .with_typ_mode(self.typ)
+            .with_leeway(self.leeway)?
+            .with_max_token_bytes(self.max_token_bytes)
+    }
+
+    fn check(&self, token: &[u8], now: UnixTime) -> Result<AccessToken, NativeError> {
+        let policy = self.policy()?;
+        let mut scratch = input::scratch(token.len(), policy.max_token_bytes());
+        match policy.validate(token, &self.keys, now, &mut scratch) {
+            Ok(t) => Ok(AccessToken::from_core(&t)),
+            Err(error) => Err(NativeError::Token {
+                error,
+                scope: (!self.scopes.is_empty()).then(|| self.scopes.join(" ")),
+            }),
+        }
+    }
+}
+
+#[pymethods]
+impl AccessTokenValidator {
+    #[new]
+    #[pyo3(signature = (
+        keys, *, issuer, audience, algorithms, leeway=0, required_scopes=Vec::new(),
+        typ="strict".to_owned(), max_token_bytes=16384
+    ))]
+    #[pyo3(
+        text_signature = "(keys, *, issuer, audience, algorithms, leeway=0, required_scopes=(), typ='strict', max_token_bytes=16384)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        keys: &Bound<'_, KeySet>,
+        issuer: String,
+        audience: &Bound<'_, PyAny>,
+        algorithms: Vec<String>,
+        leeway: i128,
+        required_scopes: Vec<String>,
+        typ: String,
+        max_token_bytes: i128,
+    ) -> PyResult<Self> {
+        let typ = match typ.as_str() {
+            "strict" => TypMode::Strict,
+            "compat" => TypMode::Compat,
+            other => {
+                return Err(NativeError::Config(format!(
+                    "typ must be \"strict\" or \"compat\", not {other:?}"
+                ))
+                .into())
+            }
+        };
+        let v = Self {
+            keys: Arc::clone(&keys.get().inner),
+            issuer,
+            audiences: input::strings(audience, "audience", true)?,
+            algorithms: input::algorithms(&algorithms)?,
+            scopes: required_scopes,
+            typ,
+            leeway: input::bounded(leeway, "leeway")?,
+            max_token_bytes: input::bounded(max_token_bytes, "max_token_bytes")?,
+        };
+        v.policy().map_err(NativeError::from)?;
+        Ok(v)
+    }
+
+    /// Validates `token` (`str` or `bytes`) at `now` (seconds since the
+    /// epoch; `None` reads the system clock). Returns the `AccessToken` or
+    /// raises a `TokenError` subclass. The GIL is released while the core
+    /// works.
+    #[pyo3(signature = (token, now=None))]
+    fn validate(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<AccessToken> {
+        let token = input::text_or_bytes(token, "token")?;
+        let now = input::now(now)?;
+        let token: &[u8] = &token;
+        Ok(py.detach(|| self.check(token, now))?)
+    }
+
+    /// A validator with the same configuration and other keys (key
+    /// rotation: build it, then swap the reference your code uses).
+    fn with_keys(&self, keys: &Bound<'_, KeySet>) -> Self {
+        Self {
+            keys: Arc::clone(&keys.get().inner),
+            issuer: self.issuer.clone(),
+            audiences: self.audiences.clone(),
+            algorithms: self.algorithms,
+            scopes: self.scopes.clone(),
+            typ: self.typ,
+            leeway: self.leeway,
+            max_token_bytes: self.max_token_bytes,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<AccessTokenValidator issuer={:?} audience={:?}>",
+            self.issuer, self.audiences
+        )
+    }
+}
+
+/// A verified access token (RFC 9068). Every attribute comes from a token
+/// whose signature, issuer, audience, times, type and scopes were checked.
+#[pyclass(frozen, module = "tokenlane._native")]
+pub(crate) struct AccessToken {
+    /// `sub` (always present in strict mode).
+    #[pyo3(get)]
+    sub: Option<String>,
+    /// `client_id` (always present in strict mode).
+    #[pyo3(get)]
+    client_id: Option<String>,
+    /// `iss`.
+    #[pyo3(get)]
+    iss: String,
+    /// `aud`, as a list even when the token has one string.
+    #[pyo3(get)]
+    aud: Vec<String>,
+    /// The granted scopes (`scope`, or `scp`), in token order.
+    #[pyo3(get)]
+    scopes: Vec<String>,
+    /// `exp`.
+    #[pyo3(get)]
+    exp: u64,
+    /// `iat` (always present in strict mode).
+    #[pyo3(get)]
+    iat: Option<u64>,
+    /// `nbf`, if present.
+    #[pyo3(get)]
+    nbf: Option<u64>,
+    /// `jti` (always present in strict mode).
+    #[pyo3(get)]
+    jti: Option<String>,
+    /// The algorithm the signature was verified with.
+    #[pyo3(get)]
+    alg: &'static str,
+    /// Every claim, as the verified JSON text.
+    #[pyo3(get)]
+    claims_json: String,
+}
+
+impl AccessToken {
+    fn from_core(t: &tokenlane::AccessToken<'_>) -> Self {
+        Self {
+            sub: t.sub().map(str::to_owned),
+            client_id: t.client_id().map(str::to_owned),
+            iss: t.iss().to_owned(),
+            aud: t.aud().iter().map(str::to_owned).collect(),
+            scopes: t.scopes().iter().map(str::to_owned).collect(),
+            exp: t.exp(),
+            iat: t.iat(),
+            nbf: t.nbf(),
+            jti: t.jti().map(str::to_owned),
+            alg: t.alg().name(),
+            claims_json: t.claims_json().to_owned(),
+        }
+    }
+}
+
+#[pymethods]
+impl AccessToken {
+    /// Every claim, as a new dict (parsed from `claims_json`).
+    #[getter]
+    fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        parse_claims(py, &self.claims_json)
+    }
+
+    /// Whether `scope` is one of the granted scopes (whole-word match).
+    fn has_scope(&self, scope: &Bound<'_, pyo3::types::PyString>) -> PyResult<bool> {
+        let scope = scope.to_cow()?;
+        Ok(self.scopes.iter().any(|s| *s == *scope))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<AccessToken sub={:?} client_id={:?} iss={:?}>",
+            self.sub, self.client_id, self.iss
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ID-token lane.
+
+/// Validates OpenID Connect ID tokens for one client app (OIDC Core
+/// §3.1.3.7). Immutable; share one across threads.
+#[pyclass(frozen, module = "tokenlane._native")]
+pub(crate) struct IdTokenValidator {
+    keys: Arc<tokenlane::KeySet>,
+    issuer: String,
+    client_id: String,
+    algorithms: AlgorithmSet,
+    leeway: u64,
+    max_token_bytes: usize,
+}
+
+impl IdTokenValidator {
+    fn policy(&self) -> Result<IdPolicy<'_>, PolicyError> {
+        IdPolicy::new(&self.issuer, &self.client_id, self.algorithms)?
+            .with_leeway(self.leeway)?
+            .with_max_token_bytes(self.max_token_bytes)
+    }
+
+    fn check(
+        &self,
+        token: &[u8],
+        now: UnixTime,
+        checks: &IdChecks<'_>,
+    ) -> Result<IdToken, NativeError> {
+        let policy = self.policy()?;
+        let mut scratch = input::scratch(token.len(), policy.max_token_bytes());
+        let t = policy.validate(token, &self.keys, now, checks, &mut scratch)?;
+        Ok(IdToken::from_core(&t))
+    }
+}
+
+#[pymethods]
+impl IdTokenValidator {
+    #[new]
+    #[pyo3(signature = (
+        keys, *, issuer, client_id, algorithms, leeway=0, max_token_bytes=16384
+    ))]
+    fn new(
+        keys: &Bound<'_, KeySet>,
+        issuer: String,
+        client_id: String,
+        algorithms: Vec<String>,
+        leeway: i128,
+        max_token_bytes: i128,
+    ) -> PyResult<Self> {
+        let v = Self {
+            keys: Arc::clone(&keys.get().inner),
+            issuer,
+            client_id,
+            algorithms: input::algorithms(&algorithms)?,
+            leeway: input::bounded(leeway, "leeway")?,
+            max_token_bytes: input::bounded(max_token_bytes, "max_token_bytes")?,
+        };
+        v.policy().map_err(NativeError::from)?;
+        Ok(v)
+    }
+
+    /// Validates the ID token `token` at `now` (`None` reads the clock)
+    /// with the per-login checks: `nonce` (the one sent in the
+    /// authentication request), `max_age` (seconds), `access_token` (the
+    /// one issued with it, for `at_hash`). Returns the `IdToken` or raises
+    /// a `TokenError` subclass. The GIL is released while the core works.
+    #[pyo3(signature = (token, *, nonce=None, max_age=None, access_token=None, now=None))]
+    fn validate(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        nonce: Option<String>,
+        max_age: Option<&Bound<'_, PyAny>>,
+        access_token: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<IdToken> {
+        let token = input::text_or_bytes(token, "token")?;
+        let max_age = match max_age {
+            Some(m) if !m.is_none() => Some(input::non_negative(m, "max_age")?),
+            _ => None,
+        };
+        let access_token = match access_token {
+            Some(a) if !a.is_none() => Some(input::text_or_bytes(a, "access_token")?),
+            _ => None,
+        };
+        let now = input::now(now)?;
+        let token: &[u8] = &token;
+        let checks = IdChecks {
+            nonce: nonce.as_deref(),
+            max_age,
+            access_token: access_token.as_deref(),
+        };
+        Ok(py.detach(|| self.check(token, now, &checks))?)
+    }
+
+    /// A validator with the same configuration and other keys.
+    fn with_keys(&self, keys: &Bound<'_, KeySet>) -> Self {
+        Self {
+            keys: Arc::clone(&keys.get().inner),
+            issuer: self.issuer.clone(),
+            client_id: self.client_id.clone(),
+            algorithms: self.algorithms,
+            leeway: self.leeway,
+            max_token_bytes: self.max_token_bytes,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<IdTokenValidator issuer={:?} client_id={:?}>",
+            self.issuer, self.client_id
+        )
+    }
+}
+
+/// A verified OpenID Connect ID token. It has no scope API at all: scopes
+/// belong to access tokens.
+#[pyclass(frozen, module = "tokenlane._native")]
+pub(crate) struct IdToken {
+    /// `sub`.
+    #[pyo3(get)]
+    sub: String,
+    /// `iss`.
+    #[pyo3(get)]
+    iss: String,
+    /// `aud`, as a list.
+    #[pyo3(get)]
+    aud: Vec<String>,
+    /// `exp`.
+    #[pyo3(get)]
+    exp: u64,
+    /// `iat`.
+    #[pyo3(get)]
+    iat: u64,
+    /// `auth_time`, if present.
+    #[pyo3(get)]
+    auth_time: Option<u64>,
+    /// `nonce`, if present.
+    #[pyo3(get)]
+    nonce: Option<String>,
+    /// `azp`, if present.
+    #[pyo3(get)]
+    azp: Option<String>,
+    /// `name`, if present and a string.
+    #[pyo3(get)]
+    name: Option<String>,
+    /// `email`, if present and a string.
+    #[pyo3(get)]
+    email: Option<String>,
+    /// Every claim, as the verified JSON text.
+    #[pyo3(get)]
+    claims_json: String,
+}
+
+impl IdToken {
+    fn from_core(t: &tokenlane::IdToken<'_>) -> Self {
+        Self {
+            sub: t.sub().to_owned(),
+            iss: t.iss().to_owned(),
+            aud: t.aud().iter().map(str::to_owned).collect(),
+            exp: t.exp(),
+            iat: t.iat(),
+            auth_time: t.auth_time(),
+            nonce: t.nonce().map(str::to_owned),
+            azp: t.azp().map(str::to_owned),
+            name: t.name().map(str::to_owned),
+            email: t.email().map(str::to_owned),
+            claims_json: t.claims_json().to_owned(),
+        }
+    }
+}
+
+#[pymethods]
+impl IdToken {
+    /// Every claim, as a new dict (parsed from `claims_json`).
+    #[getter]
+    fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        parse_claims(py, &self.claims_json)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<IdToken sub={:?} iss={:?}>", self.sub, self.iss)
+    }
+}

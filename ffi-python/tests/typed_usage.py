@@ -1,0 +1,89 @@
+"""A typed tour of the public API. ``mypy --strict`` checks this file
+against the package's stubs, and ``test_typed_usage.py`` runs it, so the
+stubs and the runtime cannot disagree on what a user writes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+import tokenlane
+
+ISSUER = "https://issuer.example/"
+API = "https://api.example"
+CLIENT = "client-app"
+
+
+def main() -> None:
+    # Keys: an IdP's P-256 key; its JWKS as the IdP would publish it.
+    private = ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(ECAlgorithm.to_jwk(private.public_key()))
+    jwk["kid"] = "ec-1"
+    keys: tokenlane.KeySet = tokenlane.KeySet.from_jwks(json.dumps({"keys": [jwk]}))
+    skipped: list[tuple[int, str]] = keys.skipped
+    assert skipped == [] and len(keys) == 1
+
+    now = int(time.time())
+    access = jwt.encode(
+        {"iss": ISSUER, "sub": "user-1", "aud": API, "client_id": CLIENT, "iat": now, "exp": now + 60,
+         "jti": "j-1", "scope": "read:appointments"},
+        private, algorithm="ES256", headers={"kid": "ec-1", "typ": "at+jwt"},
+    )
+    id_token = jwt.encode(
+        {"iss": ISSUER, "sub": "user-1", "aud": CLIENT, "iat": now, "exp": now + 60, "nonce": "n-1"},
+        private, algorithm="ES256", headers={"kid": "ec-1"},
+    )
+
+    # The API's lane.
+    api = tokenlane.AccessTokenValidator(
+        keys, issuer=ISSUER, audience=API, algorithms=["ES256"], leeway=60,
+        required_scopes=["read:appointments"], typ="strict",
+    )
+    raw: str = tokenlane.bearer_token(f"Bearer {access}")
+    tok: tokenlane.AccessToken = api.validate(raw)
+    sub: str | None = tok.sub
+    scopes: list[str] = tok.scopes
+    aud: list[str] = tok.aud
+    exp: int = tok.exp
+    claims = tok.claims
+    assert sub == "user-1" and scopes == ["read:appointments"] and aud == [API] and exp == now + 60
+    assert tok.has_scope("read:appointments") and claims["jti"] == "j-1"
+
+    # An ID token at the API is refused, with what the server answers.
+    try:
+        api.validate(id_token.encode("ascii"), now=now)
+    except tokenlane.WrongTokenType as e:
+        status: int = e.http_status
+        header: str = e.www_authenticate(realm="api")
+        code: str = e.code
+        assert (status, code) == (401, "wrong_token_type") and header.startswith('Bearer realm="api"')
+    else:
+        raise AssertionError("an ID token was accepted as an access token")
+
+    # The client app's lane.
+    app = tokenlane.IdTokenValidator(keys, issuer=ISSUER, client_id=CLIENT, algorithms=["ES256"])
+    who: tokenlane.IdToken = app.validate(id_token, nonce="n-1", max_age=None, access_token=None)
+    auth_time: int | None = who.auth_time
+    assert who.sub == "user-1" and auth_time is None and who.nonce == "n-1"
+
+    # Errors: one class per code, all TokenError.
+    try:
+        app.validate("not.a.token")
+    except tokenlane.TokenError as e:
+        assert e.code == "malformed" and e.rfc6750_error == "invalid_token"
+    try:
+        tokenlane.KeySet.from_secret(b"too short")
+    except tokenlane.InvalidKey as e:
+        assert e.code == "invalid_key"
+    try:
+        tokenlane.bearer_token(None)
+    except tokenlane.InvalidRequest as e:
+        assert e.rfc6750_error == "invalid_request"
+
+
+if __name__ == "__main__":
+    main()

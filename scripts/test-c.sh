@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Tests the C ABI from C: header drift, the conformance cases, API misuse,
+# a C++ build of the header, 8 threads validating during key rotation, the
+# README's example (built both directly and through pkg-config after an
+# install), all again under valgrind memcheck and as an ASan+UBSan build.
+# Every C file is compiled from scratch into target/c-tests.
+#
+# Prints each suite's "N passed, N failed" line and a final total line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+step() { printf '\n==> %s\n' "$*"; }
+
+target="${CARGO_TARGET_DIR:-target}"
+out="$target/c-tests"
+cases_json=tests/conformance/cases.json
+lib="$target/release/libtokenlane.a"
+syslibs=(-lpthread -ldl -lm)
+cflags=(-std=c99 -Wall -Wextra -Wpedantic -Werror -g -O1 -Iinclude)
+cxxflags=(-std=c++17 -Wall -Wextra -Wpedantic -Werror -g -O1 -Iinclude)
+san=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+vg=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect)
+# The example exits 1 when it refuses a token, so valgrind reports with 99.
+vg_example=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
+
+total_passed=0
+total_failed=0
+failures=()
+
+# run NAME CMD...: runs a suite, shows its output, adds its summary line to
+# the totals; a non-zero exit without failures in its summary counts as one.
+run() {
+    local name="$1" log rc summary p f
+    shift
+    log="$out/$(echo "$name" | tr ' /' '__').log"
+    set +e
+    "$@" >"$log" 2>&1
+    rc=$?
+    set -e
+    grep -E '^(FAIL|sanitizers|threads|conformance)' "$log" | head -40 || true
+    summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)"
+    if [ -n "$summary" ]; then
+        p="${summary%% passed*}"
+        f="$(echo "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')"
+    else
+        p=0
+        f=0
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        tail -30 "$log"
+    fi
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    [ "$f" -eq 0 ] || failures+=("$name")
+    printf '%-34s %s passed, %s failed\n' "$name:" "$p" "$f"
+}
+
+step "setup (pinned cbindgen, compilers, valgrind, Python venv)"
+bash scripts/setup-c.sh
+[ -x .venv/bin/python ] || bash scripts/setup.sh
+if [ ! -f "$cases_json" ]; then
+    echo "missing $cases_json (generate it: see tests/conformance/README.md)" >&2
+    exit 1
+fi
+
+step "build libtokenlane (release: staticlib + cdylib)"
+cargo build --release -p tokenlane-ffi
+rm -rf "$out"
+mkdir -p "$out"
+
+step "header: include/tokenlane.h matches a fresh cbindgen run"
+cbindgen --quiet --config ffi-c/cbindgen.toml --crate tokenlane-ffi --output "$out/tokenlane.h" ffi-c
+if diff -u include/tokenlane.h "$out/tokenlane.h" >"$out/header.diff"; then
+    echo "header is up to date"
+    total_passed=$((total_passed + 1))
+else
+    head -60 "$out/header.diff"
+    echo "include/tokenlane.h is stale: run cbindgen --config ffi-c/cbindgen.toml --crate tokenlane-ffi --output include/tokenlane.h ffi-c"
+    total_failed=$((total_failed + 1))
+    failures+=("header drift")
+fi
+
+step "README: its example is ffi-c/examples/validate.c, verbatim"
+awk '/^<!-- example: ffi-c\/examples\/validate.c -->$/ {grab=1; next}
+     grab && /^```c$/ {inside=1; next}
+     inside && /^```$/ {exit}
+     inside {print}' ffi-c/README.md >"$out/readme-example.c"
+if diff -u ffi-c/examples/validate.c "$out/readme-example.c" >"$out/readme-example.diff"; then
+    echo "README example is the tested file"
+    total_passed=$((total_passed + 1))
+else
+    head -40 "$out/readme-example.diff"
+    total_failed=$((total_failed + 1))
+    failures+=("README example differs from ffi-c/examples/validate.c")
+fi
+
+step "convert the conformance cases for C"
+.venv/bin/python ffi-c/tests/cases_to_lines.py "$cases_json" >"$out/cases.txt"
+
+step "compile (gcc -std=c99 -Wall -Wextra -Wpedantic -Werror; g++ -std=c++17)"
+for flavour in plain asan; do
+    extra=()
+    [ "$flavour" = asan ] && extra=("${san[@]}" -DTL_EXPECT_SANITIZERS)
+    d="$out/$flavour"
+    mkdir -p "$d"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/conformance" ffi-c/tests/conformance.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -pthread -o "$d/threads" ffi-c/tests/threads.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/misuse" ffi-c/tests/misuse.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/validate" ffi-c/examples/validate.c "$lib" "${syslibs[@]}"
+    g++ "${cxxflags[@]}" "${extra[@]}" -o "$d/header-cpp" ffi-c/tests/header.cpp "$lib" "${syslibs[@]}"
+done
+echo "compiled"
+
+# The README's example runs on an accepted conformance token (one the
+# example's fixed policy also accepts), then on the same token 400 days
+# later, when it has expired.
+.venv/bin/python - "$cases_json" "$out" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+def fits(c):
+    p, srcs = c["policy"], doc["keysets"][c["keyset"]]
+    return (c["lane"] == "access" and c["expect"].get("ok") and c["expect"].get("sub")
+            and len(srcs) == 1 and srcs[0]["kind"] == "jwks"
+            and p.get("typ", "strict") == "strict" and "max_token_bytes" not in p
+            and set(p["algorithms"]) <= {"RS256", "ES256"} and len(p["audience"]) == 1
+            and p.get("leeway") == 60 and "'" not in c["token"])
+c = next(c for c in doc["cases"] if fits(c))
+p = c["policy"]
+open(f"{out}/jwks.json", "w").write(doc["keysets"][c["keyset"]][0]["data"])
+with open(f"{out}/example.env", "w") as f:
+    f.write(f"ISSUER='{p['issuer']}'\nAUDIENCE='{p['audience'][0]}'\nNOW={c['now']}\n")
+    f.write(f"TOKEN='{c['token']}'\nSUB='{c['expect']['sub']}'\nLATER={c['now'] + 86400 * 400}\n")
+print(f"example token: {c['name']}")
+PY
+# shellcheck disable=SC1091
+. "$out/example.env"
+
+example_suite() { # BINARY [RUNNER...]: the example accepts, then refuses
+    local bin="$1" p=0 f=0 o
+    shift
+    if o="$("$@" "$bin" "$out/jwks.json" "$ISSUER" "$AUDIENCE" "$TOKEN" "$NOW")" &&
+        grep -q "^accepted: sub=$SUB " <<<"$o"; then
+        p=$((p + 1))
+    else
+        echo "FAIL example did not accept: $o"
+        f=$((f + 1))
+    fi
+    set +e
+    o="$("$@" "$bin" "$out/jwks.json" "$ISSUER" "$AUDIENCE" "$TOKEN" "$LATER" 2>&1)"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 1 ] && grep -q '^HTTP 401$' <<<"$o" &&
+        grep -q '^WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description="the token has expired"$' <<<"$o"; then
+        p=$((p + 1))
+    else
+        echo "FAIL example did not refuse as expected (exit $rc): $o"
+        f=$((f + 1))
+    fi
+    echo "$p passed, $f failed"
+    [ "$f" -eq 0 ]
+}
+
+step "run"
+run "conformance" "$out/plain/conformance" "$out/cases.txt"
+run "misuse" "$out/plain/misuse"
+run "C++ header" "$out/plain/header-cpp"
+run "threads + key rotation" "$out/plain/threads" "$out/cases.txt" 300
+run "README example" example_suite "$out/plain/validate"
+
+step "valgrind memcheck (no errors, no definite or indirect leaks)"
+run "valgrind conformance" "${vg[@]}" "$out/plain/conformance" "$out/cases.txt"
+run "valgrind misuse" "${vg[@]}" "$out/plain/misuse"
+run "valgrind C++ header" "${vg[@]}" "$out/plain/header-cpp"
+run "valgrind threads" "${vg[@]}" "$out/plain/threads" "$out/cases.txt" 3 16
+run "valgrind README example" example_suite "$out/plain/validate" "${vg_example[@]}"
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer build"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run "asan conformance" "$out/asan/conformance" "$out/cases.txt"
+run "asan misuse (asserts asan linked)" "$out/asan/misuse"
+run "asan C++ header" "$out/asan/header-cpp"
+run "asan threads" "$out/asan/threads" "$out/cases.txt" 50
+run "asan README example" example_suite "$out/asan/validate"
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+step "install, then build the example with pkg-config"
+prefix="$PWD/$out/prefix"
+bash scripts/install-c.sh "$prefix" >"$out/install.log" 2>&1 || { cat "$out/install.log"; exit 1; }
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+# shellcheck disable=SC2046
+cc -std=c99 -Wall -Wextra -Wpedantic -Werror -o "$out/validate-shared" ffi-c/examples/validate.c $(pkg-config --cflags --libs tokenlane)
+# shellcheck disable=SC2046
+cc -std=c99 -Wall -Wextra -Wpedantic -Werror -o "$out/validate-static" ffi-c/examples/validate.c \
+    $(pkg-config --cflags tokenlane) "$prefix/lib/libtokenlane.a" $(pkg-config --static --libs-only-l tokenlane | sed 's/-ltokenlane//')
+run "pkg-config example (shared)" example_suite "$out/validate-shared" env LD_LIBRARY_PATH="$prefix/lib"
+run "pkg-config example (static)" example_suite "$out/validate-static"
+
+step "C ABI summary"
+if [ "${#failures[@]}" -gt 0 ]; then
+    printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "C: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
