@@ -114,7 +114,7 @@ GROUPS = [
     ("SHA-256", r"sha256|Sha256"),
     ("P-256 field/scalar/point arithmetic", r"^(p256|primeorder|elliptic_curve|ecdsa|crypto_bigint|<p256|<primeorder|<elliptic_curve|<ecdsa|<crypto_bigint)|p256::|primeorder::|elliptic_curve::|ecdsa::|crypto_bigint::"),
     ("HMAC / digest glue", r"hmac::|digest::|block_buffer::"),
-    ("tokenlane (JSON, base64url, claims, lanes; its validate() is inlined into the firmware's `check`, key parsing into `build_keys`)", r"tokenlane::|tokenlane_embedded::validate::(check|build_keys)$"),
+    ("tokenlane (JSON, base64url, claims, lanes; its validate() is inlined into the firmware's `check`, key parsing into `ec_key`/`hs_key`)", r"tokenlane::|tokenlane_embedded::validate::(check|build_keys|ec_key|hs_key)$"),
     ("core::fmt, str, panics (shared with the harness's printing)", r"core::fmt|core::str|core::panicking|core::result|core::option|core::slice|<&T as core::fmt|<str as core::fmt|Formatter|pad_integral|as core::fmt::Display"),
     ("memcpy/memset/memmove/memcmp", r"compiler_builtins::mem|memcpy|memset|memmove|memcmp|bcmp"),
     ("harness (cortex-m-rt, semihosting, firmware)", r"cortex_m|tokenlane_embedded|__INTERRUPTS|Reset|HardFault|DefaultHandler|__cortex_m_rt|__EXCEPTIONS|__RESET_VECTOR"),
@@ -173,10 +173,10 @@ if print_only or not doc.exists():
     sys.exit(0)
 text = doc.read_text()
 for k, v in blocks.items():
-    pat = re.compile(rf"(<!-- footprint:{k}:begin -->\n).*?(\n<!-- footprint:{k}:end -->)", re.S)
+    pat = re.compile(rf"(<!-- footprint:{k}:begin -->\n)(?:.*?\n)?(<!-- footprint:{k}:end -->)", re.S)
     if not pat.search(text):
         sys.exit(f"EMBEDDED.md lacks the footprint:{k} markers")
-    text = pat.sub(lambda m: m.group(1) + v + m.group(2), text)
+    text = pat.sub(lambda m: m.group(1) + v + "\n" + m.group(2), text)
 doc.write_text(text)
 print(main_table)
 print(f"rewrote {doc}")

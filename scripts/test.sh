@@ -35,6 +35,9 @@ cargo build -p tokenlane --release --no-default-features --features ecdsa,hmac -
 cargo build -p tokenlane --release --no-default-features --features ecdsa,hmac --target x86_64-unknown-none
 cargo build -p tokenlane --release --no-default-features --features alloc,rsa,ecdsa,hmac --target x86_64-unknown-none
 
+step "C ABI: header drift, conformance, misuse, C++, threads + key rotation, valgrind, ASan/UBSan, pkg-config"
+bash scripts/test-c.sh
+
 step "Python: wheel built from the checkout, installed in a fresh venv, pytest + mypy --strict + stubtest"
 bash scripts/test-python.sh
 

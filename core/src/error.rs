@@ -126,6 +126,45 @@ impl ErrorCode {
         self.row().2
     }
 
+    /// A short fixed description of the code, safe to send to a client
+    /// (the `error_description` of the `WWW-Authenticate` header).
+    pub const fn description(self) -> &'static str {
+        match self {
+            ErrorCode::Malformed => "the token is malformed",
+            ErrorCode::TokenTooLarge => "the token is too large",
+            ErrorCode::UnsupportedAlgorithm => "the token's algorithm is not supported",
+            ErrorCode::AlgorithmNotAllowed => "the token's algorithm is not allowed",
+            ErrorCode::UnsupportedCriticalHeader => "the token has an unsupported critical header",
+            ErrorCode::KeyNotFound => "no key matches the token",
+            ErrorCode::InvalidSignature => "the token's signature is invalid",
+            ErrorCode::Expired => "the token has expired",
+            ErrorCode::NotYetValid => "the token is not yet valid",
+            ErrorCode::IssuerMismatch => "the token's issuer is not trusted",
+            ErrorCode::AudienceMismatch => "the token is not meant for this audience",
+            ErrorCode::WrongTokenType => "the token is not an access token for this API",
+            ErrorCode::MissingClaim => "the token lacks a required claim",
+            ErrorCode::InvalidClaim => "the token has an invalid claim",
+            ErrorCode::InsufficientScope => "the token lacks a required scope",
+            ErrorCode::NonceMismatch => "the ID token's nonce does not match",
+            ErrorCode::AtHashMismatch => "the ID token's at_hash does not match",
+            ErrorCode::AuthTooOld => "the authentication is too old",
+            ErrorCode::AzpMismatch => "the ID token's azp is not this client",
+            ErrorCode::InvalidKey => "the server's key configuration is invalid",
+        }
+    }
+
+    /// Writes a `WWW-Authenticate` value for this code, as
+    /// [`Error::write_www_authenticate`] does (for wrappers that hold only
+    /// the code).
+    pub fn write_www_authenticate<W: fmt::Write>(
+        self,
+        out: &mut W,
+        realm: Option<&str>,
+        scope: Option<&str>,
+    ) -> fmt::Result {
+        write_challenge(out, self, self.description(), realm, scope)
+    }
+
     /// The stable number (the C enum value).
     #[allow(clippy::as_conversions)] // a fieldless #[repr(u32)] enum's own discriminant
     pub const fn number(self) -> u32 {
@@ -602,24 +641,7 @@ impl Error {
         realm: Option<&str>,
         scope: Option<&str>,
     ) -> fmt::Result {
-        out.write_str("Bearer")?;
-        let mut sep = " ";
-        if let Some(realm) = realm {
-            out.write_str(" realm=\"")?;
-            write_quoted_safe(out, realm)?;
-            out.write_str("\"")?;
-            sep = ", ";
-        }
-        write!(out, "{sep}error=\"{}\"", self.rfc6750_error())?;
-        write!(out, ", error_description=\"{}\"", self.description())?;
-        if self.kind() == ErrorCode::InsufficientScope {
-            if let Some(scope) = scope {
-                out.write_str(", scope=\"")?;
-                write_quoted_safe(out, scope)?;
-                out.write_str("\"")?;
-            }
-        }
-        Ok(())
+        write_challenge(out, self.kind(), self.description(), realm, scope)
     }
 
     /// A short fixed description of the code, safe to send to a client.
@@ -630,29 +652,37 @@ impl Error {
         {
             return "the token is not an ID token for this client";
         }
-        match self.kind() {
-            ErrorCode::Malformed => "the token is malformed",
-            ErrorCode::TokenTooLarge => "the token is too large",
-            ErrorCode::UnsupportedAlgorithm => "the token's algorithm is not supported",
-            ErrorCode::AlgorithmNotAllowed => "the token's algorithm is not allowed",
-            ErrorCode::UnsupportedCriticalHeader => "the token has an unsupported critical header",
-            ErrorCode::KeyNotFound => "no key matches the token",
-            ErrorCode::InvalidSignature => "the token's signature is invalid",
-            ErrorCode::Expired => "the token has expired",
-            ErrorCode::NotYetValid => "the token is not yet valid",
-            ErrorCode::IssuerMismatch => "the token's issuer is not trusted",
-            ErrorCode::AudienceMismatch => "the token is not meant for this audience",
-            ErrorCode::WrongTokenType => "the token is not an access token for this API",
-            ErrorCode::MissingClaim => "the token lacks a required claim",
-            ErrorCode::InvalidClaim => "the token has an invalid claim",
-            ErrorCode::InsufficientScope => "the token lacks a required scope",
-            ErrorCode::NonceMismatch => "the ID token's nonce does not match",
-            ErrorCode::AtHashMismatch => "the ID token's at_hash does not match",
-            ErrorCode::AuthTooOld => "the authentication is too old",
-            ErrorCode::AzpMismatch => "the ID token's azp is not this client",
-            ErrorCode::InvalidKey => "the server's key configuration is invalid",
+        self.kind().description()
+    }
+}
+
+/// The RFC 6750 §3 challenge: `Bearer realm="…", error="…",
+/// error_description="…"[, scope="…"]`.
+fn write_challenge<W: fmt::Write>(
+    out: &mut W,
+    code: ErrorCode,
+    description: &str,
+    realm: Option<&str>,
+    scope: Option<&str>,
+) -> fmt::Result {
+    out.write_str("Bearer")?;
+    let mut sep = " ";
+    if let Some(realm) = realm {
+        out.write_str(" realm=\"")?;
+        write_quoted_safe(out, realm)?;
+        out.write_str("\"")?;
+        sep = ", ";
+    }
+    write!(out, "{sep}error=\"{}\"", code.rfc6750_error())?;
+    write!(out, ", error_description=\"{description}\"")?;
+    if code == ErrorCode::InsufficientScope {
+        if let Some(scope) = scope {
+            out.write_str(", scope=\"")?;
+            write_quoted_safe(out, scope)?;
+            out.write_str("\"")?;
         }
     }
+    Ok(())
 }
 
 fn write_quoted_safe<W: fmt::Write>(out: &mut W, s: &str) -> fmt::Result {

@@ -170,6 +170,7 @@ impl<'a> IdPolicy<'a> {
 
         let mut arena = Arena::new(v.rest);
         Ok(IdToken {
+            alg: v.header.alg,
             iss: arena.str(iss)?,
             sub: arena.str(sub)?,
             aud: arena.list(Some(aud), false)?,
@@ -206,6 +207,7 @@ fn at_hash_matches(hash: Hash, access_token: &[u8], at_hash: &str) -> bool {
 /// scope API: an ID token says who logged in, never what they may do.
 #[derive(Debug, Clone, Copy)]
 pub struct IdToken<'a> {
+    alg: crate::Algorithm,
     iss: &'a str,
     sub: &'a str,
     aud: StrList<'a>,
@@ -220,6 +222,10 @@ pub struct IdToken<'a> {
 }
 
 impl<'a> IdToken<'a> {
+    /// The algorithm that verified it.
+    pub fn alg(&self) -> crate::Algorithm {
+        self.alg
+    }
     /// `iss`.
     pub fn iss(&self) -> &'a str {
         self.iss

@@ -1,0 +1,335 @@
+//! The validator configuration: a mutable builder read by
+//! `tokenlane_access_validator_new` and `tokenlane_id_validator_new`.
+
+use core::ffi::c_char;
+
+use tokenlane::{Algorithm, AlgorithmSet, TypMode};
+
+use crate::error::{tokenlane_result, Failure};
+use crate::ffi::{self, Castable, OutPtr};
+use crate::panic::ffi_boundary;
+
+/// Algorithm bits for `tokenlane_validator_config_set_algorithms`
+/// (combine with `|`). No bit stands for `none`: no configuration can allow
+/// unsigned tokens.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum tokenlane_alg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256 = 1,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    Rs384 = 2,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    Rs512 = 4,
+    /// RSASSA-PSS with SHA-256.
+    Ps256 = 8,
+    /// RSASSA-PSS with SHA-384.
+    Ps384 = 16,
+    /// RSASSA-PSS with SHA-512.
+    Ps512 = 32,
+    /// ECDSA on P-256 with SHA-256.
+    Es256 = 64,
+    /// HMAC with SHA-256.
+    Hs256 = 128,
+    /// HMAC with SHA-384.
+    Hs384 = 256,
+    /// HMAC with SHA-512.
+    Hs512 = 512,
+}
+
+const ALG_BITS: [(tokenlane_alg, Algorithm); 10] = [
+    (tokenlane_alg::Rs256, Algorithm::RS256),
+    (tokenlane_alg::Rs384, Algorithm::RS384),
+    (tokenlane_alg::Rs512, Algorithm::RS512),
+    (tokenlane_alg::Ps256, Algorithm::PS256),
+    (tokenlane_alg::Ps384, Algorithm::PS384),
+    (tokenlane_alg::Ps512, Algorithm::PS512),
+    (tokenlane_alg::Es256, Algorithm::ES256),
+    (tokenlane_alg::Hs256, Algorithm::HS256),
+    (tokenlane_alg::Hs384, Algorithm::HS384),
+    (tokenlane_alg::Hs512, Algorithm::HS512),
+];
+
+impl tokenlane_alg {
+    fn bit(self) -> u32 {
+        // Reading the discriminant of a fieldless `repr(u32)` enum.
+        #[allow(clippy::as_conversions)]
+        let n = self as u32;
+        n
+    }
+}
+
+/// How an access validator treats the header `typ`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum tokenlane_typ_mode {
+    /// The default: `typ` must be `at+jwt` (RFC 9068), and iss, exp, aud,
+    /// sub, client_id, iat, jti are required.
+    Strict = 0,
+    /// Also accepts no `typ` or `JWT`, for identity providers that sign
+    /// access tokens without `at+jwt`; only iss, exp, aud are required.
+    /// ID-token marks (nonce, at_hash, ...) are refused in both modes.
+    Compat = 1,
+}
+
+/// A validator configuration under construction: issuer, audiences or
+/// client_id, algorithms, leeway, required scopes, typ mode, size limit.
+///
+/// Create it with `tokenlane_validator_config_new`, set what the lane needs,
+/// build validators from it (they copy everything, so the configuration may
+/// be changed or freed afterwards), and free it with
+/// `tokenlane_validator_config_free`.
+///
+/// The access lane needs an issuer, at least one audience and at least one
+/// algorithm; it refuses a client_id. The ID lane needs an issuer, a
+/// client_id and at least one algorithm; it refuses audiences, required
+/// scopes and a typ mode. Those checks happen in `*_validator_new`.
+///
+/// Thread safety: a configuration is not synchronized; use it from one
+/// thread at a time.
+pub struct tokenlane_validator_config {
+    _private: [u8; 0],
+}
+
+/// The Rust value behind a `tokenlane_validator_config`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Config {
+    pub(crate) issuer: Option<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) typ: Option<TypMode>,
+    pub(crate) leeway: u64,
+    pub(crate) max_token_bytes: Option<usize>,
+}
+
+impl Config {
+    pub(crate) fn algorithm_set(&self) -> AlgorithmSet {
+        self.algorithms.iter().copied().collect()
+    }
+}
+
+impl Castable for tokenlane_validator_config {
+    type RustType = Config;
+}
+
+/// Runs `f` on the configuration behind `config`.
+fn with_config(
+    config: *mut tokenlane_validator_config,
+    f: impl FnOnce(&mut Config) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    // SAFETY: every setter documents that `config` is NULL or a live
+    // configuration used by one thread at a time.
+    let c = unsafe { ffi::try_mut(config) }.ok_or_else(|| Failure::null("config"))?;
+    f(c)
+}
+
+/// Creates an empty configuration in `*out` (no issuer, no audience, no
+/// algorithm, leeway 0, strict typ, 16 KiB size limit).
+///
+/// Errors: `NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_new(
+    out: *mut *mut tokenlane_validator_config,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        out.write(ffi::box_into_ptr(Config::default()));
+        Ok(())
+    }
+}
+
+/// Frees a configuration. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_free(config: *mut tokenlane_validator_config) {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a configuration it owns and stops
+        // using.
+        unsafe { ffi::free_box(config) }
+    }
+}
+
+/// Sets the issuer `iss` must equal exactly (e.g.
+/// `"https://issuer.example/"`, `issuer_len` bytes, UTF-8, no NUL needed).
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (not UTF-8).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_set_issuer(
+    config: *mut tokenlane_validator_config,
+    issuer: *const c_char,
+    issuer_len: usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes `issuer_len` readable bytes at `issuer`.
+        let issuer = unsafe { ffi::try_str(issuer, issuer_len, "issuer") }?;
+        with_config(config, |c| {
+            c.issuer = Some(issuer.to_owned());
+            Ok(())
+        })
+    }
+}
+
+/// Adds an audience (access lane): a token is accepted when its `aud`
+/// contains at least one of the configured audiences.
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (not UTF-8).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_add_audience(
+    config: *mut tokenlane_validator_config,
+    audience: *const c_char,
+    audience_len: usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes `audience_len` readable bytes.
+        let audience = unsafe { ffi::try_str(audience, audience_len, "audience") }?;
+        with_config(config, |c| {
+            c.audiences.push(audience.to_owned());
+            Ok(())
+        })
+    }
+}
+
+/// Sets the client_id (ID lane): `aud` must contain it, and `azp`, when
+/// present, must equal it.
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (not UTF-8).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_set_client_id(
+    config: *mut tokenlane_validator_config,
+    client_id: *const c_char,
+    client_id_len: usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes `client_id_len` readable bytes.
+        let client_id = unsafe { ffi::try_str(client_id, client_id_len, "client_id") }?;
+        with_config(config, |c| {
+            c.client_id = Some(client_id.to_owned());
+            Ok(())
+        })
+    }
+}
+
+/// Allows one algorithm by its JOSE name (`"RS256"`, `"PS384"`, `"ES256"`,
+/// `"HS512"`, ...; case-sensitive).
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (not UTF-8, or not an
+/// algorithm tokenlane implements: `"none"` is always refused).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_add_algorithm(
+    config: *mut tokenlane_validator_config,
+    name: *const c_char,
+    name_len: usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes `name_len` readable bytes at `name`.
+        let name = unsafe { ffi::try_str(name, name_len, "name") }?;
+        let alg = Algorithm::from_name(name)
+            .ok_or_else(|| Failure::invalid(format!("`{name}` is not an algorithm tokenlane implements")))?;
+        with_config(config, |c| {
+            if !c.algorithms.contains(&alg) {
+                c.algorithms.push(alg);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Replaces the allowed algorithms with the `tokenlane_alg` bits in `mask`
+/// (e.g. `TOKENLANE_ALG_RS256 | TOKENLANE_ALG_ES256`).
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (a bit that names no
+/// algorithm; the configuration is then unchanged).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_set_algorithms(
+    config: *mut tokenlane_validator_config,
+    mask: u32,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        let known = ALG_BITS.iter().fold(0u32, |m, (b, _)| m | b.bit());
+        if mask & !known != 0 {
+            return Err(Failure::invalid(format!("bits {:#x} name no algorithm", mask & !known)));
+        }
+        with_config(config, |c| {
+            c.algorithms = ALG_BITS.iter().filter(|(b, _)| mask & b.bit() != 0).map(|(_, a)| *a).collect();
+            Ok(())
+        })
+    }
+}
+
+/// Sets the clock-skew leeway in seconds (default 0; at most 86400, checked
+/// by `*_validator_new`).
+///
+/// Errors: `NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_set_leeway(
+    config: *mut tokenlane_validator_config,
+    seconds: u64,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        with_config(config, |c| {
+            c.leeway = seconds;
+            Ok(())
+        })
+    }
+}
+
+/// Adds a scope every accepted access token must carry (whole-word match in
+/// `scope`, or in `scp` when `scope` is absent). Access lane only.
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (not UTF-8).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_add_required_scope(
+    config: *mut tokenlane_validator_config,
+    scope: *const c_char,
+    scope_len: usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes `scope_len` readable bytes at `scope`.
+        let scope = unsafe { ffi::try_str(scope, scope_len, "scope") }?;
+        with_config(config, |c| {
+            c.scopes.push(scope.to_owned());
+            Ok(())
+        })
+    }
+}
+
+/// Sets the typ mode (a `tokenlane_typ_mode` value; access lane only).
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (not a `tokenlane_typ_mode`).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_set_typ_mode(
+    config: *mut tokenlane_validator_config,
+    mode: u32,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        let typ = match mode {
+            0 => TypMode::Strict,
+            1 => TypMode::Compat,
+            _ => return Err(Failure::invalid(format!("{mode} is not a tokenlane_typ_mode"))),
+        };
+        with_config(config, |c| {
+            c.typ = Some(typ);
+            Ok(())
+        })
+    }
+}
+
+/// Sets the largest token accepted, in bytes (default 16384; 1 to 1048576,
+/// checked by `*_validator_new`). Larger tokens are refused with
+/// `TOKEN_TOO_LARGE` before any decoding.
+///
+/// Errors: `NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_set_max_token_bytes(
+    config: *mut tokenlane_validator_config,
+    max_bytes: usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        with_config(config, |c| {
+            c.max_token_bytes = Some(max_bytes);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,432 @@
+//! The two validators: one per lane, immutable except for an atomic key
+//! swap, shareable between threads.
+
+use core::ffi::c_char;
+use std::sync::{Arc, RwLock};
+
+use tokenlane::{
+    scratch_len, AccessPolicy, AlgorithmSet, IdChecks, IdPolicy, KeySet, PolicyError, TypMode,
+    UnixTime,
+};
+
+use crate::config::tokenlane_validator_config;
+use crate::error::{tokenlane_error_detail, tokenlane_result, Failure};
+use crate::ffi::{self, Castable, OutPtr};
+use crate::keyset::tokenlane_keyset;
+use crate::panic::ffi_boundary;
+use crate::token::{tokenlane_access_token, tokenlane_id_token, AccessData, IdData};
+
+/// The current key set of a validator. Each validation clones the `Arc`
+/// under a short read lock and then works on that snapshot, so a
+/// concurrent [`Keys::replace`] (a pointer swap under the write lock) is
+/// never seen half-done: a validation uses either the old set or the new one.
+#[derive(Debug)]
+struct Keys(RwLock<Arc<KeySet>>);
+
+impl Keys {
+    fn new(keys: Arc<KeySet>) -> Self {
+        Self(RwLock::new(keys))
+    }
+
+    fn current(&self) -> Arc<KeySet> {
+        // A poisoned lock only means a panic elsewhere while it was held;
+        // the `Arc` inside is always whole, so keep using it.
+        Arc::clone(
+            &self
+                .0
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    fn replace(&self, keys: Arc<KeySet>) {
+        let old = {
+            let mut guard = self
+                .0
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            core::mem::replace(&mut *guard, keys)
+        };
+        // The old set is dropped outside the lock (or later, by the last
+        // in-flight validation still holding it).
+        drop(old);
+    }
+}
+
+fn policy_failure(e: PolicyError) -> Failure {
+    Failure::invalid(format!("invalid validator configuration: {e}"))
+}
+
+/// Reads the configuration and key set arguments of `*_validator_new`.
+///
+/// # Safety
+/// `config` and `keyset` are NULL or live handles not mutated meanwhile.
+unsafe fn inputs<'a>(
+    config: *const tokenlane_validator_config,
+    keyset: *const tokenlane_keyset,
+) -> Result<(&'a crate::config::Config, Arc<KeySet>), Failure> {
+    // SAFETY: forwarded contract.
+    let c = unsafe { ffi::try_ref(config) }.ok_or_else(|| Failure::null("config"))?;
+    // SAFETY: forwarded contract.
+    let k = unsafe { ffi::try_ref(keyset) }.ok_or_else(|| Failure::null("keyset"))?;
+    Ok((c, Arc::clone(k)))
+}
+
+/// A scratch buffer for a token: sized for at most the policy's limit,
+/// since a longer token is refused before the buffer is used.
+fn scratch_for(token_len: usize, max_token_bytes: usize) -> Vec<u8> {
+    vec![0u8; scratch_len(token_len.min(max_token_bytes))]
+}
+
+/// Reads the `keyset` argument of `*_set_keys`.
+///
+/// # Safety
+/// `keyset` is NULL or a live key set not mutated meanwhile.
+unsafe fn keys_arg(keyset: *const tokenlane_keyset) -> Result<Arc<KeySet>, Failure> {
+    // SAFETY: forwarded contract.
+    unsafe { ffi::try_ref(keyset) }
+        .map(Arc::clone)
+        .ok_or_else(|| Failure::null("keyset"))
+}
+
+/// Validates OAuth 2.0 access tokens (RFC 9068) for one API: an API's lane.
+///
+/// Immutable once built, except for its keys, which
+/// `tokenlane_access_validator_set_keys` replaces atomically. Any number of
+/// threads may validate with one validator at the same time, also while
+/// another thread replaces its keys. Free it once, with
+/// `tokenlane_access_validator_free`, after every thread is done with it.
+pub struct tokenlane_access_validator {
+    _private: [u8; 0],
+}
+
+/// The Rust value behind a `tokenlane_access_validator`.
+#[derive(Debug)]
+pub(crate) struct AccessValidator {
+    issuer: String,
+    audiences: Vec<String>,
+    scopes: Vec<String>,
+    algorithms: AlgorithmSet,
+    typ: TypMode,
+    leeway: u64,
+    max_token_bytes: Option<usize>,
+    keys: Keys,
+}
+
+impl Castable for tokenlane_access_validator {
+    type RustType = AccessValidator;
+}
+
+impl AccessValidator {
+    fn policy(&self) -> Result<AccessPolicy<'_, String>, PolicyError> {
+        let mut p = AccessPolicy::new(&self.issuer, &self.audiences, self.algorithms)?
+            .with_required_scopes(&self.scopes)
+            .with_typ_mode(self.typ)
+            .with_leeway(self.leeway)?;
+        if let Some(n) = self.max_token_bytes {
+            p = p.with_max_token_bytes(n)?;
+        }
+        Ok(p)
+    }
+}
+
+/// Builds an access-token validator from `config` (copied) and `keyset`
+/// (the validator takes its own reference; the caller still frees its
+/// `keyset` and `config`). The result goes to `*out`; free it with
+/// `tokenlane_access_validator_free`.
+///
+/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
+/// not fit the access lane: no issuer, no audience (or an empty one), no
+/// algorithm, a client_id set, leeway over 86400, a size limit outside
+/// 1..=1048576 (the detail says which).
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_new(
+    config: *const tokenlane_validator_config,
+    keyset: *const tokenlane_keyset,
+    out: *mut *mut tokenlane_access_validator,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes NULL or live handles it does not mutate
+        // during the call.
+        let (c, keys) = unsafe { inputs(config, keyset) }?;
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        if c.client_id.is_some() {
+            return Err(Failure::invalid(String::from(
+                "client_id is an ID-lane setting; the access lane checks audiences",
+            )));
+        }
+        let v = AccessValidator {
+            issuer: c.issuer.clone().unwrap_or_default(),
+            audiences: c.audiences.clone(),
+            scopes: c.scopes.clone(),
+            algorithms: c.algorithm_set(),
+            typ: c.typ.unwrap_or_default(),
+            leeway: c.leeway,
+            max_token_bytes: c.max_token_bytes,
+            keys: Keys::new(keys),
+        };
+        v.policy().map_err(policy_failure)?;
+        out.write(ffi::box_into_ptr(v));
+        Ok(())
+    }
+}
+
+/// Replaces the validator's keys with `keyset` (JWKS rotation). The swap is
+/// atomic: a validation running meanwhile uses either the old keys or the
+/// new ones, never a mix. The validator takes its own reference; the caller
+/// still frees its `keyset`. Safe to call while other threads validate.
+///
+/// Errors: `NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_set_keys(
+    validator: *mut tokenlane_access_validator,
+    keyset: *const tokenlane_keyset,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes NULL or a live validator (shared access
+        // is fine: the swap synchronizes itself).
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes NULL or a live key set.
+        let keys = unsafe { keys_arg(keyset) }?;
+        v.keys.replace(keys);
+        Ok(())
+    }
+}
+
+/// Validates the access token `token` (`token_len` bytes, the compact JWS
+/// without `Bearer `, no NUL needed) at Unix time `now` (seconds; pass
+/// `tokenlane_now()` for the system clock). On success `*out` receives the
+/// accepted token (free it with `tokenlane_access_token_free`); on failure
+/// `*out` is not written and the result is the refusal code.
+///
+/// Thread safety: any number of threads may call this at once on one
+/// validator (each with its own `detail`, or NULL).
+///
+/// Errors: `NULL_PARAMETER`, and every refusal code 1..=19 in the order of
+/// the crate's refusal rules (the first failure wins). `detail` (optional)
+/// receives a one-sentence reason, safe to log.
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_validate(
+    validator: *const tokenlane_access_validator,
+    token: *const c_char,
+    token_len: usize,
+    now: u64,
+    out: *mut *mut tokenlane_access_token,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes NULL or a live validator.
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes `token_len` readable bytes at `token`.
+        let token = unsafe { ffi::try_slice(token, token_len, "token") }?;
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        let policy = v.policy().map_err(policy_failure)?;
+        let keys = v.keys.current();
+        let mut scratch = scratch_for(token.len(), policy.max_token_bytes());
+        let t = policy
+            .validate(token, &keys, UnixTime::from_secs(now), &mut scratch)
+            .map_err(|e| Failure::core(&e))?;
+        out.write(ffi::box_into_ptr(AccessData::new(&t)));
+        Ok(())
+    }
+}
+
+/// Frees a validator. NULL is a no-op. No thread may use it afterwards;
+/// tokens it returned stay valid (they own their data).
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_free(validator: *mut tokenlane_access_validator) {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a validator it owns and that no
+        // thread uses any more.
+        unsafe { ffi::free_box(validator) }
+    }
+}
+
+/// Validates OpenID Connect ID tokens for one client app: a client's lane.
+/// It has no scope checks, and its tokens no scope getters.
+///
+/// Thread safety and key rotation as for `tokenlane_access_validator`.
+pub struct tokenlane_id_validator {
+    _private: [u8; 0],
+}
+
+/// The Rust value behind a `tokenlane_id_validator`.
+#[derive(Debug)]
+pub(crate) struct IdValidator {
+    issuer: String,
+    client_id: String,
+    algorithms: AlgorithmSet,
+    leeway: u64,
+    max_token_bytes: Option<usize>,
+    keys: Keys,
+}
+
+impl Castable for tokenlane_id_validator {
+    type RustType = IdValidator;
+}
+
+impl IdValidator {
+    fn policy(&self) -> Result<IdPolicy<'_>, PolicyError> {
+        let mut p = IdPolicy::new(&self.issuer, &self.client_id, self.algorithms)?
+            .with_leeway(self.leeway)?;
+        if let Some(n) = self.max_token_bytes {
+            p = p.with_max_token_bytes(n)?;
+        }
+        Ok(p)
+    }
+}
+
+/// Per-login checks of an ID token, owned by the caller. A zeroed struct
+/// (`tokenlane_id_checks checks = {0};`) asks for none; each check is
+/// enforced only when its pointer is non-NULL. Passing NULL instead of the
+/// struct also asks for none.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tokenlane_id_checks {
+    /// The nonce sent in the authentication request (`nonce_len` bytes,
+    /// UTF-8): `nonce` must be present (`MISSING_CLAIM`) and equal
+    /// (`NONCE_MISMATCH`). NULL: not checked.
+    pub nonce: *const c_char,
+    /// Length of `nonce` in bytes.
+    pub nonce_len: usize,
+    /// Maximum authentication age in seconds: `auth_time` must be present
+    /// (`MISSING_CLAIM`) and `auth_time + max_age + leeway >= now`
+    /// (`AUTH_TOO_OLD`). NULL: not checked.
+    pub max_age: *const u64,
+    /// The access token issued with the ID token (`access_token_len`
+    /// bytes): `at_hash` must be present (`MISSING_CLAIM`) and match
+    /// (`AT_HASH_MISMATCH`). NULL: not checked.
+    pub access_token: *const c_char,
+    /// Length of `access_token` in bytes.
+    pub access_token_len: usize,
+}
+
+/// Builds an ID-token validator from `config` (copied) and `keyset` (the
+/// validator takes its own reference). The result goes to `*out`; free it
+/// with `tokenlane_id_validator_free`.
+///
+/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
+/// not fit the ID lane: no issuer, no client_id, no algorithm, audiences,
+/// required scopes or a typ mode set (access-lane settings), leeway over
+/// 86400, a size limit outside 1..=1048576.
+#[no_mangle]
+pub extern "C" fn tokenlane_id_validator_new(
+    config: *const tokenlane_validator_config,
+    keyset: *const tokenlane_keyset,
+    out: *mut *mut tokenlane_id_validator,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes NULL or live handles it does not mutate
+        // during the call.
+        let (c, keys) = unsafe { inputs(config, keyset) }?;
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        let refuse = |what: &str| {
+            Err(Failure::invalid(format!("{what} is an access-lane setting; the ID lane checks the client_id")))
+        };
+        if !c.audiences.is_empty() {
+            return refuse("an audience");
+        }
+        if !c.scopes.is_empty() {
+            return refuse("a required scope");
+        }
+        if c.typ.is_some() {
+            return refuse("the typ mode");
+        }
+        let v = IdValidator {
+            issuer: c.issuer.clone().unwrap_or_default(),
+            client_id: c.client_id.clone().unwrap_or_default(),
+            algorithms: c.algorithm_set(),
+            leeway: c.leeway,
+            max_token_bytes: c.max_token_bytes,
+            keys: Keys::new(keys),
+        };
+        v.policy().map_err(policy_failure)?;
+        out.write(ffi::box_into_ptr(v));
+        Ok(())
+    }
+}
+
+/// Replaces the validator's keys atomically, as
+/// `tokenlane_access_validator_set_keys`.
+///
+/// Errors: `NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn tokenlane_id_validator_set_keys(
+    validator: *mut tokenlane_id_validator,
+    keyset: *const tokenlane_keyset,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes NULL or a live validator (shared access
+        // is fine: the swap synchronizes itself).
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes NULL or a live key set.
+        let keys = unsafe { keys_arg(keyset) }?;
+        v.keys.replace(keys);
+        Ok(())
+    }
+}
+
+/// Validates the ID token `token` (`token_len` bytes) at Unix time `now`
+/// with the optional per-login `checks` (NULL: none). On success `*out`
+/// receives the accepted token (free it with `tokenlane_id_token_free`).
+///
+/// Thread safety as `tokenlane_access_validator_validate`.
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (a check's text is not
+/// UTF-8), and the refusal codes of the ID lane (first failure wins);
+/// `detail` (optional) receives a one-sentence reason.
+#[no_mangle]
+pub extern "C" fn tokenlane_id_validator_validate(
+    validator: *const tokenlane_id_validator,
+    token: *const c_char,
+    token_len: usize,
+    now: u64,
+    checks: *const tokenlane_id_checks,
+    out: *mut *mut tokenlane_id_token,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes NULL or a live validator.
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes `token_len` readable bytes at `token`.
+        let token = unsafe { ffi::try_slice(token, token_len, "token") }?;
+        // SAFETY: the caller passes NULL or an initialized struct.
+        let c = unsafe { ffi::try_struct(checks) }.copied();
+        let checks = match c {
+            None => IdChecks::default(),
+            Some(c) => IdChecks {
+                // SAFETY: the struct's contract: NULL or `nonce_len` bytes.
+                nonce: unsafe { ffi::try_opt_str(c.nonce, c.nonce_len, "nonce") }?,
+                // SAFETY: the struct's contract: NULL or a readable u64.
+                max_age: unsafe { ffi::try_opt_value(c.max_age) },
+                // SAFETY: the struct's contract: NULL or `access_token_len` bytes.
+                access_token: unsafe { ffi::try_opt_slice(c.access_token, c.access_token_len, "access_token") }?,
+            },
+        };
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        let policy = v.policy().map_err(policy_failure)?;
+        let keys = v.keys.current();
+        let mut scratch = scratch_for(token.len(), policy.max_token_bytes());
+        let t = policy
+            .validate(token, &keys, UnixTime::from_secs(now), &checks, &mut scratch)
+            .map_err(|e| Failure::core(&e))?;
+        out.write(ffi::box_into_ptr(IdData::new(&t)));
+        Ok(())
+    }
+}
+
+/// Frees a validator. NULL is a no-op. No thread may use it afterwards.
+#[no_mangle]
+pub extern "C" fn tokenlane_id_validator_free(validator: *mut tokenlane_id_validator) {
+    ffi_boundary! {
+        // SAFETY: the caller passes NULL or a validator it owns and that no
+        // thread uses any more.
+        unsafe { ffi::free_box(validator) }
+    }
+}

@@ -1,0 +1,111 @@
+"""Converts tests/conformance/cases.json into a line format the C tests read
+without a JSON parser.
+
+One record per line: a keyword, then space-separated fields. Every text or
+byte value is hex-encoded (so nothing needs escaping); "-" means absent.
+
+    keyset NAME
+    source KIND DATA_HEX KID_HEX|- ALG|-      (sources of the keyset above)
+    keycase NAME LOADED|- SKIPPED|- ERROR|-   (its one source line follows)
+    case NAME LANE KEYSET NOW
+    issuer HEX | audience HEX | client_id HEX | alg NAME | leeway N
+    scope HEX | typ strict|compat | max N | nonce HEX | max_age N
+    access_token HEX | token HEX
+    expect ok | expect error CODE
+    sub HEX | cid HEX | scopes N | gscope HEX
+    end
+
+Usage: python3 cases_to_lines.py cases.json > cases.txt
+"""
+
+import base64
+import json
+import sys
+
+
+def hx(data) -> str:
+    if data is None:
+        return "-"
+    if isinstance(data, str):
+        data = data.encode()
+    return data.hex() if data else "="  # "=" is the empty value
+
+
+def b64u(text: str):
+    """Strict base64url (no padding, no `+`/`/`), or None when invalid."""
+    if any(c in text for c in "+/="):
+        return None
+    try:
+        std = text.replace("-", "+").replace("_", "/")
+        return base64.b64decode(std + "=" * (-len(std) % 4), validate=True)
+    except ValueError:
+        return None
+
+
+def source_line(src: dict) -> str:
+    """DER and secrets travel as base64url in cases.json, but the C API takes
+    raw bytes (decoding is the application's job), so they are decoded here;
+    data that is not base64url at all is written as "!" and the C test
+    counts it as refused with invalid_key before any call, as an
+    application would refuse it."""
+    kind = src["kind"]
+    data = src["data"]
+    if kind in ("der", "secret"):
+        raw = b64u(data)
+        data_field = "!" if raw is None else hx(raw)
+    else:
+        data_field = hx(data)
+    return f"source {kind} {data_field} {hx(src.get('kid'))} {src.get('alg') or '-'}"
+
+
+def main() -> None:
+    doc = json.load(open(sys.argv[1], encoding="utf-8"))
+    out = []
+    for name, sources in doc["keysets"].items():
+        out.append(f"keyset {name}")
+        out.extend(source_line(s) for s in sources)
+    for kc in doc.get("key_cases", []):
+        e = kc["expect"]
+        out.append(f"keycase {kc['name']} {e.get('loaded', '-')} {e.get('skipped', '-')} {e.get('error', '-')}")
+        out.append(source_line(kc["source"]))
+    for c in doc["cases"]:
+        p = c["policy"]
+        out.append(f"case {c['name']} {c['lane']} {c['keyset']} {c['now']}")
+        out.append(f"issuer {hx(p['issuer'])}")
+        for a in p.get("audience", []):
+            out.append(f"audience {hx(a)}")
+        if "client_id" in p:
+            out.append(f"client_id {hx(p['client_id'])}")
+        for a in p["algorithms"]:
+            out.append(f"alg {a}")
+        out.append(f"leeway {p.get('leeway', 0)}")
+        for s in p.get("required_scopes", []):
+            out.append(f"scope {hx(s)}")
+        if "typ" in p:
+            out.append(f"typ {p['typ']}")
+        if "max_token_bytes" in p:
+            out.append(f"max {p['max_token_bytes']}")
+        if p.get("nonce") is not None:
+            out.append(f"nonce {hx(p['nonce'])}")
+        if p.get("max_age") is not None:
+            out.append(f"max_age {p['max_age']}")
+        if p.get("access_token") is not None:
+            out.append(f"access_token {hx(p['access_token'])}")
+        out.append(f"token {hx(c['token'])}")
+        e = c["expect"]
+        if e.get("ok"):
+            out.append("expect ok")
+            out.append(f"sub {hx(e.get('sub'))}")
+            if "client_id" in e:
+                out.append(f"cid {hx(e['client_id'])}")
+            if "scopes" in e:
+                out.append(f"scopes {len(e['scopes'])}")
+                out.extend(f"gscope {hx(s)}" for s in e["scopes"])
+        else:
+            out.append(f"expect error {e['error']}")
+        out.append("end")
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()

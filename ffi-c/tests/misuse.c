@@ -1,0 +1,330 @@
+/*
+ * API contract tests: NULL pointers, bad text, too-small buffers, unknown
+ * numbers, configurations a lane refuses, `_free(NULL)`, and outputs left
+ * untouched on failure. With -DTL_EXPECT_SANITIZERS it also proves that
+ * AddressSanitizer really was compiled in and linked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenlane.h"
+
+#ifdef TL_EXPECT_SANITIZERS
+#ifndef __SANITIZE_ADDRESS__
+#error "TL_EXPECT_SANITIZERS is set but this build has no -fsanitize=address"
+#endif
+/* Resolved only when the ASan runtime is linked in. */
+extern void __asan_init(void) __attribute__((weak));
+#endif
+
+static unsigned long passed, failed;
+
+#define CHECK(name, cond)                                    \
+    do {                                                     \
+        if (cond) {                                          \
+            passed++;                                        \
+        } else {                                             \
+            failed++;                                        \
+            printf("FAIL %s (line %d)\n", name, __LINE__);   \
+        }                                                    \
+    } while (0)
+
+#define S(lit) (lit), (sizeof(lit) - 1)
+
+/* RFC 7515 Appendix A.1's HMAC key, and a JWKS with one encryption key
+ * that is skipped. */
+static const char JWKS[] =
+    "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
+    "\"k\":\"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow\"},"
+    "{\"kty\":\"oct\",\"kid\":\"e1\",\"use\":\"enc\",\"k\":\"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr8\"}]}";
+
+static tokenlane_validator_config *good_config(void) {
+    tokenlane_validator_config *cfg = NULL;
+    if (tokenlane_validator_config_new(&cfg) != TOKENLANE_RESULT_OK) exit(2);
+    tokenlane_validator_config_set_issuer(cfg, S("https://issuer.example/"));
+    tokenlane_validator_config_add_audience(cfg, S("https://api.example"));
+    tokenlane_validator_config_set_algorithms(cfg, TOKENLANE_ALG_ES256 | TOKENLANE_ALG_HS256);
+    return cfg;
+}
+
+static void free_null_is_fine(void) {
+    tokenlane_keyset_free(NULL);
+    tokenlane_validator_config_free(NULL);
+    tokenlane_access_validator_free(NULL);
+    tokenlane_id_validator_free(NULL);
+    tokenlane_access_token_free(NULL);
+    tokenlane_id_token_free(NULL);
+    tokenlane_error_detail_free(NULL);
+    CHECK("every _free accepts NULL", 1);
+}
+
+static void null_parameters_are_refused(void) {
+    tokenlane_keyset *ks = NULL;
+    tokenlane_validator_config *cfg = good_config();
+    tokenlane_access_validator *v = NULL;
+    tokenlane_access_token *tok = (tokenlane_access_token *)&ks; /* sentinel, never dereferenced */
+    tokenlane_access_token *const sentinel = tok;
+    const char *s = NULL;
+    size_t len = 0;
+    uint64_t n = 0;
+
+    CHECK("keyset_new(NULL)", tokenlane_keyset_new(NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_jwks NULL data", tokenlane_keyset_from_jwks(NULL, 5, &ks, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_jwks NULL data, zero length",
+          tokenlane_keyset_from_jwks(NULL, 0, &ks, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_jwks NULL out", tokenlane_keyset_from_jwks(S(JWKS), NULL, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_secret NULL secret",
+          tokenlane_keyset_from_secret(NULL, 32, NULL, 0, NULL, 0, &ks, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_pem NULL pem",
+          tokenlane_keyset_from_pem(NULL, 10, NULL, 0, NULL, 0, &ks, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_der NULL der",
+          tokenlane_keyset_from_der(NULL, 10, NULL, 0, NULL, 0, &ks, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("keyset_extend NULL", tokenlane_keyset_extend(NULL, NULL, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("config_new(NULL)", tokenlane_validator_config_new(NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("set_issuer NULL config",
+          tokenlane_validator_config_set_issuer(NULL, S("x")) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("set_issuer NULL issuer",
+          tokenlane_validator_config_set_issuer(cfg, NULL, 3) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("set_leeway NULL config", tokenlane_validator_config_set_leeway(NULL, 1) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("validator_new NULL keyset",
+          tokenlane_access_validator_new(cfg, NULL, &v, NULL) == TOKENLANE_RESULT_NULL_PARAMETER && v == NULL);
+    CHECK("validator_new NULL config",
+          tokenlane_access_validator_new(NULL, NULL, &v, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("validate NULL validator",
+          tokenlane_access_validator_validate(NULL, S("a.b.c"), 0, &tok, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("id validate NULL validator",
+          tokenlane_id_validator_validate(NULL, S("a.b.c"), 0, NULL, NULL, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("set_keys NULL", tokenlane_access_validator_set_keys(NULL, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("out untouched", tok == sentinel);
+    CHECK("token getter NULL token",
+          tokenlane_access_token_sub(NULL, &s, &len) == TOKENLANE_RESULT_NULL_PARAMETER && s == NULL && len == 0);
+    CHECK("iat NULL token", tokenlane_access_token_iat(NULL, &n) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("id auth_time NULL token", tokenlane_id_token_auth_time(NULL, &n) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("counts of NULL are 0", tokenlane_access_token_aud_count(NULL) == 0 &&
+                                      tokenlane_access_token_scope_count(NULL) == 0 &&
+                                      tokenlane_id_token_aud_count(NULL) == 0 && tokenlane_keyset_len(NULL) == 0 &&
+                                      tokenlane_keyset_skipped_count(NULL) == 0);
+    CHECK("has_scope of NULL is false", !tokenlane_access_token_has_scope(NULL, S("read")));
+    CHECK("exp of NULL is 0", tokenlane_access_token_exp(NULL) == 0 && tokenlane_id_token_exp(NULL) == 0);
+    CHECK("detail_message NULL detail",
+          tokenlane_error_detail_message(NULL, NULL, 0, &len) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("detail_code NULL", tokenlane_error_detail_code(NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    tokenlane_validator_config_free(cfg);
+}
+
+static void bad_text_and_numbers_are_invalid_arguments(void) {
+    tokenlane_validator_config *cfg = good_config();
+    tokenlane_keyset *ks = NULL;
+    CHECK("non-UTF-8 issuer",
+          tokenlane_validator_config_set_issuer(cfg, "\xff\xfe", 2) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("non-UTF-8 audience",
+          tokenlane_validator_config_add_audience(cfg, "a\xc3", 2) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("alg none is not a name", tokenlane_validator_config_add_algorithm(cfg, S("none")) ==
+                                        TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("alg names are case-sensitive", tokenlane_validator_config_add_algorithm(cfg, S("hs256")) ==
+                                              TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("alg by name", tokenlane_validator_config_add_algorithm(cfg, S("PS256")) == TOKENLANE_RESULT_OK);
+    CHECK("unknown algorithm bit",
+          tokenlane_validator_config_set_algorithms(cfg, 1u << 20) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("unknown typ mode", tokenlane_validator_config_set_typ_mode(cfg, 7) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("unknown key alg name", tokenlane_keyset_from_secret((const uint8_t *)"0123456789abcdef0123456789abcdef", 32,
+                                                               NULL, 0, S("HS1"), &ks, NULL) ==
+                                      TOKENLANE_RESULT_INVALID_ARGUMENT && ks == NULL);
+    CHECK("short secret is invalid_key", tokenlane_keyset_from_secret((const uint8_t *)"short", 5, NULL, 0, NULL, 0,
+                                                                      &ks, NULL) == TOKENLANE_RESULT_INVALID_KEY);
+    tokenlane_validator_config_free(cfg);
+}
+
+static void buffers_report_the_needed_length(void) {
+    tokenlane_error_detail *d = NULL;
+    tokenlane_keyset *ks = NULL;
+    char buf[512];
+    size_t len = 0, needed = 0;
+    CHECK("detail_new", tokenlane_error_detail_new(&d) == TOKENLANE_RESULT_OK);
+    CHECK("garbage JWKS is invalid_key", tokenlane_keyset_from_jwks(S("{not json"), &ks, d) ==
+                                             TOKENLANE_RESULT_INVALID_KEY && ks == NULL);
+    CHECK("detail code follows", tokenlane_error_detail_code(d) == TOKENLANE_RESULT_INVALID_KEY);
+    CHECK("length query", tokenlane_error_detail_message(d, NULL, 0, &needed) == TOKENLANE_RESULT_BUFFER_TOO_SMALL &&
+                              needed > 0);
+    memset(buf, 'X', sizeof buf);
+    CHECK("too small", tokenlane_error_detail_message(d, buf, 4, &len) == TOKENLANE_RESULT_BUFFER_TOO_SMALL &&
+                           len == needed);
+    CHECK("too small buffer untouched", buf[0] == 'X' && buf[3] == 'X');
+    CHECK("no room for the NUL",
+          tokenlane_error_detail_message(d, buf, needed, &len) == TOKENLANE_RESULT_BUFFER_TOO_SMALL && buf[0] == 'X');
+    CHECK("exact fit", tokenlane_error_detail_message(d, buf, needed + 1, &len) == TOKENLANE_RESULT_OK &&
+                           len == needed && strlen(buf) == needed);
+    CHECK("message names the fault", strstr(buf, "JSON") != NULL);
+    CHECK("NULL buffer with a length",
+          tokenlane_error_detail_message(d, NULL, 8, &len) == TOKENLANE_RESULT_NULL_PARAMETER);
+    /* A successful call clears the detail. */
+    CHECK("good JWKS loads", tokenlane_keyset_from_jwks(S(JWKS), &ks, d) == TOKENLANE_RESULT_OK);
+    CHECK("detail cleared", tokenlane_error_detail_code(d) == TOKENLANE_RESULT_OK &&
+                                tokenlane_error_detail_message(d, buf, sizeof buf, &len) == TOKENLANE_RESULT_OK &&
+                                len == 0 && buf[0] == '\0');
+    CHECK("skipped enc key reported", tokenlane_keyset_len(ks) == 1 && tokenlane_keyset_skipped_count(ks) == 1);
+    CHECK("a key set extended with itself", tokenlane_keyset_extend(ks, ks, d) == TOKENLANE_RESULT_OK &&
+                                                tokenlane_keyset_len(ks) == 2 &&
+                                                tokenlane_keyset_skipped_count(ks) == 2);
+    {
+        size_t pos = 99;
+        tokenlane_skip_reason reason = TOKENLANE_SKIP_REASON_OTHER;
+        CHECK("skipped_get", tokenlane_keyset_skipped_get(ks, 0, &pos, &reason) == TOKENLANE_RESULT_OK && pos == 1 &&
+                                 reason == TOKENLANE_SKIP_REASON_NOT_FOR_VERIFYING);
+        CHECK("skip phrase", strstr(tokenlane_skip_reason_str(reason), "verification") != NULL &&
+                                 strcmp(tokenlane_skip_reason_str(12345), "unknown") == 0);
+        CHECK("skipped_get out of range",
+              tokenlane_keyset_skipped_get(ks, 2, &pos, &reason) == TOKENLANE_RESULT_INVALID_ARGUMENT && pos == 1);
+    }
+    tokenlane_keyset_free(ks);
+    tokenlane_error_detail_free(d);
+}
+
+static void www_authenticate_values(void) {
+    char buf[256];
+    size_t len = 0, needed = 0, expired_len = 0;
+    CHECK("insufficient_scope header",
+          tokenlane_error_www_authenticate(TOKENLANE_RESULT_INSUFFICIENT_SCOPE, S("api"), S("read write"), buf,
+                                           sizeof buf, &len) == TOKENLANE_RESULT_OK &&
+              strcmp(buf, "Bearer realm=\"api\", error=\"insufficient_scope\", error_description=\"the token lacks a "
+                          "required scope\", scope=\"read write\"") == 0 &&
+              len == strlen(buf));
+    CHECK("expired header without realm",
+          tokenlane_error_www_authenticate(TOKENLANE_RESULT_EXPIRED, NULL, 0, NULL, 0, buf, sizeof buf,
+                                           &expired_len) == TOKENLANE_RESULT_OK &&
+              strstr(buf, "Bearer error=\"invalid_token\"") == buf && strlen(buf) == expired_len);
+    CHECK("realm quotes dropped",
+          tokenlane_error_www_authenticate(TOKENLANE_RESULT_MALFORMED, S("a\"b\\c"), NULL, 0, buf, sizeof buf, &len) ==
+                  TOKENLANE_RESULT_OK &&
+              strstr(buf, "realm=\"abc\"") != NULL);
+    CHECK("length query", tokenlane_error_www_authenticate(TOKENLANE_RESULT_EXPIRED, NULL, 0, NULL, 0, NULL, 0,
+                                                           &needed) == TOKENLANE_RESULT_BUFFER_TOO_SMALL &&
+                              needed == expired_len);
+    memset(buf, 'X', sizeof buf);
+    CHECK("truncation reported", tokenlane_error_www_authenticate(TOKENLANE_RESULT_EXPIRED, NULL, 0, NULL, 0, buf, 10,
+                                                                  &len) == TOKENLANE_RESULT_BUFFER_TOO_SMALL &&
+                                     len == needed && buf[0] == 'X');
+    CHECK("0 is not a refusal", tokenlane_error_www_authenticate(0, NULL, 0, NULL, 0, buf, sizeof buf, &len) ==
+                                    TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("unknown number", tokenlane_error_www_authenticate(4242, NULL, 0, NULL, 0, buf, sizeof buf, &len) ==
+                                TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("NULL out_len", tokenlane_error_www_authenticate(8, NULL, 0, NULL, 0, buf, sizeof buf, NULL) ==
+                              TOKENLANE_RESULT_NULL_PARAMETER);
+}
+
+static void codes_have_stable_names(void) {
+    uint32_t n;
+    int all_named = 1;
+    for (n = 1; n <= 20; n++) {
+        all_named &= strcmp(tokenlane_error_code_str(n), "unknown") != 0 && tokenlane_error_rfc6750(n)[0] != '\0';
+    }
+    CHECK("1..20 are named", all_named);
+    CHECK("numbers", strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_EXPIRED), "expired") == 0 &&
+                         TOKENLANE_RESULT_EXPIRED == 8 && TOKENLANE_RESULT_INVALID_KEY == 20 &&
+                         strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_INVALID_KEY), "invalid_key") == 0);
+    CHECK("ok", strcmp(tokenlane_error_code_str(0), "ok") == 0 && tokenlane_error_http_status(0) == 200);
+    CHECK("ffi codes", strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_NULL_PARAMETER), "null_parameter") == 0 &&
+                           strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_BUFFER_TOO_SMALL), "buffer_too_small") == 0);
+    CHECK("unknown numbers", strcmp(tokenlane_error_code_str(21), "unknown") == 0 &&
+                                 strcmp(tokenlane_error_code_str(0xFFFFFFFFu), "unknown") == 0 &&
+                                 strcmp(tokenlane_error_rfc6750(21), "") == 0 &&
+                                 tokenlane_error_http_status(21) == 500);
+    CHECK("rfc6750", strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_INSUFFICIENT_SCOPE), "insufficient_scope") == 0 &&
+                         strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_EXPIRED), "invalid_token") == 0 &&
+                         strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_TOKEN_TOO_LARGE), "invalid_request") == 0);
+    CHECK("http status", tokenlane_error_http_status(TOKENLANE_RESULT_INSUFFICIENT_SCOPE) == 403 &&
+                             tokenlane_error_http_status(TOKENLANE_RESULT_EXPIRED) == 401 &&
+                             tokenlane_error_http_status(TOKENLANE_RESULT_TOKEN_TOO_LARGE) == 400 &&
+                             tokenlane_error_http_status(TOKENLANE_RESULT_INVALID_KEY) == 500);
+}
+
+static void lanes_refuse_each_others_settings(void) {
+    tokenlane_keyset *ks = NULL;
+    tokenlane_validator_config *cfg = good_config();
+    tokenlane_access_validator *av = NULL;
+    tokenlane_id_validator *iv = NULL;
+    tokenlane_error_detail *d = NULL;
+    char msg[256];
+    size_t len;
+    tokenlane_error_detail_new(&d);
+    tokenlane_keyset_from_jwks(S(JWKS), &ks, NULL);
+    CHECK("id lane refuses audiences", tokenlane_id_validator_new(cfg, ks, &iv, d) ==
+                                           TOKENLANE_RESULT_INVALID_ARGUMENT && iv == NULL);
+    CHECK("leeway over a day", tokenlane_validator_config_set_leeway(cfg, 100000) == TOKENLANE_RESULT_OK &&
+                                   tokenlane_access_validator_new(cfg, ks, &av, d) ==
+                                       TOKENLANE_RESULT_INVALID_ARGUMENT &&
+                                   av == NULL);
+    CHECK("detail explains", tokenlane_error_detail_message(d, msg, sizeof msg, &len) == TOKENLANE_RESULT_OK &&
+                                 strstr(msg, "leeway") != NULL);
+    tokenlane_validator_config_set_leeway(cfg, 60);
+    CHECK("size limit 0", tokenlane_validator_config_set_max_token_bytes(cfg, 0) == TOKENLANE_RESULT_OK &&
+                              tokenlane_access_validator_new(cfg, ks, &av, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    tokenlane_validator_config_set_max_token_bytes(cfg, 100);
+    CHECK("access lane builds", tokenlane_access_validator_new(cfg, ks, &av, d) == TOKENLANE_RESULT_OK && av != NULL);
+    {
+        static char big[200];
+        tokenlane_access_token *tok = NULL;
+        memset(big, 'a', sizeof big);
+        CHECK("token over the size limit",
+              tokenlane_access_validator_validate(av, big, sizeof big, 1767225600, &tok, d) ==
+                      TOKENLANE_RESULT_TOKEN_TOO_LARGE &&
+                  tok == NULL);
+        CHECK("garbage is malformed",
+              tokenlane_access_validator_validate(av, S("a.b"), 1767225600, &tok, d) == TOKENLANE_RESULT_MALFORMED &&
+                  tokenlane_error_detail_code(d) == TOKENLANE_RESULT_MALFORMED);
+        CHECK("NUL bytes are data, not terminators",
+              tokenlane_access_validator_validate(av, "e30\0e30.x", 9, 1767225600, &tok, d) ==
+                  TOKENLANE_RESULT_MALFORMED);
+        CHECK("set_keys", tokenlane_access_validator_set_keys(av, ks) == TOKENLANE_RESULT_OK);
+    }
+    tokenlane_access_validator_free(av);
+    tokenlane_validator_config_free(cfg);
+    /* An ID configuration: client_id, no audience. */
+    tokenlane_validator_config_new(&cfg);
+    tokenlane_validator_config_set_issuer(cfg, S("https://issuer.example/"));
+    tokenlane_validator_config_set_client_id(cfg, S("client-app"));
+    tokenlane_validator_config_add_algorithm(cfg, S("HS256"));
+    CHECK("access lane refuses a client_id", tokenlane_access_validator_new(cfg, ks, &av, d) ==
+                                                 TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("id lane builds", tokenlane_id_validator_new(cfg, ks, &iv, d) == TOKENLANE_RESULT_OK);
+    CHECK("id set_keys", tokenlane_id_validator_set_keys(iv, ks) == TOKENLANE_RESULT_OK);
+    {
+        tokenlane_id_checks checks = {0};
+        tokenlane_id_token *tok = NULL;
+        checks.nonce = "\xff";
+        checks.nonce_len = 1;
+        CHECK("non-UTF-8 nonce", tokenlane_id_validator_validate(iv, S("a.b.c"), 0, &checks, &tok, d) ==
+                                     TOKENLANE_RESULT_INVALID_ARGUMENT);
+    }
+    tokenlane_validator_config_add_required_scope(cfg, S("read"));
+    CHECK("id lane refuses scopes", tokenlane_id_validator_new(cfg, ks, &iv, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    tokenlane_id_validator_free(iv);
+    tokenlane_validator_config_free(cfg);
+    tokenlane_keyset_free(ks);
+    tokenlane_error_detail_free(d);
+}
+
+static void version_and_clock(void) {
+    char want[64];
+    snprintf(want, sizeof want, "%d.%d.%d", TOKENLANE_VERSION_MAJOR, TOKENLANE_VERSION_MINOR, TOKENLANE_VERSION_PATCH);
+    CHECK("header and library versions agree", strcmp(tokenlane_version(), want) == 0);
+    CHECK("clock", tokenlane_now() > 1700000000u);
+}
+
+int main(void) {
+#ifdef TL_EXPECT_SANITIZERS
+    CHECK("AddressSanitizer runtime is linked", &__asan_init != NULL);
+    printf("sanitizers: AddressSanitizer runtime %s\n", &__asan_init != NULL ? "linked" : "MISSING");
+#endif
+    free_null_is_fine();
+    null_parameters_are_refused();
+    bad_text_and_numbers_are_invalid_arguments();
+    buffers_report_the_needed_length();
+    www_authenticate_values();
+    codes_have_stable_names();
+    lanes_refuse_each_others_settings();
+    version_and_clock();
+    printf("%lu passed, %lu failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
