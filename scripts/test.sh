@@ -34,6 +34,11 @@ step "no_std: builds with no heap for thumbv7em-none-eabihf, and for x86_64-unkn
 cargo build -p tokenlane --release --no-default-features --features ecdsa,hmac --target thumbv7em-none-eabihf
 cargo build -p tokenlane --release --no-default-features --features ecdsa,hmac --target x86_64-unknown-none
 cargo build -p tokenlane --release --no-default-features --features alloc,rsa,ecdsa,hmac --target x86_64-unknown-none
+cargo build -p tokenlane --release --no-default-features --features ecdsa --target x86_64-unknown-none
+cargo build -p tokenlane --release --no-default-features --features hmac --target x86_64-unknown-none
+
+step "embedded: ES256 and HS256 firmware with no allocator, under QEMU (Cortex-M4, mps2-an386)"
+bash scripts/test-embedded.sh
 
 step "C ABI: header drift, conformance, misuse, C++, threads + key rotation, valgrind, ASan/UBSan, pkg-config"
 bash scripts/test-c.sh

@@ -249,6 +249,7 @@ impl Key {
         const PRIME256V1: spki::ObjectIdentifier =
             spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
         let info = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::Encoding)?;
+        #[cfg_attr(not(any(feature = "rsa", feature = "ecdsa")), allow(unused_variables))]
         let bits = info
             .subject_public_key
             .as_bytes()
@@ -359,11 +360,8 @@ impl Key {
                 return Err(AlgorithmRefusal::PinnedToOther(pinned));
             }
         }
-        #[cfg(feature = "hmac")]
-        if let Material::Hmac(h) = &self.material {
-            if h.len < alg.hash().len() {
-                return Err(AlgorithmRefusal::SecretTooShort);
-            }
+        if self.secret_len().is_some_and(|len| len < alg.hash().len()) {
+            return Err(AlgorithmRefusal::SecretTooShort);
         }
         Ok(())
     }

@@ -100,6 +100,9 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(not(any(feature = "rsa", feature = "ecdsa", feature = "hmac")))]
+compile_error!("tokenlane needs at least one algorithm family: enable `rsa`, `ecdsa` or `hmac`");
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]

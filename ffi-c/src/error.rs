@@ -456,7 +456,6 @@ pub extern "C" fn tokenlane_error_www_authenticate(
         // SAFETY: the caller passes NULL or `scope_len` readable bytes.
         let scope = unsafe { ffi::try_opt_str(scope, scope_len, "scope") }?;
         let core = core_code(code)
-            .filter(|c| *c != ErrorCode::InvalidKey)
             .ok_or_else(|| Failure::invalid(format!("{code} is not a refusal code")))?;
         let mut value = String::new();
         core

@@ -161,7 +161,6 @@ pub(crate) fn www_authenticate(
     scope: Option<String>,
 ) -> PyResult<String> {
     let error = ErrorCode::from_str_code(&code)
-        .filter(|c| *c != ErrorCode::InvalidKey)
         .ok_or_else(|| NativeError::Config(format!("unknown error code {code:?}")))?;
     let mut out = String::new();
     error

@@ -1,0 +1,186 @@
+//! tokenlane on a Cortex-M4 with no heap.
+//!
+//! Validates ES256 and HS256 access tokens (minted by Python `cryptography`,
+//! see `gen_tokens.py`) against fixed keys and a fixed `now`, checks that an
+//! ID token, a tampered signature and an expired token are refused with the
+//! right codes, prints each verdict and the peak stack over semihosting, and
+//! exits through semihosting with success only if every verdict was right.
+//!
+//! There is no global allocator: nothing here or in tokenlane (built without
+//! `alloc`) can use a heap, so any heap use would fail to link.
+//!
+//! Features: `es256`, `hs256` (default: both). With neither, the firmware is
+//! the bare harness, the baseline of the footprint table in `EMBEDDED.md`.
+
+#![no_std]
+#![no_main]
+
+mod stack;
+#[rustfmt::skip]
+#[cfg_attr(not(all(feature = "es256", feature = "hs256")), allow(dead_code))]
+mod tokens;
+
+use cortex_m_rt::{entry, exception, ExceptionFrame};
+use cortex_m_semihosting::{debug, hprintln};
+
+#[cfg(any(feature = "es256", feature = "hs256"))]
+mod validate;
+
+/// Tally of verdicts.
+#[derive(Default)]
+pub(crate) struct Tally {
+    pub(crate) passed: u32,
+    pub(crate) failed: u32,
+}
+
+/// Stack bookkeeping across jobs.
+///
+/// The free stack is painted when the meter starts and repainted before
+/// each job; every repaint is preceded by a scan, so the whole-firmware peak
+/// covers everything that ran in between (key setup, printing).
+pub(crate) struct StackMeter {
+    /// The current painting.
+    painted: stack::Painted,
+    /// Lowest stack address seen touched, by anything.
+    lowest: usize,
+    /// Deepest single job, in bytes below `main`'s stack pointer.
+    job_peak: usize,
+    /// Set if a measurement ran past the painted window.
+    overflow: bool,
+}
+
+impl StackMeter {
+    fn start() -> Self {
+        Self {
+            painted: stack::paint(),
+            lowest: stack::top(),
+            job_peak: 0,
+            overflow: false,
+        }
+    }
+
+    /// Scans the current painting; returns the lowest touched address.
+    fn scan(&mut self) -> usize {
+        match stack::lowest_touched(self.painted) {
+            Some(low) => {
+                self.lowest = self.lowest.min(low);
+                low
+            }
+            None => {
+                self.overflow = true;
+                0
+            }
+        }
+    }
+
+    /// Runs `job` on a freshly painted stack; returns its result and its
+    /// depth in bytes below `base` (`main`'s stack pointer).
+    pub(crate) fn measure<T>(&mut self, base: usize, job: impl FnOnce() -> T) -> (T, usize) {
+        self.scan();
+        self.painted = stack::paint();
+        let out = job();
+        let depth = base.saturating_sub(self.scan());
+        self.job_peak = self.job_peak.max(depth);
+        (out, depth)
+    }
+}
+
+/// Exits with failure.
+#[cfg(any(feature = "es256", feature = "hs256"))]
+pub(crate) fn fail_now() -> ! {
+    debug::exit(debug::EXIT_FAILURE);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+#[entry]
+fn main() -> ! {
+    let base = stack::sp();
+    let mut meter = StackMeter::start();
+    let mut tally = Tally::default();
+
+    #[cfg(any(feature = "es256", feature = "hs256"))]
+    validate::run(base, &mut meter, &mut tally);
+    #[cfg(not(any(feature = "es256", feature = "hs256")))]
+    {
+        let _ = meter.measure(base, || core::hint::black_box(tokens::NOW));
+        hprintln!("harness only: no validation");
+    }
+
+    // The stack line's own printing is as deep as a verdict's, measured
+    // above; the summary line is printed after the last scan.
+    meter.scan();
+    if meter.overflow {
+        hprintln!(
+            "stack: overflowed the {}-byte painted window",
+            stack::WINDOW
+        );
+        tally.failed += 1;
+    } else {
+        hprintln!(
+            "stack: peak {} bytes (reset+main frames {}, deepest job {} below main)",
+            stack::top().saturating_sub(meter.lowest),
+            stack::top().saturating_sub(base),
+            meter.job_peak
+        );
+    }
+    hprintln!("embedded: {} passed, {} failed", tally.passed, tally.failed);
+    debug::exit(if tally.failed == 0 {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// Number of external interrupts of the AN386 image's CMSDK Cortex-M4
+/// (and of QEMU's `mps2-an386` model).
+const IRQS: usize = 32;
+
+extern "C" {
+    /// cortex-m-rt's handler for every unexpected exception (defined below
+    /// with `#[exception]`).
+    fn DefaultHandler();
+}
+
+/// The device interrupt vector (cortex-m-rt's `device` feature leaves it to
+/// the application): every interrupt goes to `DefaultHandler`, and none is
+/// ever enabled.
+#[link_section = ".vector_table.interrupts"]
+#[no_mangle]
+#[used]
+static __INTERRUPTS: [unsafe extern "C" fn(); IRQS] = [DefaultHandler; IRQS];
+
+/// A fault is a failed run: say so and exit with failure.
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    hprintln!(
+        "HardFault at pc={:#010x} lr={:#010x}",
+        frame.pc(),
+        frame.lr()
+    );
+    debug::exit(debug::EXIT_FAILURE);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// Any other exception or interrupt: unexpected, so a failure.
+#[exception]
+unsafe fn DefaultHandler(irqn: i16) {
+    hprintln!("unexpected exception {}", irqn);
+    debug::exit(debug::EXIT_FAILURE);
+}
+
+/// A panic (none is expected: the core does not panic on any input) is a
+/// failed run.
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    match info.location() {
+        Some(at) => hprintln!("panic at {}:{}", at.file(), at.line()),
+        None => hprintln!("panic"),
+    }
+    debug::exit(debug::EXIT_FAILURE);
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
