@@ -104,9 +104,10 @@ pub(crate) fn verify_parts<'s>(
     if h.is_empty() {
         return Err(Error::Malformed(Malformed::EmptySegment(Part::Header)));
     }
-    if s.is_empty() {
-        return Err(Error::Malformed(Malformed::EmptySegment(Part::Signature)));
-    }
+    // An empty signature segment is not refused here: it fails at the
+    // signature step (no algorithm has a zero-length signature), so the
+    // classic `alg: none` token with an empty signature is reported as
+    // `unsupported_algorithm`, the attack it is.
     let signing_input = token.get(..h.len() + 1 + p.len()).unwrap_or(&[]);
 
     // 3. Strict base64url for every segment.

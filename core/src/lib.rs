@@ -50,7 +50,7 @@
 //! always gets the same code (`tests/conformance/README.md` pins every step):
 //!
 //! 1. size over `max_token_bytes` → `token_too_large` (before any decoding);
-//! 2. not three segments, empty header or signature, non-canonical base64url,
+//! 2. not three segments, empty header, non-canonical base64url,
 //!    bad JSON, duplicate members anywhere, nesting over
 //!    [`limits::MAX_JSON_DEPTH`] → `malformed`;
 //! 3. header: `alg` missing → `malformed`; `none` in any casing or not
@@ -59,7 +59,7 @@
 //!    `algorithm_not_allowed`; `typ` wrong for the lane → `wrong_token_type`;
 //! 4. key: by exact `kid`, else every key that fits the `alg`; none →
 //!    `key_not_found`; the `kid`'s key does not fit → `algorithm_not_allowed`;
-//! 5. signature → `invalid_signature`;
+//! 5. signature (an empty one included) → `invalid_signature`;
 //! 6. claims JSON → `malformed`;
 //! 7. claim types → `invalid_claim`;
 //! 8. lane marks → `wrong_token_type`;

@@ -6,7 +6,8 @@
 //! part of the example key (for §4.4 the symmetric `k`) and return the
 //! RFC's payload; §4.3 is ES512, which tokenlane does not implement: it must
 //! be refused as `unsupported_algorithm`. Each test prints one line
-//! starting with `rfc7520 `:
+//! starting with `rfc7520 ` (also written to `target/rfc7520-summary.txt`,
+//! since cargo hides the stdout of passing tests):
 //!
 //! ```text
 //! cargo test -p tokenlane --release --test rfc7520 -- --nocapture
@@ -17,6 +18,9 @@ mod common;
 use common::{b64url, jwks_of, load_json, public_jwk, vectors_dir};
 use serde_json::Value;
 use tokenlane::{scratch_len, verify_compact, Algorithm, AlgorithmSet, Error, KeyError, KeySet};
+
+/// Where the summary lines are also written (`<target>/rfc7520-summary.txt`).
+const SUMMARY_FILE: &str = "rfc7520-summary.txt";
 
 /// The token size cap the cases run with (the lanes' default).
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -124,10 +128,13 @@ fn check_signature_example(file: &str, alg: Algorithm) {
             "{file}: {form} serialization is not compact"
         );
     }
-    println!(
-        "rfc7520 {file}: {} verified, payload {} bytes matches; alg outside policy, changed signature and JSON serializations refused",
-        alg.name(),
-        payload.len()
+    common::summary(
+        SUMMARY_FILE,
+        format!(
+            "rfc7520 {file}: {} verified, payload {} bytes matches; alg outside policy, changed signature and JSON serializations refused",
+            alg.name(),
+            payload.len()
+        ),
     );
 }
 
@@ -179,7 +186,10 @@ fn rfc7520_4_3_es512_signature_is_refused_as_unsupported_algorithm() {
             "{file}"
         );
     }
-    println!("rfc7520 {file}: ES512 refused: unsupported_algorithm (unsupported)");
+    common::summary(
+        SUMMARY_FILE,
+        format!("rfc7520 {file}: ES512 refused: unsupported_algorithm (unsupported)"),
+    );
 }
 
 #[test]
@@ -216,9 +226,12 @@ fn rfc7520_3_public_keys_load_and_are_the_section_4_keys() {
             "{key_file} verifies {jws_file}: {:?}",
             r.err().map(|e| e.code())
         );
-        println!(
-            "rfc7520 {key_file}: loads and verifies {jws_file} ({})",
-            alg.name()
+        common::summary(
+            SUMMARY_FILE,
+            format!(
+                "rfc7520 {key_file}: loads and verifies {jws_file} ({})",
+                alg.name()
+            ),
         );
     }
     // §3.1 is a P-521 key: skipped as an unsupported key type, so no usable key.
@@ -227,5 +240,8 @@ fn rfc7520_3_public_keys_load_and_are_the_section_4_keys() {
         matches!(r, Err(KeyError::NoUsableKey { .. })),
         "3_1 (P-521): {r:?}"
     );
-    println!("rfc7520 3_1.ec_public_key.json: P-521 key refused: invalid_key (no usable key)");
+    common::summary(
+        SUMMARY_FILE,
+        "rfc7520 3_1.ec_public_key.json: P-521 key refused: invalid_key (no usable key)".to_owned(),
+    );
 }

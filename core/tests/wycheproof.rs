@@ -22,7 +22,9 @@
 //!
 //! The tests fail on any unexpected outcome and on any exception entry or
 //! decision that no longer matches a case (stale). Per-file counts are
-//! printed as one line each starting with `wycheproof `, then a total line:
+//! printed as one line each starting with `wycheproof `, then a total line
+//! (also written to `target/wycheproof-summary.txt`, since cargo hides the
+//! stdout of passing tests):
 //!
 //! ```text
 //! cargo test -p tokenlane --release --test wycheproof -- --nocapture
@@ -656,6 +658,9 @@ fn run_jwk(judge: &mut Judge<'_>, doc: &Value) {
 // ---------------------------------------------------------------------------
 // The run
 
+/// Where the summary lines are also written (`<target>/wycheproof-summary.txt`).
+const SUMMARY_FILE: &str = "wycheproof-summary.txt";
+
 fn run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
     RUN.get_or_init(|| {
@@ -732,14 +737,20 @@ fn run() -> &'static Run {
 
         let mut total = Counts::default();
         for f in &files {
-            println!("wycheproof {}: {}", f.name, f.counts.line());
+            common::summary(
+                SUMMARY_FILE,
+                format!("wycheproof {}: {}", f.name, f.counts.line()),
+            );
             total.add(&f.counts);
         }
-        println!(
-            "wycheproof total: {} files, {}, {} stale exceptions",
-            files.len(),
-            total.line(),
-            stale.len()
+        common::summary(
+            SUMMARY_FILE,
+            format!(
+                "wycheproof total: {} files, {}, {} stale exceptions",
+                files.len(),
+                total.line(),
+                stale.len()
+            ),
         );
         Run {
             files,

@@ -754,9 +754,9 @@ def alg_cases():
     for casing, label in (("none", "none"), ("None", "none_capitalized"),
                           ("NONE", "none_uppercase"), ("nOnE", "none_mixed_case")):
         h = at_header(casing, DROP)
-        acc(f"alg_{label}_with_empty_signature_is_malformed",
-            f"alg {casing!r} with an empty signature segment: the empty segment is malformed (rule 2) before alg is read.",
-            token(h, claims, None, s64=""), err("malformed"))
+        acc(f"alg_{label}_with_empty_signature_is_unsupported",
+            f"alg {casing!r} with an empty signature segment (the classic alg:none token): refused for its alg (rule 3), before any signature is looked at.",
+            token(h, claims, None, s64=""), err("unsupported_algorithm"))
         acc(f"alg_{label}_with_signature_is_unsupported",
             f"alg {casing!r} (none in any casing) is never accepted, whatever the signature.",
             token(h, claims, None, s64=good_sig), err("unsupported_algorithm"))
@@ -1179,9 +1179,9 @@ def base64_cases():
     acc("empty_header_segment_is_malformed",
         "The header segment is empty (not a JSON object).",
         token(None, None, ES1, h64="", p64=p64), err("malformed"))
-    acc("empty_signature_segment_for_es256_is_malformed",
-        "A genuine ES256 token with the signature segment emptied.",
-        f"{h64}.{p64}.", err("malformed"))
+    acc("empty_signature_segment_for_es256_is_invalid_signature",
+        "A genuine ES256 token with the signature segment emptied: zero bytes are not a 64-byte ES256 signature (rule 5).",
+        f"{h64}.{p64}.", err("invalid_signature"))
 
 
 def json_cases():

@@ -182,3 +182,31 @@ pub(crate) fn verify_compact_every_backend(
     }
     first.expect("at least one backend")
 }
+
+/// Prints one summary line and records it in `<target>/<file>` (e.g.
+/// `wycheproof-summary.txt`), because cargo hides the stdout of passing
+/// tests and the project's test script reads these lines. The file holds the
+/// lines recorded by this test process, sorted, so a rerun rewrites it
+/// whole; it is replaced atomically (write, then rename).
+pub(crate) fn summary(file: &str, line: String) {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Mutex;
+    static LINES: Mutex<BTreeMap<String, BTreeSet<String>>> = Mutex::new(BTreeMap::new());
+    println!("{line}");
+    let mut all = LINES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let lines = all.entry(file.to_owned()).or_default();
+    lines.insert(line);
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_owned());
+    let _ = std::fs::create_dir_all(&dir);
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let tmp = format!("{dir}/{file}.tmp");
+    if std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, format!("{dir}/{file}")))
+        .is_err()
+    {
+        eprintln!("could not write {dir}/{file}");
+    }
+}
