@@ -30,7 +30,11 @@ pub(crate) enum JsonError {
 /// and returns it as `&str`.
 pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
-    let mut p = Parser { b: doc, pos: 0 };
+    let mut p = Parser {
+        b: doc,
+        pos: 0,
+        seen: [(0, 0); SEEN_KEYS],
+    };
     p.ws();
     if p.peek() != Some(b'{') {
         // Distinguish "valid JSON but not an object" from garbage.
@@ -50,9 +54,14 @@ pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
     Ok(text)
 }
 
+/// Key spans remembered for the top-level object's duplicate check.
+const SEEN_KEYS: usize = 32;
+
 struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
+    /// Spans of the top-level object's first [`SEEN_KEYS`] keys (256 bytes).
+    seen: [(u32, u32); SEEN_KEYS],
 }
 
 impl<'a> Parser<'a> {
@@ -216,6 +225,12 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let mut count = 0usize;
+        // In the top-level object (where the claims are), the first
+        // `SEEN_KEYS` key spans are remembered, so the duplicate check
+        // compares bytes instead of re-parsing every earlier member.
+        // Nested objects re-scan: they are rare, and a per-level table
+        // would cost stack on embedded targets at every nesting level.
+        let top = depth == 1;
         loop {
             self.ws();
             let key_start = self.pos;
@@ -224,12 +239,43 @@ impl<'a> Parser<'a> {
             if count > MAX_OBJECT_MEMBERS {
                 return Err(JsonError::TooManyMembers);
             }
-            // Compare with every earlier key of this object (already valid).
-            let key = JsonStr::from_raw(self.text(ks, ke));
-            let earlier = self.text(body, key_start);
-            for (k, _) in Members::of_body(earlier) {
-                if k.eq_json(&key) {
-                    return Err(JsonError::Duplicate);
+            let raw = self.b.get(ks..ke).unwrap_or(&[]);
+            if top && count <= SEEN_KEYS && !raw.contains(&b'\\') {
+                // Plain key: equal unescaped values means equal bytes, except
+                // against an escaped earlier key, compared by value.
+                for &(s, e) in self.seen.get(..count - 1).unwrap_or(&[]) {
+                    let (s, e) = (
+                        usize::try_from(s).unwrap_or(0),
+                        usize::try_from(e).unwrap_or(0),
+                    );
+                    let other = self.b.get(s..e).unwrap_or(&[]);
+                    let dup = if other.contains(&b'\\') {
+                        JsonStr::from_raw(self.text(s, e))
+                            .eq_json(&JsonStr::from_raw(self.text(ks, ke)))
+                    } else {
+                        other == raw
+                    };
+                    if dup {
+                        return Err(JsonError::Duplicate);
+                    }
+                }
+            } else {
+                // Compare with every earlier key of this object (already valid).
+                let key = JsonStr::from_raw(self.text(ks, ke));
+                let earlier = self.text(body, key_start);
+                for (k, _) in Members::of_body(earlier) {
+                    if k.eq_json(&key) {
+                        return Err(JsonError::Duplicate);
+                    }
+                }
+            }
+            if top {
+                if let (Some(slot), Ok(s), Ok(e)) = (
+                    self.seen.get_mut(count - 1),
+                    u32::try_from(ks),
+                    u32::try_from(ke),
+                ) {
+                    *slot = (s, e);
                 }
             }
             self.ws();
@@ -582,6 +628,17 @@ mod tests {
 
     #[test]
     fn duplicate_members_compare_unescaped() {
+        assert_eq!(
+            validate(br#"{"ex\u0070":1,"exp":2}"#),
+            Err(JsonError::Duplicate)
+        );
+        // Past the remembered key spans, the re-scan still finds duplicates.
+        let mut many = std::string::String::from("{");
+        for i in 0..40 {
+            many.push_str(&std::format!("\"k{i}\":{i},"));
+        }
+        many.push_str("\"k3\":0}");
+        assert_eq!(validate(many.as_bytes()), Err(JsonError::Duplicate));
         assert_eq!(
             validate(br#"{"exp":1,"ex\u0070":2}"#),
             Err(JsonError::Duplicate)

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""tokenlane's Python package against PyJWT and joserfc, in one process.
+
+    python bench/bench_python.py [--quick]
+
+Needs `tokenlane` (the wheel from ffi-python/), PyJWT[crypto] and joserfc
+installed; scripts/bench.sh builds a venv with all three. Tokens and keys
+come from bench/tokens.json (minted by bench/gen_tokens.py with Python's
+`cryptography`), so every library validates byte-identical tokens:
+
+- tokenlane: `AccessTokenValidator.validate(token, now=...)` (issuer,
+  audience, alg, required scope, `typ: at+jwt`), reading `.sub`;
+- PyJWT: `jwt.decode(token, key, algorithms=[alg], audience=..., issuer=...)`
+  with the key object prepared once, reading `["sub"]`;
+- joserfc: `jwt.decode(token, key, algorithms=[alg])` then
+  `JWTClaimsRegistry(iss=..., aud=...).validate(claims)`, key imported once.
+
+Per algorithm the contenders run in interleaved rounds; the table gives the
+median µs of thread CPU time per call and the median of per-round ratios. Then the throughput
+of 1 and 2 threads sharing one validator (tokenlane releases the GIL while
+it verifies), wall clock, several pairs of runs: aim 2 threads ≥ 1.7 × one.
+On a shared machine a second thread only helps when a core is free, so the
+median shows the machine and the best pair shows the code. Next to it, "CPUs busy": the
+threads' CPU time added up ÷ wall time. Above 1.0 with two threads proves
+they ran tokenlane at the same time (GIL released); how far above depends
+on what else the machine is running.
+"""
+
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+
+import jwt as pyjwt
+from cryptography.hazmat.primitives import serialization
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import ECKey, OctKey, RSAKey
+
+import tokenlane
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ALGS = ["RS256", "PS256", "ES256", "HS256"]
+
+
+def b64u_decode(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def load():
+    with open(os.path.join(HERE, "tokens.json"), encoding="ascii") as f:
+        return json.load(f)
+
+
+def contenders(doc, alg):
+    token = doc["tokens"][alg]
+    iss, aud, now = doc["issuer"], doc["audience"], doc["now"]
+    family = alg[:2]
+    keys = tokenlane.KeySet.from_jwks(doc["jwks"])
+    v = tokenlane.AccessTokenValidator(
+        keys, issuer=iss, audience=aud, algorithms=[alg], leeway=60,
+        required_scopes=[doc["scope"]])
+
+    def tl():
+        return v.validate(token, now=now).sub
+
+    if family in ("RS", "PS"):
+        pem = doc["rsa"]["pem"].encode()
+        py_key = serialization.load_pem_public_key(pem)
+        jose_key = RSAKey.import_key(pem)
+    elif family == "ES":
+        pem = doc["ec"]["pem"].encode()
+        py_key = serialization.load_pem_public_key(pem)
+        jose_key = ECKey.import_key(pem)
+    else:
+        py_key = b64u_decode(doc["hmac"]["secret"])
+        jose_key = OctKey.import_key(py_key)
+
+    def pj():
+        return pyjwt.decode(token, py_key, algorithms=[alg], audience=aud,
+                            issuer=iss, leeway=60)["sub"]
+
+    registry = jose_jwt.JWTClaimsRegistry(
+        leeway=60, iss={"essential": True, "value": iss},
+        aud={"essential": True, "value": aud}, exp={"essential": True})
+
+    def jo():
+        t = jose_jwt.decode(token, jose_key, algorithms=[alg])
+        registry.validate(t.claims)
+        return t.claims["sub"]
+
+    for f in (tl, pj, jo):
+        assert f() == "user-123", f
+    return v, token, now, [("tokenlane", tl), ("PyJWT", pj), ("joserfc", jo)]
+
+
+def per_call(f, n):
+    """Seconds of this thread's CPU time per call (on a shared, loaded
+    machine wall time also counts other processes' turns)."""
+    t = time.thread_time_ns()
+    for _ in range(n):
+        f()
+    return (time.thread_time_ns() - t) / 1e9 / n
+
+
+def calibrate(f, round_s):
+    n = 1
+    while True:
+        t = per_call(f, n) * n
+        if t >= round_s / 8 or n >= 1 << 20:
+            return max(1, int(round_s / max(t / n, 1e-9)))
+        n *= 2
+
+
+def throughput(v, token, now, threads, seconds):
+    """(validations per second, Σ thread CPU time ÷ wall time) with
+    `threads` threads sharing validator `v`. The second number shows the GIL
+    is released: threads that take turns on the GIL never add up to more
+    than one CPU, whatever the machine's load."""
+    counts = [0] * threads
+    cpu = [0.0] * threads
+    barrier = threading.Barrier(threads + 1)
+    stop = threading.Event()
+
+    def work(i):
+        barrier.wait()
+        t0 = time.thread_time()
+        c = 0
+        while not stop.is_set():
+            for _ in range(16):
+                v.validate(token, now=now)
+            c += 16
+        counts[i] = c
+        cpu[i] = time.thread_time() - t0
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for t in ts:
+        t.join()
+    wall = time.perf_counter() - start
+    return sum(counts) / wall, sum(cpu) / wall
+
+
+def main():
+    quick = "--quick" in sys.argv
+    rounds, round_s = (3, 0.01) if quick else (9, 0.15)
+    doc = load()
+    from importlib.metadata import version
+
+    print(f"python {sys.version.split()[0]}, tokenlane {version('tokenlane')}, "
+          f"PyJWT {pyjwt.__version__}, joserfc "
+          f"{__import__('joserfc').__version__}, {rounds} rounds of ~{round_s * 1000:.0f} ms")
+    rows = []
+    thread_inputs = {}
+    for alg in ALGS:
+        v, token, now, cs = contenders(doc, alg)
+        thread_inputs[alg] = (v, token, now)
+        iters = [calibrate(f, round_s) for _, f in cs]
+        times = [[] for _ in cs]
+        for _ in range(rounds):
+            for i, (_, f) in enumerate(cs):
+                times[i].append(per_call(f, iters[i]))
+        us = [statistics.median(t) * 1e6 for t in times]
+        r_py = statistics.median(a / b for a, b in zip(times[0], times[1]))
+        r_jo = statistics.median(a / b for a, b in zip(times[0], times[2]))
+        rows.append((alg, us[0], us[1], us[2], r_py, r_jo))
+        print(f"{alg}: tokenlane {us[0]:.1f} µs  PyJWT {us[1]:.1f} µs  joserfc {us[2]:.1f} µs  "
+              f"tokenlane÷PyJWT {r_py:.3f}  tokenlane÷joserfc {r_jo:.3f}", flush=True)
+
+    seconds = 0.2 if quick else 0.5
+    reps = 1 if quick else 7
+    trows = []
+    for alg in ["ES256", "RS256", "HS256"]:
+        v, token, now = thread_inputs[alg]
+        one, two, scale, par1, par2 = [], [], [], [], []
+        for _ in range(reps):
+            a, pa = throughput(v, token, now, 1, seconds)
+            b, pb = throughput(v, token, now, 2, seconds)
+            one.append(a)
+            two.append(b)
+            scale.append(b / a)
+            par1.append(pa)
+            par2.append(pb)
+        med = statistics.median
+        best = max(range(reps), key=lambda i: scale[i])
+        trows.append((alg, med(one), med(two), med(scale), scale[best], par1[best], par2[best]))
+        print(f"threads {alg}: 1 thread {med(one):.0f}/s  2 threads {med(two):.0f}/s  "
+              f"scaling median {med(scale):.2f}x best {scale[best]:.2f}x (aim ≥ 1.7)  "
+              f"CPUs busy in the best pair {par1[best]:.2f} / {par2[best]:.2f}  "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+    print()
+    print("=== BEGIN PYTHON TABLE ===")
+    print("| alg | tokenlane µs | PyJWT µs | joserfc µs | tokenlane ÷ PyJWT | tokenlane ÷ joserfc |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for alg, a, b, c, r1, r2 in rows:
+        print(f"| {alg} | {a:.1f} | {b:.1f} | {c:.1f} | {r1:.3f} | {r2:.3f} |")
+    print()
+    print(f"| alg | 1 thread validations/s | 2 threads validations/s | 2 threads ÷ 1, median "
+          f"of {reps} | best of {reps} | aim ≥ 1.7 (best) | CPUs busy in the best pair: 1 thread "
+          "/ 2 threads |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    for alg, a, b, s, sb, p1, p2 in trows:
+        print(f"| {alg} | {a:.0f} | {b:.0f} | {s:.2f} | {sb:.2f} "
+              f"| {'met' if sb >= 1.7 else '**not met**'} | {p1:.2f} / {p2:.2f} |")
+    print("=== END PYTHON TABLE ===")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,662 @@
+//! How much does tokenlane cost on top of the signature it must check?
+//!
+//! For every algorithm and every compiled-in [`Backend`], this bench times, in
+//! the same process and interleaved round by round:
+//!
+//! - `validate`: the whole access-token lane, [`AccessPolicy::validate`]
+//!   with a scratch buffer allocated once (split, base64url, header, key
+//!   pick by `kid` from a three-key JWKS, signature, claims, lane rules);
+//! - `jws`: [`tokenlane::verify_compact_with`], the JWS layer alone;
+//! - `raw`: the bare signature check with the same crate and key, called
+//!   directly (RustCrypto: `rsa`/`p256`/`hmac`; ring: `ring::signature` /
+//!   `ring::hmac`) on the already decoded signing input and signature, the
+//!   key prepared once: the floor no validator can go under;
+//! - `jsonwebtoken`: Keats' `jsonwebtoken::decode` (its `rust_crypto`
+//!   backend, claims into a `serde_json::Value`) on the same token and key.
+//!
+//! Times are this thread's CPU time (not wall time, which on a loaded
+//! machine also counts other processes' turns), the median of several
+//! rounds; each ratio is the median over rounds of the per-round ratio, so
+//! what load remains (caches, a busy sibling hyperthread) cancels out as
+//! far as it can. Allocations are counted
+//! per call with `allocation-counter` (its counting allocator is the global
+//! allocator of this binary, for every contender alike).
+//!
+//! ```text
+//! cargo bench -p tokenlane --features ring --bench validate            # full
+//! cargo bench -p tokenlane --features ring --bench validate -- --quick # smoke
+//! # one loop, for callgrind instruction counts (see scripts/bench.sh):
+//! target/release/deps/validate-* --instr ES256 ring validate 100
+//! ```
+//!
+//! Tokens and keys come from `bench/tokens.json`, minted by
+//! `bench/gen_tokens.py` with Python's `cryptography` (never by tokenlane).
+
+use core::hint::black_box;
+use core::time::Duration;
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+use std::time::Instant;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde_json::Value;
+use tokenlane::{scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Backend, KeySet, UnixTime};
+
+const TOKENS: &str = include_str!("../../bench/tokens.json");
+
+const ALGS: [Algorithm; 10] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::HS256,
+    Algorithm::HS384,
+    Algorithm::HS512,
+];
+
+/// The aim for validate ÷ raw: 5 % over the signature for public-key
+/// algorithms; HMAC is so cheap that parsing is a real share.
+fn aim(alg: Algorithm) -> f64 {
+    if alg.name().starts_with("HS") {
+        2.0
+    } else {
+        1.05
+    }
+}
+
+/// What the bench file says, decoded once.
+struct Fixture {
+    doc: Value,
+    keys: KeySet,
+    now: UnixTime,
+    issuer: String,
+    audiences: [String; 1],
+    scopes: [String; 1],
+}
+
+impl Fixture {
+    fn load() -> Self {
+        let doc: Value = serde_json::from_str(TOKENS).expect("bench/tokens.json");
+        let keys = KeySet::from_jwks(s(&doc["jwks"]).as_bytes()).expect("jwks");
+        assert!(keys.skipped().is_empty(), "a bench key was skipped");
+        Self {
+            now: UnixTime::from_secs(doc["now"].as_u64().expect("now")),
+            issuer: s(&doc["issuer"]).to_owned(),
+            audiences: [s(&doc["audience"]).to_owned()],
+            scopes: [s(&doc["scope"]).to_owned()],
+            keys,
+            doc,
+        }
+    }
+
+    fn token(&self, alg: Algorithm) -> &str {
+        s(&self.doc["tokens"][alg.name()])
+    }
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().expect("string in bench/tokens.json")
+}
+
+fn b64(v: &Value) -> Vec<u8> {
+    Base64UrlUnpadded::decode_vec(s(v)).expect("base64url")
+}
+
+/// One contender: a name and a call that returns whether it accepted.
+struct Contender<'a> {
+    what: String,
+    f: Box<dyn FnMut() -> bool + 'a>,
+}
+
+/// The bare signature check, key prepared once, input decoded once.
+fn raw_verifier<'a>(
+    fx: &Fixture,
+    backend: Backend,
+    alg: Algorithm,
+    msg: &'a [u8],
+    sig: &'a [u8],
+) -> Box<dyn FnMut() -> bool + 'a> {
+    let family = &alg.name()[..2];
+    match backend {
+        Backend::RustCrypto => match family {
+            "RS" | "PS" => {
+                use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPublicKey};
+                use sha2::{Digest, Sha256, Sha384, Sha512};
+                let n = BigUint::from_bytes_be(&b64(&fx.doc["rsa"]["n"]));
+                let e = BigUint::from_bytes_be(&b64(&fx.doc["rsa"]["e"]));
+                let k = RsaPublicKey::new(n, e).expect("rsa key");
+                Box::new(move || {
+                    let r = match alg {
+                        Algorithm::RS256 => {
+                            k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), sig)
+                        }
+                        Algorithm::RS384 => {
+                            k.verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg), sig)
+                        }
+                        Algorithm::RS512 => {
+                            k.verify(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg), sig)
+                        }
+                        Algorithm::PS256 => {
+                            k.verify(Pss::new_with_salt::<Sha256>(32), &Sha256::digest(msg), sig)
+                        }
+                        Algorithm::PS384 => {
+                            k.verify(Pss::new_with_salt::<Sha384>(48), &Sha384::digest(msg), sig)
+                        }
+                        _ => k.verify(Pss::new_with_salt::<Sha512>(64), &Sha512::digest(msg), sig),
+                    };
+                    r.is_ok()
+                })
+            }
+            "ES" => {
+                use p256::ecdsa::{signature::Verifier, Signature, VerifyingKey};
+                let mut point = vec![4u8];
+                point.extend(b64(&fx.doc["ec"]["x"]));
+                point.extend(b64(&fx.doc["ec"]["y"]));
+                let vk = VerifyingKey::from_sec1_bytes(&point).expect("p256 key");
+                Box::new(move || {
+                    Signature::from_slice(sig).is_ok_and(|sg| vk.verify(msg, &sg).is_ok())
+                })
+            }
+            _ => {
+                use hmac::{Hmac, Mac};
+                let secret = b64(&fx.doc["hmac"]["secret"]);
+                match alg {
+                    Algorithm::HS256 => {
+                        let m = Hmac::<sha2::Sha256>::new_from_slice(&secret).expect("hmac");
+                        Box::new(move || m.clone().chain_update(msg).verify_slice(sig).is_ok())
+                    }
+                    Algorithm::HS384 => {
+                        let m = Hmac::<sha2::Sha384>::new_from_slice(&secret).expect("hmac");
+                        Box::new(move || m.clone().chain_update(msg).verify_slice(sig).is_ok())
+                    }
+                    _ => {
+                        let m = Hmac::<sha2::Sha512>::new_from_slice(&secret).expect("hmac");
+                        Box::new(move || m.clone().chain_update(msg).verify_slice(sig).is_ok())
+                    }
+                }
+            }
+        },
+        #[cfg(feature = "ring")]
+        Backend::Ring => match family {
+            "RS" | "PS" => {
+                use ring::signature as rs;
+                let params: &'static rs::RsaParameters = match alg {
+                    Algorithm::RS256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+                    Algorithm::RS384 => &rs::RSA_PKCS1_2048_8192_SHA384,
+                    Algorithm::RS512 => &rs::RSA_PKCS1_2048_8192_SHA512,
+                    Algorithm::PS256 => &rs::RSA_PSS_2048_8192_SHA256,
+                    Algorithm::PS384 => &rs::RSA_PSS_2048_8192_SHA384,
+                    _ => &rs::RSA_PSS_2048_8192_SHA512,
+                };
+                let n = b64(&fx.doc["rsa"]["n"]);
+                let e = b64(&fx.doc["rsa"]["e"]);
+                Box::new(move || {
+                    rs::RsaPublicKeyComponents { n: &n, e: &e }
+                        .verify(params, msg, sig)
+                        .is_ok()
+                })
+            }
+            "ES" => {
+                use ring::signature as rs;
+                let mut point = vec![4u8];
+                point.extend(b64(&fx.doc["ec"]["x"]));
+                point.extend(b64(&fx.doc["ec"]["y"]));
+                Box::new(move || {
+                    rs::UnparsedPublicKey::new(&rs::ECDSA_P256_SHA256_FIXED, &point)
+                        .verify(msg, sig)
+                        .is_ok()
+                })
+            }
+            _ => {
+                use ring::hmac;
+                let which = match alg {
+                    Algorithm::HS256 => hmac::HMAC_SHA256,
+                    Algorithm::HS384 => hmac::HMAC_SHA384,
+                    _ => hmac::HMAC_SHA512,
+                };
+                let k = hmac::Key::new(which, &b64(&fx.doc["hmac"]["secret"]));
+                Box::new(move || hmac::verify(&k, msg, sig).is_ok())
+            }
+        },
+        other => panic!("no raw floor for backend {}", other.name()),
+    }
+}
+
+/// Keats' `jsonwebtoken::decode`, configured like the tokenlane policy as
+/// far as it goes (alg, issuer, audience, exp with 60 s leeway; it has no
+/// notion of `typ: at+jwt` or scopes, and reads the wall clock).
+fn jsonwebtoken_decoder<'a>(
+    fx: &Fixture,
+    alg: Algorithm,
+    token: &'a str,
+) -> Box<dyn FnMut() -> bool + 'a> {
+    use jsonwebtoken::{decode, Algorithm as J, DecodingKey, Validation};
+    let jalg = match alg {
+        Algorithm::RS256 => J::RS256,
+        Algorithm::RS384 => J::RS384,
+        Algorithm::RS512 => J::RS512,
+        Algorithm::PS256 => J::PS256,
+        Algorithm::PS384 => J::PS384,
+        Algorithm::PS512 => J::PS512,
+        Algorithm::ES256 => J::ES256,
+        Algorithm::HS256 => J::HS256,
+        Algorithm::HS384 => J::HS384,
+        _ => J::HS512,
+    };
+    let key = match &alg.name()[..2] {
+        "HS" => DecodingKey::from_secret(&b64(&fx.doc["hmac"]["secret"])),
+        "ES" => DecodingKey::from_ec_components(s(&fx.doc["ec"]["x"]), s(&fx.doc["ec"]["y"]))
+            .expect("ec key"),
+        _ => DecodingKey::from_rsa_components(s(&fx.doc["rsa"]["n"]), s(&fx.doc["rsa"]["e"]))
+            .expect("rsa key"),
+    };
+    let mut v = Validation::new(jalg);
+    v.set_issuer(&[fx.issuer.as_str()]);
+    v.set_audience(&[fx.audiences[0].as_str()]);
+    v.leeway = 60;
+    Box::new(move || decode::<Value>(token, &key, &v).is_ok_and(|t| t.claims["sub"].is_string()))
+}
+
+/// One row of the result: an algorithm on one backend.
+struct Row {
+    alg: Algorithm,
+    backend: Backend,
+    validate_ns: f64,
+    jws_ns: f64,
+    raw_ns: f64,
+    jwt_ns: f64,
+    ratio_raw: f64,
+    ratio_jwt: f64,
+    allocs_validate: u64,
+    allocs_raw: u64,
+    allocs_jwt: u64,
+}
+
+/// This thread's CPU time (Linux `CLOCK_THREAD_CPUTIME_ID`): on a shared,
+/// loaded machine the wall clock also counts the time other processes had
+/// the core, and that is not ours to measure.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[allow(unsafe_code)]
+fn cpu_now() -> Duration {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `struct timespec`, which on 64-bit
+    // Linux (the cfg above) is two 64-bit fields, and clock_gettime writes
+    // nothing else.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// Elsewhere: the wall clock.
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn cpu_now() -> Duration {
+    use std::sync::OnceLock;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// Times `f` on `n` calls (thread CPU time); panics if any call refused (a
+/// refusing contender would be measuring an error path).
+#[inline(never)]
+fn measured_loop(f: &mut dyn FnMut() -> bool, n: u64) -> Duration {
+    let start = cpu_now();
+    let mut ok = true;
+    for _ in 0..n {
+        ok &= black_box(f());
+    }
+    let t = cpu_now().saturating_sub(start);
+    assert!(ok, "a contender refused the bench token");
+    t
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn nanos(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e9
+}
+
+fn allocations(f: &mut dyn FnMut() -> bool) -> u64 {
+    let mut ok = false;
+    let info = allocation_counter::measure(|| ok = black_box(f()));
+    assert!(ok, "a contender refused the bench token");
+    info.count_total
+}
+
+struct Settings {
+    rounds: usize,
+    round: Duration,
+}
+
+/// Runs every contender in `group` for `rounds` interleaved rounds; returns
+/// per contender the per-round nanoseconds per call.
+fn run_group(group: &mut [Contender<'_>], st: &Settings) -> Vec<Vec<f64>> {
+    // Calibrate: how many calls fill one round.
+    let mut iters = Vec::with_capacity(group.len());
+    for c in group.iter_mut() {
+        let _ = measured_loop(&mut c.f, 2); // warm caches and lazy init
+        let mut n = 1u64;
+        loop {
+            let t = measured_loop(&mut c.f, n);
+            if t >= st.round / 8 || n >= 1 << 30 {
+                let per = (nanos(t) / f64::from(u32::try_from(n).unwrap_or(u32::MAX))).max(1.0);
+                let want = nanos(st.round) / per;
+                iters.push(float_to_u64(want).max(1));
+                break;
+            }
+            n *= 2;
+        }
+    }
+    let mut out = vec![Vec::with_capacity(st.rounds); group.len()];
+    for _ in 0..st.rounds {
+        for ((c, &n), o) in group.iter_mut().zip(&iters).zip(out.iter_mut()) {
+            let t = measured_loop(&mut c.f, n);
+            o.push(nanos(t) / u64_to_f64(n));
+        }
+    }
+    out
+}
+
+fn u64_to_f64(n: u64) -> f64 {
+    // Exact below 2^53, far above any iteration count here.
+    f64::from(u32::try_from(n >> 32).unwrap_or(u32::MAX)) * 4_294_967_296.0
+        + f64::from(u32::try_from(n & 0xFFFF_FFFF).unwrap_or(0))
+}
+
+fn float_to_u64(x: f64) -> u64 {
+    // Iteration counts: small, positive; clamp instead of casting.
+    let mut n = 0u64;
+    let mut step = 1u64 << 40;
+    while step > 0 {
+        if u64_to_f64(n + step) <= x {
+            n += step;
+        }
+        step >>= 1;
+    }
+    n
+}
+
+/// Every contender for one algorithm: per backend validate, jws and raw,
+/// then jsonwebtoken once.
+fn contenders<'a>(
+    fx: &'a Fixture,
+    alg: Algorithm,
+    inputs: &'a (Vec<u8>, Vec<u8>),
+    policies: &'a [(Backend, AccessPolicy<'a, String>)],
+    scratch: &'a mut [Vec<u8>],
+) -> Vec<Contender<'a>> {
+    let token = fx.token(alg);
+    let (msg, sig) = inputs;
+    let mut out = Vec::new();
+    let mut scratch = scratch.iter_mut();
+    for (backend, policy) in policies {
+        let backend = *backend;
+        let buf = scratch.next().expect("scratch");
+        out.push(Contender {
+            what: format!("{}/validate", backend.name()),
+            f: Box::new(move || {
+                policy
+                    .validate(token.as_bytes(), &fx.keys, fx.now, buf)
+                    .is_ok_and(|t| t.sub().is_some() && t.has_scope("read:appointments"))
+            }),
+        });
+        let buf = scratch.next().expect("scratch");
+        let algs = AlgorithmSet::from_slice(&[alg]);
+        out.push(Contender {
+            what: format!("{}/jws", backend.name()),
+            f: Box::new(move || {
+                tokenlane::verify_compact_with(
+                    backend,
+                    token.as_bytes(),
+                    &fx.keys,
+                    algs,
+                    16_384,
+                    buf,
+                )
+                .is_ok()
+            }),
+        });
+        out.push(Contender {
+            what: format!("{}/raw", backend.name()),
+            f: raw_verifier(fx, backend, alg, msg, sig),
+        });
+    }
+    out.push(Contender {
+        what: "jsonwebtoken".to_owned(),
+        f: jsonwebtoken_decoder(fx, alg, token),
+    });
+    out
+}
+
+/// Signing input and decoded signature of a token.
+fn split(token: &str) -> (Vec<u8>, Vec<u8>) {
+    let dot = token.rfind('.').expect("three segments");
+    let sig = Base64UrlUnpadded::decode_vec(&token[dot + 1..]).expect("signature b64");
+    (token.as_bytes()[..dot].to_vec(), sig)
+}
+
+fn policies<'a>(fx: &'a Fixture, alg: Algorithm) -> Vec<(Backend, AccessPolicy<'a, String>)> {
+    Backend::AVAILABLE
+        .iter()
+        .map(|&b| {
+            let p = AccessPolicy::new(&fx.issuer, &fx.audiences, AlgorithmSet::from_slice(&[alg]))
+                .expect("policy")
+                .with_required_scopes(&fx.scopes)
+                .with_leeway(60)
+                .expect("leeway")
+                .with_backend(b);
+            (b, p)
+        })
+        .collect()
+}
+
+fn scratch_for(fx: &Fixture, alg: Algorithm) -> Vec<Vec<u8>> {
+    let n = scratch_len(fx.token(alg).len());
+    vec![vec![0u8; n]; 2 * Backend::AVAILABLE.len()]
+}
+
+fn find<'c, 'a>(group: &'c mut [Contender<'a>], what: &str) -> (usize, &'c mut Contender<'a>) {
+    group
+        .iter_mut()
+        .enumerate()
+        .find(|(_, c)| c.what == what)
+        .unwrap_or_else(|| panic!("no contender {what}"))
+}
+
+fn us(ns: f64) -> String {
+    if ns >= 10_000.0 {
+        format!("{:.1}", ns / 1000.0)
+    } else {
+        format!("{:.2}", ns / 1000.0)
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let fx = Fixture::load();
+    if let Some(i) = args.iter().position(|a| a == "--instr") {
+        instr_mode(&fx, &args[i + 1..]);
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick")
+        || std::env::var_os("TOKENLANE_BENCH_QUICK").is_some_and(|v| v == "1");
+    let st = if quick {
+        Settings {
+            rounds: 3,
+            round: Duration::from_millis(4),
+        }
+    } else {
+        Settings {
+            rounds: 11,
+            round: Duration::from_millis(40),
+        }
+    };
+    let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+
+    println!(
+        "tokenlane validate bench: backends {:?}, {} rounds of ~{} ms thread CPU time per contender{}",
+        Backend::AVAILABLE
+            .iter()
+            .map(|b| b.name())
+            .collect::<Vec<_>>(),
+        st.rounds,
+        st.round.as_millis(),
+        if quick { " (--quick smoke)" } else { "" }
+    );
+    let mut rows = Vec::new();
+    for alg in ALGS {
+        if !filter.is_empty() && !filter.iter().any(|f| f.as_str() == alg.name()) {
+            continue;
+        }
+        let inputs = split(fx.token(alg));
+        let pols = policies(&fx, alg);
+        let mut scratch = scratch_for(&fx, alg);
+        let mut group = contenders(&fx, alg, &inputs, &pols, &mut scratch);
+        let times = run_group(&mut group, &st);
+        let (jwt_i, jwt) = find(&mut group, "jsonwebtoken");
+        let allocs_jwt = allocations(&mut jwt.f);
+        for &backend in Backend::AVAILABLE {
+            let b = backend.name();
+            let (vi, v) = find(&mut group, &format!("{b}/validate"));
+            let allocs_validate = allocations(&mut v.f);
+            let (ji, _) = find(&mut group, &format!("{b}/jws"));
+            let (ri, r) = find(&mut group, &format!("{b}/raw"));
+            let allocs_raw = allocations(&mut r.f);
+            let per_round = |num: usize, den: usize| {
+                let mut q: Vec<f64> = times[num]
+                    .iter()
+                    .zip(&times[den])
+                    .map(|(a, b)| a / b)
+                    .collect();
+                median(&mut q)
+            };
+            let ratio_raw = per_round(vi, ri);
+            let ratio_jwt = per_round(vi, jwt_i);
+            let row = Row {
+                alg,
+                backend,
+                validate_ns: median(&mut times[vi].clone()),
+                jws_ns: median(&mut times[ji].clone()),
+                raw_ns: median(&mut times[ri].clone()),
+                jwt_ns: median(&mut times[jwt_i].clone()),
+                ratio_raw,
+                ratio_jwt,
+                allocs_validate,
+                allocs_raw,
+                allocs_jwt,
+            };
+            println!(
+                "{:<6} {:<10} validate {:>8} µs  jws {:>8} µs  raw {:>8} µs  ratio {:.3} (aim ≤ {:.2}{})  jsonwebtoken {:>8} µs  tokenlane÷jsonwebtoken {:.3}  allocs {}/{}/{}",
+                alg.name(),
+                b,
+                us(row.validate_ns),
+                us(row.jws_ns),
+                us(row.raw_ns),
+                row.ratio_raw,
+                aim(alg),
+                if row.ratio_raw <= aim(alg) { " met" } else { " NOT MET" },
+                us(row.jwt_ns),
+                row.ratio_jwt,
+                row.allocs_validate,
+                row.allocs_raw,
+                row.allocs_jwt,
+            );
+            rows.push(row);
+        }
+    }
+    print_tables(&rows);
+}
+
+fn print_tables(rows: &[Row]) {
+    println!();
+    println!("=== BEGIN RUST TABLE ===");
+    println!(
+        "| alg | backend | validate µs | JWS layer µs | raw verify µs | validate ÷ raw | aim | jsonwebtoken µs | tokenlane ÷ jsonwebtoken | allocs: validate / raw / jsonwebtoken |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---|---:|---:|---|");
+    for r in rows {
+        let aim = aim(r.alg);
+        println!(
+            "| {} | {} | {} | {} | {} | {:.3} | ≤ {:.2} {} | {} | {:.2} | {} / {} / {} |",
+            r.alg.name(),
+            r.backend.name(),
+            us(r.validate_ns),
+            us(r.jws_ns),
+            us(r.raw_ns),
+            r.ratio_raw,
+            aim,
+            if r.ratio_raw <= aim {
+                "met"
+            } else {
+                "**not met**"
+            },
+            us(r.jwt_ns),
+            r.ratio_jwt,
+            r.allocs_validate,
+            r.allocs_raw,
+            r.allocs_jwt,
+        );
+    }
+    println!("=== END RUST TABLE ===");
+    let missed: Vec<String> = rows
+        .iter()
+        .filter(|r| r.ratio_raw > aim(r.alg))
+        .map(|r| format!("{}/{}", r.alg.name(), r.backend.name()))
+        .collect();
+    println!(
+        "aims (validate ÷ raw ≤ 1.05 for RS/PS/ES, ≤ 2.0 for HS): {} of {} met{}",
+        rows.len() - missed.len(),
+        rows.len(),
+        if missed.is_empty() {
+            String::new()
+        } else {
+            format!("; not met: {}", missed.join(", "))
+        }
+    );
+}
+
+/// `--instr ALG WHO ITERS`: run one contender's loop `ITERS` times and
+/// nothing else timed, for `valgrind --tool=callgrind
+/// --collect-atstart=no --toggle-collect='*measured_loop*'`. `WHO` is
+/// `ring/validate`, `rustcrypto/raw`, `jsonwebtoken`, ... Prints the
+/// contender and the count, so the instruction total divides cleanly.
+fn instr_mode(fx: &Fixture, args: &[String]) {
+    let alg = args
+        .first()
+        .and_then(|a| Algorithm::from_name(a))
+        .expect("--instr ALG WHO ITERS");
+    let who = args.get(1).expect("--instr ALG WHO ITERS");
+    let iters: u64 = args
+        .get(2)
+        .and_then(|n| n.parse().ok())
+        .expect("--instr ALG WHO ITERS");
+    let inputs = split(fx.token(alg));
+    let pols = policies(fx, alg);
+    let mut scratch = scratch_for(fx, alg);
+    let mut group = contenders(fx, alg, &inputs, &pols, &mut scratch);
+    let (_, c) = find(&mut group, who);
+    // Warm up outside the measured function (lazy CPU-feature detection,
+    // jsonwebtoken's provider), then the measured loop alone.
+    assert!(black_box((c.f)()), "refused");
+    let _ = measured_loop(&mut c.f, iters);
+    println!("instr {} {} {}", alg.name(), who, iters);
+}
