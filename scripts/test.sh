@@ -40,6 +40,9 @@ cargo build -p tokenlane --release --no-default-features --features hmac --targe
 step "embedded: ES256 and HS256 firmware with no allocator, under QEMU (Cortex-M4, mps2-an386)"
 bash scripts/test-embedded.sh
 
+step "fuzzing: a coverage-guided smoke run of every target (token, claims, jwks, ffi), invariants asserted"
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz-smoke.sh
+
 step "benchmarks, quick smoke (they must run; their numbers are not pass/fail — see BENCHMARKS.md)"
 bash scripts/bench.sh --quick
 

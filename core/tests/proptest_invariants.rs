@@ -246,8 +246,10 @@ fn assert_code_in_table(e: &Error) {
     );
 }
 
-/// Determinism, codes and lane exclusivity for one token.
-fn assert_invariants(case: &Case, token: &[u8]) {
+/// Determinism, codes and lane exclusivity for one token. `twice` also
+/// runs the cross-lane validators twice (debug-build crypto is slow, so the
+/// all-cases test runs them once and relies on the own-lane double run).
+fn assert_invariants(case: &Case, token: &[u8], twice: bool) {
     let own = run_own(case, token, 0);
     assert_eq!(
         own,
@@ -262,12 +264,14 @@ fn assert_invariants(case: &Case, token: &[u8]) {
         .iter()
         .map(|&lane| {
             let r = run_cross(lane, case, token, 0);
-            assert_eq!(
-                r,
-                run_cross(lane, case, token, 0x5A),
-                "{}: {lane:?} not deterministic",
-                case.name
-            );
+            if twice {
+                assert_eq!(
+                    r,
+                    run_cross(lane, case, token, 0x5A),
+                    "{}: {lane:?} not deterministic",
+                    case.name
+                );
+            }
             if let Err(e) = &r {
                 assert_code_in_table(e);
             }
@@ -303,9 +307,9 @@ fn assert_invariants(case: &Case, token: &[u8]) {
 }
 
 #[test]
-fn every_conformance_token_keeps_the_invariants_unmutated() {
+fn every_conformance_token_keeps_determinism_codes_and_lanes() {
     for case in cases() {
-        assert_invariants(case, &case.token);
+        assert_invariants(case, &case.token, false);
     }
 }
 
@@ -332,7 +336,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         3 => (any::<usize>(), 1u8..).prop_map(|(i, m)| Mutation::Xor(i, m)),
         2 => (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        1 => (any::<usize>(), prop_oneof![Just(b'.'), Just(b'='), Just(b'A'), any::<u8>()]).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        1 => (any::<usize>(), prop_oneof![Just(b'.'), Just(b'='), Just(b'A'), any::<u8>()])
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
         1 => (any::<usize>(), 1usize..8).prop_map(|(i, n)| Mutation::Delete(i, n)),
         1 => any::<usize>().prop_map(Mutation::Truncate),
         1 => (0usize..3, 0usize..3).prop_map(|(a, b)| Mutation::SwapSegments(a, b)),
@@ -416,7 +421,11 @@ proptest! {
     ) {
         let accepted = accepted_cases();
         let case = &cases()[accepted[pick.index(accepted.len())]];
-        prop_assert!(run_own(case, &case.token, 0).is_ok(), "{}: the unmutated token is refused", case.name);
+        prop_assert!(
+            run_own(case, &case.token, 0).is_ok(),
+            "{}: the unmutated token is refused",
+            case.name
+        );
         let positions = covered(&case.token);
         let i = positions[pos.index(positions.len())];
         let mut token = case.token.clone();
@@ -425,7 +434,7 @@ proptest! {
             Ok(_) => prop_assert!(false, "{}: byte {i} xor {mask:#04x} accepted", case.name),
             Err(e) => assert_code_in_table(&e),
         }
-        assert_invariants(case, &token);
+        assert_invariants(case, &token, true);
     }
 
     /// Determinism, the code table and lane exclusivity hold for any
@@ -437,6 +446,6 @@ proptest! {
     ) {
         let case = &cases()[pick.index(cases().len())];
         let token = ms.iter().fold(case.token.clone(), |t, m| apply(&t, m));
-        assert_invariants(case, &token);
+        assert_invariants(case, &token, true);
     }
 }
