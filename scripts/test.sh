@@ -36,6 +36,7 @@ cargo build -p tokenlane --release --no-default-features --features ecdsa,hmac -
 cargo build -p tokenlane --release --no-default-features --features alloc,rsa,ecdsa,hmac --target x86_64-unknown-none
 cargo build -p tokenlane --release --no-default-features --features ecdsa --target x86_64-unknown-none
 cargo build -p tokenlane --release --no-default-features --features hmac --target x86_64-unknown-none
+cargo build -p tokenlane --release --no-default-features --features ecdsa,hs256 --target thumbv7em-none-eabihf
 
 step "embedded: ES256 and HS256 firmware with no allocator, under QEMU (Cortex-M4, mps2-an386)"
 bash scripts/test-embedded.sh

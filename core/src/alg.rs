@@ -129,10 +129,15 @@ impl Algorithm {
 
     /// Whether this build implements the algorithm (its cargo feature is on).
     pub const fn is_implemented(self) -> bool {
-        match self.family() {
-            KeyFamily::Rsa => cfg!(feature = "rsa"),
-            KeyFamily::P256 => cfg!(feature = "ecdsa"),
-            KeyFamily::Hmac => cfg!(feature = "hmac"),
+        match self {
+            Algorithm::HS256 => cfg!(feature = "hs256"),
+            Algorithm::HS384 => cfg!(feature = "hs384"),
+            Algorithm::HS512 => cfg!(feature = "hs512"),
+            _ => match self.family() {
+                KeyFamily::Rsa => cfg!(feature = "rsa"),
+                KeyFamily::P256 => cfg!(feature = "ecdsa"),
+                KeyFamily::Hmac => false,
+            },
         }
     }
 

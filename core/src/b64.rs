@@ -2,6 +2,7 @@
 //! through timing) with its canonical-encoding checks: no padding, no `+`
 //! or `/`, no whitespace, zero trailing bits.
 
+#[cfg(any(feature = "alloc", test))]
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 /// base64url alphabet value of each byte; 0xFF for bytes outside it.

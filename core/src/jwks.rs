@@ -159,7 +159,7 @@ impl KeySet {
     }
 
     /// A set holding one HMAC secret, optionally named and pinned.
-    #[cfg(feature = "hmac")]
+    #[cfg(feature = "hs256")]
     pub fn from_secret(
         secret: &[u8],
         kid: Option<&str>,
@@ -270,11 +270,11 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
             }
         }
         "oct" => {
-            #[cfg(feature = "hmac")]
+            #[cfg(feature = "hs256")]
             {
                 Key::hmac(&b64(k, "k")?)?
             }
-            #[cfg(not(feature = "hmac"))]
+            #[cfg(not(feature = "hs256"))]
             {
                 let _ = k;
                 return Ok(Err(SkipReason::UnsupportedKeyType));

@@ -14,7 +14,7 @@ use crate::backend::Backend;
 use crate::error::{AlgorithmRefusal, KeyError};
 use crate::limits::MAX_KID_LEN;
 
-#[cfg(feature = "hmac")]
+#[cfg(feature = "hs256")]
 use hmac::{Hmac, Mac};
 
 /// A key identifier, stored inline (no heap), at most [`MAX_KID_LEN`] bytes.
@@ -61,7 +61,7 @@ enum Material {
     Rsa(RsaKey),
     #[cfg(feature = "ecdsa")]
     P256(P256Key),
-    #[cfg(feature = "hmac")]
+    #[cfg(feature = "hs256")]
     Hmac(HmacKey),
 }
 
@@ -83,12 +83,14 @@ struct P256Key {
 
 /// An HMAC secret, held only as keyed hash states (the secret bytes are not
 /// kept). States exist only for the hashes the secret is long enough for.
-#[cfg(feature = "hmac")]
+#[cfg(feature = "hs256")]
 #[derive(Clone)]
 struct HmacKey {
     len: usize,
     s256: Hmac<sha2::Sha256>,
+    #[cfg(feature = "hs384")]
     s384: Option<Hmac<sha2::Sha384>>,
+    #[cfg(feature = "hs512")]
     s512: Option<Hmac<sha2::Sha512>>,
     #[cfg(feature = "ring")]
     ring: crate::backend::ring_impl::Hmac,
@@ -206,7 +208,7 @@ impl Key {
     ///
     /// A 32-byte secret verifies HS256 only; 48 bytes adds HS384; 64 adds
     /// HS512 (RFC 7518 §3.2).
-    #[cfg(feature = "hmac")]
+    #[cfg(feature = "hs256")]
     pub fn hmac(secret: &[u8]) -> Result<Self, KeyError> {
         use crate::limits::HMAC_MIN_SECRET;
         use hmac::digest::KeyInit;
@@ -216,16 +218,20 @@ impl Key {
         }
         let s256 = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret)
             .map_err(|_| KeyError::Encoding)?;
+        #[cfg(feature = "hs384")]
         let s384 = (len >= 48)
             .then(|| <Hmac<sha2::Sha384> as KeyInit>::new_from_slice(secret).ok())
             .flatten();
+        #[cfg(feature = "hs512")]
         let s512 = (len >= 64)
             .then(|| <Hmac<sha2::Sha512> as KeyInit>::new_from_slice(secret).ok())
             .flatten();
         Ok(Self::from_material(Material::Hmac(HmacKey {
             len,
             s256,
+            #[cfg(feature = "hs384")]
             s384,
+            #[cfg(feature = "hs512")]
             s512,
             #[cfg(feature = "ring")]
             ring: crate::backend::ring_impl::Hmac::new(secret),
@@ -325,7 +331,7 @@ impl Key {
     /// The length of an HMAC secret in bytes (`None` for public keys).
     pub fn secret_len(&self) -> Option<usize> {
         match &self.material {
-            #[cfg(feature = "hmac")]
+            #[cfg(feature = "hs256")]
             Material::Hmac(h) => Some(h.len),
             #[allow(unreachable_patterns)]
             _ => None,
@@ -344,7 +350,7 @@ impl Key {
             Material::Rsa(_) => KeyFamily::Rsa,
             #[cfg(feature = "ecdsa")]
             Material::P256(_) => KeyFamily::P256,
-            #[cfg(feature = "hmac")]
+            #[cfg(feature = "hs256")]
             Material::Hmac(_) => KeyFamily::Hmac,
         }
     }
@@ -444,7 +450,7 @@ impl Key {
                     },
                 }
             }
-            #[cfg(feature = "hmac")]
+            #[cfg(feature = "hs256")]
             Material::Hmac(h) => {
                 if sig.len() != alg.hash().len() {
                     return false;
@@ -459,9 +465,11 @@ impl Key {
                             .chain_update(signing_input)
                             .verify_slice(sig)
                             .is_ok(),
+                        #[cfg(feature = "hs384")]
                         Algorithm::HS384 => h.s384.clone().is_some_and(|m| {
                             m.chain_update(signing_input).verify_slice(sig).is_ok()
                         }),
+                        #[cfg(feature = "hs512")]
                         Algorithm::HS512 => h.s512.clone().is_some_and(|m| {
                             m.chain_update(signing_input).verify_slice(sig).is_ok()
                         }),

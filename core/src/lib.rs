@@ -36,7 +36,8 @@
 //! | `std` | yes | `std::error::Error` impls, [`UnixTime::now`] for wrappers |
 //! | `rsa` | yes | RS256/384/512, PS256/384/512 (implies `alloc`) |
 //! | `ecdsa` | yes | ES256 |
-//! | `hmac` | yes | HS256/384/512 |
+//! | `hmac` | yes | HS256/384/512 (= `hs256` + `hs384` + `hs512`) |
+//! | `hs256`, `hs384`, `hs512` | via `hmac` | one HMAC algorithm each; `hs256` alone keeps SHA-384/512 out of a firmware image |
 //! | `ring` | no | the fast [`Backend::Ring`] for servers (implies `alloc`); the C library, Python wheel and CLI enable it |
 //!
 //! With `--no-default-features --features ecdsa,hmac` the crate builds for
@@ -100,7 +101,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(any(feature = "rsa", feature = "ecdsa", feature = "hmac")))]
+#[cfg(not(any(feature = "rsa", feature = "ecdsa", feature = "hs256")))]
 compile_error!("tokenlane needs at least one algorithm family: enable `rsa`, `ecdsa` or `hmac`");
 
 #[cfg(feature = "alloc")]
