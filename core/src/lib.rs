@@ -38,7 +38,7 @@
 //! | `ecdsa` | yes | ES256 |
 //! | `hmac` | yes | HS256/384/512 (= `hs256` + `hs384` + `hs512`) |
 //! | `hs256`, `hs384`, `hs512` | via `hmac` | one HMAC algorithm each; `hs256` alone keeps SHA-384/512 out of a firmware image |
-//! | `ring` | no | the fast [`Backend::Ring`] for servers (implies `alloc`); the C library, Python wheel and CLI enable it |
+//! | `ring` | no | the fast `Backend::Ring` for servers (implies `alloc`); the C library, Python wheel and CLI enable it |
 //!
 //! With `--no-default-features --features ecdsa,hmac` the crate builds for
 //! `thumbv7em-none-eabihf` and validation uses no heap at all: keys are
