@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Puts the tables of a full `scripts/bench.sh` run into BENCHMARKS.md.
 
-    python3 bench/update_benchmarks_md.py target/bench BENCHMARKS.md
+    python3 bench/update_benchmarks_md.py target/bench BENCHMARKS.md [--only python]
 
 Each generated block sits between `<!-- BEGIN name -->` and
 `<!-- END name -->` markers; the prose around them is left alone. Blocks:
 machine (CPU, cores, load, versions, date), rust, callgrind, c, c-abi,
-python.
+python. With `--only python` (after `scripts/bench.sh --only python`) only
+the python block and the machine block's "- Python:" line are rewritten
+(that line then carries the Python run's own date and load), so the other
+tables keep the full run's numbers even if a --quick run has since
+overwritten their outputs in target/bench.
 """
 
 import datetime
@@ -66,8 +70,47 @@ def machine(out: str) -> str:
     return "\n".join(lines)
 
 
+def replace_blocks(md: str, text: str, blocks: dict) -> str:
+    for name, body in blocks.items():
+        pat = re.compile(rf"(<!-- BEGIN {re.escape(name)} -->\n).*?(<!-- END {re.escape(name)} -->)", re.S)
+        if not pat.search(text):
+            sys.exit(f"{md}: no <!-- BEGIN {name} --> block")
+        text = pat.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    return text
+
+
+def python_only(out: str, text: str) -> str:
+    """Rewrites the python block and the machine block's Python line."""
+    load_path = os.path.join(out, "load-python.txt")
+    load = open(load_path, encoding="utf-8").read().strip() \
+        if os.path.exists(load_path) else "?"
+    py = open(os.path.join(out, "python.txt"), encoding="utf-8").readline().strip()
+    line = (f"- Python: {py} (Python table refreshed on its own "
+            f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+            f"load average at its start {load})")
+    m = re.search(r"(<!-- BEGIN machine -->\n)(.*?)(<!-- END machine -->)", text, re.S)
+    if not m:
+        sys.exit("no <!-- BEGIN machine --> block")
+    body, n = re.subn(r"^- Python: .*$", lambda _: line, m.group(2), count=1, flags=re.M)
+    if n != 1:
+        sys.exit("no '- Python:' line in the machine block")
+    return text[:m.start(2)] + body + text[m.end(2):]
+
+
 def main() -> None:
     out, md = sys.argv[1], sys.argv[2]
+    only = None
+    if len(sys.argv) > 3:
+        if sys.argv[3:] != ["--only", "python"]:
+            sys.exit("usage: update_benchmarks_md.py OUT_DIR BENCHMARKS.md [--only python]")
+        only = "python"
+    if only == "python":
+        text = open(md, encoding="utf-8").read()
+        text = replace_blocks(md, python_only(out, text), {
+            "python": table(os.path.join(out, "python.txt"), "PYTHON TABLE")})
+        open(md, "w", encoding="utf-8").write(text)
+        print(f"updated {md} (python block only)")
+        return
     blocks = {
         "machine": machine(out),
         "rust": table(os.path.join(out, "rust.txt"), "RUST TABLE"),
@@ -76,12 +119,7 @@ def main() -> None:
         "c-abi": table(os.path.join(out, "c-abi.txt"), "C ABI TABLE"),
         "python": table(os.path.join(out, "python.txt"), "PYTHON TABLE"),
     }
-    text = open(md, encoding="utf-8").read()
-    for name, body in blocks.items():
-        pat = re.compile(rf"(<!-- BEGIN {re.escape(name)} -->\n).*?(<!-- END {re.escape(name)} -->)", re.S)
-        if not pat.search(text):
-            sys.exit(f"{md}: no <!-- BEGIN {name} --> block")
-        text = pat.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    text = replace_blocks(md, open(md, encoding="utf-8").read(), blocks)
     open(md, "w", encoding="utf-8").write(text)
     print(f"updated {md}")
 

@@ -5,6 +5,10 @@
 #                                   # the tables in BENCHMARKS.md
 #   bash scripts/bench.sh --quick   # seconds-long smoke of each benchmark so
 #                                   # none can rot; leaves BENCHMARKS.md alone
+#   bash scripts/bench.sh --only python   # only step 5 (~1 min): rewrites the
+#                                   # python block and the machine block's
+#                                   # "Python:" line, nothing else
+#                                   # (combines with --quick)
 #
 # Steps: (1) bench/tokens.json is what bench/gen_tokens.py writes (Python
 # `cryptography`; the full run rewrites it, --quick checks it is current);
@@ -13,19 +17,34 @@
 # (bench/callgrind.py: instructions per call, immune to machine load);
 # (4) the C ABI against Debian's libjwt (bench/bench_c.c), with its
 # instruction counts next to the Rust ones for the C ABI's overhead;
-# (5) the Python package against PyJWT and joserfc (bench/bench_python.py),
-# in a venv of its own (target/bench/venv) with the wheel built by maturin.
+# (5) the Python package against PyJWT, joserfc, python-jose and authlib
+# (bench/bench_python.py), in a venv of its own (target/bench/venv:
+# scripts/requirements-test.txt + bench/requirements-bench.txt) with the
+# wheel built by maturin.
 # Outputs go to target/bench/; Debian packages (valgrind, libjwt-dev, gcc)
 # are installed only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 QUICK=
-[ "${1:-}" = "--quick" ] && QUICK=--quick
+ONLY=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) QUICK=--quick ;;
+    --only)
+        [ "${2:-}" = python ] || { echo "bench.sh: --only takes: python" >&2; exit 2; }
+        ONLY=python
+        shift
+        ;;
+    *) echo "usage: bash scripts/bench.sh [--quick] [--only python]" >&2; exit 2 ;;
+    esac
+    shift
+done
 OUT=$ROOT/target/bench
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$OUT"
-cut -d' ' -f1-3 /proc/loadavg >"$OUT/load.txt"
+# load.txt belongs to the full run (machine block); --only python keeps its own.
+cut -d' ' -f1-3 /proc/loadavg >"$OUT/load${ONLY:+-$ONLY}.txt"
 export PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 passed=0
@@ -37,7 +56,7 @@ command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 [ -f /usr/include/jwt.h ] || missing+=(libjwt-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-if [ "${#missing[@]}" -gt 0 ]; then
+if [ "${#missing[@]}" -gt 0 ] && [ -z "$ONLY" ]; then
     run apt-get update -qq
     DEBIAN_FRONTEND=noninteractive run apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
@@ -46,7 +65,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 # ---- 1. tokens -------------------------------------------------------------
-if [ -n "$QUICK" ]; then
+if [ -n "$QUICK" ] || [ -n "$ONLY" ]; then
     run .venv/bin/python bench/gen_tokens.py --out "$OUT/tokens.json"
     if ! cmp -s "$OUT/tokens.json" bench/tokens.json; then
         echo "bench/tokens.json is not what bench/gen_tokens.py writes: rerun it" >&2
@@ -57,6 +76,7 @@ else
 fi
 pass tokens
 
+if [ -z "$ONLY" ]; then
 # ---- 2. Rust: thread CPU time ------------------------------------------------
 run cargo bench -p tokenlane --features ring --bench validate -- $QUICK | tee "$OUT/rust.txt"
 grep -q '=== END RUST TABLE ===' "$OUT/rust.txt"
@@ -144,6 +164,7 @@ print(f'| {a} | $C_BACKEND | {c / n / 1000:.1f}k | {r / n / 1000:.1f}k | +{(c - 
     echo "=== END C ABI TABLE ==="
 } | tee "$OUT/c-abi.txt"
 pass c
+fi
 
 # ---- 5. Python -----------------------------------------------------------------
 VENV=$OUT/venv
@@ -151,7 +172,8 @@ WHEELS=$OUT/wheels
 rm -rf "$WHEELS"
 run .venv/bin/maturin build --release -m ffi-python/Cargo.toml -o "$WHEELS" >&2
 [ -x "$VENV/bin/python" ] || run python3 -m venv "$VENV"
-run "$VENV/bin/python" -m pip install -q -r scripts/requirements-test.txt
+run "$VENV/bin/python" -m pip install -q -r scripts/requirements-test.txt \
+    -r bench/requirements-bench.txt
 run "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEELS"/tokenlane-*-abi3-*.whl
 (cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_python.py" $QUICK) | tee "$OUT/python.txt"
 grep -q '=== END PYTHON TABLE ===' "$OUT/python.txt"
@@ -159,6 +181,6 @@ pass python
 
 # ---- BENCHMARKS.md -----------------------------------------------------------
 if [ -z "$QUICK" ]; then
-    run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md
+    run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md ${ONLY:+--only "$ONLY"}
 fi
 echo "bench smoke: $passed passed, 0 failed"
