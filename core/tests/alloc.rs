@@ -3,9 +3,11 @@
 //! conformance cases (minted by an independent library). The counter is
 //! the `allocation-counter` crate, so this test holds no `unsafe` of ours.
 
+mod common;
+
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::Value;
-use tokenlane::{scratch_len, AccessPolicy, Algorithm, KeySet, TypMode, UnixTime};
+use tokenlane::{scratch_len, AccessPolicy, Algorithm, TypMode, UnixTime};
 
 const CASES: &str = include_str!("../../tests/conformance/cases.json");
 
@@ -32,32 +34,8 @@ fn accepted_case(doc: &Value, alg: &str) -> Value {
 
 fn validate_counting(doc: &Value, alg: &str) -> usize {
     let case = accepted_case(doc, alg);
-    let mut keys = KeySet::new();
-    for src in case["keyset"]
-        .as_str()
-        .map(|k| &doc["keysets"][k])
-        .and_then(Value::as_array)
-        .expect("keyset")
-    {
-        let data = src["data"].as_str().expect("data");
-        let kid = src.get("kid").and_then(Value::as_str);
-        let alg = src
-            .get("alg")
-            .and_then(Value::as_str)
-            .and_then(Algorithm::from_name);
-        let set = match src["kind"].as_str().expect("kind") {
-            "jwks" => KeySet::from_jwks(data.as_bytes()),
-            "pem" => KeySet::from_spki_pem(data, kid, alg),
-            "secret" => {
-                KeySet::from_secret(&Base64UrlUnpadded::decode_vec(data).expect("b64"), kid, alg)
-            }
-            "der" => {
-                KeySet::from_spki_der(&Base64UrlUnpadded::decode_vec(data).expect("b64"), kid, alg)
-            }
-            other => panic!("kind {other}"),
-        };
-        keys.extend(set.expect("keys load")).expect("extend");
-    }
+    let keys = common::load_keyset(&doc["keysets"][case["keyset"].as_str().expect("keyset")])
+        .expect("keys load");
     let policy = &case["policy"];
     let aud: Vec<String> = policy["audience"]
         .as_array()

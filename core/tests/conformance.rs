@@ -2,50 +2,19 @@
 //! independent library, see that folder's README) through the core, and
 //! checks the exact code, or the claims of an accepted token.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+mod common;
+
+use common::load_keyset;
 use serde_json::Value;
 use tokenlane::{
-    scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Backend, Error, IdChecks, IdPolicy, KeySet,
-    TypMode, UnixTime,
+    scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Backend, IdChecks, IdPolicy, TypMode,
+    UnixTime,
 };
 
 const CASES: &str = include_str!("../../tests/conformance/cases.json");
 
 fn s(v: &Value) -> Option<&str> {
     v.as_str()
-}
-
-fn load_source(src: &Value) -> Result<KeySet, Error> {
-    let kid = src.get("kid").and_then(s);
-    let alg = src
-        .get("alg")
-        .and_then(s)
-        .map(|a| Algorithm::from_name(a).unwrap_or_else(|| panic!("case names unknown alg {a}")));
-    let data = src["data"].as_str().expect("source data");
-    let set = match src["kind"].as_str().expect("source kind") {
-        "jwks" => KeySet::from_jwks(data.as_bytes()),
-        "pem" => KeySet::from_spki_pem(data, kid, alg),
-        "der" => KeySet::from_spki_der(
-            &Base64UrlUnpadded::decode_vec(data).expect("der b64"),
-            kid,
-            alg,
-        ),
-        "secret" => KeySet::from_secret(
-            &Base64UrlUnpadded::decode_vec(data).expect("secret b64"),
-            kid,
-            alg,
-        ),
-        other => panic!("unknown key source kind {other}"),
-    };
-    set.map_err(Error::from)
-}
-
-fn load_keyset(sources: &Value) -> Result<KeySet, Error> {
-    let mut set = KeySet::new();
-    for src in sources.as_array().expect("keyset is a list") {
-        set.extend(load_source(src)?).map_err(Error::from)?;
-    }
-    Ok(set)
 }
 
 fn algorithms(policy: &Value) -> AlgorithmSet {
@@ -204,7 +173,7 @@ fn conformance_cases_give_their_expected_codes_and_claims() {
         .unwrap_or(&[])
     {
         let name = kc["name"].as_str().expect("name");
-        let got = load_keyset(&Value::Array(vec![kc["source"].clone()]));
+        let got = common::load_key_source(&kc["source"]);
         let expect = &kc["expect"];
         let outcome = match (expect.get("error").and_then(Value::as_str), got) {
             (Some(want), Err(e)) if e.code() == want => None,

@@ -2,6 +2,8 @@
 //! an overflow: a valid token (minted by Python `cryptography`, from the
 //! conformance cases) checked at `now = 0` and `now = u64::MAX`.
 
+mod common;
+
 use serde_json::Value;
 use tokenlane::{
     scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Error, KeySet, PolicyError, UnixTime,
@@ -17,10 +19,7 @@ fn fixture() -> (KeySet, String, u64) {
         .iter()
         .find(|c| c["name"] == "access_es256_strict_at_jwt_is_accepted")
         .expect("the accepted ES256 case");
-    let jwks = doc["keysets"]["main"][0]["data"]
-        .as_str()
-        .expect("main keyset is a JWKS");
-    let keys = KeySet::from_jwks(jwks.as_bytes()).expect("keys");
+    let keys = common::load_keyset(&doc["keysets"]["main"]).expect("keys");
     (
         keys,
         case["token"].as_str().expect("token").to_owned(),

@@ -1,6 +1,6 @@
-//! Helpers shared by the external-vector harnesses (`wycheproof.rs`,
-//! `rfc7520.rs`): where the vectors live, decoding, and how an outcome is
-//! written down.
+//! Helpers shared by the core's integration tests: where the vectors live,
+//! decoding, how an outcome is written down, and how a conformance keyset
+//! (`tests/conformance/README.md`, "key source") is loaded.
 //!
 //! Vectors are read in place from `../shared/vectors/` (never copied into
 //! the repository; see that folder's README for sources and licences).
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::Value;
-use tokenlane::{Error, KeyError};
+use tokenlane::{Algorithm, Error, KeyError, KeySet};
 
 /// `<repo>/../shared/vectors`, the read-only vector folder.
 pub(crate) fn vectors_dir() -> PathBuf {
@@ -209,4 +209,39 @@ pub(crate) fn summary(file: &str, line: String) {
     {
         eprintln!("could not write {dir}/{file}");
     }
+}
+
+/// Loads one conformance key source (`jwks`, `pem`, `der`, `secret`).
+pub(crate) fn load_key_source(src: &Value) -> Result<KeySet, Error> {
+    let kid = src.get("kid").and_then(Value::as_str);
+    let alg = src
+        .get("alg")
+        .and_then(Value::as_str)
+        .map(|a| Algorithm::from_name(a).unwrap_or_else(|| panic!("case names unknown alg {a}")));
+    let data = src["data"].as_str().expect("source data");
+    let set = match src["kind"].as_str().expect("source kind") {
+        "jwks" => KeySet::from_jwks(data.as_bytes()),
+        "pem" => KeySet::from_spki_pem(data, kid, alg),
+        "der" => KeySet::from_spki_der(
+            &Base64UrlUnpadded::decode_vec(data).expect("der b64"),
+            kid,
+            alg,
+        ),
+        "secret" => KeySet::from_secret(
+            &Base64UrlUnpadded::decode_vec(data).expect("secret b64"),
+            kid,
+            alg,
+        ),
+        other => panic!("unknown key source kind {other}"),
+    };
+    set.map_err(Error::from)
+}
+
+/// Loads a conformance keyset: the union of its sources, in order.
+pub(crate) fn load_keyset(sources: &Value) -> Result<KeySet, Error> {
+    let mut set = KeySet::new();
+    for src in sources.as_array().expect("keyset is a list") {
+        set.extend(load_key_source(src)?).map_err(Error::from)?;
+    }
+    Ok(set)
 }
