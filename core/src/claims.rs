@@ -10,84 +10,44 @@ use crate::jws::json_error;
 use crate::limits::{MAX_AUDIENCES, MAX_SCOPES};
 use crate::time::MAX_NUMERIC_DATE;
 
-/// The registered claims of a payload, as found (types not yet checked).
-#[derive(Default)]
-pub(crate) struct Raw<'a> {
-    pub(crate) iss: Option<Value<'a>>,
-    pub(crate) sub: Option<Value<'a>>,
-    pub(crate) aud: Option<Value<'a>>,
-    pub(crate) exp: Option<Value<'a>>,
-    pub(crate) nbf: Option<Value<'a>>,
-    pub(crate) iat: Option<Value<'a>>,
-    pub(crate) jti: Option<Value<'a>>,
-    pub(crate) client_id: Option<Value<'a>>,
-    pub(crate) scope: Option<Value<'a>>,
-    pub(crate) scp: Option<Value<'a>>,
-    pub(crate) nonce: Option<Value<'a>>,
-    pub(crate) azp: Option<Value<'a>>,
-    pub(crate) at_hash: Option<Value<'a>>,
-    pub(crate) c_hash: Option<Value<'a>>,
-    pub(crate) auth_time: Option<Value<'a>>,
-    pub(crate) typ: Option<Value<'a>>,
-    pub(crate) token_use: Option<Value<'a>>,
-    pub(crate) name: Option<Value<'a>>,
-    pub(crate) email: Option<Value<'a>>,
-}
+/// The claims of [`Claim::ALL`] as found in a payload (types not yet
+/// checked), one slot per claim of the table.
+pub(crate) struct Raw<'a>([Option<Value<'a>>; Claim::COUNT]);
 
 /// Validates the payload as a JSON object and collects its claims.
 pub(crate) fn parse(payload: &[u8]) -> Result<(&str, Raw<'_>), Error> {
     let text = json::validate(payload).map_err(|e| json_error(e, Part::Claims))?;
-    let mut raw = Raw::default();
-    for (k, v) in Members::of(text) {
-        let slot = match k.as_plain() {
-            Some(name) => match raw.slot(name) {
-                Some(s) => s,
-                None => continue,
-            },
-            None => {
-                // Escaped member names are rare; unescape into a small buffer.
-                let mut buf = [0u8; 16];
-                let Some(n) = k.unescape_into(&mut buf) else {
-                    continue;
-                };
-                let Ok(name) = core::str::from_utf8(buf.get(..n).unwrap_or(&[])) else {
-                    continue;
-                };
-                match raw.slot(name) {
-                    Some(s) => s,
-                    None => continue,
-                }
-            }
-        };
-        *slot = Some(v);
-    }
-    Ok((text, raw))
+    Ok((text, Raw::of(text)))
 }
 
 impl<'a> Raw<'a> {
-    fn slot(&mut self, name: &str) -> Option<&mut Option<Value<'a>>> {
-        Some(match name {
-            "iss" => &mut self.iss,
-            "sub" => &mut self.sub,
-            "aud" => &mut self.aud,
-            "exp" => &mut self.exp,
-            "nbf" => &mut self.nbf,
-            "iat" => &mut self.iat,
-            "jti" => &mut self.jti,
-            "client_id" => &mut self.client_id,
-            "scope" => &mut self.scope,
-            "scp" => &mut self.scp,
-            "nonce" => &mut self.nonce,
-            "azp" => &mut self.azp,
-            "at_hash" => &mut self.at_hash,
-            "c_hash" => &mut self.c_hash,
-            "auth_time" => &mut self.auth_time,
-            "typ" => &mut self.typ,
-            "token_use" => &mut self.token_use,
-            "name" => &mut self.name,
-            "email" => &mut self.email,
-            _ => return None,
-        })
+    /// Collects the table's claims from validated object text. Member names
+    /// are compared by their unescaped value.
+    pub(crate) fn of(text: &'a str) -> Self {
+        let mut raw = Raw([None; Claim::COUNT]);
+        for (k, v) in Members::of(text) {
+            let claim = match k.as_plain() {
+                Some(name) => Claim::from_name(name),
+                None => {
+                    // Escaped member names are rare; unescape into a small
+                    // buffer (longer than every name of the table).
+                    let mut buf = [0u8; 16];
+                    k.unescape_into(&mut buf)
+                        .and_then(|n| buf.get(..n))
+                        .and_then(|b| core::str::from_utf8(b).ok())
+                        .and_then(Claim::from_name)
+                }
+            };
+            if let Some(slot) = claim.and_then(|c| raw.0.get_mut(c.index())) {
+                *slot = Some(v);
+            }
+        }
+        raw
+    }
+
+    /// The claim's value, if present.
+    pub(crate) fn get(&self, claim: Claim) -> Option<Value<'a>> {
+        self.0.get(claim.index()).copied().flatten()
     }
 }
 
@@ -111,8 +71,9 @@ pub(crate) struct Typed<'a> {
 
 impl<'a> Raw<'a> {
     pub(crate) fn typed(&self) -> Result<Typed<'a>, Error> {
-        let scope = string(self.scope, Claim::Scope)?;
-        let scp = list(self.scp, Claim::Scp, MAX_SCOPES)?;
+        let get = |c| self.get(c);
+        let scope = string(get(Claim::Scope), Claim::Scope)?;
+        let scp = list(get(Claim::Scp), Claim::Scp, MAX_SCOPES)?;
         if let Some(s) = scope {
             if s.as_plain()
                 .unwrap_or("")
@@ -127,18 +88,18 @@ impl<'a> Raw<'a> {
             }
         }
         Ok(Typed {
-            exp: date(self.exp, Claim::Exp)?,
-            nbf: date(self.nbf, Claim::Nbf)?,
-            iat: date(self.iat, Claim::Iat)?,
-            auth_time: date(self.auth_time, Claim::AuthTime)?,
-            aud: list(self.aud, Claim::Aud, MAX_AUDIENCES)?,
-            iss: string(self.iss, Claim::Iss)?,
-            sub: string(self.sub, Claim::Sub)?,
-            client_id: string(self.client_id, Claim::ClientId)?,
-            jti: string(self.jti, Claim::Jti)?,
-            nonce: string(self.nonce, Claim::Nonce)?,
-            azp: string(self.azp, Claim::Azp)?,
-            at_hash: string(self.at_hash, Claim::AtHash)?,
+            exp: date(get(Claim::Exp), Claim::Exp)?,
+            nbf: date(get(Claim::Nbf), Claim::Nbf)?,
+            iat: date(get(Claim::Iat), Claim::Iat)?,
+            auth_time: date(get(Claim::AuthTime), Claim::AuthTime)?,
+            aud: list(get(Claim::Aud), Claim::Aud, MAX_AUDIENCES)?,
+            iss: string(get(Claim::Iss), Claim::Iss)?,
+            sub: string(get(Claim::Sub), Claim::Sub)?,
+            client_id: string(get(Claim::ClientId), Claim::ClientId)?,
+            jti: string(get(Claim::Jti), Claim::Jti)?,
+            nonce: string(get(Claim::Nonce), Claim::Nonce)?,
+            azp: string(get(Claim::Azp), Claim::Azp)?,
+            at_hash: string(get(Claim::AtHash), Claim::AtHash)?,
             scopes: match scope {
                 Some(s) => Some(Value::Str(s)),
                 None => scp,

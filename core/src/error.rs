@@ -255,50 +255,90 @@ pub enum AlgorithmRefusal {
     SecretTooShort,
 }
 
-/// A registered claim named in an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-#[allow(missing_docs)]
-pub enum Claim {
-    Iss,
-    Sub,
-    Aud,
-    Exp,
-    Nbf,
-    Iat,
-    Jti,
-    ClientId,
-    Scope,
-    Scp,
-    Nonce,
-    Azp,
-    AtHash,
-    AuthTime,
-    Typ,
-    TokenUse,
+/// The one claim table: each claim the core reads is named here once, and
+/// the [`Claim`] enum, its names, its name lookup and the claim slots of the
+/// payload reader are all generated from this list.
+macro_rules! claim_table {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, )*) => {
+        /// A claim the core reads: named in errors, looked up by name when
+        /// the payload is read.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Claim {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Claim {
+            /// Every claim of the table, in table order.
+            pub const ALL: &'static [Claim] = &[$(Claim::$variant,)*];
+
+            /// The claim's JSON member name.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( Claim::$variant => $name, )*
+                }
+            }
+
+            /// The claim with this (unescaped) member name, if the core reads it.
+            pub fn from_name(name: &str) -> Option<Claim> {
+                match name {
+                    $( $name => Some(Claim::$variant), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+claim_table! {
+    /// `iss`, the issuer.
+    Iss = "iss",
+    /// `sub`, the subject.
+    Sub = "sub",
+    /// `aud`, the audience (string or array).
+    Aud = "aud",
+    /// `exp`, the expiry (NumericDate).
+    Exp = "exp",
+    /// `nbf`, not before (NumericDate).
+    Nbf = "nbf",
+    /// `iat`, issued at (NumericDate).
+    Iat = "iat",
+    /// `jti`, the token's id.
+    Jti = "jti",
+    /// `client_id` (RFC 9068).
+    ClientId = "client_id",
+    /// `scope`, space-delimited (RFC 9068, RFC 8693).
+    Scope = "scope",
+    /// `scp`, a string or array of scopes (Microsoft Entra ID, Okta).
+    Scp = "scp",
+    /// `nonce` (OpenID Connect).
+    Nonce = "nonce",
+    /// `azp`, the authorized party (OpenID Connect).
+    Azp = "azp",
+    /// `at_hash`, the access-token hash (OpenID Connect).
+    AtHash = "at_hash",
+    /// `c_hash`, the authorization-code hash (OpenID Connect).
+    CHash = "c_hash",
+    /// `auth_time` (NumericDate, OpenID Connect).
+    AuthTime = "auth_time",
+    /// Payload `typ` (Keycloak's token kind).
+    Typ = "typ",
+    /// `token_use` (Amazon Cognito's token kind).
+    TokenUse = "token_use",
+    /// `name` (OpenID Connect standard claim).
+    Name = "name",
+    /// `email` (OpenID Connect standard claim).
+    Email = "email",
 }
 
 impl Claim {
-    /// The claim's JSON member name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Claim::Iss => "iss",
-            Claim::Sub => "sub",
-            Claim::Aud => "aud",
-            Claim::Exp => "exp",
-            Claim::Nbf => "nbf",
-            Claim::Iat => "iat",
-            Claim::Jti => "jti",
-            Claim::ClientId => "client_id",
-            Claim::Scope => "scope",
-            Claim::Scp => "scp",
-            Claim::Nonce => "nonce",
-            Claim::Azp => "azp",
-            Claim::AtHash => "at_hash",
-            Claim::AuthTime => "auth_time",
-            Claim::Typ => "typ",
-            Claim::TokenUse => "token_use",
-        }
+    /// The number of claims in the table.
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// The claim's position in [`Claim::ALL`].
+    #[allow(clippy::as_conversions)] // a fieldless enum's own discriminant, < COUNT
+    pub(crate) const fn index(self) -> usize {
+        self as usize
     }
 }
 

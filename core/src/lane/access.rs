@@ -135,11 +135,11 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
             Some(Mark::Nonce)
         } else if t.at_hash.is_some() {
             Some(Mark::AtHash)
-        } else if raw.c_hash.is_some() {
+        } else if raw.get(Claim::CHash).is_some() {
             Some(Mark::CHash)
-        } else if payload_str_is(raw.typ, "ID") {
+        } else if payload_str_is(raw.get(Claim::Typ), "ID") {
             Some(Mark::PayloadTypId)
-        } else if payload_str_is(raw.token_use, "id") {
+        } else if payload_str_is(raw.get(Claim::TokenUse), "id") {
             Some(Mark::TokenUseId)
         } else {
             None

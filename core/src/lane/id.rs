@@ -105,12 +105,12 @@ impl<'a> IdPolicy<'a> {
         let t = raw.typed()?;
 
         // 8. Access-token marks.
-        if payload_str_is(raw.token_use, "access") {
+        if payload_str_is(raw.get(Claim::TokenUse), "access") {
             return Err(Error::WrongTokenType {
                 mark: Mark::TokenUseAccess,
             });
         }
-        if payload_str_is(raw.typ, "Bearer") {
+        if payload_str_is(raw.get(Claim::Typ), "Bearer") {
             return Err(Error::WrongTokenType {
                 mark: Mark::PayloadTypBearer,
             });
@@ -179,8 +179,8 @@ impl<'a> IdPolicy<'a> {
             auth_time: t.auth_time,
             nonce: arena.opt(t.nonce)?,
             azp: arena.opt(t.azp)?,
-            name: arena.opt(raw.name.and_then(|v| v.as_str()))?,
-            email: arena.opt(raw.email.and_then(|v| v.as_str()))?,
+            name: arena.opt(raw.get(Claim::Name).and_then(|v| v.as_str()))?,
+            email: arena.opt(raw.get(Claim::Email).and_then(|v| v.as_str()))?,
             claims: text,
         })
     }
