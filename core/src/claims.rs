@@ -21,10 +21,15 @@ pub(crate) fn parse(payload: &[u8]) -> Result<(&str, Raw<'_>), Error> {
 }
 
 impl<'a> Raw<'a> {
+    /// No claims at all.
+    pub(crate) const fn empty() -> Self {
+        Raw([None; Claim::COUNT])
+    }
+
     /// Collects the table's claims from validated object text. Member names
     /// are compared by their unescaped value.
     pub(crate) fn of(text: &'a str) -> Self {
-        let mut raw = Raw([None; Claim::COUNT]);
+        let mut raw = Raw::empty();
         for (k, v) in Members::of(text) {
             let claim = match k.as_plain() {
                 Some(name) => Claim::from_name(name),

@@ -8,6 +8,7 @@
 use core::fmt;
 
 use crate::alg::Algorithm;
+pub use crate::lane::marks::Mark;
 
 /// Stable error codes. The numbers are part of the C ABI and never change
 /// meaning; a retired number stays reserved.
@@ -342,54 +343,6 @@ impl Claim {
     }
 }
 
-/// What gave a token away as belonging to another lane (the detail of
-/// [`Error::WrongTokenType`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Mark {
-    /// Access lane, strict mode: the header has no `typ`.
-    TypAbsent,
-    /// Access lane, strict mode: header `typ` is `JWT` (the ID-token form).
-    TypJwt,
-    /// ID lane: header `typ` is `at+jwt` (an access token).
-    TypAccessToken,
-    /// Header `typ` names another kind of JWT (`dpop+jwt`, `logout+jwt`,
-    /// `secevent+jwt`, ...).
-    TypOther,
-    /// Access lane: the claims carry `nonce` (an ID-token claim).
-    Nonce,
-    /// Access lane: the claims carry `at_hash`.
-    AtHash,
-    /// Access lane: the claims carry `c_hash`.
-    CHash,
-    /// Access lane: payload `typ` is `ID` (Keycloak's ID token).
-    PayloadTypId,
-    /// Access lane: `token_use` is `id` (Amazon Cognito's ID token).
-    TokenUseId,
-    /// ID lane: `token_use` is `access` (Amazon Cognito's access token).
-    TokenUseAccess,
-    /// ID lane: payload `typ` is `Bearer` (Keycloak's access token).
-    PayloadTypBearer,
-}
-
-impl Mark {
-    const fn describe(self) -> &'static str {
-        match self {
-            Mark::TypAbsent => "header has no typ, and strict mode requires typ at+jwt",
-            Mark::TypJwt => "header typ is JWT, and strict mode requires typ at+jwt",
-            Mark::TypAccessToken => "header typ is at+jwt: an access token, not an ID token",
-            Mark::TypOther => "header typ names another kind of JWT",
-            Mark::Nonce => "claims carry nonce, an ID-token claim",
-            Mark::AtHash => "claims carry at_hash, an ID-token claim",
-            Mark::CHash => "claims carry c_hash, an ID-token claim",
-            Mark::PayloadTypId => "payload typ is ID (an ID token)",
-            Mark::TokenUseId => "token_use is id (an ID token)",
-            Mark::TokenUseAccess => "token_use is access (an access token)",
-            Mark::PayloadTypBearer => "payload typ is Bearer (an access token)",
-        }
-    }
-}
-
 /// Why a key could not be loaded (the detail of [`Error::InvalidKey`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -686,11 +639,10 @@ impl Error {
 
     /// A short fixed description of the code, safe to send to a client.
     pub const fn description(&self) -> &'static str {
-        if let Error::WrongTokenType {
-            mark: Mark::TypAccessToken | Mark::TokenUseAccess | Mark::PayloadTypBearer,
-        } = self
-        {
-            return "the token is not an ID token for this client";
+        if let Error::WrongTokenType { mark } = self {
+            if mark.refused_only_by_id_lane() {
+                return "the token is not an ID token for this client";
+            }
         }
         self.kind().description()
     }
@@ -835,7 +787,7 @@ impl fmt::Display for Error {
             Error::AudienceMismatch => {
                 f.write_str("audience_mismatch: aud does not contain the expected audience")
             }
-            Error::WrongTokenType { mark } => write!(f, "wrong_token_type: {}", mark.describe()),
+            Error::WrongTokenType { mark } => write!(f, "wrong_token_type: {}", mark.description()),
             Error::MissingClaim { claim } => {
                 write!(f, "missing_claim: the token lacks `{}`", claim.name())
             }

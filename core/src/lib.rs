@@ -135,6 +135,7 @@ pub use jws::{verify_compact, verify_compact_with};
 pub use keys::{Key, Kid};
 pub use lane::access::{AccessPolicy, AccessToken, TypMode};
 pub use lane::id::{IdChecks, IdPolicy, IdToken};
+pub use lane::marks::{Lane, TokenKind};
 pub use lane::PolicyError;
 pub use limits::scratch_len;
 pub use time::UnixTime;

@@ -2,15 +2,15 @@
 
 use crate::alg::{Algorithm, AlgorithmSet};
 use crate::claims::{self, Arena, StrList};
-use crate::error::{Claim, Error, Mark};
-use crate::json::{JsonStr, Value};
+use crate::error::{Claim, Error};
 use crate::jws::verify_parts;
 use crate::keys::Key;
-use crate::lane::{aud_contains, require, typ_is_at, typ_is_jwt, Common, PolicyError};
+use crate::lane::marks::{self, Lane};
+use crate::lane::{aud_contains, require, Common, PolicyError};
 use crate::time::UnixTime;
 
 /// How the access lane treats the header `typ`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TypMode {
     /// `typ` must be `at+jwt` or `application/at+jwt` (case-insensitive),
     /// and iss, exp, aud, sub, client_id, iat, jti are required (RFC 9068).
@@ -110,41 +110,23 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         scratch: &'s mut [u8],
     ) -> Result<AccessToken<'s>, Error> {
         let strict = self.typ == TypMode::Strict;
-        let v = verify_parts(token, keys, self.common.jws(), scratch, |typ| match typ {
-            Some(t) if typ_is_at(&t) => Ok(()),
-            Some(t) if typ_is_jwt(&t) => {
-                if strict {
-                    Err(Error::WrongTokenType { mark: Mark::TypJwt })
-                } else {
-                    Ok(())
-                }
-            }
-            Some(_) => Err(Error::WrongTokenType {
-                mark: Mark::TypOther,
-            }),
-            None if strict => Err(Error::WrongTokenType {
-                mark: Mark::TypAbsent,
-            }),
-            None => Ok(()),
-        })?;
+        let lane = Lane::Access(self.typ);
+        let v =
+            verify_parts(
+                token,
+                keys,
+                self.common.jws(),
+                scratch,
+                |typ| match marks::header_refusal(lane, typ) {
+                    Some(mark) => Err(Error::WrongTokenType { mark }),
+                    None => Ok(()),
+                },
+            )?;
         let (text, raw) = claims::parse(v.payload)?;
         let t = raw.typed()?;
 
-        // 8. ID-token marks, in both modes.
-        let mark = if t.nonce.is_some() {
-            Some(Mark::Nonce)
-        } else if t.at_hash.is_some() {
-            Some(Mark::AtHash)
-        } else if raw.get(Claim::CHash).is_some() {
-            Some(Mark::CHash)
-        } else if payload_str_is(raw.get(Claim::Typ), "ID") {
-            Some(Mark::PayloadTypId)
-        } else if payload_str_is(raw.get(Claim::TokenUse), "id") {
-            Some(Mark::TokenUseId)
-        } else {
-            None
-        };
-        if let Some(mark) = mark {
+        // 8. Lane marks (ID-token marks, other kinds), in both modes.
+        if let Some(mark) = marks::claims_refusal(lane, &raw) {
             return Err(Error::WrongTokenType { mark });
         }
 
@@ -189,11 +171,6 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
             claims: text,
         })
     }
-}
-
-pub(crate) fn payload_str_is(v: Option<Value<'_>>, want: &str) -> bool {
-    v.and_then(|v| v.as_str())
-        .is_some_and(|s: JsonStr<'_>| s.eq_ignore_ascii_case(want))
 }
 
 /// A validated access token. Only [`AccessPolicy::validate`] makes one.

@@ -7,12 +7,12 @@ use subtle::ConstantTimeEq;
 
 use crate::alg::{AlgorithmSet, Hash};
 use crate::claims::{self, Arena, StrList};
-use crate::error::{Claim, Error, Mark};
+use crate::error::{Claim, Error};
 use crate::json::{Elements, Value};
 use crate::jws::verify_parts;
 use crate::keys::Key;
-use crate::lane::access::payload_str_is;
-use crate::lane::{aud_contains, require, typ_is_at, typ_is_jwt, Common, PolicyError};
+use crate::lane::marks::{self, Lane};
+use crate::lane::{aud_contains, require, Common, PolicyError};
 use crate::time::UnixTime;
 
 /// What a client app accepts as its ID token: issuer, its client_id,
@@ -91,29 +91,23 @@ impl<'a> IdPolicy<'a> {
         checks: &IdChecks<'_>,
         scratch: &'s mut [u8],
     ) -> Result<IdToken<'s>, Error> {
-        let v = verify_parts(token, keys, self.common.jws(), scratch, |typ| match typ {
-            None => Ok(()),
-            Some(t) if typ_is_jwt(&t) => Ok(()),
-            Some(t) if typ_is_at(&t) => Err(Error::WrongTokenType {
-                mark: Mark::TypAccessToken,
-            }),
-            Some(_) => Err(Error::WrongTokenType {
-                mark: Mark::TypOther,
-            }),
-        })?;
+        let v =
+            verify_parts(
+                token,
+                keys,
+                self.common.jws(),
+                scratch,
+                |typ| match marks::header_refusal(Lane::Id, typ) {
+                    Some(mark) => Err(Error::WrongTokenType { mark }),
+                    None => Ok(()),
+                },
+            )?;
         let (text, raw) = claims::parse(v.payload)?;
         let t = raw.typed()?;
 
-        // 8. Access-token marks.
-        if payload_str_is(raw.get(Claim::TokenUse), "access") {
-            return Err(Error::WrongTokenType {
-                mark: Mark::TokenUseAccess,
-            });
-        }
-        if payload_str_is(raw.get(Claim::Typ), "Bearer") {
-            return Err(Error::WrongTokenType {
-                mark: Mark::PayloadTypBearer,
-            });
+        // 8. Lane marks (access-token marks, other kinds).
+        if let Some(mark) = marks::claims_refusal(Lane::Id, &raw) {
+            return Err(Error::WrongTokenType { mark });
         }
 
         // 9. Required claims.

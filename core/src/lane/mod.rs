@@ -3,6 +3,7 @@
 
 pub(crate) mod access;
 pub(crate) mod id;
+pub(crate) mod marks;
 
 use crate::error::{Claim, Error};
 use crate::json::JsonStr;
@@ -138,16 +139,6 @@ pub(crate) fn aud_contains(aud: Option<crate::json::Value<'_>>, want: &str) -> b
         }
         _ => false,
     }
-}
-
-/// Header `typ` values that name a plain JWT (RFC 7519 §5.1).
-pub(crate) fn typ_is_jwt(t: &JsonStr<'_>) -> bool {
-    t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt")
-}
-
-/// Header `typ` values that name an access token (RFC 9068 §2.1).
-pub(crate) fn typ_is_at(t: &JsonStr<'_>) -> bool {
-    t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
 }
 
 /// Required claim helper: `Ok(v)` or `missing_claim`.
