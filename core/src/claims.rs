@@ -142,7 +142,7 @@ fn list(v: Option<Value<'_>>, claim: Claim, max: usize) -> Result<Option<Value<'
 
 /// A NumericDate: a non-negative JSON number up to [`MAX_NUMERIC_DATE`];
 /// fractions are floored.
-fn date(v: Option<Value<'_>>, claim: Claim) -> Result<Option<u64>, Error> {
+pub(crate) fn date(v: Option<Value<'_>>, claim: Claim) -> Result<Option<u64>, Error> {
     let bad = Error::InvalidClaim { claim };
     let text = match v {
         None => return Ok(None),

@@ -262,7 +262,7 @@ pub enum AlgorithmRefusal {
 macro_rules! claim_table {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, )*) => {
         /// A claim the core reads: named in errors, looked up by name when
-        /// the payload is read.
+        /// the payload is read, reported by [`crate::untrusted`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum Claim {

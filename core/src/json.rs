@@ -321,6 +321,11 @@ impl<'a> JsonStr<'a> {
         Self { raw }
     }
 
+    /// The string as written between its quotes.
+    pub(crate) fn raw(&self) -> &'a str {
+        self.raw
+    }
+
     /// The value without copying, when it has no escapes.
     pub(crate) fn as_plain(&self) -> Option<&'a str> {
         if self.raw.as_bytes().contains(&b'\\') {
@@ -442,7 +447,7 @@ pub(crate) enum Value<'a> {
     Str(JsonStr<'a>),
     /// The number's text.
     Num(&'a str),
-    Bool,
+    Bool(bool),
     Null,
     /// The array's text, brackets included.
     Array(&'a str),
@@ -493,8 +498,8 @@ fn read_value(text: &str, pos: usize) -> Option<(Value<'_>, usize)> {
                 end,
             ))
         }
-        b't' => Some((Value::Bool, pos + 4)),
-        b'f' => Some((Value::Bool, pos + 5)),
+        b't' => Some((Value::Bool(true), pos + 4)),
+        b'f' => Some((Value::Bool(false), pos + 5)),
         b'n' => Some((Value::Null, pos + 4)),
         b'{' | b'[' => {
             let mut depth = 0usize;

@@ -73,15 +73,23 @@ pub fn verify_compact_with<'s>(
     verify_parts(token, keys, limits, scratch, |_| Ok(())).map(|v| v.payload)
 }
 
-/// The token path up to a verified signature. `typ_check` sees the header
-/// `typ` before any key lookup.
-pub(crate) fn verify_parts<'s>(
-    token: &[u8],
-    keys: &[Key],
-    (backend, algorithms, max_token_bytes): (Backend, AlgorithmSet, usize),
+/// A compact JWS split and base64url-decoded, nothing checked beyond that.
+pub(crate) struct Decoded<'t, 's> {
+    pub(crate) header: &'s [u8],
+    pub(crate) payload: &'s [u8],
+    pub(crate) signature: &'s [u8],
+    pub(crate) signing_input: &'t [u8],
+    pub(crate) rest: &'s mut [u8],
+}
+
+/// Steps 1–2 of the refusal order, shared by validation and the untrusted
+/// view: the size limit, exactly three segments, a non-empty header, and
+/// strict base64url for every segment, decoded into `scratch`.
+pub(crate) fn decode_parts<'t, 's>(
+    token: &'t [u8],
+    max_token_bytes: usize,
     scratch: &'s mut [u8],
-    typ_check: impl FnOnce(Option<JsonStr<'_>>) -> Result<(), Error>,
-) -> Result<Verified<'s>, Error> {
+) -> Result<Decoded<'t, 's>, Error> {
     // 1. Size, before any decoding.
     if token.len() > max_token_bytes {
         return Err(Error::TokenTooLarge {
@@ -117,6 +125,32 @@ pub(crate) fn verify_parts<'s>(
     let header = decode_url(h, hbuf).ok_or(Error::Malformed(Malformed::Base64(Part::Header)))?;
     let payload = decode_url(p, pbuf).ok_or(Error::Malformed(Malformed::Base64(Part::Claims)))?;
     let sig = decode_url(s, sbuf).ok_or(Error::Malformed(Malformed::Base64(Part::Signature)))?;
+
+    Ok(Decoded {
+        header,
+        payload,
+        signature: sig,
+        signing_input,
+        rest,
+    })
+}
+
+/// The token path up to a verified signature. `typ_check` sees the header
+/// `typ` before any key lookup.
+pub(crate) fn verify_parts<'s>(
+    token: &[u8],
+    keys: &[Key],
+    (backend, algorithms, max_token_bytes): (Backend, AlgorithmSet, usize),
+    scratch: &'s mut [u8],
+    typ_check: impl FnOnce(Option<JsonStr<'_>>) -> Result<(), Error>,
+) -> Result<Verified<'s>, Error> {
+    let Decoded {
+        header,
+        payload,
+        signature: sig,
+        signing_input,
+        rest,
+    } = decode_parts(token, max_token_bytes, scratch)?;
 
     // 4. Header, before any key lookup or crypto.
     let text = json::validate(header).map_err(|e| json_error(e, Part::Header))?;

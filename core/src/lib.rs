@@ -28,6 +28,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! To read a token *without* validating it (a tool showing it, routing it to
+//! its issuer's keys), use [`untrusted`]: the same size limit, base64url and
+//! JSON reader, claim table and lane-mark predicates, and nothing verified.
+//!
 //! ## Features
 //!
 //! | feature | default | what it enables |
@@ -122,6 +126,7 @@ mod keys;
 mod lane;
 pub mod limits;
 pub mod time;
+pub mod untrusted;
 
 pub use alg::{Algorithm, AlgorithmSet, KeyFamily};
 pub use backend::Backend;

@@ -7,7 +7,7 @@
 //! (before any key lookup, step 3 of the refusal order) or from the claims
 //! (step 8), which kind of token it points to, which lanes refuse a token
 //! carrying it, the sentence that describes it, and the predicate that finds
-//! it. Both lanes and the untrusted view call these predicates; nothing
+//! it. Both lanes and [`crate::untrusted`] call these predicates; nothing
 //! else keeps a list of marks.
 
 use crate::claims::Raw;
@@ -99,7 +99,7 @@ macro_rules! mark_table {
     )*) => {
         /// What gave a token away as belonging to another lane, or as another
         /// kind of JWT (the detail of [`crate::Error::WrongTokenType`], and
-        /// what the untrusted view reports). One row each of the mark table
+        /// what [`crate::untrusted`] reports). One row each of the mark table
         /// in `core/src/lane/marks.rs`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
