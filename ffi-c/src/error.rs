@@ -466,6 +466,42 @@ mod tests {
         }
     }
 
+    /// The refusal-code table of `ffi-c/README.md`, as the core's table makes it.
+    fn readme_table() -> String {
+        let mut out = String::from(
+            "| number | `TOKENLANE_RESULT_…` | `tokenlane_error_code_str` | HTTP | RFC 6750 `error` |\n|---|---|---|---|---|\n",
+        );
+        for c in ErrorCode::ALL {
+            out.push_str(&format!(
+                "| {} | `{}` | `{}` | {} | `{}` |\n",
+                c.number(),
+                c.as_str().to_ascii_uppercase(),
+                c.as_str(),
+                c.http_status(),
+                c.rfc6750_error()
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn readme_and_header_list_every_core_code_with_its_number() {
+        let expected = readme_table();
+        assert!(
+            include_str!("../README.md").contains(&expected),
+            "ffi-c/README.md's code table differs from the core's; it should read:\n\n{expected}"
+        );
+        let header = include_str!("../../include/tokenlane.h");
+        for c in ErrorCode::ALL {
+            let line = format!(
+                "  TOKENLANE_RESULT_{} = {},",
+                c.as_str().to_ascii_uppercase(),
+                c.number()
+            );
+            assert!(header.contains(&line), "include/tokenlane.h lacks `{line}`");
+        }
+    }
+
     #[test]
     fn ffi_codes_round_trip_and_unknown_numbers_are_defined() {
         for (r, _) in FFI_CODES {

@@ -4,6 +4,7 @@ metadata and ``WWW-Authenticate`` values a resource server needs."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -87,6 +88,18 @@ def test_the_native_module_raises_the_class_mapped_to_the_code() -> None:
     assert type(info.value) is exceptions._BY_CODE["invalid_key"]
     for code, _, _ in _native.error_codes():
         assert exceptions._BY_CODE[code].code == code
+
+
+def test_readme_error_table_is_the_core_table() -> None:
+    """ffi-python/README.md lists every core code with its class, RFC 6750
+    error and status, in number order, exactly as the core's table says."""
+    expected = "".join(
+        f"| `{_class_name(code)}` | `{code}` | {rfc6750} | {status} |\n" for code, rfc6750, status in _native.error_codes()
+    )
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "|---|---|---|---|\n" + expected in readme, (
+        "ffi-python/README.md's error table differs from the core's; its rows should read:\n\n" + expected
+    )
 
 
 def test_token_error_subclasses_are_caught_by_token_error() -> None:
