@@ -6,7 +6,7 @@
 //! | 1 | inspect: the token could not be decoded at all; demo: a verdict differed from the expected one |
 //! | 2 | usage: bad flags, unreadable file, no token |
 //! | 3 | configuration: `invalid_key`, or a policy the core refuses |
-//! | 10 + N | verify refused the token with the code whose stable number is N (11 `malformed` … 29 `azp_mismatch`) |
+//! | 10 + N | verify refused the token with the code whose stable number is N (from the core's `ErrorCode` table: 11 `malformed`, 18 `expired`, …) |
 
 use tokenlane::{Error, ErrorCode};
 
@@ -37,24 +37,37 @@ pub(crate) fn for_error(e: &Error) -> u8 {
     for_code(e.kind())
 }
 
-/// The exit-status table shown by `--help` (kept equal to the core's code
-/// table by a unit test).
-pub(crate) const TABLE: &str = "\
-Exit status:
+/// The exit-status table shown by `verify --help`, written from the core's
+/// code table (two columns, in number order), so it never drifts.
+pub(crate) fn table() -> String {
+    let refusals: Vec<String> = ErrorCode::ALL
+        .into_iter()
+        .filter(|c| *c != ErrorCode::InvalidKey)
+        .map(|c| format!("{} {}", for_code(c), c.as_str()))
+        .collect();
+    let rows = refusals.len().div_ceil(2);
+    let width = refusals
+        .iter()
+        .take(rows)
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from(
+        "Exit status:
   0   accepted
   2   usage: bad flags, unreadable file, no token
   3   configuration: invalid_key (a key the core refuses), or a bad policy
-  10+N  refused; N is the error code's stable number:
-      11 malformed                    21 audience_mismatch
-      12 token_too_large              22 wrong_token_type
-      13 unsupported_algorithm        23 missing_claim
-      14 algorithm_not_allowed        24 invalid_claim
-      15 unsupported_critical_header  25 insufficient_scope
-      16 key_not_found                26 nonce_mismatch
-      17 invalid_signature            27 at_hash_mismatch
-      18 expired                      28 auth_too_old
-      19 not_yet_valid                29 azp_mismatch
-      20 issuer_mismatch";
+  10+N  refused; N is the error code's stable number:",
+    );
+    for (i, left) in refusals.iter().take(rows).enumerate() {
+        out.push_str("\n      ");
+        match refusals.get(i + rows) {
+            Some(right) => out.push_str(&format!("{left:width$}  {right}")),
+            None => out.push_str(left),
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -62,14 +75,55 @@ mod tests {
 
     #[test]
     fn exit_table_lists_every_refusal_code_with_its_status() {
+        let table = table();
         for code in ErrorCode::ALL {
             if code == ErrorCode::InvalidKey {
-                assert!(TABLE.contains("3   configuration: invalid_key"));
+                assert!(table.contains("3   configuration: invalid_key"));
                 continue;
             }
             let entry = format!("{} {}", for_code(code), code.as_str());
-            assert!(TABLE.contains(&entry), "exit table lacks `{entry}`");
+            assert!(table.contains(&entry), "exit table lacks `{entry}`");
         }
+        // Today's codes: 11 malformed ... 29 azp_mismatch, laid out as before.
+        assert!(table.contains("\n      11 malformed                    21 audience_mismatch\n"));
+        assert!(table.ends_with("\n      20 issuer_mismatch"));
+    }
+
+    /// The status table of `cli/README.md`, as the core's table makes it.
+    fn readme_table() -> String {
+        let refusals: Vec<(u8, &str)> = ErrorCode::ALL
+            .into_iter()
+            .filter(|c| *c != ErrorCode::InvalidKey)
+            .map(|c| (for_code(c), c.as_str()))
+            .collect();
+        let rows = refusals.len().div_ceil(2);
+        let mut out = String::from("| status | code | | status | code |\n|---|---|---|---|---|\n");
+        for (i, (status, code)) in refusals.iter().take(rows).enumerate() {
+            let right = refusals
+                .get(i + rows)
+                .map_or(String::from("| | |"), |(s, c)| format!("| {s} | `{c}` |"));
+            out.push_str(&format!("| {status} | `{code}` | {right}\n"));
+        }
+        out
+    }
+
+    #[test]
+    fn readme_exit_table_is_the_core_table() {
+        let readme = include_str!("../README.md");
+        let expected = readme_table();
+        assert!(
+            readme.contains(&expected),
+            "cli/README.md's exit-status table differs from the core's code table; it should read:\n\n{expected}"
+        );
+        let invalid_key = ErrorCode::InvalidKey;
+        let sentence = format!(
+            "`{invalid_key}` (number {} in the core) is a configuration fault, so it exits {CONFIG},",
+            invalid_key.number()
+        );
+        assert!(
+            readme.contains(&sentence),
+            "cli/README.md lacks: {sentence}"
+        );
     }
 
     #[test]

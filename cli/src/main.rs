@@ -48,7 +48,7 @@ Examples:
       --now 2026-01-01T00:00:00Z \"$(cat cli/samples/id.jwt)\"
 
 {}",
-        exit::TABLE
+        exit::table()
     )
 }
 

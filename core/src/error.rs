@@ -3,157 +3,152 @@
 //!
 //! The code table ([`ErrorCode`]) is the single source of codes, numbers,
 //! RFC 6750 errors, HTTP statuses and one-line descriptions; the C and Python
-//! front ends read it rather than keeping their own copies.
+//! front ends, the CLI's exit statuses and the README tables are derived from
+//! it or checked against it by tests.
+//!
+//! # Adding a code
+//!
+//! Add one row to the `error_table!` invocation below (the next unused
+//! number; a retired number is never reused), a variant of the same name to
+//! [`Error`] with its `Display` sentence, the C variant in
+//! `ffi-c/src/error.rs` and the Python class in
+//! `ffi-python/python/tokenlane/exceptions.py`. Tests in those crates and in
+//! the README check fail, naming what is missing, until they agree.
 
 use core::fmt;
 
 use crate::alg::Algorithm;
 pub use crate::lane::marks::Mark;
+use crate::limits;
 
-/// Stable error codes. The numbers are part of the C ABI and never change
-/// meaning; a retired number stays reserved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u32)]
-#[non_exhaustive]
-pub enum ErrorCode {
+/// Generates [`ErrorCode`] (the enum, [`ErrorCode::ALL`] and the accessors)
+/// and [`Error::kind`] from one list of rows, in the spirit of
+/// pydantic-core's `error_types!`.
+///
+/// Each row is: the doc line, `Variant = number`, then the code string, its
+/// RFC 6750 error, its HTTP status and the fixed description sent to
+/// clients. [`Error`] must have a variant of the same name for every row
+/// (and no other), so `kind` is generated too.
+macro_rules! error_table {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident = $number:literal: $code:literal, $rfc6750:literal, $status:literal, $description:literal;
+    )*) => {
+        /// Stable error codes. The numbers are part of the C ABI and never change
+        /// meaning; a retired number stays reserved. Refusal codes stay below
+        /// 100 (the C ABI's own codes start there).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $(
+                $(#[doc = $doc])*
+                $variant = $number,
+            )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in number order.
+            pub const ALL: [ErrorCode; [$($number),*].len()] = [$(ErrorCode::$variant),*];
+
+            /// The code string, e.g. `"expired"`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The RFC 6750 §3.1 error code a resource server sends for it.
+            pub const fn rfc6750_error(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $rfc6750,)*
+                }
+            }
+
+            /// The HTTP status a resource server answers with (401, 403 or 400;
+            /// `invalid_key` is a server-side configuration fault, 500).
+            pub const fn http_status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$variant => $status,)*
+                }
+            }
+
+            /// A short fixed description of the code, safe to send to a client
+            /// (the `error_description` of the `WWW-Authenticate` header).
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $description,)*
+                }
+            }
+        }
+
+        impl Error {
+            /// The stable code.
+            pub const fn kind(&self) -> ErrorCode {
+                match self {
+                    $(Error::$variant { .. } => ErrorCode::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+error_table! {
     /// Not three base64url parts, bad base64, bad JSON, duplicate members, too deep.
-    Malformed = 1,
+    Malformed = 1: "malformed", "invalid_token", 401, "the token is malformed";
     /// Over the configured size limit.
-    TokenTooLarge = 2,
+    TokenTooLarge = 2: "token_too_large", "invalid_request", 400, "the token is too large";
     /// `none`, unknown or unimplemented `alg`.
-    UnsupportedAlgorithm = 3,
+    UnsupportedAlgorithm = 3: "unsupported_algorithm", "invalid_token", 401,
+        "the token's algorithm is not supported";
     /// Not in the policy's list, or does not fit the key.
-    AlgorithmNotAllowed = 4,
+    AlgorithmNotAllowed = 4: "algorithm_not_allowed", "invalid_token", 401,
+        "the token's algorithm is not allowed";
     /// `crit` is present (no extension is implemented).
-    UnsupportedCriticalHeader = 5,
+    UnsupportedCriticalHeader = 5: "unsupported_critical_header", "invalid_token", 401,
+        "the token has an unsupported critical header";
     /// No key for the `kid`, or no fitting key when `kid` is absent.
-    KeyNotFound = 6,
+    KeyNotFound = 6: "key_not_found", "invalid_token", 401, "no key matches the token";
     /// The signature does not verify.
-    InvalidSignature = 7,
+    InvalidSignature = 7: "invalid_signature", "invalid_token", 401,
+        "the token's signature is invalid";
     /// `exp` + leeway <= now.
-    Expired = 8,
+    Expired = 8: "expired", "invalid_token", 401, "the token has expired";
     /// `nbf` (or `iat`) - leeway > now.
-    NotYetValid = 9,
+    NotYetValid = 9: "not_yet_valid", "invalid_token", 401, "the token is not yet valid";
     /// `iss` is not the configured issuer.
-    IssuerMismatch = 10,
+    IssuerMismatch = 10: "issuer_mismatch", "invalid_token", 401,
+        "the token's issuer is not trusted";
     /// `aud` lacks the expected audience.
-    AudienceMismatch = 11,
+    AudienceMismatch = 11: "audience_mismatch", "invalid_token", 401,
+        "the token is not meant for this audience";
     /// A token of the other lane, or another JWT kind.
-    WrongTokenType = 12,
+    WrongTokenType = 12: "wrong_token_type", "invalid_token", 401,
+        "the token is not an access token for this API";
     /// A claim the lane requires is absent.
-    MissingClaim = 13,
+    MissingClaim = 13: "missing_claim", "invalid_token", 401, "the token lacks a required claim";
     /// A claim of the wrong type or out of range.
-    InvalidClaim = 14,
+    InvalidClaim = 14: "invalid_claim", "invalid_token", 401, "the token has an invalid claim";
     /// A required scope is missing.
-    InsufficientScope = 15,
+    InsufficientScope = 15: "insufficient_scope", "insufficient_scope", 403,
+        "the token lacks a required scope";
     /// ID token `nonce` differs from the expected one.
-    NonceMismatch = 16,
+    NonceMismatch = 16: "nonce_mismatch", "invalid_token", 401,
+        "the ID token's nonce does not match";
     /// ID token `at_hash` does not match the access token.
-    AtHashMismatch = 17,
+    AtHashMismatch = 17: "at_hash_mismatch", "invalid_token", 401,
+        "the ID token's at_hash does not match";
     /// ID token `auth_time` is older than `max_age` allows.
-    AuthTooOld = 18,
+    AuthTooOld = 18: "auth_too_old", "invalid_token", 401, "the authentication is too old";
     /// ID token `azp` is not the client_id.
-    AzpMismatch = 19,
+    AzpMismatch = 19: "azp_mismatch", "invalid_token", 401,
+        "the ID token's azp is not this client";
     /// A key could not be loaded.
-    InvalidKey = 20,
+    InvalidKey = 20: "invalid_key", "invalid_request", 500,
+        "the server's key configuration is invalid";
 }
 
 impl ErrorCode {
-    /// Every code, in number order.
-    pub const ALL: [ErrorCode; 20] = [
-        ErrorCode::Malformed,
-        ErrorCode::TokenTooLarge,
-        ErrorCode::UnsupportedAlgorithm,
-        ErrorCode::AlgorithmNotAllowed,
-        ErrorCode::UnsupportedCriticalHeader,
-        ErrorCode::KeyNotFound,
-        ErrorCode::InvalidSignature,
-        ErrorCode::Expired,
-        ErrorCode::NotYetValid,
-        ErrorCode::IssuerMismatch,
-        ErrorCode::AudienceMismatch,
-        ErrorCode::WrongTokenType,
-        ErrorCode::MissingClaim,
-        ErrorCode::InvalidClaim,
-        ErrorCode::InsufficientScope,
-        ErrorCode::NonceMismatch,
-        ErrorCode::AtHashMismatch,
-        ErrorCode::AuthTooOld,
-        ErrorCode::AzpMismatch,
-        ErrorCode::InvalidKey,
-    ];
-
-    /// The table: code string, RFC 6750 error, HTTP status.
-    const fn row(self) -> (&'static str, &'static str, u16) {
-        match self {
-            ErrorCode::Malformed => ("malformed", "invalid_token", 401),
-            ErrorCode::TokenTooLarge => ("token_too_large", "invalid_request", 400),
-            ErrorCode::UnsupportedAlgorithm => ("unsupported_algorithm", "invalid_token", 401),
-            ErrorCode::AlgorithmNotAllowed => ("algorithm_not_allowed", "invalid_token", 401),
-            ErrorCode::UnsupportedCriticalHeader => {
-                ("unsupported_critical_header", "invalid_token", 401)
-            }
-            ErrorCode::KeyNotFound => ("key_not_found", "invalid_token", 401),
-            ErrorCode::InvalidSignature => ("invalid_signature", "invalid_token", 401),
-            ErrorCode::Expired => ("expired", "invalid_token", 401),
-            ErrorCode::NotYetValid => ("not_yet_valid", "invalid_token", 401),
-            ErrorCode::IssuerMismatch => ("issuer_mismatch", "invalid_token", 401),
-            ErrorCode::AudienceMismatch => ("audience_mismatch", "invalid_token", 401),
-            ErrorCode::WrongTokenType => ("wrong_token_type", "invalid_token", 401),
-            ErrorCode::MissingClaim => ("missing_claim", "invalid_token", 401),
-            ErrorCode::InvalidClaim => ("invalid_claim", "invalid_token", 401),
-            ErrorCode::InsufficientScope => ("insufficient_scope", "insufficient_scope", 403),
-            ErrorCode::NonceMismatch => ("nonce_mismatch", "invalid_token", 401),
-            ErrorCode::AtHashMismatch => ("at_hash_mismatch", "invalid_token", 401),
-            ErrorCode::AuthTooOld => ("auth_too_old", "invalid_token", 401),
-            ErrorCode::AzpMismatch => ("azp_mismatch", "invalid_token", 401),
-            ErrorCode::InvalidKey => ("invalid_key", "invalid_request", 500),
-        }
-    }
-
-    /// The code string, e.g. `"expired"`.
-    pub const fn as_str(self) -> &'static str {
-        self.row().0
-    }
-
-    /// The RFC 6750 §3.1 error code a resource server sends for it.
-    pub const fn rfc6750_error(self) -> &'static str {
-        self.row().1
-    }
-
-    /// The HTTP status a resource server answers with (401, 403 or 400;
-    /// `invalid_key` is a server-side configuration fault, 500).
-    pub const fn http_status(self) -> u16 {
-        self.row().2
-    }
-
-    /// A short fixed description of the code, safe to send to a client
-    /// (the `error_description` of the `WWW-Authenticate` header).
-    pub const fn description(self) -> &'static str {
-        match self {
-            ErrorCode::Malformed => "the token is malformed",
-            ErrorCode::TokenTooLarge => "the token is too large",
-            ErrorCode::UnsupportedAlgorithm => "the token's algorithm is not supported",
-            ErrorCode::AlgorithmNotAllowed => "the token's algorithm is not allowed",
-            ErrorCode::UnsupportedCriticalHeader => "the token has an unsupported critical header",
-            ErrorCode::KeyNotFound => "no key matches the token",
-            ErrorCode::InvalidSignature => "the token's signature is invalid",
-            ErrorCode::Expired => "the token has expired",
-            ErrorCode::NotYetValid => "the token is not yet valid",
-            ErrorCode::IssuerMismatch => "the token's issuer is not trusted",
-            ErrorCode::AudienceMismatch => "the token is not meant for this audience",
-            ErrorCode::WrongTokenType => "the token is not an access token for this API",
-            ErrorCode::MissingClaim => "the token lacks a required claim",
-            ErrorCode::InvalidClaim => "the token has an invalid claim",
-            ErrorCode::InsufficientScope => "the token lacks a required scope",
-            ErrorCode::NonceMismatch => "the ID token's nonce does not match",
-            ErrorCode::AtHashMismatch => "the ID token's at_hash does not match",
-            ErrorCode::AuthTooOld => "the authentication is too old",
-            ErrorCode::AzpMismatch => "the ID token's azp is not this client",
-            ErrorCode::InvalidKey => "the server's key configuration is invalid",
-        }
-    }
-
     /// Writes a `WWW-Authenticate` value for this code, as
     /// [`Error::write_www_authenticate`] does (for wrappers that hold only
     /// the code).
@@ -347,12 +342,12 @@ impl Claim {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
-    /// The RSA modulus is under 2048 bits.
+    /// The RSA modulus is under [`crate::limits::RSA_MIN_BITS`] bits.
     RsaTooSmall {
         /// Modulus size in bits.
         bits: usize,
     },
-    /// The RSA modulus is over 8192 bits.
+    /// The RSA modulus is over [`crate::limits::RSA_MAX_BITS`] bits.
     RsaTooLarge {
         /// Modulus size in bits.
         bits: usize,
@@ -363,7 +358,7 @@ pub enum KeyError {
     PointNotOnCurve,
     /// The key is on a curve other than P-256.
     UnsupportedCurve,
-    /// The HMAC secret is shorter than 32 bytes.
+    /// The HMAC secret is shorter than [`crate::limits::HMAC_MIN_SECRET`] bytes.
     SecretTooShort {
         /// Secret length in bytes.
         len: usize,
@@ -430,11 +425,16 @@ impl fmt::Display for KeyError {
             KeyError::RsaTooSmall { bits } => {
                 write!(
                     f,
-                    "RSA modulus of {bits} bits is under the 2048-bit minimum"
+                    "RSA modulus of {bits} bits is under the {}-bit minimum",
+                    limits::RSA_MIN_BITS
                 )
             }
             KeyError::RsaTooLarge { bits } => {
-                write!(f, "RSA modulus of {bits} bits is over the 8192-bit maximum")
+                write!(
+                    f,
+                    "RSA modulus of {bits} bits is over the {}-bit maximum",
+                    limits::RSA_MAX_BITS
+                )
             }
             KeyError::RsaBadNumbers => f.write_str(
                 "RSA modulus or exponent is invalid (even, or exponent under 3 or over 2^32)",
@@ -442,7 +442,11 @@ impl fmt::Display for KeyError {
             KeyError::PointNotOnCurve => f.write_str("EC point is not on P-256"),
             KeyError::UnsupportedCurve => f.write_str("EC curve is not P-256"),
             KeyError::SecretTooShort { len } => {
-                write!(f, "HMAC secret of {len} bytes is under the 32-byte minimum")
+                write!(
+                    f,
+                    "HMAC secret of {len} bytes is under the {}-byte minimum",
+                    limits::HMAC_MIN_SECRET
+                )
             }
             KeyError::Base64 => f.write_str("key member is not valid base64"),
             KeyError::Encoding => f.write_str("key document is not valid JSON, PEM or DER"),
@@ -452,8 +456,12 @@ impl fmt::Display for KeyError {
                 f.write_str("key alg is not a supported signature algorithm for this key")
             }
             KeyError::NotForVerifying => f.write_str("key is not for signature verification"),
-            KeyError::KidTooLong => f.write_str("kid is longer than 128 bytes"),
-            KeyError::TooManyKeys => f.write_str("key set has more than 256 keys"),
+            KeyError::KidTooLong => {
+                write!(f, "kid is longer than {} bytes", limits::MAX_KID_LEN)
+            }
+            KeyError::TooManyKeys => {
+                write!(f, "key set has more than {} keys", limits::MAX_KEYS)
+            }
             KeyError::NoUsableKey {
                 keys,
                 not_for_verifying,
@@ -472,7 +480,11 @@ impl fmt::Display for KeyError {
                 }
                 Ok(())
             }
-            KeyError::DocumentTooLarge => f.write_str("key document is larger than 1 MiB"),
+            KeyError::DocumentTooLarge => write!(
+                f,
+                "key document is larger than {} MiB",
+                limits::MAX_KEY_DOCUMENT_BYTES / (1024 * 1024)
+            ),
         }
     }
 }
@@ -578,32 +590,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable code.
-    pub const fn kind(&self) -> ErrorCode {
-        match self {
-            Error::Malformed(_) => ErrorCode::Malformed,
-            Error::TokenTooLarge { .. } => ErrorCode::TokenTooLarge,
-            Error::UnsupportedAlgorithm => ErrorCode::UnsupportedAlgorithm,
-            Error::AlgorithmNotAllowed { .. } => ErrorCode::AlgorithmNotAllowed,
-            Error::UnsupportedCriticalHeader => ErrorCode::UnsupportedCriticalHeader,
-            Error::KeyNotFound { .. } => ErrorCode::KeyNotFound,
-            Error::InvalidSignature => ErrorCode::InvalidSignature,
-            Error::Expired { .. } => ErrorCode::Expired,
-            Error::NotYetValid { .. } => ErrorCode::NotYetValid,
-            Error::IssuerMismatch => ErrorCode::IssuerMismatch,
-            Error::AudienceMismatch => ErrorCode::AudienceMismatch,
-            Error::WrongTokenType { .. } => ErrorCode::WrongTokenType,
-            Error::MissingClaim { .. } => ErrorCode::MissingClaim,
-            Error::InvalidClaim { .. } => ErrorCode::InvalidClaim,
-            Error::InsufficientScope { .. } => ErrorCode::InsufficientScope,
-            Error::NonceMismatch => ErrorCode::NonceMismatch,
-            Error::AtHashMismatch => ErrorCode::AtHashMismatch,
-            Error::AuthTooOld { .. } => ErrorCode::AuthTooOld,
-            Error::AzpMismatch => ErrorCode::AzpMismatch,
-            Error::InvalidKey(_) => ErrorCode::InvalidKey,
-        }
-    }
-
     /// The code string, e.g. `"wrong_token_type"`.
     pub const fn code(&self) -> &'static str {
         self.kind().as_str()

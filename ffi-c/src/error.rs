@@ -14,14 +14,15 @@ use crate::panic::ffi_boundary;
 /// The result of every fallible function. 0 is success.
 ///
 /// The numbers are stable: a number never changes meaning, and a retired
-/// number stays reserved. Values 1 to 20 are exactly the numbers of the
-/// Rust crate's `tokenlane::ErrorCode` (the refusal codes shared by the
-/// Rust, C and Python front ends); values from 100 up belong to the C ABI
-/// only. Functions that take a code (`tokenlane_error_code_str` and the
+/// number stays reserved. Values from 1 to 99 are exactly the numbers of
+/// the Rust crate's `tokenlane::ErrorCode` (the refusal codes shared by the
+/// Rust, C and Python front ends; a test checks every one has its variant
+/// here, with the same number and name); values from 100 up belong to the
+/// C ABI only. Functions that take a code (`tokenlane_error_code_str` and the
 /// others) take it as a `uint32_t`, so a number this header does not know
 /// still gets a defined answer.
 #[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum_macros::FromRepr)]
 pub enum tokenlane_result {
     /// Success.
     Ok = 0,
@@ -100,38 +101,10 @@ impl tokenlane_result {
         Self::from_number(code.number()).unwrap_or(Self::Panic)
     }
 
-    /// The code with this number, if it has one.
+    /// The code with this number, if it has one (derived from the variants
+    /// above by `strum_macros::FromRepr`, so the list is written once).
     pub(crate) fn from_number(n: u32) -> Option<Self> {
-        use tokenlane_result as R;
-        Some(match n {
-            0 => R::Ok,
-            1 => R::Malformed,
-            2 => R::TokenTooLarge,
-            3 => R::UnsupportedAlgorithm,
-            4 => R::AlgorithmNotAllowed,
-            5 => R::UnsupportedCriticalHeader,
-            6 => R::KeyNotFound,
-            7 => R::InvalidSignature,
-            8 => R::Expired,
-            9 => R::NotYetValid,
-            10 => R::IssuerMismatch,
-            11 => R::AudienceMismatch,
-            12 => R::WrongTokenType,
-            13 => R::MissingClaim,
-            14 => R::InvalidClaim,
-            15 => R::InsufficientScope,
-            16 => R::NonceMismatch,
-            17 => R::AtHashMismatch,
-            18 => R::AuthTooOld,
-            19 => R::AzpMismatch,
-            20 => R::InvalidKey,
-            100 => R::NullParameter,
-            101 => R::InvalidArgument,
-            102 => R::Panic,
-            103 => R::BufferTooSmall,
-            104 => R::ClaimAbsent,
-            _ => return None,
-        })
+        Self::from_repr(n)
     }
 
     /// The stable number.
@@ -340,7 +313,7 @@ pub(crate) fn fill(out: OutBuf, text: &[u8]) -> Result<(), Failure> {
     }
 }
 
-/// A table of NUL-terminated strings for the core codes 1..=20, built once
+/// A table of NUL-terminated strings for the core refusal codes, built once
 /// from the core's own table (so the names are never copied by hand).
 fn core_table(pick: fn(ErrorCode) -> &'static str) -> Vec<CString> {
     ErrorCode::ALL
@@ -362,7 +335,7 @@ fn core_entry(
     found.map_or(c"unknown".as_ptr(), |s| s.as_ptr())
 }
 
-/// The core refusal code with this number (1..=20), if any.
+/// The core refusal code with this number (1 to 99), if any.
 fn core_code(code: u32) -> Option<ErrorCode> {
     ErrorCode::from_number(code)
 }
@@ -418,7 +391,7 @@ pub extern "C" fn tokenlane_error_http_status(code: u32) -> u16 {
     }
 }
 
-/// Writes the `WWW-Authenticate` header value for a refusal code (1..=20)
+/// Writes the `WWW-Authenticate` header value for a refusal code (1 to 99)
 /// into `buf` (capacity `buf_len`), followed by a NUL, and its length
 /// (without the NUL) into `*out_len`, e.g.
 /// `Bearer realm="api", error="invalid_token", error_description="the token has expired"`.
@@ -434,7 +407,7 @@ pub extern "C" fn tokenlane_error_http_status(code: u32) -> u16 {
 /// length only.
 ///
 /// Errors: `NULL_PARAMETER` (`out_len` NULL, or `buf` NULL with a non-zero
-/// `buf_len`), `INVALID_ARGUMENT` (`code` is not a refusal code 1..=20, or
+/// `buf_len`), `INVALID_ARGUMENT` (`code` is not a refusal code, or
 /// `realm`/`scope` is not UTF-8), `BUFFER_TOO_SMALL`.
 #[no_mangle]
 pub extern "C" fn tokenlane_error_www_authenticate(
@@ -471,8 +444,11 @@ mod tests {
 
     #[test]
     fn every_core_code_has_the_same_number_in_c() {
-        assert_eq!(ErrorCode::ALL.len(), 20);
         for c in ErrorCode::ALL {
+            assert!(
+                (1..100).contains(&c.number()),
+                "{c}: core codes are 1 to 99"
+            );
             let r = tokenlane_result::from_core(c);
             assert_eq!(r.number(), c.number(), "{c}");
             // The C enum variant's name is the code in CamelCase.
@@ -490,12 +466,55 @@ mod tests {
         }
     }
 
+    /// The refusal-code table of `ffi-c/README.md`, as the core's table makes it.
+    fn readme_table() -> String {
+        let mut out = String::from(
+            "| number | `TOKENLANE_RESULT_…` | `tokenlane_error_code_str` | HTTP | RFC 6750 `error` |\n|---|---|---|---|---|\n",
+        );
+        for c in ErrorCode::ALL {
+            out.push_str(&format!(
+                "| {} | `{}` | `{}` | {} | `{}` |\n",
+                c.number(),
+                c.as_str().to_ascii_uppercase(),
+                c.as_str(),
+                c.http_status(),
+                c.rfc6750_error()
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn readme_and_header_list_every_core_code_with_its_number() {
+        let expected = readme_table();
+        assert!(
+            include_str!("../README.md").contains(&expected),
+            "ffi-c/README.md's code table differs from the core's; it should read:\n\n{expected}"
+        );
+        let header = include_str!("../../include/tokenlane.h");
+        for c in ErrorCode::ALL {
+            let line = format!(
+                "  TOKENLANE_RESULT_{} = {},",
+                c.as_str().to_ascii_uppercase(),
+                c.number()
+            );
+            assert!(header.contains(&line), "include/tokenlane.h lacks `{line}`");
+        }
+    }
+
     #[test]
     fn ffi_codes_round_trip_and_unknown_numbers_are_defined() {
         for (r, _) in FFI_CODES {
             assert_eq!(tokenlane_result::from_number(r.number()), Some(r));
         }
-        assert_eq!(tokenlane_result::from_number(21), None);
+        // Every number that is neither a core code, 0 nor a C ABI code is
+        // unknown.
+        for n in 0..1000 {
+            let known = n == 0
+                || ErrorCode::from_number(n).is_some()
+                || FFI_CODES.iter().any(|(r, _)| r.number() == n);
+            assert_eq!(tokenlane_result::from_number(n).is_some(), known, "{n}");
+        }
         // SAFETY: the function returns a static NUL-terminated string.
         let s = unsafe { CStr::from_ptr(tokenlane_error_code_str(9999)) };
         assert_eq!(s.to_str(), Ok("unknown"));

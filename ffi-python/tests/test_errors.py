@@ -4,6 +4,7 @@ metadata and ``WWW-Authenticate`` values a resource server needs."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,12 +18,12 @@ def _class_name(code: str) -> str:
 
 
 def _classes_by_code() -> dict[str, type[exceptions.TokenlaneError]]:
-    out: dict[str, type[exceptions.TokenlaneError]] = {}
-    for name in exceptions.__all__:
-        cls = getattr(exceptions, name)
-        if cls not in (exceptions.TokenlaneError, exceptions.TokenError, exceptions.MissingToken):
-            out[cls.code] = cls
-    return out
+    # The map the native module raises from, less the base classes.
+    return {
+        code: cls
+        for code, cls in exceptions._BY_CODE.items()
+        if cls not in (exceptions.TokenlaneError, exceptions.TokenError)
+    }
 
 
 def test_exception_classes_match_the_core_code_table() -> None:
@@ -35,8 +36,9 @@ def test_exception_classes_match_the_core_code_table() -> None:
         cls = classes.get(code)
         if cls is None:
             problems.append(
-                f"add to tokenlane/exceptions.py (and to errors.rs, __init__.py, __all__):\n\n"
+                f"add to tokenlane/exceptions.py, with {_class_name(code)!r} in its __all__:\n\n"
                 f"class {_class_name(code)}(TokenError):\n"
+                f'    """<one sentence: when this code is raised>"""\n\n'
                 f'    code: ClassVar[str] = "{code}"\n'
                 + (f'    rfc6750_error: ClassVar[str] = "{rfc6750}"\n' if rfc6750 != "invalid_token" else "")
                 + (f"    http_status: ClassVar[int] = {status}\n" if status != 401 else "")
@@ -62,7 +64,42 @@ def test_every_code_has_its_own_class_named_after_it() -> None:
             assert issubclass(cls, ValueError) and not issubclass(cls, tokenlane.TokenError)
         else:
             assert issubclass(cls, tokenlane.TokenError)
-    assert len(_native.error_codes()) == 20
+
+
+def test_all_lists_are_the_classes_themselves() -> None:
+    """``exceptions.__all__`` is the one hand-kept list: exactly the exception
+    classes the module defines; ``tokenlane.__all__`` adds the native types."""
+    defined = sorted(
+        name
+        for name, obj in vars(exceptions).items()
+        if isinstance(obj, type) and issubclass(obj, exceptions.TokenlaneError)
+    )
+    assert sorted(exceptions.__all__) == defined
+    natives = ["AccessToken", "AccessTokenValidator", "IdToken", "IdTokenValidator", "KeySet", "bearer_token"]
+    assert tokenlane.__all__ == natives + exceptions.__all__
+    for name in tokenlane.__all__:
+        assert getattr(tokenlane, name) is not None
+
+
+def test_the_native_module_raises_the_class_mapped_to_the_code() -> None:
+    """No per-code match in Rust: the class comes from ``exceptions._BY_CODE``."""
+    with pytest.raises(tokenlane.InvalidKey) as info:
+        tokenlane.KeySet.from_secret(b"short")
+    assert type(info.value) is exceptions._BY_CODE["invalid_key"]
+    for code, _, _ in _native.error_codes():
+        assert exceptions._BY_CODE[code].code == code
+
+
+def test_readme_error_table_is_the_core_table() -> None:
+    """ffi-python/README.md lists every core code with its class, RFC 6750
+    error and status, in number order, exactly as the core's table says."""
+    expected = "".join(
+        f"| `{_class_name(code)}` | `{code}` | {rfc6750} | {status} |\n" for code, rfc6750, status in _native.error_codes()
+    )
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "|---|---|---|---|\n" + expected in readme, (
+        "ffi-python/README.md's error table differs from the core's; its rows should read:\n\n" + expected
+    )
 
 
 def test_token_error_subclasses_are_caught_by_token_error() -> None:

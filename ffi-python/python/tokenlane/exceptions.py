@@ -15,7 +15,8 @@ resource server sends, and the HTTP status to answer with::
 The message (``str(e)``) is the core's one sentence about what was wrong; it
 never contains the token and is safe to log. The code table lives in the
 core (``tokenlane::ErrorCode``); ``tests/test_errors.py`` checks these classes
-against it.
+and ``__all__`` against it and prints what to add on drift. The native
+module raises the class ``_BY_CODE`` maps the core's code string to.
 
 Loading keys raises :class:`InvalidKey`; parsing an ``Authorization`` header
 with :func:`tokenlane.bearer_token` raises :class:`InvalidRequest` (or its
@@ -275,3 +276,16 @@ class AzpMismatch(TokenError):
     """The ID token's ``azp`` is not the client_id."""
 
     code: ClassVar[str] = "azp_mismatch"
+
+
+def _classes_by_code() -> dict[str, type[TokenlaneError]]:
+    # Every class that defines its own ``code`` (MissingToken inherits
+    # InvalidRequest's), keyed by it: derived, never listed.
+    return {
+        obj.code: obj
+        for obj in list(globals().values())
+        if isinstance(obj, type) and issubclass(obj, TokenlaneError) and "code" in vars(obj)
+    }
+
+
+_BY_CODE: dict[str, type[TokenlaneError]] = _classes_by_code()
