@@ -1,10 +1,28 @@
 //! Runs every case of `tests/conformance/cases.json` (tokens minted by an
 //! independent library, see that folder's README) through the core, and
 //! checks the exact code, or the claims of an accepted token.
+//!
+//! Each case is its own named test (a `libtest-mimic` harness: the cases
+//! come from the data file, so a new case in the generator is a new test
+//! with no change here). One case alone:
+//!
+//! ```text
+//! cargo test -p tokenlane --release --test conformance -- --exact <case name>
+//! cargo test -p tokenlane <case name>          # the same, across the crate's test binaries
+//! ```
+//!
+//! Every token case runs on every backend compiled in
+//! ([`Backend::AVAILABLE`]) and fails if any verdict differs from the
+//! default backend's. A run of the whole set (no filter) writes its one-line
+//! summary to `<target>/conformance-summary.txt`, which `scripts/test.sh`
+//! prints.
 
 mod common;
 
+use std::sync::Arc;
+
 use common::load_keyset;
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 use tokenlane::{
     scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Backend, IdChecks, IdPolicy, TypMode,
@@ -133,6 +151,56 @@ fn check(name: &str, expect: &Value, got: Result<Value, String>) -> Option<Strin
     }
 }
 
+/// Runs one token case on the default backend and on every other backend
+/// compiled in; the verdicts must agree and match the case's `expect`.
+fn token_case(doc: &Value, index: usize) -> Result<(), Failed> {
+    let case = &doc["cases"][index];
+    let keysets = &doc["keysets"];
+    let name = case["name"].as_str().expect("name");
+    let outcome = run_case(case, keysets, Backend::DEFAULT);
+    for other in Backend::AVAILABLE {
+        let o = run_case(case, keysets, *other);
+        if o != outcome {
+            return Err(format!(
+                "{name}: backend {other:?} gives {o:?}, the default backend {outcome:?}"
+            )
+            .into());
+        }
+    }
+    check(name, &case["expect"], outcome).map_or(Ok(()), |f| Err(f.into()))
+}
+
+/// Runs one key case: the source loads with the expected counts, or is
+/// refused with the expected code.
+fn key_case(doc: &Value, index: usize) -> Result<(), Failed> {
+    let kc = &doc["key_cases"][index];
+    let name = kc["name"].as_str().expect("name");
+    let got = common::load_key_source(&kc["source"]);
+    let expect = &kc["expect"];
+    let failure = match (expect.get("error").and_then(Value::as_str), got) {
+        (Some(want), Err(e)) if e.code() == want => None,
+        (Some(want), Err(e)) => Some(format!("{name}: expected {want}, got {e}")),
+        (Some(want), Ok(_)) => Some(format!("{name}: expected {want}, but the keys loaded")),
+        (None, Err(e)) => Some(format!("{name}: expected the keys to load, got {e}")),
+        (None, Ok(set)) => {
+            let loaded = expect.get("loaded").and_then(Value::as_u64);
+            let skipped = expect.get("skipped").and_then(Value::as_u64);
+            if loaded.is_some_and(|l| usize::try_from(l).ok() != Some(set.len()))
+                || skipped.is_some_and(|k| usize::try_from(k).ok() != Some(set.skipped().len()))
+            {
+                Some(format!(
+                    "{name}: loaded {} skipped {}, expected {loaded:?}/{skipped:?}",
+                    set.len(),
+                    set.skipped().len()
+                ))
+            } else {
+                None
+            }
+        }
+    };
+    failure.map_or(Ok(()), |f| Err(f.into()))
+}
+
 fn write_summary(line: &str) {
     println!("{line}");
     let dir = std::env::var("CARGO_TARGET_DIR")
@@ -144,78 +212,43 @@ fn write_summary(line: &str) {
     );
 }
 
-#[test]
-fn conformance_cases_give_their_expected_codes_and_claims() {
-    let doc: Value = serde_json::from_str(CASES).expect("cases.json parses");
-    let keysets = &doc["keysets"];
-    let mut failures = Vec::new();
-    let mut passed = 0usize;
-    let cases = doc["cases"].as_array().expect("cases");
-    for case in cases {
-        let name = case["name"].as_str().expect("name");
-        let outcome = run_case(case, keysets, Backend::DEFAULT);
-        for other in Backend::AVAILABLE {
-            let o = run_case(case, keysets, *other);
-            assert_eq!(
-                o, outcome,
-                "{name}: backend {other:?} disagrees with the default"
-            );
-        }
-        match check(name, &case["expect"], outcome) {
-            None => passed += 1,
-            Some(f) => failures.push(f),
-        }
-    }
-    let mut key_passed = 0usize;
-    for kc in doc["key_cases"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
-        let name = kc["name"].as_str().expect("name");
-        let got = common::load_key_source(&kc["source"]);
-        let expect = &kc["expect"];
-        let outcome = match (expect.get("error").and_then(Value::as_str), got) {
-            (Some(want), Err(e)) if e.code() == want => None,
-            (Some(want), Err(e)) => Some(format!("{name}: expected {want}, got {e}")),
-            (Some(want), Ok(_)) => Some(format!("{name}: expected {want}, but the keys loaded")),
-            (None, Err(e)) => Some(format!("{name}: expected the keys to load, got {e}")),
-            (None, Ok(set)) => {
-                let loaded = expect.get("loaded").and_then(Value::as_u64);
-                let skipped = expect.get("skipped").and_then(Value::as_u64);
-                if loaded.is_some_and(|l| usize::try_from(l).ok() != Some(set.len()))
-                    || skipped.is_some_and(|k| usize::try_from(k).ok() != Some(set.skipped().len()))
-                {
-                    Some(format!(
-                        "{name}: loaded {} skipped {}, expected {loaded:?}/{skipped:?}",
-                        set.len(),
-                        set.skipped().len()
-                    ))
-                } else {
-                    None
-                }
-            }
-        };
-        match outcome {
-            None => key_passed += 1,
-            Some(f) => failures.push(f),
-        }
-    }
-    let total = cases.len() + doc["key_cases"].as_array().map_or(0, Vec::len);
-    write_summary(&format!(
-        "conformance: {} token cases, {} key cases, backends {:?} agree: {} passed, {} failed",
-        cases.len(),
-        total - cases.len(),
-        Backend::AVAILABLE
+fn main() {
+    let args = Arguments::from_args();
+    let doc: Arc<Value> = Arc::new(serde_json::from_str(CASES).expect("cases.json parses"));
+    let names = |list: &str| -> Vec<String> {
+        doc[list]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
             .iter()
-            .map(|b| b.name())
-            .collect::<Vec<_>>(),
-        passed + key_passed,
-        failures.len()
-    ));
-    assert!(
-        failures.is_empty(),
-        "conformance failures:\n{}",
-        failures.join("\n")
-    );
+            .map(|c| c["name"].as_str().expect("case name").to_owned())
+            .collect()
+    };
+    let token_names = names("cases");
+    let key_names = names("key_cases");
+    assert!(!token_names.is_empty(), "cases.json holds no token cases");
+    let mut trials = Vec::with_capacity(token_names.len() + key_names.len());
+    for (i, name) in token_names.iter().enumerate() {
+        let doc = Arc::clone(&doc);
+        trials.push(Trial::test(name.clone(), move || token_case(&doc, i)).with_kind("token"));
+    }
+    for (i, name) in key_names.iter().enumerate() {
+        let doc = Arc::clone(&doc);
+        trials.push(Trial::test(name.clone(), move || key_case(&doc, i)).with_kind("key"));
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    if !args.list && conclusion.num_filtered_out == 0 {
+        write_summary(&format!(
+            "conformance: {} token cases, {} key cases, backends {:?} agree: {} passed, {} failed",
+            token_names.len(),
+            key_names.len(),
+            Backend::AVAILABLE
+                .iter()
+                .map(|b| b.name())
+                .collect::<Vec<_>>(),
+            conclusion.num_passed,
+            conclusion.num_failed
+        ));
+    }
+    conclusion.exit();
 }
