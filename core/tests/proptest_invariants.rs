@@ -15,6 +15,8 @@
 //! 256 cases per property by default (`PROPTEST_CASES` overrides it;
 //! `PROPTEST_RNG_SEED` replays a run).
 
+mod common;
+
 use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -45,20 +47,6 @@ fn s(v: &Value) -> Option<&str> {
     v.as_str()
 }
 
-fn load_source(src: &Value) -> Result<KeySet, tokenlane::KeyError> {
-    let kid = src.get("kid").and_then(s);
-    let alg = src.get("alg").and_then(s).and_then(Algorithm::from_name);
-    let data = src["data"].as_str().expect("source data");
-    let b64 = |d: &str| Base64UrlUnpadded::decode_vec(d).expect("base64url source");
-    match src["kind"].as_str().expect("source kind") {
-        "jwks" => KeySet::from_jwks(data.as_bytes()),
-        "pem" => KeySet::from_spki_pem(data, kid, alg),
-        "der" => KeySet::from_spki_der(&b64(data), kid, alg),
-        "secret" => KeySet::from_secret(&b64(data), kid, alg),
-        other => panic!("unknown key source kind {other}"),
-    }
-}
-
 /// The conformance cases whose key set loads.
 fn cases() -> &'static [Case] {
     static CELL: OnceLock<Vec<Case>> = OnceLock::new();
@@ -67,16 +55,10 @@ fn cases() -> &'static [Case] {
         let keysets = &doc["keysets"];
         let mut out = Vec::new();
         for case in doc["cases"].as_array().expect("cases") {
-            let mut keys = KeySet::new();
-            let sources = &keysets[case["keyset"].as_str().expect("keyset")];
-            let loaded = sources
-                .as_array()
-                .expect("sources")
-                .iter()
-                .try_for_each(|src| load_source(src).and_then(|set| keys.extend(set)));
-            if loaded.is_err() {
+            let Ok(keys) = common::load_keyset(&keysets[case["keyset"].as_str().expect("keyset")])
+            else {
                 continue;
-            }
+            };
             out.push(Case {
                 name: case["name"].as_str().expect("name").to_owned(),
                 keys,
