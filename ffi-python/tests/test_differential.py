@@ -234,7 +234,16 @@ def m_base64(m: Mutator) -> tuple[str, str, str]:
     segs = m.valid().split(".")
     which = m.rng.randrange(3)
     seg = segs[which]
-    kind = m.pick(["padding", "std_alphabet", "inner_whitespace"])
+    kind = m.pick(["padding", "std_alphabet", "inner_whitespace", "trailing_bits"])
+    if kind == "trailing_bits":
+        # Set the unused low bits of the last character (2 or 4 of them when
+        # the length is 3 or 2 mod 4): the decoded bytes stay the same.
+        unused = {2: 4, 3: 2}.get(len(seg) % 4)
+        if unused is None:
+            return "base64_reencoding", "trailing_bits (segment has none)", ".".join(segs)
+        idx = _B64.index(seg[-1]) | m.rng.randrange(1, 1 << unused)
+        segs[which] = seg[:-1] + _B64[idx]
+        return "base64_noncanonical_bits", f"segment {which}", ".".join(segs)
     if kind == "padding":
         seg = seg + "=" * (-len(seg) % 4 or 4)
     elif kind == "std_alphabet":
