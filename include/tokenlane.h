@@ -331,9 +331,9 @@ typedef struct tokenlane_id_validator tokenlane_id_validator;
 /**
  * An immutable set of verification keys.
  *
- * Created by `tokenlane_keyset_from_jwks`, `tokenlane_keyset_from_pem`,
- * `tokenlane_keyset_from_der`, `tokenlane_keyset_from_secret` or
- * `tokenlane_keyset_new`, combined with `tokenlane_keyset_extend`, and freed
+ * Created by `tokenlane_keyset_from_jwks`, `tokenlane_keyset_from_jwk`,
+ * `tokenlane_keyset_from_pem`, `tokenlane_keyset_from_der`,
+ * `tokenlane_keyset_from_secret` or `tokenlane_keyset_new`, combined with `tokenlane_keyset_extend`, and freed
  * with `tokenlane_keyset_free`. A validator takes its own reference to the
  * keys, so a key set may be freed as soon as it has been given to
  * `*_validator_new` or `*_validator_set_keys`.
@@ -515,8 +515,12 @@ tokenlane_result tokenlane_error_www_authenticate(uint32_t code,
 tokenlane_result tokenlane_keyset_new(struct tokenlane_keyset **out);
 
 /**
- * Loads a JWKS document (`{"keys":[...]}`) or a single JWK object of
- * `jwks_len` bytes (no NUL needed) into a new key set in `*out`.
+ * Loads a JWKS document (`{"keys":[...]}`) of `jwks_len` bytes (no NUL
+ * needed) into a new key set in `*out`.
+ *
+ * A bare JWK object (no `keys` member) is refused with `INVALID_KEY` (the
+ * detail names the missing `keys` member): load one JWK with
+ * `tokenlane_keyset_from_jwk`.
  *
  * Entries a verifier cannot use (encryption keys, unknown `kty`, other
  * curves, non-signature `alg`) are skipped and reported by
@@ -532,6 +536,24 @@ tokenlane_result tokenlane_keyset_from_jwks(const char *jwks,
                                             size_t jwks_len,
                                             struct tokenlane_keyset **out,
                                             struct tokenlane_error_detail *detail);
+
+/**
+ * Loads a single JWK object (RFC 7517 §4, e.g. `{"kty":"EC",...}`) of
+ * `jwk_len` bytes (no NUL needed) into a new key set of one key in `*out`.
+ *
+ * The JWK rules of `tokenlane_keyset_from_jwks` apply; a key a verifier
+ * cannot use (an encryption key, an unknown `kty` or curve, a
+ * non-signature `alg`) is not skipped here but refused with `INVALID_KEY`,
+ * since the set would be empty. A JWKS document (`{"keys":[...]}`) is
+ * refused too (it is not a JWK: it has no `kty`).
+ *
+ * Errors: `NULL_PARAMETER`, `INVALID_KEY` (the detail says why).
+ * `*out` is written only on success; free it with `tokenlane_keyset_free`.
+ */
+tokenlane_result tokenlane_keyset_from_jwk(const char *jwk,
+                                           size_t jwk_len,
+                                           struct tokenlane_keyset **out,
+                                           struct tokenlane_error_detail *detail);
 
 /**
  * Loads one SubjectPublicKeyInfo PEM public key (`-----BEGIN PUBLIC

@@ -13,9 +13,9 @@ use crate::panic::ffi_boundary;
 
 /// An immutable set of verification keys.
 ///
-/// Created by `tokenlane_keyset_from_jwks`, `tokenlane_keyset_from_pem`,
-/// `tokenlane_keyset_from_der`, `tokenlane_keyset_from_secret` or
-/// `tokenlane_keyset_new`, combined with `tokenlane_keyset_extend`, and freed
+/// Created by `tokenlane_keyset_from_jwks`, `tokenlane_keyset_from_jwk`,
+/// `tokenlane_keyset_from_pem`, `tokenlane_keyset_from_der`,
+/// `tokenlane_keyset_from_secret` or `tokenlane_keyset_new`, combined with `tokenlane_keyset_extend`, and freed
 /// with `tokenlane_keyset_free`. A validator takes its own reference to the
 /// keys, so a key set may be freed as soon as it has been given to
 /// `*_validator_new` or `*_validator_set_keys`.
@@ -101,8 +101,12 @@ pub extern "C" fn tokenlane_keyset_new(out: *mut *mut tokenlane_keyset) -> token
     }
 }
 
-/// Loads a JWKS document (`{"keys":[...]}`) or a single JWK object of
-/// `jwks_len` bytes (no NUL needed) into a new key set in `*out`.
+/// Loads a JWKS document (`{"keys":[...]}`) of `jwks_len` bytes (no NUL
+/// needed) into a new key set in `*out`.
+///
+/// A bare JWK object (no `keys` member) is refused with `INVALID_KEY` (the
+/// detail names the missing `keys` member): load one JWK with
+/// `tokenlane_keyset_from_jwk`.
 ///
 /// Entries a verifier cannot use (encryption keys, unknown `kty`, other
 /// curves, non-signature `alg`) are skipped and reported by
@@ -126,6 +130,33 @@ pub extern "C" fn tokenlane_keyset_from_jwks(
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
         give(out, KeySet::from_jwks(doc).map_err(Failure::key)?)
+    }
+}
+
+/// Loads a single JWK object (RFC 7517 §4, e.g. `{"kty":"EC",...}`) of
+/// `jwk_len` bytes (no NUL needed) into a new key set of one key in `*out`.
+///
+/// The JWK rules of `tokenlane_keyset_from_jwks` apply; a key a verifier
+/// cannot use (an encryption key, an unknown `kty` or curve, a
+/// non-signature `alg`) is not skipped here but refused with `INVALID_KEY`,
+/// since the set would be empty. A JWKS document (`{"keys":[...]}`) is
+/// refused too (it is not a JWK: it has no `kty`).
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_KEY` (the detail says why).
+/// `*out` is written only on success; free it with `tokenlane_keyset_free`.
+#[no_mangle]
+pub extern "C" fn tokenlane_keyset_from_jwk(
+    jwk: *const c_char,
+    jwk_len: usize,
+    out: *mut *mut tokenlane_keyset,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes `jwk_len` readable bytes at `jwk`.
+        let doc = unsafe { ffi::try_slice(jwk, jwk_len, "jwk") }?;
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        give(out, KeySet::from_jwk(doc).map_err(Failure::key)?)
     }
 }
 

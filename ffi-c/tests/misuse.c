@@ -239,6 +239,70 @@ static void codes_have_stable_names(void) {
                              tokenlane_error_http_status(TOKENLANE_RESULT_INVALID_KEY) == 500);
 }
 
+/* RFC 7515 Appendix A.1: the published HS256 JWS, signed with the key of
+ * JWKS above (no kid, typ JWT, no aud). */
+static const char RFC7515_A1[] =
+    "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9"
+    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+    ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/* tokenlane_keyset_from_jwks takes only a JWKS document; one JWK object
+ * goes through tokenlane_keyset_from_jwk. */
+static void jwks_and_single_jwk(void) {
+    static const char JWK[] =
+        "{\"kty\":\"oct\",\"kid\":\"k1\","
+        "\"k\":\"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow\"}";
+    static const char ENC_JWK[] =
+        "{\"kty\":\"oct\",\"kid\":\"e1\",\"use\":\"enc\",\"k\":\"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr8\"}";
+    tokenlane_keyset *ks = NULL;
+    tokenlane_error_detail *d = NULL;
+    char msg[256];
+    size_t len = 0;
+    tokenlane_error_detail_new(&d);
+
+    CHECK("from_jwks refuses a bare JWK",
+          tokenlane_keyset_from_jwks(S(JWK), &ks, d) == TOKENLANE_RESULT_INVALID_KEY && ks == NULL &&
+              tokenlane_error_detail_code(d) == TOKENLANE_RESULT_INVALID_KEY);
+    CHECK("the detail names the missing keys member",
+          tokenlane_error_detail_message(d, msg, sizeof msg, &len) == TOKENLANE_RESULT_OK &&
+              strstr(msg, "`keys`") != NULL);
+    CHECK("from_jwk NULL data", tokenlane_keyset_from_jwk(NULL, 5, &ks, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_jwk NULL out", tokenlane_keyset_from_jwk(S(JWK), NULL, NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("from_jwk refuses a JWKS document",
+          tokenlane_keyset_from_jwk(S(JWKS), &ks, d) == TOKENLANE_RESULT_INVALID_KEY && ks == NULL);
+    CHECK("from_jwk refuses an encryption key (nothing left to verify with)",
+          tokenlane_keyset_from_jwk(S(ENC_JWK), &ks, d) == TOKENLANE_RESULT_INVALID_KEY && ks == NULL);
+    CHECK("from_jwk refuses garbage", tokenlane_keyset_from_jwk(S("{not json"), &ks, d) ==
+                                          TOKENLANE_RESULT_INVALID_KEY && ks == NULL);
+    CHECK("from_jwk loads one key", tokenlane_keyset_from_jwk(S(JWK), &ks, d) == TOKENLANE_RESULT_OK && ks != NULL &&
+                                        tokenlane_keyset_len(ks) == 1 && tokenlane_keyset_skipped_count(ks) == 0);
+    {
+        /* The key verifies RFC 7515 A.1's signature: the token then fails
+         * only on its claims (no aud), and with one signature byte changed
+         * it fails on the signature. */
+        tokenlane_validator_config *cfg = good_config();
+        tokenlane_access_validator *av = NULL;
+        tokenlane_access_token *tok = NULL;
+        char forged[sizeof RFC7515_A1];
+        memcpy(forged, RFC7515_A1, sizeof forged);
+        forged[sizeof forged - 2] = forged[sizeof forged - 2] == 'A' ? 'B' : 'A';
+        tokenlane_validator_config_set_typ_mode(cfg, TOKENLANE_TYP_MODE_COMPAT);
+        CHECK("validator over the JWK", tokenlane_access_validator_new(cfg, ks, &av, d) == TOKENLANE_RESULT_OK);
+        CHECK("RFC 7515 A.1 verifies with the JWK, then lacks aud",
+              tokenlane_access_validator_validate(av, S(RFC7515_A1), 1300819370, &tok, d) ==
+                      TOKENLANE_RESULT_MISSING_CLAIM &&
+                  tok == NULL);
+        CHECK("one signature byte changed is invalid_signature",
+              tokenlane_access_validator_validate(av, S(forged), 1300819370, &tok, d) ==
+                      TOKENLANE_RESULT_INVALID_SIGNATURE &&
+                  tok == NULL);
+        tokenlane_access_validator_free(av);
+        tokenlane_validator_config_free(cfg);
+    }
+    tokenlane_keyset_free(ks);
+    tokenlane_error_detail_free(d);
+}
+
 static void lanes_refuse_each_others_settings(void) {
     tokenlane_keyset *ks = NULL;
     tokenlane_validator_config *cfg = good_config();
@@ -324,6 +388,7 @@ int main(void) {
     www_authenticate_values();
     codes_have_stable_names();
     lanes_refuse_each_others_settings();
+    jwks_and_single_jwk();
     version_and_clock();
     printf("%lu passed, %lu failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
