@@ -19,7 +19,6 @@ mod common;
 
 use std::sync::OnceLock;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use proptest::prelude::*;
 use serde_json::Value;
 use tokenlane::{
