@@ -14,7 +14,10 @@ listed, with its reason, in the table "Where tokenlane is stricter than
 PyJWT and joserfc" of ``docs/DESIGN.md``; the test fails on an unlisted one.
 
 Each mutation is a pure function of ``(seed, index)`` (its own
-``random.Random``), so one failing mutant is replayed alone with
+``random.Random``) and the session's keys (fresh every run, so the few
+verdicts that hang on signature bytes, such as a trailing-bits change that
+happens to be a no-op, move a count by one or two), so one failing mutant
+is replayed alone with
 ``TOKENLANE_DIFF_SEED=<seed> TOKENLANE_DIFF_ONLY=<index>``. A mutant that
 ever broke the property is pinned in ``REGRESSIONS`` below. The run prints
 its counts per class and writes them to ``target/differential-summary.txt``.
