@@ -89,10 +89,11 @@ typedef uint32_t tokenlane_alg;
  * The result of every fallible function. 0 is success.
  *
  * The numbers are stable: a number never changes meaning, and a retired
- * number stays reserved. Values 1 to 20 are exactly the numbers of the
- * Rust crate's `tokenlane::ErrorCode` (the refusal codes shared by the
- * Rust, C and Python front ends); values from 100 up belong to the C ABI
- * only. Functions that take a code (`tokenlane_error_code_str` and the
+ * number stays reserved. Values from 1 to 99 are exactly the numbers of
+ * the Rust crate's `tokenlane::ErrorCode` (the refusal codes shared by the
+ * Rust, C and Python front ends; a test checks every one has its variant
+ * here, with the same number and name); values from 100 up belong to the
+ * C ABI only. Functions that take a code (`tokenlane_error_code_str` and the
  * others) take it as a `uint32_t`, so a number this header does not know
  * still gets a defined answer.
  */
@@ -478,7 +479,7 @@ const char *tokenlane_error_rfc6750(uint32_t code);
 uint16_t tokenlane_error_http_status(uint32_t code);
 
 /**
- * Writes the `WWW-Authenticate` header value for a refusal code (1..=20)
+ * Writes the `WWW-Authenticate` header value for a refusal code (1 to 99)
  * into `buf` (capacity `buf_len`), followed by a NUL, and its length
  * (without the NUL) into `*out_len`, e.g.
  * `Bearer realm="api", error="invalid_token", error_description="the token has expired"`.
@@ -494,7 +495,7 @@ uint16_t tokenlane_error_http_status(uint32_t code);
  * length only.
  *
  * Errors: `NULL_PARAMETER` (`out_len` NULL, or `buf` NULL with a non-zero
- * `buf_len`), `INVALID_ARGUMENT` (`code` is not a refusal code 1..=20, or
+ * `buf_len`), `INVALID_ARGUMENT` (`code` is not a refusal code, or
  * `realm`/`scope` is not UTF-8), `BUFFER_TOO_SMALL`.
  */
 tokenlane_result tokenlane_error_www_authenticate(uint32_t code,
