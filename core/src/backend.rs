@@ -56,7 +56,7 @@ impl Default for Backend {
 
 #[cfg(feature = "ring")]
 pub(crate) mod ring_impl {
-    use crate::alg::Algorithm;
+    use crate::alg::{Algorithm, Hash, Scheme};
     use alloc::vec::Vec;
     use ring::signature as sig;
 
@@ -69,14 +69,14 @@ pub(crate) mod ring_impl {
 
     impl Rsa {
         pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], s: &[u8]) -> bool {
-            let params: &sig::RsaParameters = match alg {
-                Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
-                Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
-                Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
-                Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
-                Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
-                Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
-                _ => return false,
+            let params: &sig::RsaParameters = match (alg.scheme(), alg.hash()) {
+                (Scheme::Pkcs1v15, Hash::Sha256) => &sig::RSA_PKCS1_2048_8192_SHA256,
+                (Scheme::Pkcs1v15, Hash::Sha384) => &sig::RSA_PKCS1_2048_8192_SHA384,
+                (Scheme::Pkcs1v15, Hash::Sha512) => &sig::RSA_PKCS1_2048_8192_SHA512,
+                (Scheme::Pss, Hash::Sha256) => &sig::RSA_PSS_2048_8192_SHA256,
+                (Scheme::Pss, Hash::Sha384) => &sig::RSA_PSS_2048_8192_SHA384,
+                (Scheme::Pss, Hash::Sha512) => &sig::RSA_PSS_2048_8192_SHA512,
+                (Scheme::Ecdsa | Scheme::Hmac, _) => return false,
             };
             sig::RsaPublicKeyComponents {
                 n: &self.n,
@@ -112,11 +112,13 @@ pub(crate) mod ring_impl {
 
         /// The caller has checked the secret length for `alg`.
         pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], tag: &[u8]) -> bool {
-            let key = match alg {
-                Algorithm::HS256 => &self.k256,
-                Algorithm::HS384 => &self.k384,
-                Algorithm::HS512 => &self.k512,
-                _ => return false,
+            if alg.scheme() != Scheme::Hmac {
+                return false;
+            }
+            let key = match alg.hash() {
+                Hash::Sha256 => &self.k256,
+                Hash::Sha384 => &self.k384,
+                Hash::Sha512 => &self.k512,
             };
             ring::hmac::verify(key, msg, tag).is_ok()
         }

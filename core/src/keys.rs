@@ -452,27 +452,29 @@ impl Key {
             }
             #[cfg(feature = "hs256")]
             Material::Hmac(h) => {
-                if sig.len() != alg.hash().len() {
+                use crate::alg::{Hash, Scheme};
+                if alg.scheme() != Scheme::Hmac || sig.len() != alg.hash().len() {
                     return false;
                 }
                 match backend {
                     #[cfg(feature = "ring")]
                     Backend::Ring => h.ring.verify(alg, signing_input, sig),
-                    Backend::RustCrypto => match alg {
-                        Algorithm::HS256 => h
+                    Backend::RustCrypto => match alg.hash() {
+                        Hash::Sha256 => h
                             .s256
                             .clone()
                             .chain_update(signing_input)
                             .verify_slice(sig)
                             .is_ok(),
                         #[cfg(feature = "hs384")]
-                        Algorithm::HS384 => h.s384.clone().is_some_and(|m| {
+                        Hash::Sha384 => h.s384.clone().is_some_and(|m| {
                             m.chain_update(signing_input).verify_slice(sig).is_ok()
                         }),
                         #[cfg(feature = "hs512")]
-                        Algorithm::HS512 => h.s512.clone().is_some_and(|m| {
+                        Hash::Sha512 => h.s512.clone().is_some_and(|m| {
                             m.chain_update(signing_input).verify_slice(sig).is_ok()
                         }),
+                        #[allow(unreachable_patterns)] // every hash compiled in
                         _ => false,
                     },
                 }
@@ -483,16 +485,38 @@ impl Key {
 
 #[cfg(feature = "rsa")]
 fn verify_rsa(k: &rsa::RsaPublicKey, alg: Algorithm, msg: &[u8], sig: &[u8]) -> bool {
+    use crate::alg::{Hash, Scheme};
     use rsa::{Pkcs1v15Sign, Pss};
     use sha2::{Digest, Sha256, Sha384, Sha512};
-    let r = match alg {
-        Algorithm::RS256 => k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), sig),
-        Algorithm::RS384 => k.verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg), sig),
-        Algorithm::RS512 => k.verify(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg), sig),
-        Algorithm::PS256 => k.verify(Pss::new_with_salt::<Sha256>(32), &Sha256::digest(msg), sig),
-        Algorithm::PS384 => k.verify(Pss::new_with_salt::<Sha384>(48), &Sha384::digest(msg), sig),
-        Algorithm::PS512 => k.verify(Pss::new_with_salt::<Sha512>(64), &Sha512::digest(msg), sig),
-        _ => return false,
+    // The table's scheme and hash pick the padding; the PSS salt is as long
+    // as the hash (RFC 7518 §3.5).
+    let salt = alg.hash().len();
+    let r = match (alg.scheme(), alg.hash()) {
+        (Scheme::Pkcs1v15, Hash::Sha256) => {
+            k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), sig)
+        }
+        (Scheme::Pkcs1v15, Hash::Sha384) => {
+            k.verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg), sig)
+        }
+        (Scheme::Pkcs1v15, Hash::Sha512) => {
+            k.verify(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg), sig)
+        }
+        (Scheme::Pss, Hash::Sha256) => k.verify(
+            Pss::new_with_salt::<Sha256>(salt),
+            &Sha256::digest(msg),
+            sig,
+        ),
+        (Scheme::Pss, Hash::Sha384) => k.verify(
+            Pss::new_with_salt::<Sha384>(salt),
+            &Sha384::digest(msg),
+            sig,
+        ),
+        (Scheme::Pss, Hash::Sha512) => k.verify(
+            Pss::new_with_salt::<Sha512>(salt),
+            &Sha512::digest(msg),
+            sig,
+        ),
+        (Scheme::Ecdsa | Scheme::Hmac, _) => return false,
     };
     r.is_ok()
 }
