@@ -34,6 +34,10 @@
  * Algorithm bits for `tokenlane_validator_config_set_algorithms`
  * (combine with `|`). No bit stands for `none`: no configuration can allow
  * unsigned tokens.
+ *
+ * Each value is the Rust core's `Algorithm::bit()`: `1 <<` the algorithm's
+ * row in the core's algorithm table. Values never change; new algorithms
+ * take the next bit. A unit test checks this enum against the core table.
  */
 enum tokenlane_alg
 #ifdef __cplusplus

@@ -12,8 +12,12 @@ use crate::panic::ffi_boundary;
 /// Algorithm bits for `tokenlane_validator_config_set_algorithms`
 /// (combine with `|`). No bit stands for `none`: no configuration can allow
 /// unsigned tokens.
+///
+/// Each value is the Rust core's `Algorithm::bit()`: `1 <<` the algorithm's
+/// row in the core's algorithm table. Values never change; new algorithms
+/// take the next bit. A unit test checks this enum against the core table.
 #[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum_macros::FromRepr)]
 pub enum tokenlane_alg {
     /// RSASSA-PKCS1-v1_5 with SHA-256.
     Rs256 = 1,
@@ -35,28 +39,6 @@ pub enum tokenlane_alg {
     Hs384 = 256,
     /// HMAC with SHA-512.
     Hs512 = 512,
-}
-
-const ALG_BITS: [(tokenlane_alg, Algorithm); 10] = [
-    (tokenlane_alg::Rs256, Algorithm::RS256),
-    (tokenlane_alg::Rs384, Algorithm::RS384),
-    (tokenlane_alg::Rs512, Algorithm::RS512),
-    (tokenlane_alg::Ps256, Algorithm::PS256),
-    (tokenlane_alg::Ps384, Algorithm::PS384),
-    (tokenlane_alg::Ps512, Algorithm::PS512),
-    (tokenlane_alg::Es256, Algorithm::ES256),
-    (tokenlane_alg::Hs256, Algorithm::HS256),
-    (tokenlane_alg::Hs384, Algorithm::HS384),
-    (tokenlane_alg::Hs512, Algorithm::HS512),
-];
-
-impl tokenlane_alg {
-    fn bit(self) -> u32 {
-        // Reading the discriminant of a fieldless `repr(u32)` enum.
-        #[allow(clippy::as_conversions)]
-        let n = self as u32;
-        n
-    }
 }
 
 /// How an access validator treats the header `typ`.
@@ -247,12 +229,13 @@ pub extern "C" fn tokenlane_validator_config_set_algorithms(
     mask: u32,
 ) -> tokenlane_result {
     ffi_boundary! { result:
-        let known = ALG_BITS.iter().fold(0u32, |m, (b, _)| m | b.bit());
+        // The bits are the core's: `Algorithm::bit()` of each table row.
+        let known = Algorithm::ALL.iter().fold(0u32, |m, a| m | a.bit());
         if mask & !known != 0 {
             return Err(Failure::invalid(format!("bits {:#x} name no algorithm", mask & !known)));
         }
         with_config(config, |c| {
-            c.algorithms = ALG_BITS.iter().filter(|(b, _)| mask & b.bit() != 0).map(|(_, a)| *a).collect();
+            c.algorithms = Algorithm::ALL.into_iter().filter(|a| mask & a.bit() != 0).collect();
             Ok(())
         })
     }
@@ -331,5 +314,41 @@ pub extern "C" fn tokenlane_validator_config_set_max_token_bytes(
             c.max_token_bytes = Some(max_bytes);
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod alg_tests {
+    use super::*;
+
+    /// `tokenlane_alg` (written out for cbindgen) is exactly the core's
+    /// algorithm table: one variant per row, named after it, valued
+    /// `Algorithm::bit()`, and no other; the header says the same.
+    #[test]
+    fn c_algorithm_bits_are_the_core_table() {
+        let header = include_str!("../../include/tokenlane.h");
+        for alg in Algorithm::ALL {
+            let c = tokenlane_alg::from_repr(alg.bit());
+            let name = c.map(|c| format!("{c:?}").to_ascii_uppercase());
+            assert_eq!(
+                name.as_deref(),
+                Some(alg.name()),
+                "{alg}: add `{}{} = {},`",
+                &alg.name()[..1],
+                alg.name()[1..].to_ascii_lowercase(),
+                alg.bit()
+            );
+            let line = format!("  TOKENLANE_ALG_{} = {},", alg.name(), alg.bit());
+            assert!(header.contains(&line), "include/tokenlane.h lacks `{line}`");
+        }
+        for shift in 0..32 {
+            let bit = 1u32 << shift;
+            let in_core = Algorithm::ALL.iter().any(|a| a.bit() == bit);
+            assert_eq!(
+                tokenlane_alg::from_repr(bit).is_some(),
+                in_core,
+                "bit {bit:#x}"
+            );
+        }
     }
 }
