@@ -123,6 +123,12 @@ impl core::ops::Deref for Keys {
     }
 }
 
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Keys({} keys)", self.len())
+    }
+}
+
 impl Keys {
     /// The key set itself (its skipped entries, for instance).
     pub fn key_set(&self) -> Option<&KeySet> {
