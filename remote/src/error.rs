@@ -115,7 +115,7 @@ impl fmt::Display for RemoteError {
     }
 }
 
-impl std::error::Error for RemoteError {}
+impl core::error::Error for RemoteError {}
 
 /// A refusal from a validator that follows a [`crate::KeySource`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +138,7 @@ impl fmt::Display for ValidationError {
     }
 }
 
-impl std::error::Error for ValidationError {}
+impl core::error::Error for ValidationError {}
 
 impl From<tokenlane::Error> for ValidationError {
     fn from(e: tokenlane::Error) -> Self {

@@ -28,7 +28,7 @@ impl fmt::Display for PolicyBoundError {
     }
 }
 
-impl std::error::Error for PolicyBoundError {}
+impl core::error::Error for PolicyBoundError {}
 
 macro_rules! settings {
     ($( $field:ident, $setter:ident, $default:expr, $min:expr, $max:expr, $doc:literal; )*) => {

@@ -1,9 +1,10 @@
 //! The key source: keys from an issuer or a `jwks_uri`, kept fresh by the
 //! refresh policy, read without waiting on the network.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use arc_swap::{ArcSwapOption, Guard};
 use tokenlane::{AccessPolicy, AccessToken, IdChecks, IdPolicy, IdToken, Key, KeySet, UnixTime};
@@ -32,8 +33,8 @@ pub struct KeySourceOptions {
     pub on_event: Option<EventCallback>,
 }
 
-impl std::fmt::Debug for KeySourceOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for KeySourceOptions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("KeySourceOptions")
             .field("http", &self.http)
             .field("policy", &self.policy)
@@ -99,8 +100,8 @@ pub struct KeySource {
     inner: Arc<Inner>,
 }
 
-impl std::fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("KeySource")
             .field("location", &self.inner.location)
             .field("counts", &self.counts())
@@ -123,8 +124,8 @@ impl core::ops::Deref for Keys {
     }
 }
 
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Keys({} keys)", self.len())
     }
 }

@@ -2,9 +2,9 @@
 //! Every rule (schemes, redirects, statuses, caching) lives above it, in
 //! [`crate::fetch`], so it is tested with a stub transport and no network.
 
+use core::time::Duration;
 use std::io::ErrorKind;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokenlane::limits::MAX_KEY_DOCUMENT_BYTES;
 use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig, TlsProvider};
@@ -93,8 +93,8 @@ pub struct HttpTransport {
     agent: ureq::Agent,
 }
 
-impl std::fmt::Debug for HttpTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("HttpTransport")
     }
 }
@@ -154,6 +154,10 @@ fn transport_error(e: &ureq::Error) -> TransportError {
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportError::Connect,
         ureq::Error::Protocol(_) | ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
             TransportError::Protocol
+        }
+        // rustls reports a refused certificate as an I/O error wrapping its own.
+        ureq::Error::Io(io) if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => {
+            TransportError::Tls
         }
         ureq::Error::Io(io) => match io.kind() {
             ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportError::Timeout,

@@ -2,7 +2,7 @@
 //! only to a loopback address or under the loudly named opt-in, no
 //! credentials in the authority, no fragment.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use ureq::http::Uri;
 

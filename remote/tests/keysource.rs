@@ -5,8 +5,9 @@
 
 mod common;
 
+use core::time::Duration;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::*;

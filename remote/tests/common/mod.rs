@@ -2,11 +2,11 @@
 //! conformance suite's keys and tokens (minted by Python `cryptography`).
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+use core::sync::atomic::{AtomicUsize, Ordering};
+use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde_json::Value;
 
