@@ -13,7 +13,8 @@
 # Steps: (1) bench/tokens.json is what bench/gen_tokens.py writes (Python
 # `cryptography`; the full run rewrites it, --quick checks it is current);
 # (2) the Rust bench `cargo bench -p tokenlane --features ring --bench
-# validate` (thread CPU time); (3) the same bench binary under callgrind
+# validate` (thread CPU time), and (2b) `cargo bench -p tokenlane-remote
+# --bench keysource` (a warm KeySource vs a static KeySet); (3) the same bench binary under callgrind
 # (bench/callgrind.py: instructions per call, immune to machine load);
 # (4) the C ABI against Debian's libjwt (bench/bench_c.c), with its
 # instruction counts next to the Rust ones for the C ABI's overhead;
@@ -81,6 +82,11 @@ if [ -z "$ONLY" ]; then
 run cargo bench -p tokenlane --features ring --bench validate -- $QUICK | tee "$OUT/rust.txt"
 grep -q '=== END RUST TABLE ===' "$OUT/rust.txt"
 pass rust
+
+# ---- 2b. Rust: a warm tokenlane-remote KeySource vs a static KeySet ---------
+run cargo bench -p tokenlane-remote --bench keysource -- $QUICK | tee "$OUT/remote.txt"
+grep -q '=== END REMOTE TABLE ===' "$OUT/remote.txt"
+pass remote
 
 # ---- 3. Rust: callgrind instruction counts ----------------------------------
 BENCH_BIN=$(cargo bench -p tokenlane --features ring --bench validate --no-run \
@@ -182,5 +188,15 @@ pass python
 # ---- BENCHMARKS.md -----------------------------------------------------------
 if [ -z "$QUICK" ]; then
     run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md ${ONLY:+--only "$ONLY"}
+    if [ -z "$ONLY" ]; then
+        # The key-source block (step 2b), with update_benchmarks_md.py's own helpers.
+        run python3 -c 'import os, sys
+sys.path.insert(0, "bench")
+from update_benchmarks_md import replace_blocks, table
+out, md = sys.argv[1], sys.argv[2]
+text = replace_blocks(md, open(md, encoding="utf-8").read(),
+                      {"remote": table(os.path.join(out, "remote.txt"), "REMOTE TABLE")})
+open(md, "w", encoding="utf-8").write(text)' "$OUT" BENCHMARKS.md
+    fi
 fi
 echo "bench smoke: $passed passed, 0 failed"
