@@ -66,7 +66,7 @@ part_generators() {
 }
 
 part_rust() {
-    step "Rust: core (unit, Wycheproof, RFC 7520, conformance on every backend, zero allocations), CLI"
+    step "Rust: core (unit, Wycheproof, RFC 7520, conformance on every backend, zero allocations), remote (key source: loopback faults, TLS), CLI"
     mkdir -p target
     rm -f target/conformance-summary.txt
     # cargo's own exit status decides; the log keeps everything, the screen

@@ -118,8 +118,11 @@ impl fmt::Display for RemoteError {
 impl core::error::Error for RemoteError {}
 
 /// A refusal from a validator that follows a [`crate::KeySource`].
+///
+/// Deliberately exhaustive: a refusal is about the token (401/403) or about
+/// the keys (503), and a server must be able to match both without a
+/// catch-all.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ValidationError {
     /// The core refused the token (its code, e.g. `key_not_found`): answer
     /// 401/403 as the core's table says.

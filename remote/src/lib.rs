@@ -89,6 +89,12 @@ pub use transport::{
     HttpOptions, HttpRequest, HttpResponse, HttpTransport, Transport, MAX_REDIRECTS_LIMIT,
 };
 
+/// The README's example compiles (it is `no_run`: it needs the network;
+/// `tests/readme.rs` runs the same lines against a stub transport).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(test)]
 mod tests {
     /// The crate docs' table agrees with `RefreshPolicy::TABLE`.
