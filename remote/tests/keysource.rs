@@ -511,3 +511,50 @@ fn never_https_to_http_and_plain_http_only_on_loopback() {
         Some(RemoteError::InsecureUrl)
     );
 }
+
+#[test]
+fn id_token_lane_follows_the_source_through_a_kid_miss() {
+    let name = "id_token_rs256_with_all_checks_is_accepted";
+    let (token, now) = case(name);
+    let c = cases();
+    let p = &c["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()["policy"];
+    let jwks = Arc::new(Mutex::new(jwks_with(&["ec-1"])));
+    let server = jwks_server(jwks.clone());
+    let (opts, _) = options();
+    let src = KeySource::from_jwks_uri(&format!("{}/jwks", server.base), opts).unwrap();
+    let policy = tokenlane::IdPolicy::new(
+        ISSUER,
+        "client-app",
+        AlgorithmSet::from_slice(&[Algorithm::RS256]),
+    )
+    .unwrap()
+    .with_leeway(60)
+    .unwrap();
+    let checks = tokenlane::IdChecks {
+        nonce: p["nonce"].as_str(),
+        max_age: p["max_age"].as_u64(),
+        access_token: p["access_token"].as_str().map(str::as_bytes),
+    };
+    let run = |t: u64| {
+        let mut scratch = vec![0u8; scratch_len(token.len())];
+        src.validate_id(
+            &policy,
+            token.as_bytes(),
+            UnixTime::from_secs(t),
+            &checks,
+            &mut scratch,
+        )
+        .map(|id| id.sub().to_owned())
+    };
+    // First load has ec-1 only; rsa-1 is unknown and the cooldown holds.
+    assert_eq!(run(now), Err(key_not_found()));
+    assert_eq!(server.hits(), 1);
+    *jwks.lock().unwrap() = jwks_with(&["rsa-1", "ec-1"]);
+    assert_eq!(run(now + 30).as_deref(), Ok("user-123"));
+    assert_eq!(server.hits(), 2);
+}
