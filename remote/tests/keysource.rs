@@ -558,3 +558,50 @@ fn id_token_lane_follows_the_source_through_a_kid_miss() {
     assert_eq!(run(now + 30).as_deref(), Ok("user-123"));
     assert_eq!(server.hits(), 2);
 }
+
+#[test]
+fn threads_validate_without_a_miss_during_rotations() {
+    let (es, now) = case(ES256);
+    let (rs, _) = case(RS256);
+    let jwks = Arc::new(Mutex::new(jwks_with(&["ec-1"])));
+    let server = jwks_server(jwks.clone());
+    let (opts, _) = options();
+    let src = KeySource::from_jwks_uri(&format!("{}/jwks", server.base), opts).unwrap();
+    validate(&src, &es, now).unwrap();
+    let stop = Arc::new(core::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (src, es, stop) = (src.clone(), es.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u32;
+                while !stop.load(core::sync::atomic::Ordering::Relaxed) {
+                    validate(&src, &es, now + 1).unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    // Ten rotations: rsa-1 comes and goes; ec-1 stays in every set.
+    for i in 1..=10u64 {
+        let with_rsa = i % 2 == 1;
+        *jwks.lock().unwrap() = if with_rsa {
+            jwks_with(&["rsa-1", "ec-1"])
+        } else {
+            jwks_with(&["ec-1"])
+        };
+        if with_rsa {
+            // Added: the kid miss fetches it.
+            validate(&src, &rs, now + 31 * i).unwrap();
+        } else {
+            // Removed: it verifies until a fetch succeeds, then not.
+            validate(&src, &rs, now + 31 * i).unwrap();
+            src.refresh(UnixTime::from_secs(now + 31 * i)).unwrap();
+            assert_eq!(validate(&src, &rs, now + 31 * i), Err(key_not_found()));
+        }
+    }
+    stop.store(true, core::sync::atomic::Ordering::Relaxed);
+    let total: u32 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert!(total > 0);
+    assert_eq!(server.hits(), 11);
+}
