@@ -263,7 +263,7 @@ impl KeySource {
         let last = st
             .last_error()
             .cloned()
-            .unwrap_or(RemoteError::InvalidMetadata);
+            .unwrap_or(RemoteError::Transport(crate::TransportError::Timeout));
         Err(if st.expires_at().is_some() {
             RemoteError::StaleTooLong(Box::new(last))
         } else if plan == ReadPlan::Unavailable {
@@ -312,7 +312,7 @@ impl KeySource {
         Err(st
             .last_error()
             .cloned()
-            .unwrap_or(RemoteError::InvalidMetadata))
+            .unwrap_or(RemoteError::Transport(crate::TransportError::Timeout)))
     }
 
     /// Handles a token whose `kid` the current keys lack: fetches unless
