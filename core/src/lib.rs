@@ -87,6 +87,9 @@
 //! - **ID-token marks are refused in the access lane in both typ modes**
 //!   (`nonce`, `at_hash`, `c_hash`, payload `typ: ID`, `token_use: id`):
 //!   an at+jwt carrying them contradicts itself.
+//! - **Required scopes are checked when the policy is built**: an empty
+//!   scope, or one outside RFC 6749's `scope-token` characters (a space, a
+//!   quote, a backslash, non-ASCII), is `PolicyError::InvalidScope`.
 //! - **Missing versus different**: a per-login check that was asked for
 //!   (nonce, `max_age`, `at_hash`) with its claim absent is `missing_claim`;
 //!   present but different is the `*_mismatch` code.

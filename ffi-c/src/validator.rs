@@ -120,7 +120,7 @@ impl Castable for tokenlane_access_validator {
 impl AccessValidator {
     fn policy(&self) -> Result<AccessPolicy<'_, String>, PolicyError> {
         let mut p = AccessPolicy::new(&self.issuer, &self.audiences, self.algorithms)?
-            .with_required_scopes(&self.scopes)
+            .with_required_scopes(&self.scopes)?
             .with_typ_mode(self.typ)
             .with_leeway(self.leeway)?;
         if let Some(n) = self.max_token_bytes {
