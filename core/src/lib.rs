@@ -66,7 +66,9 @@
 //!    `key_not_found`; the `kid`'s key does not fit → `algorithm_not_allowed`;
 //! 5. signature (an empty one included) → `invalid_signature`;
 //! 6. claims JSON → `malformed`;
-//! 7. claim types → `invalid_claim`;
+//! 7. claim types → `invalid_claim` (including more than
+//!    [`limits::MAX_SCOPES`] scopes in any form: `scope` or `scp` string
+//!    words after unescaping, `scp` array elements);
 //! 8. lane marks → `wrong_token_type`;
 //! 9. required claims → `missing_claim`;
 //! 10. `iss` → `issuer_mismatch`; 11. `aud` → `audience_mismatch`;

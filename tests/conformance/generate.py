@@ -1822,6 +1822,39 @@ def self_check():
 
 
 # --------------------------------------------------------------------------
+# lane marks and ID-lane checks added for issue 16 (items 4-7, 9)
+
+
+def scope_bound_cases():
+    """Item 7: MAX_SCOPES (256) bounds every form of the granted scopes."""
+    many = ["s%d" % i for i in range(257)]
+    enough = ["s%d" % i for i in range(255)] + ["read:appointments"]
+
+    def escaped_scope(words):
+        raw = compact(at_claims(scope=" ".join(words)))
+        old = b'"scope":"' + " ".join(words).encode() + b'"'
+        return sub1(raw, old, b'"scope":"' + "\\u0020".join(words).encode() + b'"')
+
+    acc("scope_with_257_scopes_split_by_escaped_spaces_is_invalid_claim",
+        "scope holds 257 scopes separated by \\u0020 escapes: over MAX_SCOPES after unescaping.",
+        token(at_header(), escaped_scope(many), ES1), err("invalid_claim"))
+    c = at_claims(scope=" ".join(enough))
+    acc("scope_with_256_scopes_split_by_escaped_spaces_is_accepted",
+        "scope holds exactly MAX_SCOPES scopes separated by \\u0020 escapes.",
+        token(at_header(), escaped_scope(enough), ES1), ok_access(c))
+    acc("scp_string_with_257_scopes_is_invalid_claim",
+        "scp is a space-delimited string of 257 scopes: over MAX_SCOPES.",
+        token(at_header(), at_claims(scope=DROP, scp=" ".join(many)), ES1), err("invalid_claim"))
+    acc("scp_array_with_257_scopes_is_invalid_claim",
+        "scp is an array of 257 scopes: over MAX_SCOPES.",
+        token(at_header(), at_claims(scope=DROP, scp=many), ES1), err("invalid_claim"))
+    c = at_claims(scope=DROP, scp=enough)
+    acc("scp_array_with_256_scopes_is_accepted",
+        "scp is an array of exactly MAX_SCOPES scopes.",
+        token(at_header(), c, ES1), ok_access(c))
+
+
+# --------------------------------------------------------------------------
 
 
 def main():
@@ -1854,6 +1887,8 @@ def main():
     id_lane_cases()
     scope_cases()
     ordering_cases()
+    # issue 16, lane marks and ID-lane checks
+    scope_bound_cases()
     build_key_cases()
     self_check()
 
