@@ -74,7 +74,11 @@
 //! 10. `iss` → `issuer_mismatch`; 11. `aud` → `audience_mismatch`;
 //! 12. `exp` → `expired`; 13. `nbf`/`iat` → `not_yet_valid`;
 //! 14. access lane: scopes → `insufficient_scope`;
-//! 15. ID lane: `azp`, `nonce`, `auth_time`, `at_hash`.
+//! 15. ID lane, in this order: `azp` (`missing_claim` / `azp_mismatch`),
+//!     `nonce` (`missing_claim` / `nonce_mismatch`), with `max_age`:
+//!     `auth_time` absent → `missing_claim`, in the future →
+//!     `not_yet_valid`, too old → `auth_too_old`; `at_hash`
+//!     (`missing_claim` / `at_hash_mismatch`, compared unescaped).
 //!
 //! ## Design choices
 //!
@@ -89,6 +93,11 @@
 //! - **ID-token marks are refused in the access lane in both typ modes**
 //!   (`nonce`, `at_hash`, `c_hash`, payload `typ: ID`, `token_use: id`):
 //!   an at+jwt carrying them contradicts itself.
+//! - **A future `auth_time` does not satisfy `max_age`**: with `max_age`
+//!   given, `auth_time - leeway > now` is `not_yet_valid` (naming
+//!   `auth_time`, like a future `nbf`/`iat`); otherwise such a token would
+//!   pass `max_age` for its whole life. Without `max_age` the lane does not
+//!   read `auth_time` beyond its type.
 //! - **Required scopes are checked when the policy is built**: an empty
 //!   scope, or one outside RFC 6749's `scope-token` characters (a space, a
 //!   quote, a backslash, non-ASCII), is `PolicyError::InvalidScope`.

@@ -1825,6 +1825,24 @@ def self_check():
 # lane marks and ID-lane checks added for issue 16 (items 4-7, 9)
 
 
+def auth_time_future_cases():
+    """Item 6: a future auth_time must not satisfy max_age."""
+    rs1 = signer("RS256", K.rsa_1)
+
+    def tok(**over):
+        return token(id_header(), id_claims(**over), rs1)
+
+    idl("id_token_future_auth_time_with_max_age_is_not_yet_valid",
+        "max_age given and auth_time - leeway > now: the authentication has not happened yet.",
+        tok(auth_time=NOW + LEEWAY + 1), err("not_yet_valid"), max_age=3600)
+    idl("id_token_auth_time_at_now_plus_leeway_with_max_age_is_accepted",
+        "auth_time - leeway == now is within the clock-skew leeway.",
+        tok(auth_time=NOW + LEEWAY), ok_id(), max_age=3600)
+    idl("id_token_future_auth_time_without_max_age_is_accepted",
+        "Without max_age the ID lane does not read auth_time beyond its type.",
+        tok(auth_time=NOW + 7200), ok_id())
+
+
 def scope_bound_cases():
     """Item 7: MAX_SCOPES (256) bounds every form of the granted scopes."""
     many = ["s%d" % i for i in range(257)]
@@ -1852,6 +1870,18 @@ def scope_bound_cases():
     acc("scp_array_with_256_scopes_is_accepted",
         "scp is an array of exactly MAX_SCOPES scopes.",
         token(at_header(), c, ES1), ok_access(c))
+
+
+def escaped_at_hash_cases():
+    """Item 9: at_hash is compared by its unescaped value."""
+    want = at_hash(GOOD_AT, "RS256")
+    raw = compact(id_claims())
+    escaped = "".join("\\u%04x" % ord(ch) for ch in want[:4]) + want[4:]
+    raw = sub1(raw, b'"at_hash":"' + want.encode() + b'"',
+               b'"at_hash":"' + escaped.encode() + b'"')
+    idl("id_token_at_hash_written_with_escapes_is_accepted",
+        "at_hash matches once its \\u escapes are read (JSON strings compare by value).",
+        token(id_header(), raw, signer("RS256", K.rsa_1)), ok_id(), access_token=GOOD_AT)
 
 
 # --------------------------------------------------------------------------
@@ -1888,7 +1918,9 @@ def main():
     scope_cases()
     ordering_cases()
     # issue 16, lane marks and ID-lane checks
+    auth_time_future_cases()
     scope_bound_cases()
+    escaped_at_hash_cases()
     build_key_cases()
     self_check()
 
