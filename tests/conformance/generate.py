@@ -1545,9 +1545,10 @@ def id_lane_cases():
         tok(exp=NOW - 3600, iat=NOW - 7200), err("expired"))
     idl("id_token_iss_mismatch", "iss names another issuer.",
         tok(iss="https://attacker.example/"), err("issuer_mismatch"))
-    idl("id_token_with_client_id_and_scope_claims_is_accepted",
-        "Extra claims such as client_id and scope are not lane marks in the ID lane.",
-        tok(client_id=CLIENT, scope="openid profile"), ok_id())
+    idl("id_token_with_client_id_and_scope_claims_is_wrong_type",
+        "scope marks an access token: no major provider's ID tokens carry it (crate docs), "
+        "so the ID lane refuses it even beside client_id (issue 16 item 4; this case accepted it before).",
+        tok(client_id=CLIENT, scope="openid profile"), err("wrong_token_type"))
 
 
 def scope_cases():
@@ -1825,6 +1826,65 @@ def self_check():
 # lane marks and ID-lane checks added for issue 16 (items 4-7, 9)
 
 
+def id_lane_scope_mark_cases():
+    """Item 4: access-token-shaped tokens without typ at+jwt in the ID lane."""
+    rs1 = signer("RS256", K.rsa_1)
+    idl("id_token_with_client_id_claim_is_accepted",
+        "client_id alone is not a lane mark; some providers put it in ID tokens.",
+        token(id_header(), id_claims(client_id=CLIENT), rs1), ok_id())
+    rfc9068 = {"iss": ISSUER, "sub": "user-123", "aud": CLIENT, "client_id": CLIENT,
+               "iat": NOW - 10, "exp": NOW + 3600, "jti": "at-1", "scope": "openid profile"}
+    idl("id_lane_rfc9068_claims_with_typ_jwt_is_wrong_type",
+        "typ JWT, aud the client, client_id + scope (RFC 9068 claims): an access token, refused for scope.",
+        token(id_header(typ="JWT"), rfc9068, rs1), err("wrong_token_type"), nonce=None)
+    azure = {"iss": ISSUER, "sub": "user-123", "aud": CLIENT, "iat": NOW - 10,
+             "exp": NOW + 3600, "scp": "User.Read", "ver": "2.0"}
+    idl("id_lane_azure_style_scp_and_ver_is_wrong_type",
+        "typ JWT, aud the client, scp + ver (Entra ID access-token shape): refused for scp.",
+        token(id_header(typ="JWT"), azure, rs1), err("wrong_token_type"), nonce=None)
+    idl("id_lane_scp_array_is_wrong_type",
+        "scp as an array (Okta's access-token shape) in an otherwise good ID token.",
+        token(id_header(), id_claims(scp=["openid", "profile"]), rs1), err("wrong_token_type"))
+
+
+def other_token_kind_cases():
+    """Item 5: refresh, offline, logout tokens and security events are no lane's tokens."""
+    rs1 = signer("RS256", K.rsa_1)
+    logout_event = {"http://schemas.openid.net/event/backchannel-logout": {}}
+    kinds = [
+        ("payload_typ_array_id", {"typ": ["ID"]}, 'payload typ given as the array ["ID"]'),
+        ("keycloak_payload_typ_refresh", {"typ": "Refresh"}, "Keycloak refresh token (payload typ Refresh)"),
+        ("keycloak_payload_typ_offline", {"typ": "Offline"}, "Keycloak offline token (payload typ Offline)"),
+        ("keycloak_payload_typ_logout", {"typ": "Logout"}, "Keycloak logout token (payload typ Logout)"),
+        ("events_claim", {"events": logout_event}, "an events claim (RFC 8417 security event / back-channel logout)"),
+    ]
+    for label, over, what in kinds:
+        acc(f"access_lane_{label}_strict_is_wrong_type",
+            f"typ at+jwt and good access claims, but {what}: another kind of token.",
+            token(at_header(), at_claims(**over), ES1), err("wrong_token_type"))
+        acc(f"access_lane_{label}_compat_is_wrong_type",
+            f"Compat mode, typ absent, but {what}: another kind of token.",
+            token(compat_header(), at_claims(**over), ES1), err("wrong_token_type"), typ="compat")
+        idl(f"id_lane_{label}_is_wrong_type",
+            f"A good ID token apart from {what}.",
+            token(id_header(), id_claims(**over), rs1), err("wrong_token_type"))
+    idl("id_lane_payload_typ_unknown_is_wrong_type",
+        "In the ID lane a payload typ, when present, must be ID; Foo names something else.",
+        token(id_header(), id_claims(typ="Foo"), rs1), err("wrong_token_type"))
+    idl("id_token_keycloak_payload_typ_id_is_accepted",
+        "Keycloak's ID token carries payload typ ID.",
+        token(id_header(), id_claims(typ="ID"), rs1), ok_id())
+    c = at_claims(typ="Bearer")
+    acc("access_token_keycloak_payload_typ_bearer_is_accepted",
+        "Keycloak's access token carries payload typ Bearer.",
+        token(at_header(), c, ES1), ok_access(c))
+    logout = {"iss": ISSUER, "sub": "user-123", "aud": CLIENT, "iat": NOW - 10,
+              "exp": NOW + 120, "jti": "lo-1", "sid": "s-1", "events": logout_event}
+    idl("id_lane_backchannel_logout_token_is_wrong_type",
+        "An OIDC back-channel logout token (typ absent, events, no nonce) is not an ID token.",
+        token(id_header(), logout, rs1), err("wrong_token_type"), nonce=None)
+
+
 def auth_time_future_cases():
     """Item 6: a future auth_time must not satisfy max_age."""
     rs1 = signer("RS256", K.rsa_1)
@@ -1918,6 +1978,8 @@ def main():
     scope_cases()
     ordering_cases()
     # issue 16, lane marks and ID-lane checks
+    id_lane_scope_mark_cases()
+    other_token_kind_cases()
     auth_time_future_cases()
     scope_bound_cases()
     escaped_at_hash_cases()
