@@ -138,7 +138,8 @@ impl AccessValidator {
 /// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
 /// not fit the access lane: no issuer, no audience (or an empty one), no
 /// algorithm, a client_id set, leeway over 86400, a size limit outside
-/// 1..=1048576 (the detail says which).
+/// 1..=1048576, a required scope that is empty or not an RFC 6749 scope-token
+/// (a space, a quote, a backslash, non-ASCII) (the detail says which).
 #[no_mangle]
 pub extern "C" fn tokenlane_access_validator_new(
     config: *const tokenlane_validator_config,
