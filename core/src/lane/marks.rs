@@ -337,9 +337,12 @@ pub(crate) fn refusal(place: Place, lane: Lane, facts: &Facts<'_, '_>) -> Option
 
 /// The header-`typ` rule of `lane` (step 3 of the refusal order).
 pub(crate) fn header_refusal(lane: Lane, typ: Option<JsonStr<'_>>) -> Option<Mark> {
-    let none = Raw::empty();
-    refusal(Place::Header, lane, &Facts { typ, claims: &none })
+    refusal(Place::Header, lane, &Facts { typ, claims: &NO_CLAIMS })
 }
+
+/// The claims the header check sees (none): a static, so the header step
+/// costs no stack for a claim table.
+static NO_CLAIMS: Raw<'static> = Raw::empty();
 
 /// The claim marks `lane` refuses (step 8 of the refusal order).
 pub(crate) fn claims_refusal(lane: Lane, claims: &Raw<'_>) -> Option<Mark> {
