@@ -337,7 +337,14 @@ pub(crate) fn refusal(place: Place, lane: Lane, facts: &Facts<'_, '_>) -> Option
 
 /// The header-`typ` rule of `lane` (step 3 of the refusal order).
 pub(crate) fn header_refusal(lane: Lane, typ: Option<JsonStr<'_>>) -> Option<Mark> {
-    refusal(Place::Header, lane, &Facts { typ, claims: &NO_CLAIMS })
+    refusal(
+        Place::Header,
+        lane,
+        &Facts {
+            typ,
+            claims: &NO_CLAIMS,
+        },
+    )
 }
 
 /// The claims the header check sees (none): a static, so the header step
