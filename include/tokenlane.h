@@ -767,7 +767,8 @@ tokenlane_result tokenlane_validator_config_set_max_token_bytes(struct tokenlane
  * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
  * not fit the access lane: no issuer, no audience (or an empty one), no
  * algorithm, a client_id set, leeway over 86400, a size limit outside
- * 1..=1048576 (the detail says which).
+ * 1..=1048576, a required scope that is empty or not an RFC 6749 scope-token
+ * (a space, a quote, a backslash, non-ASCII) (the detail says which).
  */
 tokenlane_result tokenlane_access_validator_new(const struct tokenlane_validator_config *config,
                                                 const struct tokenlane_keyset *keyset,

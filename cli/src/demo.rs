@@ -171,7 +171,10 @@ pub(crate) fn run(style: Style) -> u8 {
         return exit::FAILED;
     };
     let compat = strict.clone().with_typ_mode(TypMode::Compat);
-    let needs_delete = strict.clone().with_required_scopes(&need);
+    let Ok(needs_delete) = strict.clone().with_required_scopes(&need) else {
+        eprintln!("tokenlane: error: the sample settings do not make a valid policy");
+        return exit::FAILED;
+    };
 
     let api =
         |policy: &AccessPolicy<'_, String>, keys: &KeySet, token: &str| -> Result<String, Error> {

@@ -386,6 +386,7 @@ pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
         let mut policy = AccessPolicy::new(&a.issuer, &a.audience, algs)
             .map_err(policy_err)?
             .with_required_scopes(&a.scope)
+            .map_err(policy_err)?
             .with_typ_mode(typ)
             .with_leeway(a.leeway)
             .map_err(policy_err)?;

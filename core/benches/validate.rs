@@ -441,6 +441,7 @@ fn policies<'a>(fx: &'a Fixture, alg: Algorithm) -> Vec<(Backend, AccessPolicy<'
             let p = AccessPolicy::new(&fx.issuer, &fx.audiences, AlgorithmSet::from_slice(&[alg]))
                 .expect("policy")
                 .with_required_scopes(&fx.scopes)
+                .expect("scopes")
                 .with_leeway(60)
                 .expect("leeway")
                 .with_backend(b);

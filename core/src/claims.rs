@@ -79,17 +79,15 @@ impl<'a> Raw<'a> {
         let get = |c| self.get(c);
         let scope = string(get(Claim::Scope), Claim::Scope)?;
         let scp = list(get(Claim::Scp), Claim::Scp, MAX_SCOPES)?;
-        if let Some(s) = scope {
-            if s.as_plain()
-                .unwrap_or("")
-                .split(' ')
-                .filter(|w| !w.is_empty())
-                .count()
-                > MAX_SCOPES
-            {
-                return Err(Error::InvalidClaim {
-                    claim: Claim::Scope,
-                });
+        // MAX_SCOPES bounds every form: a `scope` string and an `scp`
+        // string are split on spaces after unescaping (so `\u0020` counts),
+        // an `scp` array counts its elements (`list` above).
+        for (claim, v) in [
+            (Claim::Scope, scope),
+            (Claim::Scp, scp.and_then(|v| v.as_str())),
+        ] {
+            if v.is_some_and(|s| words_over(s, MAX_SCOPES)) {
+                return Err(Error::InvalidClaim { claim });
             }
         }
         Ok(Typed {
@@ -111,6 +109,24 @@ impl<'a> Raw<'a> {
             },
         })
     }
+}
+
+/// Whether the space-delimited words of `s` (after unescaping) number more
+/// than `max`. Stops counting at `max + 1`.
+fn words_over(s: JsonStr<'_>, max: usize) -> bool {
+    let (mut words, mut in_word) = (0usize, false);
+    for c in s.chars() {
+        if c == ' ' {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            words += 1;
+            if words > max {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 fn string(v: Option<Value<'_>>, claim: Claim) -> Result<Option<JsonStr<'_>>, Error> {

@@ -325,6 +325,8 @@ claim_table! {
     Name = "name",
     /// `email` (OpenID Connect standard claim).
     Email = "email",
+    /// `events` (RFC 8417 Security Event Tokens, e.g. logout tokens).
+    Events = "events",
 }
 
 impl Claim {

@@ -66,13 +66,20 @@
 //!    `key_not_found`; the `kid`'s key does not fit → `algorithm_not_allowed`;
 //! 5. signature (an empty one included) → `invalid_signature`;
 //! 6. claims JSON → `malformed`;
-//! 7. claim types → `invalid_claim`;
-//! 8. lane marks → `wrong_token_type`;
+//! 7. claim types → `invalid_claim` (including more than
+//!    [`limits::MAX_SCOPES`] scopes in any form: `scope` or `scp` string
+//!    words after unescaping, `scp` array elements);
+//! 8. lane marks (the one table of [`Mark`], in its order) →
+//!    `wrong_token_type`;
 //! 9. required claims → `missing_claim`;
 //! 10. `iss` → `issuer_mismatch`; 11. `aud` → `audience_mismatch`;
 //! 12. `exp` → `expired`; 13. `nbf`/`iat` → `not_yet_valid`;
 //! 14. access lane: scopes → `insufficient_scope`;
-//! 15. ID lane: `azp`, `nonce`, `auth_time`, `at_hash`.
+//! 15. ID lane, in this order: `azp` (`missing_claim` / `azp_mismatch`),
+//!     `nonce` (`missing_claim` / `nonce_mismatch`), with `max_age`:
+//!     `auth_time` absent → `missing_claim`, in the future →
+//!     `not_yet_valid`, too old → `auth_too_old`; `at_hash`
+//!     (`missing_claim` / `at_hash_mismatch`, compared unescaped).
 //!
 //! ## Design choices
 //!
@@ -87,6 +94,39 @@
 //! - **ID-token marks are refused in the access lane in both typ modes**
 //!   (`nonce`, `at_hash`, `c_hash`, payload `typ: ID`, `token_use: id`):
 //!   an at+jwt carrying them contradicts itself.
+//! - **Other token kinds are refused in both lanes** (RFC 8725 §3.11–3.12):
+//!   a payload `typ` naming Keycloak's `Refresh`, `Offline`, `Logout` or
+//!   `Serialized-ID` tokens, a payload `typ` that is not a string (`["ID"]`:
+//!   a kind written in a form no lane reads is refused, not ignored, and as
+//!   `wrong_token_type` rather than `invalid_claim` because payload `typ` is
+//!   a provider's marker, not a registered claim), and an `events` claim
+//!   (RFC 8417 security event tokens, e.g. back-channel logout tokens). The
+//!   access lane lets other payload `typ` strings through (Keycloak's
+//!   `Bearer`, and `DPoP` for its sender-constrained access tokens); the ID
+//!   lane accepts a payload `typ` only when it is `ID`.
+//! - **`scope` and `scp` mark an access token, so the ID lane refuses them**
+//!   (`wrong_token_type`, naming the claim): otherwise a token with `typ:
+//!   JWT`, `aud` = the client and RFC 9068's `client_id` + `scope`, or
+//!   Entra ID's `scp` + `ver`, passes as an ID token. Evidence that no major
+//!   provider's ID tokens carry them, from their published token formats:
+//!   Keycloak's `IDToken` representation has no `scope` (its `AccessToken`
+//!   adds it); Microsoft Entra ID's ID-token claims reference lists no
+//!   `scp` (it is an access-token claim); Amazon Cognito's ID-token payload
+//!   has no `scope` while its access token has `scope` and
+//!   `token_use: access`; Okta puts `scp` in access tokens only. For
+//!   Google, Auth0 and node-oidc-provider no published ID-token format
+//!   with `scope` was found: there a scope selects which OpenID Connect
+//!   claims go in, it is not itself a claim. `client_id` alone is not a
+//!   mark (it is harmless in an ID token). A provider that adds `scope` to
+//!   ID tokens by a custom mapper must remove it for this lane.
+//! - **A future `auth_time` does not satisfy `max_age`**: with `max_age`
+//!   given, `auth_time - leeway > now` is `not_yet_valid` (naming
+//!   `auth_time`, like a future `nbf`/`iat`); otherwise such a token would
+//!   pass `max_age` for its whole life. Without `max_age` the lane does not
+//!   read `auth_time` beyond its type.
+//! - **Required scopes are checked when the policy is built**: an empty
+//!   scope, or one outside RFC 6749's `scope-token` characters (a space, a
+//!   quote, a backslash, non-ASCII), is `PolicyError::InvalidScope`.
 //! - **Missing versus different**: a per-login check that was asked for
 //!   (nonce, `max_age`, `at_hash`) with its claim absent is `missing_claim`;
 //!   present but different is the `*_mismatch` code.

@@ -33,7 +33,10 @@ pub const MAX_OBJECT_MEMBERS: usize = 256;
 /// costs comparisons. More is refused as `invalid_claim`.
 pub const MAX_AUDIENCES: usize = 64;
 
-/// Maximum scopes in `scope`/`scp`. More is refused as `invalid_claim`.
+/// Maximum scopes in `scope`/`scp`, in every form: the space-delimited words
+/// of a `scope` or `scp` string (after JSON unescaping, so `\u0020`
+/// separates too) or the elements of an `scp` array. More is refused as
+/// `invalid_claim`.
 pub const MAX_SCOPES: usize = 256;
 
 /// Maximum `kid` length in bytes, for keys and tokens.

@@ -22,6 +22,7 @@
 //!
 //! ```
 //! use tokenlane::untrusted::{self, LooksLike};
+//! use tokenlane::limits::DEFAULT_MAX_TOKEN_BYTES;
 //! use tokenlane::{Claim, Lane, Mark, TypMode, scratch_len};
 //!
 //! // header {"alg":"RS256","kid":"k1"}, claims {"iss":"https://issuer.example/",
@@ -30,7 +31,7 @@
 //!     eyJpc3MiOiJodHRwczovL2lzc3Vlci5leGFtcGxlLyIsInN1YiI6InVzZXItMTIzIiwi\
 //!     YXVkIjoiY2xpZW50LWFwcCIsIm5vbmNlIjoibi0wUzYiLCJleHAiOjE3NjcyMjkyMDB9.c2ln";
 //! let mut scratch = vec![0u8; scratch_len(token.len())];
-//! let t = untrusted::decode(token, 16 * 1024, &mut scratch)?;
+//! let t = untrusted::decode(token, DEFAULT_MAX_TOKEN_BYTES, &mut scratch)?;
 //!
 //! assert_eq!(t.alg(), Some("RS256"));
 //! assert_eq!(t.kid(), Some("k1"));
@@ -229,6 +230,8 @@ pub struct UntrustedToken<'s> {
 
 /// Decodes `token` without verifying it.
 ///
+/// `max_token_bytes` is the limit validation would apply (the policy's
+/// `max_token_bytes()`, or [`crate::limits::DEFAULT_MAX_TOKEN_BYTES`]).
 /// `scratch` must hold [`crate::scratch_len`]`(token.len())` bytes.
 /// Errors, the same as validation's steps 1–2 and 6: `token_too_large`
 /// when `token` is over `max_token_bytes` (or `scratch` is too short);

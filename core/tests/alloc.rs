@@ -62,6 +62,7 @@ fn validate_counting(doc: &Value, alg: &str) -> usize {
     let p = AccessPolicy::new(policy["issuer"].as_str().unwrap(), &aud, algs)
         .unwrap()
         .with_required_scopes(&scopes)
+        .unwrap()
         .with_typ_mode(typ)
         .with_leeway(policy.get("leeway").and_then(Value::as_u64).unwrap_or(0))
         .unwrap();

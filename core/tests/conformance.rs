@@ -83,6 +83,7 @@ fn run_case(case: &Value, keysets: &Value, backend: Backend) -> Result<Value, St
             let mut p = AccessPolicy::new(issuer, &aud, algorithms(policy))
                 .expect("policy")
                 .with_required_scopes(&scopes)
+                .expect("scopes")
                 .with_typ_mode(typ)
                 .with_backend(backend)
                 .with_leeway(leeway)

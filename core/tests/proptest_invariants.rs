@@ -125,6 +125,7 @@ fn run_own(case: &Case, token: &[u8], fill: u8) -> Result<String, Error> {
         let mut policy = AccessPolicy::new(issuer, &aud, algs)
             .expect("policy")
             .with_required_scopes(&scopes)
+            .expect("scopes")
             .with_typ_mode(typ)
             .with_leeway(leeway)
             .expect("leeway");

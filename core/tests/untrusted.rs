@@ -263,3 +263,44 @@ fn decode_segment_is_the_strict_decoder() {
         Some(vec![0xFF, 0xEF])
     );
 }
+
+#[test]
+fn other_token_kinds_and_scopes_are_reported_as_the_lanes_refuse_them() {
+    with(
+        &token(r#"{"alg":"RS256"}"#, r#"{"typ":"Refresh","nonce":"n"}"#),
+        |t| {
+            assert_eq!(t.looks_like(), LooksLike::Other);
+            assert_eq!(t.refusal(Lane::Id), Some(Mark::PayloadTypOther));
+            assert_eq!(
+                t.refusal(Lane::Access(TypMode::Compat)),
+                Some(Mark::PayloadTypOther)
+            );
+        },
+    );
+    with(&token(r#"{"alg":"RS256"}"#, r#"{"typ":["ID"]}"#), |t| {
+        assert_eq!(
+            t.marks().collect::<Vec<_>>(),
+            [Mark::TypAbsent, Mark::PayloadTypNotString]
+        );
+    });
+    with(&token(r#"{"alg":"RS256"}"#, r#"{"events":{}}"#), |t| {
+        assert_eq!(t.refusal(Lane::Id), Some(Mark::Events));
+    });
+    with(
+        &token(
+            r#"{"alg":"RS256","typ":"JWT"}"#,
+            r#"{"aud":"c","client_id":"c","scp":"User.Read","ver":"2.0"}"#,
+        ),
+        |t| {
+            assert_eq!(t.looks_like(), LooksLike::Access);
+            assert_eq!(t.refusal(Lane::Id), Some(Mark::Scp));
+            assert_eq!(t.refusal(Lane::Access(TypMode::Compat)), None);
+        },
+    );
+    with(
+        &token(r#"{"alg":"RS256"}"#, r#"{"typ":"id","scope":"openid"}"#),
+        |t| {
+            assert_eq!(t.looks_like(), LooksLike::Conflicting);
+        },
+    );
+}

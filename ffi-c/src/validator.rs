@@ -120,7 +120,7 @@ impl Castable for tokenlane_access_validator {
 impl AccessValidator {
     fn policy(&self) -> Result<AccessPolicy<'_, String>, PolicyError> {
         let mut p = AccessPolicy::new(&self.issuer, &self.audiences, self.algorithms)?
-            .with_required_scopes(&self.scopes)
+            .with_required_scopes(&self.scopes)?
             .with_typ_mode(self.typ)
             .with_leeway(self.leeway)?;
         if let Some(n) = self.max_token_bytes {
@@ -138,7 +138,8 @@ impl AccessValidator {
 /// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
 /// not fit the access lane: no issuer, no audience (or an empty one), no
 /// algorithm, a client_id set, leeway over 86400, a size limit outside
-/// 1..=1048576 (the detail says which).
+/// 1..=1048576, a required scope that is empty or not an RFC 6749 scope-token
+/// (a space, a quote, a backslash, non-ASCII) (the detail says which).
 #[no_mangle]
 pub extern "C" fn tokenlane_access_validator_new(
     config: *const tokenlane_validator_config,

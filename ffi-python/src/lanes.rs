@@ -57,7 +57,7 @@ impl AccessTokenValidator {
     /// once in `__new__`, so rebuilding it cannot fail later).
     fn policy(&self) -> Result<AccessPolicy<'_, String>, PolicyError> {
         AccessPolicy::new(&self.issuer, &self.audiences, self.algorithms)?
-            .with_required_scopes(&self.scopes)
+            .with_required_scopes(&self.scopes)?
             .with_typ_mode(self.typ)
             .with_leeway(self.leeway)?
             .with_max_token_bytes(self.max_token_bytes)

@@ -67,6 +67,9 @@ def test_configuration_is_keyword_only(keyset: tokenlane.KeySet) -> None:
         {"max_token_bytes": 0},
         {"max_token_bytes": 2**21},
         {"max_token_bytes": -5},
+        {"required_scopes": [""]},
+        {"required_scopes": ["read write"]},
+        {"required_scopes": ["read:appointments", 'quo"te']},
     ],
 )
 def test_bad_access_configuration_is_value_error(keyset: tokenlane.KeySet, kw: dict[str, Any]) -> None:

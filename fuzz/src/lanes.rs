@@ -101,6 +101,7 @@ impl Lane {
                 .map(|t| access_ok(self, &t)),
             Lane::AccessScoped => access(TypMode::Strict)
                 .with_required_scopes(&scopes)
+                .expect("the fixed scopes are scope-tokens")
                 .validate(token, keys, now, &mut scratch)
                 .map(|t| access_ok(self, &t)),
             Lane::IdClient => id(CLIENT)

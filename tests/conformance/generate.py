@@ -1545,9 +1545,10 @@ def id_lane_cases():
         tok(exp=NOW - 3600, iat=NOW - 7200), err("expired"))
     idl("id_token_iss_mismatch", "iss names another issuer.",
         tok(iss="https://attacker.example/"), err("issuer_mismatch"))
-    idl("id_token_with_client_id_and_scope_claims_is_accepted",
-        "Extra claims such as client_id and scope are not lane marks in the ID lane.",
-        tok(client_id=CLIENT, scope="openid profile"), ok_id())
+    idl("id_token_with_client_id_and_scope_claims_is_wrong_type",
+        "scope marks an access token: no major provider's ID tokens carry it (crate docs), "
+        "so the ID lane refuses it even beside client_id (issue 16 item 4; this case accepted it before).",
+        tok(client_id=CLIENT, scope="openid profile"), err("wrong_token_type"))
 
 
 def scope_cases():
@@ -1822,6 +1823,128 @@ def self_check():
 
 
 # --------------------------------------------------------------------------
+# lane marks and ID-lane checks added for issue 16 (items 4-7, 9)
+
+
+def id_lane_scope_mark_cases():
+    """Item 4: access-token-shaped tokens without typ at+jwt in the ID lane."""
+    rs1 = signer("RS256", K.rsa_1)
+    idl("id_token_with_client_id_claim_is_accepted",
+        "client_id alone is not a lane mark; some providers put it in ID tokens.",
+        token(id_header(), id_claims(client_id=CLIENT), rs1), ok_id())
+    rfc9068 = {"iss": ISSUER, "sub": "user-123", "aud": CLIENT, "client_id": CLIENT,
+               "iat": NOW - 10, "exp": NOW + 3600, "jti": "at-1", "scope": "openid profile"}
+    idl("id_lane_rfc9068_claims_with_typ_jwt_is_wrong_type",
+        "typ JWT, aud the client, client_id + scope (RFC 9068 claims): an access token, refused for scope.",
+        token(id_header(typ="JWT"), rfc9068, rs1), err("wrong_token_type"), nonce=None)
+    azure = {"iss": ISSUER, "sub": "user-123", "aud": CLIENT, "iat": NOW - 10,
+             "exp": NOW + 3600, "scp": "User.Read", "ver": "2.0"}
+    idl("id_lane_azure_style_scp_and_ver_is_wrong_type",
+        "typ JWT, aud the client, scp + ver (Entra ID access-token shape): refused for scp.",
+        token(id_header(typ="JWT"), azure, rs1), err("wrong_token_type"), nonce=None)
+    idl("id_lane_scp_array_is_wrong_type",
+        "scp as an array (Okta's access-token shape) in an otherwise good ID token.",
+        token(id_header(), id_claims(scp=["openid", "profile"]), rs1), err("wrong_token_type"))
+
+
+def other_token_kind_cases():
+    """Item 5: refresh, offline, logout tokens and security events are no lane's tokens."""
+    rs1 = signer("RS256", K.rsa_1)
+    logout_event = {"http://schemas.openid.net/event/backchannel-logout": {}}
+    kinds = [
+        ("payload_typ_array_id", {"typ": ["ID"]}, 'payload typ given as the array ["ID"]'),
+        ("keycloak_payload_typ_refresh", {"typ": "Refresh"}, "Keycloak refresh token (payload typ Refresh)"),
+        ("keycloak_payload_typ_offline", {"typ": "Offline"}, "Keycloak offline token (payload typ Offline)"),
+        ("keycloak_payload_typ_logout", {"typ": "Logout"}, "Keycloak logout token (payload typ Logout)"),
+        ("events_claim", {"events": logout_event}, "an events claim (RFC 8417 security event / back-channel logout)"),
+    ]
+    for label, over, what in kinds:
+        acc(f"access_lane_{label}_strict_is_wrong_type",
+            f"typ at+jwt and good access claims, but {what}: another kind of token.",
+            token(at_header(), at_claims(**over), ES1), err("wrong_token_type"))
+        acc(f"access_lane_{label}_compat_is_wrong_type",
+            f"Compat mode, typ absent, but {what}: another kind of token.",
+            token(compat_header(), at_claims(**over), ES1), err("wrong_token_type"), typ="compat")
+        idl(f"id_lane_{label}_is_wrong_type",
+            f"A good ID token apart from {what}.",
+            token(id_header(), id_claims(**over), rs1), err("wrong_token_type"))
+    idl("id_lane_payload_typ_unknown_is_wrong_type",
+        "In the ID lane a payload typ, when present, must be ID; Foo names something else.",
+        token(id_header(), id_claims(typ="Foo"), rs1), err("wrong_token_type"))
+    idl("id_token_keycloak_payload_typ_id_is_accepted",
+        "Keycloak's ID token carries payload typ ID.",
+        token(id_header(), id_claims(typ="ID"), rs1), ok_id())
+    c = at_claims(typ="Bearer")
+    acc("access_token_keycloak_payload_typ_bearer_is_accepted",
+        "Keycloak's access token carries payload typ Bearer.",
+        token(at_header(), c, ES1), ok_access(c))
+    logout = {"iss": ISSUER, "sub": "user-123", "aud": CLIENT, "iat": NOW - 10,
+              "exp": NOW + 120, "jti": "lo-1", "sid": "s-1", "events": logout_event}
+    idl("id_lane_backchannel_logout_token_is_wrong_type",
+        "An OIDC back-channel logout token (typ absent, events, no nonce) is not an ID token.",
+        token(id_header(), logout, rs1), err("wrong_token_type"), nonce=None)
+
+
+def auth_time_future_cases():
+    """Item 6: a future auth_time must not satisfy max_age."""
+    rs1 = signer("RS256", K.rsa_1)
+
+    def tok(**over):
+        return token(id_header(), id_claims(**over), rs1)
+
+    idl("id_token_future_auth_time_with_max_age_is_not_yet_valid",
+        "max_age given and auth_time - leeway > now: the authentication has not happened yet.",
+        tok(auth_time=NOW + LEEWAY + 1), err("not_yet_valid"), max_age=3600)
+    idl("id_token_auth_time_at_now_plus_leeway_with_max_age_is_accepted",
+        "auth_time - leeway == now is within the clock-skew leeway.",
+        tok(auth_time=NOW + LEEWAY), ok_id(), max_age=3600)
+    idl("id_token_future_auth_time_without_max_age_is_accepted",
+        "Without max_age the ID lane does not read auth_time beyond its type.",
+        tok(auth_time=NOW + 7200), ok_id())
+
+
+def scope_bound_cases():
+    """Item 7: MAX_SCOPES (256) bounds every form of the granted scopes."""
+    many = ["s%d" % i for i in range(257)]
+    enough = ["s%d" % i for i in range(255)] + ["read:appointments"]
+
+    def escaped_scope(words):
+        raw = compact(at_claims(scope=" ".join(words)))
+        old = b'"scope":"' + " ".join(words).encode() + b'"'
+        return sub1(raw, old, b'"scope":"' + "\\u0020".join(words).encode() + b'"')
+
+    acc("scope_with_257_scopes_split_by_escaped_spaces_is_invalid_claim",
+        "scope holds 257 scopes separated by \\u0020 escapes: over MAX_SCOPES after unescaping.",
+        token(at_header(), escaped_scope(many), ES1), err("invalid_claim"))
+    c = at_claims(scope=" ".join(enough))
+    acc("scope_with_256_scopes_split_by_escaped_spaces_is_accepted",
+        "scope holds exactly MAX_SCOPES scopes separated by \\u0020 escapes.",
+        token(at_header(), escaped_scope(enough), ES1), ok_access(c))
+    acc("scp_string_with_257_scopes_is_invalid_claim",
+        "scp is a space-delimited string of 257 scopes: over MAX_SCOPES.",
+        token(at_header(), at_claims(scope=DROP, scp=" ".join(many)), ES1), err("invalid_claim"))
+    acc("scp_array_with_257_scopes_is_invalid_claim",
+        "scp is an array of 257 scopes: over MAX_SCOPES.",
+        token(at_header(), at_claims(scope=DROP, scp=many), ES1), err("invalid_claim"))
+    c = at_claims(scope=DROP, scp=enough)
+    acc("scp_array_with_256_scopes_is_accepted",
+        "scp is an array of exactly MAX_SCOPES scopes.",
+        token(at_header(), c, ES1), ok_access(c))
+
+
+def escaped_at_hash_cases():
+    """Item 9: at_hash is compared by its unescaped value."""
+    want = at_hash(GOOD_AT, "RS256")
+    raw = compact(id_claims())
+    escaped = "".join("\\u%04x" % ord(ch) for ch in want[:4]) + want[4:]
+    raw = sub1(raw, b'"at_hash":"' + want.encode() + b'"',
+               b'"at_hash":"' + escaped.encode() + b'"')
+    idl("id_token_at_hash_written_with_escapes_is_accepted",
+        "at_hash matches once its \\u escapes are read (JSON strings compare by value).",
+        token(id_header(), raw, signer("RS256", K.rsa_1)), ok_id(), access_token=GOOD_AT)
+
+
+# --------------------------------------------------------------------------
 
 
 def main():
@@ -1854,6 +1977,12 @@ def main():
     id_lane_cases()
     scope_cases()
     ordering_cases()
+    # issue 16, lane marks and ID-lane checks
+    id_lane_scope_mark_cases()
+    other_token_kind_cases()
+    auth_time_future_cases()
+    scope_bound_cases()
+    escaped_at_hash_cases()
     build_key_cases()
     self_check()
 

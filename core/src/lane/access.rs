@@ -59,10 +59,17 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
     }
 
     /// Requires every one of `scopes` (whole-word match).
-    #[must_use]
-    pub fn with_required_scopes(mut self, scopes: &'a [S]) -> Self {
+    ///
+    /// Errors: `InvalidScope` when a scope is empty or holds a character
+    /// outside RFC 6749 §3.3's `scope-token` (printable ASCII except space,
+    /// `"` and `\`): such a scope could never be granted by a `scope`
+    /// string, only by an odd `scp` array, so it is a configuration mistake.
+    pub fn with_required_scopes(mut self, scopes: &'a [S]) -> Result<Self, PolicyError> {
+        if scopes.iter().any(|s| !is_scope_token(s.as_ref())) {
+            return Err(PolicyError::InvalidScope);
+        }
         self.scopes = scopes;
-        self
+        Ok(self)
     }
 
     /// Sets the typ mode.
@@ -173,6 +180,13 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
     }
 }
 
+/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
 /// A validated access token. Only [`AccessPolicy::validate`] makes one.
 /// Borrows from the scratch buffer.
 #[derive(Debug, Clone, Copy)]
@@ -238,5 +252,43 @@ impl<'a> AccessToken<'a> {
     /// Every claim, as the verified JSON text.
     pub fn claims_json(&self) -> &'a str {
         self.claims
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Algorithm;
+
+    fn policy<'a>(aud: &'a [&'a str]) -> AccessPolicy<'a> {
+        AccessPolicy::new(
+            "https://issuer.example/",
+            aud,
+            AlgorithmSet::from_slice(&[Algorithm::ES256]),
+        )
+        .expect("policy")
+    }
+
+    #[test]
+    fn required_scopes_that_are_not_scope_tokens_are_refused_at_build_time() {
+        let aud = ["https://api.example"];
+        for bad in [
+            &[""][..],
+            &["read write"],
+            &["ok", ""],
+            &["tab\tscope"],
+            &["quo\"te"],
+            &["back\\slash"],
+            &["café"],
+        ] {
+            assert_eq!(
+                policy(&aud).with_required_scopes(bad).err(),
+                Some(PolicyError::InvalidScope),
+                "{bad:?}"
+            );
+        }
+        let good = ["read:appointments", "api://x/User.Read", "!#[]~"];
+        assert!(policy(&aud).with_required_scopes(&good).is_ok());
+        assert!(policy(&aud).with_required_scopes(&[]).is_ok());
     }
 }

@@ -29,8 +29,9 @@ pub struct IdChecks<'a> {
     /// The nonce sent in the authentication request: `nonce` must be present
     /// and equal.
     pub nonce: Option<&'a str>,
-    /// Maximum authentication age in seconds: `auth_time` must be present and
-    /// `auth_time + max_age + leeway >= now`.
+    /// Maximum authentication age in seconds: `auth_time` must be present,
+    /// not in the future (`auth_time - leeway <= now`, else `not_yet_valid`)
+    /// and `auth_time + max_age + leeway >= now` (else `auth_too_old`).
     pub max_age: Option<u64>,
     /// The access token issued with the ID token: `at_hash` must be present
     /// and match it (hash chosen by the ID token's `alg`).
@@ -143,6 +144,17 @@ impl<'a> IdPolicy<'a> {
         if let Some(max_age) = checks.max_age {
             let auth_time = require(t.auth_time, Claim::AuthTime)?;
             let now_s = now.as_secs();
+            let leeway = self.common.leeway;
+            // A future authentication would satisfy max_age for the
+            // token's whole life: refuse it as a time claim not yet valid.
+            if auth_time.saturating_sub(leeway) > now_s {
+                return Err(Error::NotYetValid {
+                    claim: Claim::AuthTime,
+                    value: auth_time,
+                    now: now_s,
+                    leeway,
+                });
+            }
             if auth_time
                 .saturating_add(max_age)
                 .saturating_add(self.common.leeway)
@@ -157,7 +169,14 @@ impl<'a> IdPolicy<'a> {
         }
         if let Some(at) = checks.access_token {
             let got = require(t.at_hash, Claim::AtHash)?;
-            if !at_hash_matches(v.header.alg.hash(), at, got.as_plain().unwrap_or("")) {
+            // Compared by its unescaped value, as every JSON string is; an
+            // at_hash longer than any hash's encoding cannot match.
+            let mut buf = [0u8; AT_HASH_MAX];
+            let got = got
+                .unescape_into(&mut buf)
+                .and_then(|n| buf.get(..n))
+                .unwrap_or(&[]);
+            if !at_hash_matches(v.header.alg.hash(), at, got) {
                 return Err(Error::AtHashMismatch);
             }
         }
@@ -180,9 +199,13 @@ impl<'a> IdPolicy<'a> {
     }
 }
 
+/// The longest `at_hash` any algorithm produces: base64url of half a
+/// SHA-512 digest is 43 characters.
+const AT_HASH_MAX: usize = 44;
+
 /// OIDC Core §3.1.3.6: base64url of the left half of the hash of the
 /// access token's ASCII, compared in constant time.
-fn at_hash_matches(hash: Hash, access_token: &[u8], at_hash: &str) -> bool {
+fn at_hash_matches(hash: Hash, access_token: &[u8], at_hash: &[u8]) -> bool {
     let mut digest = [0u8; 64];
     let n = hash.len();
     match hash {
@@ -194,7 +217,7 @@ fn at_hash_matches(hash: Hash, access_token: &[u8], at_hash: &str) -> bool {
     let Ok(want) = Base64UrlUnpadded::encode(&digest[..n / 2], &mut enc) else {
         return false;
     };
-    want.len() == at_hash.len() && bool::from(want.as_bytes().ct_eq(at_hash.as_bytes()))
+    want.len() == at_hash.len() && bool::from(want.as_bytes().ct_eq(at_hash))
 }
 
 /// A validated ID token. Only [`IdPolicy::validate`] makes one. It has no

@@ -79,6 +79,11 @@ fn typ_is_at(t: &JsonStr<'_>) -> bool {
     t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
 }
 
+/// Keycloak's payload `typ` values of tokens that belong to no lane
+/// (`org.keycloak.util.TokenUtil`): refresh, offline and logout tokens, and
+/// its internal serialized ID token.
+const OTHER_PAYLOAD_TYPS: [&str; 4] = ["Refresh", "Offline", "Logout", "Serialized-ID"];
+
 /// Whether a claim is a string equal to `want`, ignoring ASCII case.
 fn claim_is(v: Option<Value<'_>>, want: &str) -> bool {
     v.and_then(|v| v.as_str())
@@ -189,6 +194,38 @@ mark_table! {
         says: "header typ names another kind of JWT",
         found: |f| f.typ.as_ref().is_some_and(|t| !typ_is_jwt(t) && !typ_is_at(t)),
     }
+    /// Payload `typ` names another kind of token: Keycloak's `Refresh`,
+    /// `Offline`, `Logout` or `Serialized-ID` (any case).
+    PayloadTypOther {
+        place: Claims,
+        points_to: Some(TokenKind::Other),
+        refused: (true, true, true),
+        says: "payload typ names another kind of token (Refresh, Offline, Logout)",
+        found: |f| OTHER_PAYLOAD_TYPS
+            .iter()
+            .any(|k| claim_is(f.claims.get(Claim::Typ), k)),
+    }
+    /// Payload `typ` is present but not a string (`["ID"]`): a token kind
+    /// written in a form no lane reads is refused rather than ignored.
+    PayloadTypNotString {
+        place: Claims,
+        points_to: Some(TokenKind::Other),
+        refused: (true, true, true),
+        says: "payload typ is not a string",
+        found: |f| f
+            .claims
+            .get(Claim::Typ)
+            .is_some_and(|v| v.as_str().is_none()),
+    }
+    /// The claims carry `events`: a Security Event Token (RFC 8417), such
+    /// as an OpenID Connect back-channel logout token.
+    Events {
+        place: Claims,
+        points_to: Some(TokenKind::Other),
+        refused: (true, true, true),
+        says: "claims carry events: a security event token (RFC 8417), such as a logout token",
+        found: |f| f.claims.get(Claim::Events).is_some(),
+    }
     /// The claims carry `nonce` (an ID-token claim).
     Nonce {
         place: Claims,
@@ -245,6 +282,39 @@ mark_table! {
         says: "payload typ is Bearer (an access token)",
         found: |f| claim_is(f.claims.get(Claim::Typ), "Bearer"),
     }
+    /// ID lane: payload `typ` is a string other than `ID` (and not one of
+    /// the kinds above): an ID token's payload `typ`, when present, is `ID`.
+    PayloadTypNotId {
+        place: Claims,
+        points_to: None,
+        refused: (false, false, true),
+        says: "payload typ is present and is not ID",
+        found: |f| {
+            let typ = f.claims.get(Claim::Typ);
+            typ.is_some_and(|v| v.as_str().is_some())
+                && !claim_is(typ, "ID")
+                && !claim_is(typ, "Bearer")
+                && !OTHER_PAYLOAD_TYPS.iter().any(|k| claim_is(typ, k))
+        },
+    }
+    /// ID lane: the claims carry `scope` (the permissions of an access
+    /// token; no major provider puts it in ID tokens, see the crate docs).
+    Scope {
+        place: Claims,
+        points_to: Some(TokenKind::Access),
+        refused: (false, false, true),
+        says: "claims carry scope, an access-token claim",
+        found: |f| f.claims.get(Claim::Scope).is_some(),
+    }
+    /// ID lane: the claims carry `scp` (Entra ID's and Okta's access-token
+    /// scopes).
+    Scp {
+        place: Claims,
+        points_to: Some(TokenKind::Access),
+        refused: (false, false, true),
+        says: "claims carry scp, an access-token claim",
+        found: |f| f.claims.get(Claim::Scp).is_some(),
+    }
 }
 
 impl Mark {
@@ -267,9 +337,19 @@ pub(crate) fn refusal(place: Place, lane: Lane, facts: &Facts<'_, '_>) -> Option
 
 /// The header-`typ` rule of `lane` (step 3 of the refusal order).
 pub(crate) fn header_refusal(lane: Lane, typ: Option<JsonStr<'_>>) -> Option<Mark> {
-    let none = Raw::empty();
-    refusal(Place::Header, lane, &Facts { typ, claims: &none })
+    refusal(
+        Place::Header,
+        lane,
+        &Facts {
+            typ,
+            claims: &NO_CLAIMS,
+        },
+    )
 }
+
+/// The claims the header check sees (none): a static, so the header step
+/// costs no stack for a claim table.
+static NO_CLAIMS: Raw<'static> = Raw::empty();
 
 /// The claim marks `lane` refuses (step 8 of the refusal order).
 pub(crate) fn claims_refusal(lane: Lane, claims: &Raw<'_>) -> Option<Mark> {

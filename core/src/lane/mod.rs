@@ -26,6 +26,9 @@ pub enum PolicyError {
     LeewayTooLarge,
     /// `max_token_bytes` is 0 or over [`crate::limits::MAX_TOKEN_BYTES_LIMIT`].
     MaxTokenBytes,
+    /// A required scope is empty or is not an RFC 6749 §3.3 scope-token
+    /// (it holds a space, `"`, `\`, or a character outside printable ASCII).
+    InvalidScope,
 }
 
 impl core::fmt::Display for PolicyError {
@@ -36,6 +39,9 @@ impl core::fmt::Display for PolicyError {
             PolicyError::NoAlgorithm => "no implemented algorithm is allowed",
             PolicyError::LeewayTooLarge => "leeway is over one day",
             PolicyError::MaxTokenBytes => "max_token_bytes must be between 1 and 1 MiB",
+            PolicyError::InvalidScope => {
+                "a required scope is empty or holds a space, a quote, a backslash or a non-ASCII character"
+            }
         })
     }
 }
