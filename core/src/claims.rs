@@ -97,9 +97,9 @@ impl<'a> Raw<'a> {
             auth_time: date(get(Claim::AuthTime), Claim::AuthTime)?,
             aud: list(get(Claim::Aud), Claim::Aud, MAX_AUDIENCES)?,
             iss: string(get(Claim::Iss), Claim::Iss)?,
-            sub: string(get(Claim::Sub), Claim::Sub)?,
-            client_id: string(get(Claim::ClientId), Claim::ClientId)?,
-            jti: string(get(Claim::Jti), Claim::Jti)?,
+            sub: identifier(get(Claim::Sub), Claim::Sub)?,
+            client_id: identifier(get(Claim::ClientId), Claim::ClientId)?,
+            jti: identifier(get(Claim::Jti), Claim::Jti)?,
             nonce: string(get(Claim::Nonce), Claim::Nonce)?,
             azp: string(get(Claim::Azp), Claim::Azp)?,
             at_hash: string(get(Claim::AtHash), Claim::AtHash)?,
@@ -134,6 +134,16 @@ fn string(v: Option<Value<'_>>, claim: Claim) -> Result<Option<JsonStr<'_>>, Err
         None => Ok(None),
         Some(Value::Str(s)) => Ok(Some(s)),
         Some(_) => Err(Error::InvalidClaim { claim }),
+    }
+}
+
+/// A string that identifies something (`sub`, `client_id`, `jti`): the
+/// empty string names nobody, so it is `invalid_claim` rather than a
+/// subject that every empty-string lookup would match.
+fn identifier(v: Option<Value<'_>>, claim: Claim) -> Result<Option<JsonStr<'_>>, Error> {
+    match string(v, claim)? {
+        Some(s) if s.raw().is_empty() => Err(Error::InvalidClaim { claim }),
+        other => Ok(other),
     }
 }
 

@@ -132,6 +132,8 @@
 //!   present but different is the `*_mismatch` code.
 //! - **Claim types are `invalid_claim`**: `exp: "123"` or `aud: 7` name the
 //!   claim; `malformed` is kept for structure (segments, base64, JSON).
+//!   An empty `sub`, `client_id` or `jti` is `invalid_claim` too: an
+//!   identifier that names nobody would match every empty-string lookup.
 //! - **NumericDates are bounded** to year 9999 ([`time::MAX_NUMERIC_DATE`]);
 //!   fractions are floored; all time arithmetic saturates.
 //! - **JSON is read by a small strict reader** ([`json`](crate) module docs):

@@ -71,8 +71,6 @@ LANE_AUDIENCE = {"access": AUDIENCE, "id": CLIENT_ID}
 # below are strict xfails, so the day the core refuses them the xfail turns
 # into a failure and the entry is removed.
 KNOWN_LOOSER: dict[tuple[str, str], str] = {
-    ("claim_value", "sub=''"): "the core accepts an empty `sub` (joserfc refuses a blank essential claim); reported to the lead",
-    ("claim_value", "client_id=''"): "the core accepts an empty `client_id` (joserfc refuses a blank essential claim); reported to the lead",
 }
 
 # Mutants that broke the property: (seed, index, class, detail). Each is

@@ -1944,6 +1944,21 @@ def escaped_at_hash_cases():
         token(id_header(), raw, signer("RS256", K.rsa_1)), ok_id(), access_token=GOOD_AT)
 
 
+def empty_identity_cases():
+    """An empty sub, client_id or jti names nobody: invalid_claim in every lane and typ mode
+    (found by the differential check: joserfc refuses blank essential claims)."""
+    for claim in ("sub", "client_id", "jti"):
+        acc(f"access_token_empty_{claim}_is_invalid_claim",
+            f"{claim} is the empty string: it identifies nothing.",
+            token(at_header(), at_claims(**{claim: ""}), ES1), err("invalid_claim"))
+    acc("compat_access_token_empty_sub_is_invalid_claim",
+        "sub is optional in compat mode, but a present empty sub is still invalid.",
+        token(compat_header(), at_claims(sub=""), ES1), err("invalid_claim"), typ="compat")
+    idl("id_token_empty_sub_is_invalid_claim",
+        "The ID token's sub is the empty string: it identifies no end-user.",
+        token(id_header(), id_claims(sub=""), signer("RS256", K.rsa_1)), err("invalid_claim"))
+
+
 # --------------------------------------------------------------------------
 
 
@@ -1983,6 +1998,7 @@ def main():
     auth_time_future_cases()
     scope_bound_cases()
     escaped_at_hash_cases()
+    empty_identity_cases()
     build_key_cases()
     self_check()
 
