@@ -58,7 +58,9 @@ macro_rules! error_table {
                 }
             }
 
-            /// The RFC 6750 §3.1 error code a resource server sends for it.
+            /// The RFC 6750 §3.1 error code a resource server sends for it;
+            /// empty for `missing_token`, whose challenge carries no error
+            /// (RFC 6750 §3.1).
             pub const fn rfc6750_error(self) -> &'static str {
                 match self {
                     $(ErrorCode::$variant => $rfc6750,)*
@@ -146,6 +148,12 @@ error_table! {
     /// A key could not be loaded.
     InvalidKey = 20: "invalid_key", "invalid_request", 500,
         "the server's key configuration is invalid";
+    /// The `Authorization` header is not one well-formed Bearer credential.
+    InvalidRequest = 21: "invalid_request", "invalid_request", 400,
+        "the Authorization header is not a valid Bearer credential";
+    /// The request carries no Bearer credential (RFC 6750 §3.1: no error
+    /// code, so the RFC 6750 error is empty and the challenge has none).
+    MissingToken = 22: "missing_token", "", 401, "the request carries no Bearer token";
 }
 
 impl ErrorCode {
@@ -491,6 +499,37 @@ impl fmt::Display for KeyError {
     }
 }
 
+/// Why a request carries no Bearer credential (the detail of
+/// [`Error::MissingToken`]; rules in [`crate::request`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Absent {
+    /// The request has no `Authorization` header.
+    NoHeader,
+    /// The header is empty (or only spaces and tabs).
+    Empty,
+    /// The header carries another scheme (`Basic`, `Digest`, ...).
+    OtherScheme,
+}
+
+/// What is wrong with an `Authorization` header (the detail of
+/// [`Error::InvalidRequest`]; rules in [`crate::request`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderFault {
+    /// The scheme is not an RFC 9110 token (a tab instead of the space, a
+    /// control character, a quote, non-ASCII).
+    BadScheme,
+    /// `Bearer` with no credential after it.
+    NoCredential,
+    /// More than one credential: a space or comma after the first
+    /// (`Bearer a b`, or two headers joined as `Bearer a, Bearer b`).
+    SeveralCredentials,
+    /// The credential is not `token68` (`"`, `%`, `=` before the end, CR/LF,
+    /// non-ASCII).
+    NotToken68,
+}
+
 /// Every refusal. Each variant has one [`ErrorCode`] and carries the values
 /// that decided it (never more than a few bytes of the input).
 ///
@@ -589,6 +628,12 @@ pub enum Error {
     AzpMismatch,
     /// A key could not be loaded.
     InvalidKey(KeyError),
+    /// The `Authorization` header is not one well-formed Bearer credential
+    /// ([`crate::request::bearer_token`]).
+    InvalidRequest(HeaderFault),
+    /// The request carries no Bearer credential
+    /// ([`crate::request::bearer_token`]); its challenge holds no error code.
+    MissingToken(Absent),
 }
 
 impl Error {
@@ -615,7 +660,9 @@ impl Error {
     /// `"` and `\` are dropped from them (RFC 6750 §3 forbids them in
     /// quoted values). For `insufficient_scope`, pass the space-separated
     /// scopes the resource needs as `scope`. The description is a fixed
-    /// string per code and never echoes the token.
+    /// string per code and never echoes the token. For `missing_token` (no
+    /// credentials sent) the value is only `Bearer realm="api"` (or
+    /// `Bearer`): RFC 6750 §3.1 gives such a request no error information.
     pub fn write_www_authenticate<W: fmt::Write>(
         &self,
         out: &mut W,
@@ -637,7 +684,9 @@ impl Error {
 }
 
 /// The RFC 6750 §3 challenge: `Bearer realm="…", error="…",
-/// error_description="…"[, scope="…"]`.
+/// error_description="…"[, scope="…"]`; for `missing_token` only
+/// `Bearer[ realm="…"]` (§3.1: a request without credentials gets no error
+/// information).
 fn write_challenge<W: fmt::Write>(
     out: &mut W,
     code: ErrorCode,
@@ -652,6 +701,9 @@ fn write_challenge<W: fmt::Write>(
         write_quoted_safe(out, realm)?;
         out.write_str("\"")?;
         sep = ", ";
+    }
+    if code == ErrorCode::MissingToken {
+        return Ok(());
     }
     write!(out, "{sep}error=\"{}\"", code.rfc6750_error())?;
     write!(out, ", error_description=\"{description}\"")?;
@@ -802,6 +854,26 @@ impl fmt::Display for Error {
             ),
             Error::AzpMismatch => f.write_str("azp_mismatch: azp is not the client_id"),
             Error::InvalidKey(k) => write!(f, "invalid_key: {k}"),
+            Error::InvalidRequest(fault) => write!(
+                f,
+                "invalid_request: the Authorization header {}",
+                match fault {
+                    HeaderFault::BadScheme => "has a scheme that is not a token",
+                    HeaderFault::NoCredential => "has the Bearer scheme and no credential",
+                    HeaderFault::SeveralCredentials => "carries more than one credential",
+                    HeaderFault::NotToken68 => "carries a credential that is not token68",
+                }
+            ),
+            Error::MissingToken(absent) => write!(
+                f,
+                "missing_token: {}",
+                match absent {
+                    Absent::NoHeader => "the request has no Authorization header",
+                    Absent::Empty => "the Authorization header is empty",
+                    Absent::OtherScheme =>
+                        "the Authorization header carries another scheme, not Bearer",
+                }
+            ),
         }
     }
 }

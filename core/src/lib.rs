@@ -167,6 +167,7 @@ mod jws;
 mod keys;
 mod lane;
 pub mod limits;
+pub mod request;
 pub mod time;
 pub mod untrusted;
 
@@ -174,7 +175,8 @@ pub use alg::{Algorithm, AlgorithmSet, KeyFamily};
 pub use backend::Backend;
 pub use claims::{StrList, StrListIter};
 pub use error::{
-    AlgorithmRefusal, Claim, Error, ErrorCode, KeyError, Malformed, Mark, Part, SkipReason,
+    Absent, AlgorithmRefusal, Claim, Error, ErrorCode, HeaderFault, KeyError, Malformed, Mark,
+    Part, SkipReason,
 };
 #[cfg(feature = "alloc")]
 pub use jwks::{KeySet, Skipped};

@@ -1962,6 +1962,67 @@ def empty_identity_cases():
 # --------------------------------------------------------------------------
 
 
+AUTHORIZATION_CASES = []
+
+
+def authorization_cases():
+    """RFC 6750 §2.1 `Authorization` header parsing (tokenlane::request::bearer_token).
+
+    `header` is the header's value (null: the request has none); a value that
+    is not UTF-8 travels as `header_hex` instead. `expect` is the token found,
+    or the error code: `missing_token` (no Bearer credential: 401 and a
+    challenge without error) or `invalid_request` (400)."""
+    tok = GOOD_AT
+
+    def hc(name, rule, header, expect, header_hex=None):
+        c = {"name": name, "rule": rule, "header": header}
+        if header_hex is not None:
+            c["header_hex"] = header_hex
+        c["expect"] = expect
+        AUTHORIZATION_CASES.append(c)
+
+    found = lambda t: {"token": t}  # noqa: E731
+    hc("auth_bearer_token", "the Bearer scheme, one space, a JWT", f"Bearer {tok}", found(tok))
+    hc("auth_scheme_lowercase", "the scheme is case-insensitive (RFC 9110 §11.1)", f"bearer {tok}", found(tok))
+    hc("auth_scheme_uppercase", "the scheme is case-insensitive", f"BEARER {tok}", found(tok))
+    hc("auth_scheme_mixed_case", "the scheme is case-insensitive", f"bEaReR {tok}", found(tok))
+    hc("auth_several_spaces", "1*SP between scheme and credential", f"Bearer   {tok}", found(tok))
+    hc("auth_surrounding_whitespace", "leading/trailing SP and HTAB are not part of the value (RFC 9110 §5.5)",
+       f" \tBearer {tok}\t ", found(tok))
+    hc("auth_rfc6750_example", "RFC 6750 §2.1's example credential", "Bearer mF_9.B5f-4.1JqM", found("mF_9.B5f-4.1JqM"))
+    hc("auth_token68_full_charset", "every token68 character, with trailing '=' padding",
+       "Bearer AZaz09-._~+/==", found("AZaz09-._~+/=="))
+
+    missing = {"error": "missing_token"}
+    hc("auth_no_header", "no Authorization header at all", None, missing)
+    hc("auth_empty", "an empty header value", "", missing)
+    hc("auth_only_whitespace", "a value of spaces and tabs only", " \t ", missing)
+    hc("auth_basic_scheme", "another scheme carries no Bearer credential (RFC 6750 §3.1)", "Basic dXNlcjpwYXNz", missing)
+    hc("auth_digest_scheme", "another scheme, with auth-params", 'Digest username="x", realm="y"', missing)
+    hc("auth_scheme_glued_to_token", "'Bearerabc' is a scheme of its own, not Bearer", "Bearerabc", missing)
+    hc("auth_dpop_scheme", "DPoP is another scheme for the Bearer parser (the request lane decides DPoP)",
+       f"DPoP {tok}", missing)
+
+    bad = {"error": "invalid_request"}
+    hc("auth_bearer_without_credential", "the Bearer scheme and nothing after it", "Bearer", bad)
+    hc("auth_bearer_space_only", "the Bearer scheme, a space, nothing (trailing space trimmed)", "Bearer ", bad)
+    hc("auth_tab_after_scheme", "only SP separates scheme and credential", f"Bearer\t{tok}", bad)
+    hc("auth_two_credentials", "exactly one credential", f"Bearer {tok} {tok}", bad)
+    hc("auth_two_headers_joined", "two Authorization headers joined by a proxy with a comma",
+       f"Bearer {tok}, Bearer {tok}", bad)
+    hc("auth_trailing_comma", "a comma after the credential", f"Bearer {tok},", bad)
+    hc("auth_padding_inside", "'=' only at the end of token68", "Bearer a=b", bad)
+    hc("auth_padding_only", "token68 needs a character before its padding", "Bearer =abc", bad)
+    hc("auth_percent", "'%' is not a token68 character", "Bearer ab%cd", bad)
+    hc("auth_quoted_credential", "a quoted string is not token68", f'Bearer "{tok}"', bad)
+    hc("auth_auth_param", "auth-params are not a Bearer credential", 'Bearer token="abc"', bad)
+    hc("auth_non_ascii", "non-ASCII is not token68", "Bearer \u00e9", bad)
+    hc("auth_not_utf8", "a byte that is not UTF-8 (as some servers hand headers over)", None, bad,
+       header_hex=b"Bearer \xff".hex())
+    hc("auth_header_injection", "CR LF inside the value", f"Bearer {tok}\r\nX-Evil: 1", bad)
+    hc("auth_quoted_scheme", "the scheme must be an RFC 9110 token", f'"Bearer" {tok}', bad)
+
+
 def main():
     global ES1, GOOD_AT
     if "--make-keys" in sys.argv[1:]:
@@ -2000,14 +2061,17 @@ def main():
     escaped_at_hash_cases()
     empty_identity_cases()
     build_key_cases()
+    authorization_cases()
     self_check()
 
-    doc = {"version": 1, "keysets": KEYSETS, "key_cases": KEY_CASES, "cases": CASES}
+    doc = {"version": 1, "keysets": KEYSETS, "key_cases": KEY_CASES, "cases": CASES,
+           "authorization_cases": AUTHORIZATION_CASES}
     sys.stdout.write(json.dumps(doc, indent=1, sort_keys=False, ensure_ascii=True) + "\n")
 
     counts = Counter("ok" if c["expect"].get("ok") else c["expect"]["error"] for c in CASES)
     kcounts = Counter("loads" if "loaded" in c["expect"] else c["expect"]["error"] for c in KEY_CASES)
-    print(f"{len(CASES)} cases, {len(KEY_CASES)} key cases", file=sys.stderr)
+    print(f"{len(CASES)} cases, {len(KEY_CASES)} key cases, "
+          f"{len(AUTHORIZATION_CASES)} authorization cases", file=sys.stderr)
     for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {code:28} {n}", file=sys.stderr)
     print("key cases: " + ", ".join(f"{k} {v}" for k, v in sorted(kcounts.items())), file=sys.stderr)
