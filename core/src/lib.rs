@@ -185,6 +185,8 @@ pub use keys::{Key, Kid};
 pub use lane::access::{AccessPolicy, AccessToken, TypMode};
 pub use lane::id::{IdChecks, IdPolicy, IdToken};
 pub use lane::marks::{Lane, TokenKind};
-pub use lane::PolicyError;
+#[cfg(feature = "alloc")]
+pub use lane::owned::{OwnedAccessPolicy, OwnedIdPolicy, PolicyBuilder};
+pub use lane::{LaneSetting, PolicyError};
 pub use limits::scratch_len;
 pub use time::UnixTime;

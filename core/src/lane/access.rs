@@ -58,6 +58,23 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         })
     }
 
+    /// A policy from settings already checked (by [`Self::new`] and the
+    /// `with_*` setters, when an owned policy was built): no checks here.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn from_checked(
+        common: Common<'a>,
+        audiences: &'a [S],
+        scopes: &'a [S],
+        typ: TypMode,
+    ) -> Self {
+        Self {
+            common,
+            audiences,
+            scopes,
+            typ,
+        }
+    }
+
     /// Requires every one of `scopes` (whole-word match).
     ///
     /// Errors: `InvalidScope` when a scope is empty or holds a character

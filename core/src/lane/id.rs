@@ -55,6 +55,13 @@ impl<'a> IdPolicy<'a> {
         })
     }
 
+    /// A policy from settings already checked (when an owned policy was
+    /// built): no checks here.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn from_checked(common: Common<'a>, client_id: &'a str) -> Self {
+        Self { common, client_id }
+    }
+
     /// Sets the clock-skew leeway in seconds. Errors: `LeewayTooLarge`.
     pub fn with_leeway(mut self, secs: u64) -> Result<Self, PolicyError> {
         self.common.set_leeway(secs)?;

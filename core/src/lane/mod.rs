@@ -4,6 +4,8 @@
 pub(crate) mod access;
 pub(crate) mod id;
 pub(crate) mod marks;
+#[cfg(feature = "alloc")]
+pub(crate) mod owned;
 
 use crate::error::{Claim, Error};
 use crate::json::JsonStr;
@@ -29,6 +31,25 @@ pub enum PolicyError {
     /// A required scope is empty or is not an RFC 6749 §3.3 scope-token
     /// (it holds a space, `"`, `\`, or a character outside printable ASCII).
     InvalidScope,
+    /// A setting of the other lane was configured (a [`crate::PolicyBuilder`]
+    /// refuses it rather than ignoring it): a client_id for the access lane,
+    /// or an audience, a required scope or a typ mode for the ID lane.
+    OtherLaneSetting(LaneSetting),
+}
+
+/// A setting that belongs to one lane only (the detail of
+/// [`PolicyError::OtherLaneSetting`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LaneSetting {
+    /// The ID lane's client_id, set for an access policy.
+    ClientId,
+    /// An audience (access lane), set for an ID policy.
+    Audience,
+    /// A required scope (access lane), set for an ID policy.
+    RequiredScope,
+    /// The typ mode (access lane), set for an ID policy.
+    TypMode,
 }
 
 impl core::fmt::Display for PolicyError {
@@ -41,6 +62,18 @@ impl core::fmt::Display for PolicyError {
             PolicyError::MaxTokenBytes => "max_token_bytes must be between 1 and 1 MiB",
             PolicyError::InvalidScope => {
                 "a required scope is empty or holds a space, a quote, a backslash or a non-ASCII character"
+            }
+            PolicyError::OtherLaneSetting(LaneSetting::ClientId) => {
+                "client_id is an ID-lane setting; the access lane checks audiences"
+            }
+            PolicyError::OtherLaneSetting(LaneSetting::Audience) => {
+                "an audience is an access-lane setting; the ID lane checks the client_id"
+            }
+            PolicyError::OtherLaneSetting(LaneSetting::RequiredScope) => {
+                "a required scope is an access-lane setting; ID tokens carry no scopes"
+            }
+            PolicyError::OtherLaneSetting(LaneSetting::TypMode) => {
+                "the typ mode is an access-lane setting; the ID lane has one typ rule"
             }
         })
     }
