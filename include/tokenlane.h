@@ -192,6 +192,17 @@ enum tokenlane_result
    */
   TOKENLANE_RESULT_INVALID_KEY = 20,
   /**
+   * The `Authorization` header is not one well-formed Bearer credential
+   * (`tokenlane_bearer_token`; HTTP 400).
+   */
+  TOKENLANE_RESULT_INVALID_REQUEST = 21,
+  /**
+   * The request carries no Bearer credential: no `Authorization` header,
+   * an empty one, or another scheme (`tokenlane_bearer_token`; HTTP 401
+   * with a challenge that has no error, RFC 6750 §3.1).
+   */
+  TOKENLANE_RESULT_MISSING_TOKEN = 22,
+  /**
    * C ABI: a required pointer argument was NULL. Nothing was done.
    */
   TOKENLANE_RESULT_NULL_PARAMETER = 100,
@@ -361,7 +372,8 @@ typedef struct tokenlane_keyset tokenlane_keyset;
  * The access lane needs an issuer, at least one audience and at least one
  * algorithm; it refuses a client_id. The ID lane needs an issuer, a
  * client_id and at least one algorithm; it refuses audiences, required
- * scopes and a typ mode. Those checks happen in `*_validator_new`.
+ * scopes and a typ mode. Those checks are the Rust core's (its
+ * `PolicyBuilder`) and happen once, in `*_validator_new`.
  *
  * Thread safety: a configuration is not synchronized; use it from one
  * thread at a time.
@@ -469,14 +481,15 @@ const char *tokenlane_error_code_str(uint32_t code);
 /**
  * The RFC 6750 §3.1 error a resource server sends for a refusal code, as a
  * static NUL-terminated string: `"invalid_token"`, `"invalid_request"` or
- * `"insufficient_scope"`. For 0, the C ABI codes and unknown numbers (not
+ * `"insufficient_scope"`. For `MISSING_TOKEN` (no credentials: RFC 6750
+ * §3.1 sends no error code), 0, the C ABI codes and unknown numbers (not
  * token refusals) it is the empty string `""`. Never returns NULL.
  */
 const char *tokenlane_error_rfc6750(uint32_t code);
 
 /**
  * The HTTP status a resource server answers a refusal code with: 401, 403
- * (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`) or 500 (`INVALID_KEY`,
+ * (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`, `INVALID_REQUEST`) or 500 (`INVALID_KEY`,
  * a server configuration fault). 0 gives 200; the C ABI codes and unknown
  * numbers give 500 (a fault of the server, not of the token).
  */
@@ -491,7 +504,9 @@ uint16_t tokenlane_error_http_status(uint32_t code);
  * `realm` (optional: NULL for none) is quoted after dropping `"`, `\` and
  * non-printable characters. `scope` (optional) is added only for
  * `INSUFFICIENT_SCOPE` (RFC 6750 §3). The description is a fixed phrase per
- * code and never echoes the token.
+ * code and never echoes the token. For `MISSING_TOKEN` (the request sent no
+ * credentials) the value is only `Bearer realm="api"` (or `Bearer`): RFC
+ * 6750 §3.1 gives such a request no error information.
  *
  * When the value and its NUL do not fit, `buf` is not written, `*out_len`
  * receives the needed length (the buffer needs `*out_len + 1` bytes) and the
@@ -764,11 +779,12 @@ tokenlane_result tokenlane_validator_config_set_max_token_bytes(struct tokenlane
  * `keyset` and `config`). The result goes to `*out`; free it with
  * `tokenlane_access_validator_free`.
  *
- * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
- * not fit the access lane: no issuer, no audience (or an empty one), no
- * algorithm, a client_id set, leeway over 86400, a size limit outside
- * 1..=1048576, a required scope that is empty or not an RFC 6749 scope-token
- * (a space, a quote, a backslash, non-ASCII) (the detail says which).
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the core refuses the
+ * configuration for the access lane: a client_id set (an ID-lane setting),
+ * no audience (or an empty one), no issuer, no algorithm, a required scope
+ * that is empty or not an RFC 6749 scope-token (a space, a quote, a
+ * backslash, non-ASCII), leeway over 86400, a size limit outside
+ * 1..=1048576 (the detail says which).
  */
 tokenlane_result tokenlane_access_validator_new(const struct tokenlane_validator_config *config,
                                                 const struct tokenlane_keyset *keyset,
@@ -796,7 +812,7 @@ tokenlane_result tokenlane_access_validator_set_keys(struct tokenlane_access_val
  * Thread safety: any number of threads may call this at once on one
  * validator (each with its own `detail`, or NULL).
  *
- * Errors: `NULL_PARAMETER`, and every refusal code 1..=19 in the order of
+ * Errors: `NULL_PARAMETER`, and the token refusal codes 1..=19 in the order of
  * the crate's refusal rules (the first failure wins). `detail` (optional)
  * receives a one-sentence reason, safe to log.
  */
@@ -818,10 +834,10 @@ void tokenlane_access_validator_free(struct tokenlane_access_validator *validato
  * validator takes its own reference). The result goes to `*out`; free it
  * with `tokenlane_id_validator_free`.
  *
- * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
- * not fit the ID lane: no issuer, no client_id, no algorithm, audiences,
- * required scopes or a typ mode set (access-lane settings), leeway over
- * 86400, a size limit outside 1..=1048576.
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the core refuses the
+ * configuration for the ID lane: audiences, required scopes or a typ mode
+ * set (access-lane settings), no client_id, no issuer, no algorithm, leeway
+ * over 86400, a size limit outside 1..=1048576 (the detail says which).
  */
 tokenlane_result tokenlane_id_validator_new(const struct tokenlane_validator_config *config,
                                             const struct tokenlane_keyset *keyset,
@@ -1070,6 +1086,40 @@ tokenlane_result tokenlane_id_token_claims_json(const struct tokenlane_id_token 
  * Frees an ID token and every text its getters handed out. NULL is a no-op.
  */
 void tokenlane_id_token_free(struct tokenlane_id_token *token);
+
+/**
+ * Finds the Bearer token in an `Authorization` header value (RFC 6750 §2.1):
+ * `header` is the value (`header_len` bytes, no NUL needed), or NULL when
+ * the request has no `Authorization` header (`header_len` is then ignored).
+ *
+ * The rules (the Rust core's, the same in Python and the CLI): leading and
+ * trailing spaces and tabs are ignored; the scheme `Bearer` matches in any
+ * casing; one or more spaces; then exactly one `token68` credential.
+ *
+ * On success `*out_token` points **into `header`** (no copy, nothing to
+ * free; valid as long as `header` is) and `*out_token_len` receives its
+ * length; pass them to `tokenlane_access_validator_validate`. On failure
+ * the outputs are not written.
+ *
+ * Errors:
+ * - `MISSING_TOKEN`: no credentials (`header` NULL, empty, or another
+ *   scheme such as `Basic`). Answer 401 with the challenge
+ *   `tokenlane_error_www_authenticate(TOKENLANE_RESULT_MISSING_TOKEN, ...)`
+ *   writes: `Bearer realm="..."`, without an error (RFC 6750 §3.1).
+ * - `INVALID_REQUEST`: not one well-formed Bearer credential (`Bearer`
+ *   alone, two credentials, a tab after the scheme, a character outside
+ *   `token68`, ...). Answer 400 with its challenge
+ *   (`error="invalid_request"`).
+ * - `NULL_PARAMETER`: `out_token` or `out_token_len` is NULL.
+ *
+ * `detail` (optional, NULL for none) receives the reason in one sentence.
+ * Thread safety: no shared state; any thread may call it.
+ */
+tokenlane_result tokenlane_bearer_token(const char *header,
+                                        size_t header_len,
+                                        const char **out_token,
+                                        size_t *out_token_len,
+                                        struct tokenlane_error_detail *detail);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,7 +3,7 @@
 
 use core::ffi::c_char;
 
-use tokenlane::{Algorithm, AlgorithmSet, TypMode};
+use tokenlane::{Algorithm, PolicyBuilder, TypMode};
 
 use crate::error::{tokenlane_result, Failure};
 use crate::ffi::{self, Castable, OutPtr};
@@ -65,7 +65,8 @@ pub enum tokenlane_typ_mode {
 /// The access lane needs an issuer, at least one audience and at least one
 /// algorithm; it refuses a client_id. The ID lane needs an issuer, a
 /// client_id and at least one algorithm; it refuses audiences, required
-/// scopes and a typ mode. Those checks happen in `*_validator_new`.
+/// scopes and a typ mode. Those checks are the Rust core's (its
+/// `PolicyBuilder`) and happen once, in `*_validator_new`.
 ///
 /// Thread safety: a configuration is not synchronized; use it from one
 /// thread at a time.
@@ -73,24 +74,9 @@ pub struct tokenlane_validator_config {
     _private: [u8; 0],
 }
 
-/// The Rust value behind a `tokenlane_validator_config`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Config {
-    pub(crate) issuer: Option<String>,
-    pub(crate) audiences: Vec<String>,
-    pub(crate) client_id: Option<String>,
-    pub(crate) algorithms: Vec<Algorithm>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) typ: Option<TypMode>,
-    pub(crate) leeway: u64,
-    pub(crate) max_token_bytes: Option<usize>,
-}
-
-impl Config {
-    pub(crate) fn algorithm_set(&self) -> AlgorithmSet {
-        self.algorithms.iter().copied().collect()
-    }
-}
+/// The Rust value behind a `tokenlane_validator_config`: the core's owned
+/// builder, so the configuration rules are the core's.
+pub(crate) type Config = PolicyBuilder;
 
 impl Castable for tokenlane_validator_config {
     type RustType = Config;
@@ -118,7 +104,7 @@ pub extern "C" fn tokenlane_validator_config_new(
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        out.write(ffi::box_into_ptr(Config::default()));
+        out.write(ffi::box_into_ptr(Config::new()));
         Ok(())
     }
 }
@@ -147,7 +133,7 @@ pub extern "C" fn tokenlane_validator_config_set_issuer(
         // SAFETY: the caller passes `issuer_len` readable bytes at `issuer`.
         let issuer = unsafe { ffi::try_str(issuer, issuer_len, "issuer") }?;
         with_config(config, |c| {
-            c.issuer = Some(issuer.to_owned());
+            c.set_issuer(issuer);
             Ok(())
         })
     }
@@ -167,7 +153,7 @@ pub extern "C" fn tokenlane_validator_config_add_audience(
         // SAFETY: the caller passes `audience_len` readable bytes.
         let audience = unsafe { ffi::try_str(audience, audience_len, "audience") }?;
         with_config(config, |c| {
-            c.audiences.push(audience.to_owned());
+            c.add_audience(audience);
             Ok(())
         })
     }
@@ -187,7 +173,7 @@ pub extern "C" fn tokenlane_validator_config_set_client_id(
         // SAFETY: the caller passes `client_id_len` readable bytes.
         let client_id = unsafe { ffi::try_str(client_id, client_id_len, "client_id") }?;
         with_config(config, |c| {
-            c.client_id = Some(client_id.to_owned());
+            c.set_client_id(client_id);
             Ok(())
         })
     }
@@ -210,9 +196,7 @@ pub extern "C" fn tokenlane_validator_config_add_algorithm(
         let alg = Algorithm::from_name(name)
             .ok_or_else(|| Failure::invalid(format!("`{name}` is not an algorithm tokenlane implements")))?;
         with_config(config, |c| {
-            if !c.algorithms.contains(&alg) {
-                c.algorithms.push(alg);
-            }
+            c.add_algorithm(alg);
             Ok(())
         })
     }
@@ -235,7 +219,7 @@ pub extern "C" fn tokenlane_validator_config_set_algorithms(
             return Err(Failure::invalid(format!("bits {:#x} name no algorithm", mask & !known)));
         }
         with_config(config, |c| {
-            c.algorithms = Algorithm::ALL.into_iter().filter(|a| mask & a.bit() != 0).collect();
+            c.set_algorithms(Algorithm::ALL.into_iter().filter(|a| mask & a.bit() != 0).collect());
             Ok(())
         })
     }
@@ -252,7 +236,7 @@ pub extern "C" fn tokenlane_validator_config_set_leeway(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         with_config(config, |c| {
-            c.leeway = seconds;
+            c.set_leeway(seconds);
             Ok(())
         })
     }
@@ -272,7 +256,7 @@ pub extern "C" fn tokenlane_validator_config_add_required_scope(
         // SAFETY: the caller passes `scope_len` readable bytes at `scope`.
         let scope = unsafe { ffi::try_str(scope, scope_len, "scope") }?;
         with_config(config, |c| {
-            c.scopes.push(scope.to_owned());
+            c.add_required_scope(scope);
             Ok(())
         })
     }
@@ -293,7 +277,7 @@ pub extern "C" fn tokenlane_validator_config_set_typ_mode(
             _ => return Err(Failure::invalid(format!("{mode} is not a tokenlane_typ_mode"))),
         };
         with_config(config, |c| {
-            c.typ = Some(typ);
+            c.set_typ_mode(typ);
             Ok(())
         })
     }
@@ -311,7 +295,7 @@ pub extern "C" fn tokenlane_validator_config_set_max_token_bytes(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         with_config(config, |c| {
-            c.max_token_bytes = Some(max_bytes);
+            c.set_max_token_bytes(max_bytes);
             Ok(())
         })
     }

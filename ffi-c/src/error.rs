@@ -67,6 +67,13 @@ pub enum tokenlane_result {
     AzpMismatch = 19,
     /// A key could not be loaded (bad JWKS, weak or broken key).
     InvalidKey = 20,
+    /// The `Authorization` header is not one well-formed Bearer credential
+    /// (`tokenlane_bearer_token`; HTTP 400).
+    InvalidRequest = 21,
+    /// The request carries no Bearer credential: no `Authorization` header,
+    /// an empty one, or another scheme (`tokenlane_bearer_token`; HTTP 401
+    /// with a challenge that has no error, RFC 6750 §3.1).
+    MissingToken = 22,
     /// C ABI: a required pointer argument was NULL. Nothing was done.
     NullParameter = 100,
     /// C ABI: an argument is invalid: text that is not UTF-8, an unknown
@@ -364,7 +371,8 @@ pub extern "C" fn tokenlane_error_code_str(code: u32) -> *const c_char {
 
 /// The RFC 6750 §3.1 error a resource server sends for a refusal code, as a
 /// static NUL-terminated string: `"invalid_token"`, `"invalid_request"` or
-/// `"insufficient_scope"`. For 0, the C ABI codes and unknown numbers (not
+/// `"insufficient_scope"`. For `MISSING_TOKEN` (no credentials: RFC 6750
+/// §3.1 sends no error code), 0, the C ABI codes and unknown numbers (not
 /// token refusals) it is the empty string `""`. Never returns NULL.
 #[no_mangle]
 pub extern "C" fn tokenlane_error_rfc6750(code: u32) -> *const c_char {
@@ -378,7 +386,7 @@ pub extern "C" fn tokenlane_error_rfc6750(code: u32) -> *const c_char {
 }
 
 /// The HTTP status a resource server answers a refusal code with: 401, 403
-/// (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`) or 500 (`INVALID_KEY`,
+/// (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`, `INVALID_REQUEST`) or 500 (`INVALID_KEY`,
 /// a server configuration fault). 0 gives 200; the C ABI codes and unknown
 /// numbers give 500 (a fault of the server, not of the token).
 #[no_mangle]
@@ -399,7 +407,9 @@ pub extern "C" fn tokenlane_error_http_status(code: u32) -> u16 {
 /// `realm` (optional: NULL for none) is quoted after dropping `"`, `\` and
 /// non-printable characters. `scope` (optional) is added only for
 /// `INSUFFICIENT_SCOPE` (RFC 6750 §3). The description is a fixed phrase per
-/// code and never echoes the token.
+/// code and never echoes the token. For `MISSING_TOKEN` (the request sent no
+/// credentials) the value is only `Bearer realm="api"` (or `Bearer`): RFC
+/// 6750 §3.1 gives such a request no error information.
 ///
 /// When the value and its NUL do not fit, `buf` is not written, `*out_len`
 /// receives the needed length (the buffer needs `*out_len + 1` bytes) and the
@@ -472,13 +482,18 @@ mod tests {
             "| number | `TOKENLANE_RESULT_…` | `tokenlane_error_code_str` | HTTP | RFC 6750 `error` |\n|---|---|---|---|---|\n",
         );
         for c in ErrorCode::ALL {
+            // missing_token has no RFC 6750 error (§3.1).
+            let rfc6750 = match c.rfc6750_error() {
+                "" => String::from("(none)"),
+                e => format!("`{e}`"),
+            };
             out.push_str(&format!(
-                "| {} | `{}` | `{}` | {} | `{}` |\n",
+                "| {} | `{}` | `{}` | {} | {} |\n",
                 c.number(),
                 c.as_str().to_ascii_uppercase(),
                 c.as_str(),
                 c.http_status(),
-                c.rfc6750_error()
+                rfc6750
             ));
         }
         out

@@ -9,7 +9,8 @@
 //! Structure (as rustls-ffi): [`ffi`](crate) holds every pointer cast,
 //! [`panic`](crate) the one panic boundary macro wrapping every entry point,
 //! and each module one object: `error` (result codes, error detail,
-//! `WWW-Authenticate`), `keyset`, `config`, `validator`, `token`.
+//! `WWW-Authenticate`), `keyset`, `config`, `validator`, `token`, `request`
+//! (the `Authorization` header).
 #![allow(non_camel_case_types)]
 // The crate's purpose is the C boundary: raw pointers cross it, each
 // dereference in `ffi.rs` with a `// SAFETY:` comment naming the caller's
@@ -35,6 +36,8 @@ pub mod config;
 pub mod validator;
 
 pub mod token;
+
+pub mod request;
 
 use core::ffi::c_char;
 

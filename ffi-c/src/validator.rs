@@ -5,8 +5,7 @@ use core::ffi::c_char;
 use std::sync::{Arc, RwLock};
 
 use tokenlane::{
-    scratch_len, AccessPolicy, AlgorithmSet, IdChecks, IdPolicy, KeySet, PolicyError, TypMode,
-    UnixTime,
+    scratch_len, IdChecks, KeySet, OwnedAccessPolicy, OwnedIdPolicy, PolicyError, UnixTime,
 };
 
 use crate::config::tokenlane_validator_config;
@@ -100,16 +99,11 @@ pub struct tokenlane_access_validator {
     _private: [u8; 0],
 }
 
-/// The Rust value behind a `tokenlane_access_validator`.
+/// The Rust value behind a `tokenlane_access_validator`: the core's owned
+/// policy, checked once when built, and the current keys.
 #[derive(Debug)]
 pub(crate) struct AccessValidator {
-    issuer: String,
-    audiences: Vec<String>,
-    scopes: Vec<String>,
-    algorithms: AlgorithmSet,
-    typ: TypMode,
-    leeway: u64,
-    max_token_bytes: Option<usize>,
+    policy: OwnedAccessPolicy,
     keys: Keys,
 }
 
@@ -117,29 +111,17 @@ impl Castable for tokenlane_access_validator {
     type RustType = AccessValidator;
 }
 
-impl AccessValidator {
-    fn policy(&self) -> Result<AccessPolicy<'_, String>, PolicyError> {
-        let mut p = AccessPolicy::new(&self.issuer, &self.audiences, self.algorithms)?
-            .with_required_scopes(&self.scopes)?
-            .with_typ_mode(self.typ)
-            .with_leeway(self.leeway)?;
-        if let Some(n) = self.max_token_bytes {
-            p = p.with_max_token_bytes(n)?;
-        }
-        Ok(p)
-    }
-}
-
 /// Builds an access-token validator from `config` (copied) and `keyset`
 /// (the validator takes its own reference; the caller still frees its
 /// `keyset` and `config`). The result goes to `*out`; free it with
 /// `tokenlane_access_validator_free`.
 ///
-/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
-/// not fit the access lane: no issuer, no audience (or an empty one), no
-/// algorithm, a client_id set, leeway over 86400, a size limit outside
-/// 1..=1048576, a required scope that is empty or not an RFC 6749 scope-token
-/// (a space, a quote, a backslash, non-ASCII) (the detail says which).
+/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the core refuses the
+/// configuration for the access lane: a client_id set (an ID-lane setting),
+/// no audience (or an empty one), no issuer, no algorithm, a required scope
+/// that is empty or not an RFC 6749 scope-token (a space, a quote, a
+/// backslash, non-ASCII), leeway over 86400, a size limit outside
+/// 1..=1048576 (the detail says which).
 #[no_mangle]
 pub extern "C" fn tokenlane_access_validator_new(
     config: *const tokenlane_validator_config,
@@ -153,23 +135,8 @@ pub extern "C" fn tokenlane_access_validator_new(
         let (c, keys) = unsafe { inputs(config, keyset) }?;
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        if c.client_id.is_some() {
-            return Err(Failure::invalid(String::from(
-                "client_id is an ID-lane setting; the access lane checks audiences",
-            )));
-        }
-        let v = AccessValidator {
-            issuer: c.issuer.clone().unwrap_or_default(),
-            audiences: c.audiences.clone(),
-            scopes: c.scopes.clone(),
-            algorithms: c.algorithm_set(),
-            typ: c.typ.unwrap_or_default(),
-            leeway: c.leeway,
-            max_token_bytes: c.max_token_bytes,
-            keys: Keys::new(keys),
-        };
-        v.policy().map_err(policy_failure)?;
-        out.write(ffi::box_into_ptr(v));
+        let policy = c.build_access().map_err(policy_failure)?;
+        out.write(ffi::box_into_ptr(AccessValidator { policy, keys: Keys::new(keys) }));
         Ok(())
     }
 }
@@ -205,7 +172,7 @@ pub extern "C" fn tokenlane_access_validator_set_keys(
 /// Thread safety: any number of threads may call this at once on one
 /// validator (each with its own `detail`, or NULL).
 ///
-/// Errors: `NULL_PARAMETER`, and every refusal code 1..=19 in the order of
+/// Errors: `NULL_PARAMETER`, and the token refusal codes 1..=19 in the order of
 /// the crate's refusal rules (the first failure wins). `detail` (optional)
 /// receives a one-sentence reason, safe to log.
 #[no_mangle]
@@ -224,10 +191,9 @@ pub extern "C" fn tokenlane_access_validator_validate(
         let token = unsafe { ffi::try_slice(token, token_len, "token") }?;
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        let policy = v.policy().map_err(policy_failure)?;
         let keys = v.keys.current();
-        let mut scratch = scratch_for(token.len(), policy.max_token_bytes());
-        let t = policy
+        let mut scratch = scratch_for(token.len(), v.policy.max_token_bytes());
+        let t = v.policy
             .validate(token, &keys, UnixTime::from_secs(now), &mut scratch)
             .map_err(|e| Failure::core(&e))?;
         out.write(ffi::box_into_ptr(AccessData::new(&t)));
@@ -254,30 +220,16 @@ pub struct tokenlane_id_validator {
     _private: [u8; 0],
 }
 
-/// The Rust value behind a `tokenlane_id_validator`.
+/// The Rust value behind a `tokenlane_id_validator`: the core's owned
+/// policy, checked once when built, and the current keys.
 #[derive(Debug)]
 pub(crate) struct IdValidator {
-    issuer: String,
-    client_id: String,
-    algorithms: AlgorithmSet,
-    leeway: u64,
-    max_token_bytes: Option<usize>,
+    policy: OwnedIdPolicy,
     keys: Keys,
 }
 
 impl Castable for tokenlane_id_validator {
     type RustType = IdValidator;
-}
-
-impl IdValidator {
-    fn policy(&self) -> Result<IdPolicy<'_>, PolicyError> {
-        let mut p = IdPolicy::new(&self.issuer, &self.client_id, self.algorithms)?
-            .with_leeway(self.leeway)?;
-        if let Some(n) = self.max_token_bytes {
-            p = p.with_max_token_bytes(n)?;
-        }
-        Ok(p)
-    }
 }
 
 /// Per-login checks of an ID token, owned by the caller. A zeroed struct
@@ -309,10 +261,10 @@ pub struct tokenlane_id_checks {
 /// validator takes its own reference). The result goes to `*out`; free it
 /// with `tokenlane_id_validator_free`.
 ///
-/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the configuration does
-/// not fit the ID lane: no issuer, no client_id, no algorithm, audiences,
-/// required scopes or a typ mode set (access-lane settings), leeway over
-/// 86400, a size limit outside 1..=1048576.
+/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when the core refuses the
+/// configuration for the ID lane: audiences, required scopes or a typ mode
+/// set (access-lane settings), no client_id, no issuer, no algorithm, leeway
+/// over 86400, a size limit outside 1..=1048576 (the detail says which).
 #[no_mangle]
 pub extern "C" fn tokenlane_id_validator_new(
     config: *const tokenlane_validator_config,
@@ -326,28 +278,8 @@ pub extern "C" fn tokenlane_id_validator_new(
         let (c, keys) = unsafe { inputs(config, keyset) }?;
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        let refuse = |what: &str| {
-            Err(Failure::invalid(format!("{what} is an access-lane setting; the ID lane checks the client_id")))
-        };
-        if !c.audiences.is_empty() {
-            return refuse("an audience");
-        }
-        if !c.scopes.is_empty() {
-            return refuse("a required scope");
-        }
-        if c.typ.is_some() {
-            return refuse("the typ mode");
-        }
-        let v = IdValidator {
-            issuer: c.issuer.clone().unwrap_or_default(),
-            client_id: c.client_id.clone().unwrap_or_default(),
-            algorithms: c.algorithm_set(),
-            leeway: c.leeway,
-            max_token_bytes: c.max_token_bytes,
-            keys: Keys::new(keys),
-        };
-        v.policy().map_err(policy_failure)?;
-        out.write(ffi::box_into_ptr(v));
+        let policy = c.build_id().map_err(policy_failure)?;
+        out.write(ffi::box_into_ptr(IdValidator { policy, keys: Keys::new(keys) }));
         Ok(())
     }
 }
@@ -411,10 +343,9 @@ pub extern "C" fn tokenlane_id_validator_validate(
         };
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        let policy = v.policy().map_err(policy_failure)?;
         let keys = v.keys.current();
-        let mut scratch = scratch_for(token.len(), policy.max_token_bytes());
-        let t = policy
+        let mut scratch = scratch_for(token.len(), v.policy.max_token_bytes());
+        let t = v.policy
             .validate(token, &keys, UnixTime::from_secs(now), &checks, &mut scratch)
             .map_err(|e| Failure::core(&e))?;
         out.write(ffi::box_into_ptr(IdData::new(&t)));

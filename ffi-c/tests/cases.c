@@ -159,6 +159,21 @@ int tl_cases_load(const char *path, tl_cases *out) {
             c->now = strtoull(fl[4], NULL, 10);
             c->typ = -1;
             state = 3;
+        } else if (strcmp(k, "authcase") == 0 && n == 5) {
+            tl_authcase *a;
+            out->authcases = grow(out->authcases, out->n_authcases, sizeof *out->authcases);
+            a = &out->authcases[out->n_authcases++];
+            memset(a, 0, sizeof *a);
+            copy_field(a->name, sizeof a->name, fl[1]);
+            if (unhex(fl[2], &a->header) != 0) goto bad;
+            if (strcmp(fl[3], "token") == 0) {
+                if (unhex(fl[4], &a->token) != 0) goto bad;
+            } else if (strcmp(fl[3], "error") == 0) {
+                copy_field(a->expect_error, sizeof a->expect_error, fl[4]);
+            } else {
+                goto bad;
+            }
+            state = 0;
         } else if (state == 3 && c != NULL && n >= 2) {
             const char *v = fl[1];
             int rc = 0;
@@ -253,6 +268,11 @@ void tl_cases_free(tl_cases *cases) {
         free(c->algs);
     }
     free(cases->cases);
+    for (i = 0; i < cases->n_authcases; i++) {
+        free(cases->authcases[i].header.data);
+        free(cases->authcases[i].token.data);
+    }
+    free(cases->authcases);
     memset(cases, 0, sizeof *cases);
 }
 

@@ -68,6 +68,15 @@ typedef struct {
     size_t n_granted;
 } tl_case;
 
+/* An Authorization header case: the header (data NULL: no header) and the
+ * token found, or the expected error code name. */
+typedef struct {
+    char name[128];
+    tl_buf header;
+    tl_buf token; /* data NULL when an error is expected */
+    char expect_error[48];
+} tl_authcase;
+
 typedef struct {
     tl_keyset_def *keysets;
     size_t n_keysets;
@@ -75,6 +84,8 @@ typedef struct {
     size_t n_keycases;
     tl_case *cases;
     size_t n_cases;
+    tl_authcase *authcases;
+    size_t n_authcases;
 } tl_cases;
 
 /* Loads the line file; returns 0 on success (prints why otherwise). */

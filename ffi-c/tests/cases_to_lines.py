@@ -14,6 +14,8 @@ byte value is hex-encoded (so nothing needs escaping); "-" means absent.
     expect ok | expect error CODE
     sub HEX | cid HEX | scopes N | gscope HEX
     end
+    authcase NAME HEADER_HEX|- token HEX      (an Authorization header case;
+    authcase NAME HEADER_HEX|- error CODE      "-": the request has no header)
 
 Usage: python3 cases_to_lines.py cases.json > cases.txt
 """
@@ -104,6 +106,11 @@ def main() -> None:
         else:
             out.append(f"expect error {e['error']}")
         out.append("end")
+    for a in doc.get("authorization_cases", []):
+        header = bytes.fromhex(a["header_hex"]) if "header_hex" in a else a["header"]
+        e = a["expect"]
+        result = f"token {hx(e['token'])}" if "token" in e else f"error {e['error']}"
+        out.append(f"authcase {a['name']} {hx(header)} {result}")
     sys.stdout.write("\n".join(out) + "\n")
 
 

@@ -83,6 +83,40 @@ static void run_case(const tl_cases *all, const tl_case *c, tokenlane_error_deta
     tokenlane_id_validator_free(id);
 }
 
+static void run_authcase(const tl_authcase *a, tokenlane_error_detail *detail) {
+    const char *tok = NULL;
+    size_t tok_len = 0, hlen = 0;
+    char why[512], challenge[256];
+    /* A NULL header is "the request has no Authorization header". */
+    tokenlane_result rc = tokenlane_bearer_token(a->header.data, a->header.len, &tok, &tok_len, detail);
+    if (a->token.data != NULL) {
+        snprintf(why, sizeof why, "got %s, expected the token", tokenlane_error_code_str((uint32_t)rc));
+        verdict(a->name,
+                rc == TOKENLANE_RESULT_OK && tok_len == a->token.len && memcmp(tok, a->token.data, tok_len) == 0 &&
+                    tok >= a->header.data && tok + tok_len <= a->header.data + a->header.len,
+                why);
+        return;
+    }
+    snprintf(why, sizeof why, "got %s, expected %s", tokenlane_error_code_str((uint32_t)rc), a->expect_error);
+    if ((uint32_t)rc != tl_code_from_name(a->expect_error) || tok != NULL || tokenlane_error_detail_code(detail) != rc) {
+        verdict(a->name, 0, why);
+        return;
+    }
+    /* The challenge: no error for missing_token (RFC 6750 §3.1), 400 and
+     * invalid_request otherwise. */
+    if (tokenlane_error_www_authenticate((uint32_t)rc, "api", 3, NULL, 0, challenge, sizeof challenge, &hlen) !=
+        TOKENLANE_RESULT_OK) {
+        verdict(a->name, 0, "no challenge");
+    } else if (rc == TOKENLANE_RESULT_MISSING_TOKEN) {
+        verdict(a->name, strcmp(challenge, "Bearer realm=\"api\"") == 0 && tokenlane_error_http_status((uint32_t)rc) == 401,
+                challenge);
+    } else {
+        verdict(a->name,
+                strstr(challenge, "error=\"invalid_request\"") != NULL && tokenlane_error_http_status((uint32_t)rc) == 400,
+                challenge);
+    }
+}
+
 int main(int argc, char **argv) {
     tl_cases all;
     tokenlane_error_detail *detail = NULL;
@@ -95,9 +129,10 @@ int main(int argc, char **argv) {
     if (tokenlane_error_detail_new(&detail) != TOKENLANE_RESULT_OK) return 2;
     for (i = 0; i < all.n_keycases; i++) run_keycase(&all.keycases[i]);
     for (i = 0; i < all.n_cases; i++) run_case(&all, &all.cases[i], detail);
+    for (i = 0; i < all.n_authcases; i++) run_authcase(&all.authcases[i], detail);
     tokenlane_error_detail_free(detail);
-    printf("conformance (C ABI): %lu key cases, %lu token cases\n", (unsigned long)all.n_keycases,
-           (unsigned long)all.n_cases);
+    printf("conformance (C ABI): %lu key cases, %lu token cases, %lu Authorization header cases\n",
+           (unsigned long)all.n_keycases, (unsigned long)all.n_cases, (unsigned long)all.n_authcases);
     tl_cases_free(&all);
     printf("%lu passed, %lu failed\n", passed, failed);
     return failed == 0 && passed > 0 ? 0 : 1;

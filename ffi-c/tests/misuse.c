@@ -226,10 +226,10 @@ static void codes_have_stable_names(void) {
     CHECK("ok", strcmp(tokenlane_error_code_str(0), "ok") == 0 && tokenlane_error_http_status(0) == 200);
     CHECK("ffi codes", strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_NULL_PARAMETER), "null_parameter") == 0 &&
                            strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_BUFFER_TOO_SMALL), "buffer_too_small") == 0);
-    CHECK("unknown numbers", strcmp(tokenlane_error_code_str(21), "unknown") == 0 &&
+    CHECK("unknown numbers", strcmp(tokenlane_error_code_str(23), "unknown") == 0 &&
                                  strcmp(tokenlane_error_code_str(0xFFFFFFFFu), "unknown") == 0 &&
-                                 strcmp(tokenlane_error_rfc6750(21), "") == 0 &&
-                                 tokenlane_error_http_status(21) == 500);
+                                 strcmp(tokenlane_error_rfc6750(23), "") == 0 &&
+                                 tokenlane_error_http_status(23) == 500);
     CHECK("rfc6750", strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_INSUFFICIENT_SCOPE), "insufficient_scope") == 0 &&
                          strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_EXPIRED), "invalid_token") == 0 &&
                          strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_TOKEN_TOO_LARGE), "invalid_request") == 0);
@@ -351,6 +351,8 @@ static void lanes_refuse_each_others_settings(void) {
     tokenlane_validator_config_add_algorithm(cfg, S("HS256"));
     CHECK("access lane refuses a client_id", tokenlane_access_validator_new(cfg, ks, &av, d) ==
                                                  TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("the core's lane-mix reason", tokenlane_error_detail_message(d, msg, sizeof msg, &len) == TOKENLANE_RESULT_OK &&
+                                            strstr(msg, "client_id is an ID-lane setting") != NULL);
     CHECK("id lane builds", tokenlane_id_validator_new(cfg, ks, &iv, d) == TOKENLANE_RESULT_OK);
     CHECK("id set_keys", tokenlane_id_validator_set_keys(iv, ks) == TOKENLANE_RESULT_OK);
     {
@@ -363,9 +365,53 @@ static void lanes_refuse_each_others_settings(void) {
     }
     tokenlane_validator_config_add_required_scope(cfg, S("read"));
     CHECK("id lane refuses scopes", tokenlane_id_validator_new(cfg, ks, &iv, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("the core's scope reason", tokenlane_error_detail_message(d, msg, sizeof msg, &len) == TOKENLANE_RESULT_OK &&
+                                         strstr(msg, "a required scope is an access-lane setting") != NULL);
     tokenlane_id_validator_free(iv);
     tokenlane_validator_config_free(cfg);
     tokenlane_keyset_free(ks);
+    tokenlane_error_detail_free(d);
+}
+
+static void bearer_token_contract(void) {
+    const char *tok = "untouched";
+    size_t len = 7;
+    tokenlane_error_detail *d = NULL;
+    char msg[256], challenge[128];
+    size_t mlen = 0, clen = 0;
+    static const char header[] = "Bearer abc";
+    tokenlane_error_detail_new(&d);
+    CHECK("bearer: NULL out_token", tokenlane_bearer_token(S(header), NULL, &len, d) == TOKENLANE_RESULT_NULL_PARAMETER &&
+                                        len == 7);
+    CHECK("bearer: NULL out_token_len",
+          tokenlane_bearer_token(S(header), &tok, NULL, NULL) == TOKENLANE_RESULT_NULL_PARAMETER &&
+              strcmp(tok, "untouched") == 0);
+    CHECK("bearer: NULL header is no header",
+          tokenlane_bearer_token(NULL, 99, &tok, &len, d) == TOKENLANE_RESULT_MISSING_TOKEN &&
+              strcmp(tok, "untouched") == 0 && len == 7);
+    CHECK("bearer: the detail says why",
+          tokenlane_error_detail_message(d, msg, sizeof msg, &mlen) == TOKENLANE_RESULT_OK &&
+              strstr(msg, "no Authorization header") != NULL);
+    CHECK("bearer: outputs untouched on invalid_request",
+          tokenlane_bearer_token(S("Bearer a b"), &tok, &len, d) == TOKENLANE_RESULT_INVALID_REQUEST &&
+              strcmp(tok, "untouched") == 0 && len == 7 &&
+              tokenlane_error_detail_code(d) == TOKENLANE_RESULT_INVALID_REQUEST);
+    CHECK("bearer: NUL bytes are data", tokenlane_bearer_token("Bearer a\0b", 10, &tok, &len, NULL) ==
+                                            TOKENLANE_RESULT_INVALID_REQUEST);
+    CHECK("bearer: the token points into the header",
+          tokenlane_bearer_token(S(header), &tok, &len, NULL) == TOKENLANE_RESULT_OK && tok == header + 7 && len == 3);
+    CHECK("missing_token: name, 401, no RFC 6750 error",
+          strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_MISSING_TOKEN), "missing_token") == 0 &&
+              tokenlane_error_http_status(TOKENLANE_RESULT_MISSING_TOKEN) == 401 &&
+              strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_MISSING_TOKEN), "") == 0);
+    CHECK("invalid_request: name, 400, RFC 6750 error",
+          strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_INVALID_REQUEST), "invalid_request") == 0 &&
+              tokenlane_error_http_status(TOKENLANE_RESULT_INVALID_REQUEST) == 400 &&
+              strcmp(tokenlane_error_rfc6750(TOKENLANE_RESULT_INVALID_REQUEST), "invalid_request") == 0);
+    CHECK("missing_token challenge without realm is bare",
+          tokenlane_error_www_authenticate(TOKENLANE_RESULT_MISSING_TOKEN, NULL, 0, NULL, 0, challenge,
+                                           sizeof challenge, &clen) == TOKENLANE_RESULT_OK &&
+              strcmp(challenge, "Bearer") == 0 && clen == 6);
     tokenlane_error_detail_free(d);
 }
 
@@ -389,6 +435,7 @@ int main(void) {
     codes_have_stable_names();
     lanes_refuse_each_others_settings();
     jwks_and_single_jwk();
+    bearer_token_contract();
     version_and_clock();
     printf("%lu passed, %lu failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
