@@ -63,8 +63,10 @@ pub(crate) fn read_text(path: &str) -> Result<String, Failure> {
 }
 
 /// The token from the argument, or from stdin when the argument is `-` or
-/// absent. Surrounding whitespace and a leading `Bearer ` (as copied from an
-/// `Authorization` header) are removed; nothing else is changed.
+/// absent. Surrounding whitespace is removed, and a whole `Bearer <token>`
+/// value (as copied from an `Authorization` header) gives its token by the
+/// core's rules (`tokenlane::request::bearer_token`). Nothing else is
+/// changed.
 pub(crate) fn read_token(arg: Option<&str>) -> Result<String, Failure> {
     let raw = match arg {
         Some("-") => read_text("-")?,
@@ -81,13 +83,11 @@ pub(crate) fn read_token(arg: Option<&str>) -> Result<String, Failure> {
         }
         None => read_text("-")?,
     };
-    let mut t = raw.trim();
-    if let Some(prefix) = t.get(..7) {
-        if prefix.eq_ignore_ascii_case("bearer ") {
-            t = t.get(7..).unwrap_or_default().trim_start();
-        }
-    }
-    // An empty token is passed on: the core answers `malformed`.
+    let t = raw.trim();
+    // A pasted `Authorization` value gives its token by the core's RFC 6750
+    // rules. Anything else (a bare token, a malformed value, nothing) is
+    // passed on as it is, and the core's validation answers (`malformed`).
+    let t = tokenlane::request::bearer_token(Some(t.as_bytes())).unwrap_or(t);
     Ok(t.to_owned())
 }
 
