@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use tokenlane::{AccessPolicy, AlgorithmSet, IdChecks, IdPolicy, PolicyError, TypMode, UnixTime};
+use tokenlane::{IdChecks, OwnedAccessPolicy, OwnedIdPolicy, PolicyBuilder, TypMode, UnixTime};
 
 use crate::errors::NativeError;
 use crate::input;
@@ -43,35 +43,23 @@ fn parse_claims<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyDict>
 #[pyclass(frozen, module = "tokenlane._native")]
 pub(crate) struct AccessTokenValidator {
     keys: Arc<tokenlane::KeySet>,
-    issuer: String,
-    audiences: Vec<String>,
-    algorithms: AlgorithmSet,
-    scopes: Vec<String>,
-    typ: TypMode,
-    leeway: u64,
-    max_token_bytes: usize,
+    /// The core's owned policy, checked once in `__new__`; shared with the
+    /// validators `with_keys` makes.
+    policy: Arc<OwnedAccessPolicy>,
 }
 
 impl AccessTokenValidator {
-    /// The core policy over this validator's owned configuration (checked
-    /// once in `__new__`, so rebuilding it cannot fail later).
-    fn policy(&self) -> Result<AccessPolicy<'_, String>, PolicyError> {
-        AccessPolicy::new(&self.issuer, &self.audiences, self.algorithms)?
-            .with_required_scopes(&self.scopes)?
-            .with_typ_mode(self.typ)
-            .with_leeway(self.leeway)?
-            .with_max_token_bytes(self.max_token_bytes)
-    }
-
     fn check(&self, token: &[u8], now: UnixTime) -> Result<AccessToken, NativeError> {
-        let policy = self.policy()?;
-        let mut scratch = input::scratch(token.len(), policy.max_token_bytes());
-        match policy.validate(token, &self.keys, now, &mut scratch) {
+        let mut scratch = input::scratch(token.len(), self.policy.max_token_bytes());
+        match self.policy.validate(token, &self.keys, now, &mut scratch) {
             Ok(t) => Ok(AccessToken::from_core(&t)),
-            Err(error) => Err(NativeError::Token {
-                error,
-                scope: (!self.scopes.is_empty()).then(|| self.scopes.join(" ")),
-            }),
+            Err(error) => {
+                let scopes = self.policy.required_scopes();
+                Err(NativeError::Token {
+                    error,
+                    scope: (!scopes.is_empty()).then(|| scopes.join(" ")),
+                })
+            }
         }
     }
 }
@@ -107,18 +95,26 @@ impl AccessTokenValidator {
                 .into())
             }
         };
-        let v = Self {
+        // Converted in the order the arguments are documented, so the first
+        // bad one is the one reported.
+        let audiences = input::strings(audience, "audience", true)?;
+        let mut b = PolicyBuilder::new();
+        b.set_issuer(&issuer)
+            .set_algorithms(input::algorithms(&algorithms)?)
+            .set_typ_mode(typ)
+            .set_leeway(input::bounded(leeway, "leeway")?)
+            .set_max_token_bytes(input::bounded(max_token_bytes, "max_token_bytes")?);
+        for a in &audiences {
+            b.add_audience(a);
+        }
+        for s in &required_scopes {
+            b.add_required_scope(s);
+        }
+        let policy = b.build_access().map_err(NativeError::from)?;
+        Ok(Self {
             keys: Arc::clone(&keys.get().inner),
-            issuer,
-            audiences: input::strings(audience, "audience", true)?,
-            algorithms: input::algorithms(&algorithms)?,
-            scopes: required_scopes,
-            typ,
-            leeway: input::bounded(leeway, "leeway")?,
-            max_token_bytes: input::bounded(max_token_bytes, "max_token_bytes")?,
-        };
-        v.policy().map_err(NativeError::from)?;
-        Ok(v)
+            policy: Arc::new(policy),
+        })
     }
 
     /// Validates `token` (`str` or `bytes`) at `now` (seconds since the
@@ -143,20 +139,15 @@ impl AccessTokenValidator {
     fn with_keys(&self, keys: &Bound<'_, KeySet>) -> Self {
         Self {
             keys: Arc::clone(&keys.get().inner),
-            issuer: self.issuer.clone(),
-            audiences: self.audiences.clone(),
-            algorithms: self.algorithms,
-            scopes: self.scopes.clone(),
-            typ: self.typ,
-            leeway: self.leeway,
-            max_token_bytes: self.max_token_bytes,
+            policy: Arc::clone(&self.policy),
         }
     }
 
     fn __repr__(&self) -> String {
         format!(
             "<AccessTokenValidator issuer={:?} audience={:?}>",
-            self.issuer, self.audiences
+            self.policy.issuer(),
+            self.policy.audiences()
         )
     }
 }
@@ -248,29 +239,21 @@ impl AccessToken {
 #[pyclass(frozen, module = "tokenlane._native")]
 pub(crate) struct IdTokenValidator {
     keys: Arc<tokenlane::KeySet>,
-    issuer: String,
-    client_id: String,
-    algorithms: AlgorithmSet,
-    leeway: u64,
-    max_token_bytes: usize,
+    /// The core's owned policy, checked once in `__new__`.
+    policy: Arc<OwnedIdPolicy>,
 }
 
 impl IdTokenValidator {
-    fn policy(&self) -> Result<IdPolicy<'_>, PolicyError> {
-        IdPolicy::new(&self.issuer, &self.client_id, self.algorithms)?
-            .with_leeway(self.leeway)?
-            .with_max_token_bytes(self.max_token_bytes)
-    }
-
     fn check(
         &self,
         token: &[u8],
         now: UnixTime,
         checks: &IdChecks<'_>,
     ) -> Result<IdToken, NativeError> {
-        let policy = self.policy()?;
-        let mut scratch = input::scratch(token.len(), policy.max_token_bytes());
-        let t = policy.validate(token, &self.keys, now, checks, &mut scratch)?;
+        let mut scratch = input::scratch(token.len(), self.policy.max_token_bytes());
+        let t = self
+            .policy
+            .validate(token, &self.keys, now, checks, &mut scratch)?;
         Ok(IdToken::from_core(&t))
     }
 }
@@ -289,16 +272,17 @@ impl IdTokenValidator {
         leeway: i128,
         max_token_bytes: i128,
     ) -> PyResult<Self> {
-        let v = Self {
+        let mut b = PolicyBuilder::new();
+        b.set_issuer(&issuer)
+            .set_client_id(&client_id)
+            .set_algorithms(input::algorithms(&algorithms)?)
+            .set_leeway(input::bounded(leeway, "leeway")?)
+            .set_max_token_bytes(input::bounded(max_token_bytes, "max_token_bytes")?);
+        let policy = b.build_id().map_err(NativeError::from)?;
+        Ok(Self {
             keys: Arc::clone(&keys.get().inner),
-            issuer,
-            client_id,
-            algorithms: input::algorithms(&algorithms)?,
-            leeway: input::bounded(leeway, "leeway")?,
-            max_token_bytes: input::bounded(max_token_bytes, "max_token_bytes")?,
-        };
-        v.policy().map_err(NativeError::from)?;
-        Ok(v)
+            policy: Arc::new(policy),
+        })
     }
 
     /// Validates the ID token `token` at `now` (`None` reads the clock)
@@ -339,18 +323,15 @@ impl IdTokenValidator {
     fn with_keys(&self, keys: &Bound<'_, KeySet>) -> Self {
         Self {
             keys: Arc::clone(&keys.get().inner),
-            issuer: self.issuer.clone(),
-            client_id: self.client_id.clone(),
-            algorithms: self.algorithms,
-            leeway: self.leeway,
-            max_token_bytes: self.max_token_bytes,
+            policy: Arc::clone(&self.policy),
         }
     }
 
     fn __repr__(&self) -> String {
         format!(
             "<IdTokenValidator issuer={:?} client_id={:?}>",
-            self.issuer, self.client_id
+            self.policy.issuer(),
+            self.policy.client_id()
         )
     }
 }

@@ -14,9 +14,9 @@
 //!   `Arc`, so one validator can serve any number of threads, and verifying
 //!   needs no lock.
 //! - **The policy is checked once, when the validator is built** (bad
-//!   issuer, algorithm name, leeway, typ → `ValueError`). The core's policy
-//!   borrows its strings, so each call rebuilds it from the owned values: a
-//!   few comparisons, no allocation.
+//!   issuer, algorithm name, leeway, typ → `ValueError`), into the core's
+//!   owned policy (`tokenlane::PolicyBuilder` → `OwnedAccessPolicy` /
+//!   `OwnedIdPolicy`), which each call only borrows.
 //! - **The GIL is released for the token path** (decode, verify, claims),
 //!   so threads validate in parallel; Python objects are built after.
 //! - **Every token input ends in a result or a `TokenError`**: `str` or
@@ -29,6 +29,7 @@ mod errors;
 mod input;
 mod keys;
 mod lanes;
+mod request;
 
 use pyo3::prelude::*;
 
@@ -41,4 +42,6 @@ mod _native {
     use super::keys::KeySet;
     #[pymodule_export]
     use super::lanes::{AccessToken, AccessTokenValidator, IdToken, IdTokenValidator};
+    #[pymodule_export]
+    use super::request::bearer_token;
 }

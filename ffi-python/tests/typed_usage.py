@@ -82,7 +82,7 @@ def main() -> None:
     try:
         tokenlane.bearer_token(None)
     except tokenlane.InvalidRequest as e:
-        assert e.rfc6750_error == "invalid_request"
+        assert e.code == "missing_token" and e.http_status == 401
 
 
 if __name__ == "__main__":

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from typing import Optional, Union
+from typing import Union
 
-from tokenlane.exceptions import InvalidRequest, MissingToken
-
-# RFC 6750 §2.1:  credentials = "Bearer" 1*SP b64token
-#                 b64token    = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-# The scheme is case-insensitive (RFC 9110 §11.1).
-_CREDENTIALS = re.compile(r"([Bb][Ee][Aa][Rr][Ee][Rr]) +([A-Za-z0-9\-._~+/]+=*)")
-_SCHEME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+from tokenlane import _native
 
 
 def bearer_token(authorization: Union[str, bytes, None]) -> str:
@@ -19,36 +12,20 @@ def bearer_token(authorization: Union[str, bytes, None]) -> str:
 
     ``authorization`` is the header's value (``str``, or ``bytes`` as some
     servers hand it over), or ``None`` when the request has no such header.
-    Leading and trailing spaces and tabs are ignored (RFC 9110 §5.5); the
-    scheme ``Bearer`` is matched case-insensitively, followed by one or more
-    spaces and a ``b64token``.
+    The rules are the Rust core's (``tokenlane::request::bearer_token``, the
+    same for C and the CLI; the cases are ``authorization_cases`` in
+    ``tests/conformance/cases.json``): leading and trailing spaces and tabs
+    are ignored (RFC 9110 §5.5); the scheme ``Bearer`` matches in any casing,
+    followed by one or more spaces and exactly one ``token68`` credential.
 
-    Raises :class:`~tokenlane.MissingToken` (401, challenge without error)
+    Raises :class:`~tokenlane.MissingToken` (401, a challenge without error)
     when there is no Bearer credential at all (``None``, empty, or another
     scheme such as ``Basic``), and :class:`~tokenlane.InvalidRequest` (400)
-    when the value is not a well-formed Bearer credential. Both have
-    ``rfc6750_error == "invalid_request"``.
+    when the value is not one well-formed Bearer credential (``Bearer``
+    alone, two credentials, a character outside ``token68``).
+    ``MissingToken`` is a subclass of ``InvalidRequest``. Any other type
+    than ``str``, ``bytes`` or ``None`` is a ``TypeError``.
 
     The token is only extracted, not validated: pass it to a validator.
     """
-    if authorization is None:
-        raise MissingToken("the request has no Authorization header")
-    if isinstance(authorization, (bytes, bytearray)):
-        try:
-            value = bytes(authorization).decode("ascii")
-        except UnicodeDecodeError:
-            raise InvalidRequest("the Authorization header is not ASCII") from None
-    elif isinstance(authorization, str):
-        value = authorization
-    else:
-        raise TypeError(f"authorization must be str, bytes or None, not {type(authorization).__name__}")
-    value = value.strip(" \t")
-    if not value:
-        raise MissingToken("the Authorization header is empty")
-    match = _CREDENTIALS.fullmatch(value)
-    if match is not None:
-        return match.group(2)
-    scheme = value.split(" ", 1)[0]
-    if scheme.lower() != "bearer" and _SCHEME.fullmatch(scheme):
-        raise MissingToken("the Authorization header carries another scheme, not Bearer")
-    raise InvalidRequest("the Authorization header is not a valid Bearer credential")
+    return _native.bearer_token(authorization)

@@ -8,11 +8,15 @@ __all__ = [
     "IdToken",
     "IdTokenValidator",
     "KeySet",
+    "bearer_token",
     "error_codes",
     "www_authenticate",
 ]
 
 _Text = Union[str, bytes]
+
+def bearer_token(authorization: Union[str, bytes, bytearray, None]) -> str:
+    """The Bearer token of an ``Authorization`` value, by the core's RFC 6750 §2.1 rules."""
 
 def error_codes() -> list[tuple[str, str, int]]:
     """The core's code table: ``(code, rfc6750_error, http_status)`` in number order."""

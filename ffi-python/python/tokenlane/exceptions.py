@@ -55,24 +55,6 @@ __all__ = [
 ]
 
 
-def _quoted_safe(value: str) -> str:
-    # The core's rule for realm and scope (RFC 6750 §3): keep printable
-    # ASCII and space, drop '"' and '\\'.
-    return "".join(c for c in value if (" " <= c <= "~") and c not in '"\\')
-
-
-def _challenge(realm: Optional[str], error: Optional[str], description: str) -> str:
-    # Only for the codes the core's table does not hold (invalid_request):
-    # the same shape as the core's `Error::write_www_authenticate`.
-    params = []
-    if realm is not None:
-        params.append(f'realm="{_quoted_safe(realm)}"')
-    if error is not None:
-        params.append(f'error="{error}"')
-        params.append(f'error_description="{description}"')
-    return "Bearer " + ", ".join(params) if params else "Bearer"
-
-
 class TokenlaneError(Exception):
     """Base of every tokenlane exception.
 
@@ -93,15 +75,18 @@ class TokenlaneError(Exception):
         Characters outside printable ASCII, ``"`` and ``\\`` are dropped from
         ``realm`` and ``scope``. ``scope`` is only written for
         ``insufficient_scope``. The description is fixed per code and never
-        echoes the token.
+        echoes the token. :class:`MissingToken` (no credentials sent) gets
+        ``Bearer realm="api"`` without an error (RFC 6750 §3.1), and so do the
+        base classes, whose codes are not in the core's table.
         """
         from tokenlane import _native
 
         try:
             return _native.www_authenticate(self.code, realm, scope)
         except ValueError:
-            # A code outside the core's table (the base classes).
-            return _challenge(realm, self.rfc6750_error, self.description)
+            # A code outside the core's table (the base classes): the core's
+            # challenge without error details.
+            return _native.www_authenticate("missing_token", realm, None)
 
 
 class TokenError(TokenlaneError):
@@ -125,30 +110,28 @@ class InvalidKey(TokenlaneError, ValueError):
 
 
 class InvalidRequest(TokenError):
-    """The ``Authorization`` header is not a valid Bearer credential
+    """The ``Authorization`` header is not one well-formed Bearer credential
     (RFC 6750 §2.1), raised by :func:`tokenlane.bearer_token`."""
 
     code: ClassVar[str] = "invalid_request"
     rfc6750_error: ClassVar[str] = "invalid_request"
     http_status: ClassVar[int] = 400
-    description: ClassVar[str] = "the Authorization header is not a valid Bearer credential"
-
-    def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
-        return _challenge(realm, self.rfc6750_error, self.description)
 
 
 class MissingToken(InvalidRequest):
     """The request carries no Bearer credential at all (no ``Authorization``
-    header, or another scheme such as ``Basic``).
+    header, an empty one, or another scheme such as ``Basic``).
 
     RFC 6750 §3.1: the answer is 401 with a challenge that holds no error
-    code, so :meth:`www_authenticate` gives ``Bearer realm="..."``.
+    code, so :meth:`www_authenticate` gives ``Bearer realm="..."`` and
+    ``rfc6750_error`` is empty. A subclass of :class:`InvalidRequest`, so
+    ``except InvalidRequest`` catches both refusals of
+    :func:`tokenlane.bearer_token`.
     """
 
+    code: ClassVar[str] = "missing_token"
+    rfc6750_error: ClassVar[str] = ""
     http_status: ClassVar[int] = 401
-
-    def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
-        return _challenge(realm, None, self.description)
 
 
 class Malformed(TokenError):
@@ -279,8 +262,8 @@ class AzpMismatch(TokenError):
 
 
 def _classes_by_code() -> dict[str, type[TokenlaneError]]:
-    # Every class that defines its own ``code`` (MissingToken inherits
-    # InvalidRequest's), keyed by it: derived, never listed.
+    # Every class that defines its own ``code``, keyed by it: derived,
+    # never listed.
     return {
         obj.code: obj
         for obj in list(globals().values())
