@@ -1,6 +1,7 @@
 //! Runs every case of `tests/conformance/cases.json` (tokens minted by an
 //! independent library, see that folder's README) through the core, and
-//! checks the exact code, or the claims of an accepted token.
+//! checks the exact code, or the claims of an accepted token; and its
+//! Authorization header cases through `tokenlane::request::bearer_token`.
 //!
 //! Each case is its own named test (a `libtest-mimic` harness: the cases
 //! come from the data file, so a new case in the generator is a new test
@@ -202,6 +203,32 @@ fn key_case(doc: &Value, index: usize) -> Result<(), Failed> {
     failure.map_or(Ok(()), |f| Err(f.into()))
 }
 
+/// Runs one Authorization header case through
+/// `tokenlane::request::bearer_token`: the token found, or the exact code.
+fn authorization_case(doc: &Value, index: usize) -> Result<(), Failed> {
+    let case = &doc["authorization_cases"][index];
+    let name = case["name"].as_str().expect("name");
+    let header: Option<Vec<u8>> = match case["header_hex"].as_str() {
+        Some(h) => Some(common::hex(h).expect("header_hex is hex")),
+        None => case["header"].as_str().map(|s| s.as_bytes().to_vec()),
+    };
+    let got = match tokenlane::request::bearer_token(header.as_deref()) {
+        Ok(t) => format!("token {t}"),
+        Err(e) => format!("error {}", e.code()),
+    };
+    let expect = &case["expect"];
+    let want = match (expect["token"].as_str(), expect["error"].as_str()) {
+        (Some(t), _) => format!("token {t}"),
+        (None, Some(code)) => format!("error {code}"),
+        _ => return Err(format!("{name}: expect has neither token nor error").into()),
+    };
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{name}: expected {want}, got {got}").into())
+    }
+}
+
 fn write_summary(line: &str) {
     println!("{line}");
     let dir = std::env::var("CARGO_TARGET_DIR")
@@ -227,8 +254,9 @@ fn main() {
     };
     let token_names = names("cases");
     let key_names = names("key_cases");
+    let auth_names = names("authorization_cases");
     assert!(!token_names.is_empty(), "cases.json holds no token cases");
-    let mut trials = Vec::with_capacity(token_names.len() + key_names.len());
+    let mut trials = Vec::with_capacity(token_names.len() + key_names.len() + auth_names.len());
     for (i, name) in token_names.iter().enumerate() {
         let doc = Arc::clone(&doc);
         trials.push(Trial::test(name.clone(), move || token_case(&doc, i)).with_kind("token"));
@@ -237,12 +265,20 @@ fn main() {
         let doc = Arc::clone(&doc);
         trials.push(Trial::test(name.clone(), move || key_case(&doc, i)).with_kind("key"));
     }
+    for (i, name) in auth_names.iter().enumerate() {
+        let doc = Arc::clone(&doc);
+        trials.push(
+            Trial::test(name.clone(), move || authorization_case(&doc, i))
+                .with_kind("authorization"),
+        );
+    }
     let conclusion = libtest_mimic::run(&args, trials);
     if !args.list && conclusion.num_filtered_out == 0 {
         write_summary(&format!(
-            "conformance: {} token cases, {} key cases, backends {:?} agree: {} passed, {} failed",
+            "conformance: {} token cases, {} key cases, {} Authorization header cases, backends {:?} agree: {} passed, {} failed",
             token_names.len(),
             key_names.len(),
+            auth_names.len(),
             Backend::AVAILABLE
                 .iter()
                 .map(|b| b.name())
