@@ -36,7 +36,7 @@
 //!
 //! | feature | default | what it enables |
 //! |---|---|---|
-//! | `alloc` | yes | [`KeySet`] (JWKS loading), PEM keys |
+//! | `alloc` | yes | [`KeySet`] (JWKS loading), PEM keys, owned policies ([`PolicyBuilder`]) |
 //! | `std` | yes | [`UnixTime::now`], the system clock for wrappers (implies `alloc`); nothing else: [`Error`] and [`KeyError`] implement `core::error::Error`, the same trait as `std::error::Error`, in every build |
 //! | `rsa` | yes | RS256/384/512, PS256/384/512 (implies `alloc`) |
 //! | `ecdsa` | yes | ES256 |
