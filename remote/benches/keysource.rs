@@ -82,7 +82,8 @@ fn main() {
         let token = token.as_bytes();
         let policy = AccessPolicy::<String>::new(&issuer, &aud, AlgorithmSet::from_slice(&[alg]))
             .expect("policy")
-            .with_required_scopes(&scopes);
+            .with_required_scopes(&scopes)
+            .expect("scopes");
         let n = if alg == Algorithm::HS256 {
             calls_hs
         } else {

@@ -28,6 +28,7 @@ fn policy() -> AccessPolicy<'static> {
     )
     .unwrap()
     .with_required_scopes(&SCOPES)
+    .unwrap()
     .with_leeway(60)
     .unwrap()
 }
