@@ -85,15 +85,11 @@ struct InspectArgs {
     token: Option<String>,
     /// The time to compare exp/iat/nbf with: Unix seconds or
     /// 2026-01-01T00:00:00Z. Default: the system clock.
-    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    #[arg(long, value_name = "TIME", value_parser = timefmt::parse_now)]
     now: Option<u64>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
-}
-
-fn parse_now(s: &str) -> Result<u64, String> {
-    timefmt::parse_time(s).ok_or_else(|| "expected Unix seconds or YYYY-MM-DDTHH:MM:SSZ".to_owned())
 }
 
 fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {

@@ -100,7 +100,7 @@ pub(crate) struct VerifyArgs {
 
     /// The time to validate at: Unix seconds or 2026-01-01T00:00:00Z.
     /// Default: the system clock.
-    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    #[arg(long, value_name = "TIME", value_parser = timefmt::parse_now)]
     pub(crate) now: Option<u64>,
 
     /// The realm to put in the WWW-Authenticate header.
@@ -110,10 +110,6 @@ pub(crate) struct VerifyArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
-}
-
-fn parse_now(s: &str) -> Result<u64, String> {
-    timefmt::parse_time(s).ok_or_else(|| "expected Unix seconds or YYYY-MM-DDTHH:MM:SSZ".to_owned())
 }
 
 /// Loads every key source the flags name.

@@ -307,6 +307,33 @@ fn expired_token_is_refused_with_its_age() {
 }
 
 #[test]
+fn a_clock_after_year_9999_is_shown_as_such_not_a_panic() {
+    // `--now` 2^64-1 once overflowed the "N years ago" arithmetic (exit 101).
+    let jwks = path("jwks.json");
+    let out = run(
+        &[
+            "verify",
+            "--jwks",
+            &jwks,
+            "--issuer",
+            ISSUER,
+            "--audience",
+            API,
+            "--now",
+            "18446744073709551615",
+            "-",
+        ],
+        Some(&sample("access.jwt")),
+    );
+    assert_eq!(out.status, 18, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        "refused (access lane): expired: exp 1767229080 + leeway 0 <= now 18446744073709551615 \
+         (exp 2026-01-01T00:58:00Z, more than 8000 years ago)"
+    );
+}
+
+#[test]
 fn missing_scope_is_insufficient_scope_with_403_and_scope_in_header() {
     let out = verify_api(
         "access.jwt",

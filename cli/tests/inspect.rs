@@ -268,3 +268,42 @@ fn undecodable_input_fails_with_status_1() {
         assert_eq!(err.lines().count(), 1, "{bad}: {err}");
     }
 }
+
+#[test]
+fn times_after_year_9999_saturate_instead_of_panicking() {
+    // exp 2^64-1 with iat 0 once overflowed (exit 101) on five paths: the
+    // text and JSON expiry, the time lines, the lifetime and the future nbf.
+    let claims = json!({"exp": u64::MAX, "iat": 0, "nbf": u64::MAX});
+    let tok = hand_made(&json!({"alg": "ES256", "kid": "k"}), &claims, b"s");
+    let (status, out, err) = inspect(&tok, &[]);
+    assert_eq!(status, 0, "{out}{err}");
+    for line in [
+        "  exp       18446744073709551615 = after year 9999  expires in more than 8000 years",
+        "  nbf       18446744073709551615 = after year 9999  in more than 8000 years",
+        "  - long-lived: exp is more than 8000 years after iat",
+        "  - nbf is in the future (in more than 8000 years): not yet valid",
+    ] {
+        assert!(out.lines().any(|l| l == line), "lacks {line:?}:\n{out}");
+    }
+    let v = inspect_json(&tok);
+    assert_eq!(v["expires"], "in more than 8000 years");
+    assert_eq!(v["times"]["exp"]["utc"], "after year 9999");
+    // And a clock after year 9999 against exp 5.
+    let tok = hand_made(
+        &json!({"alg": "ES256", "kid": "k"}),
+        &json!({"exp": 5}),
+        b"s",
+    );
+    let run = Command::new(BIN)
+        .args(["inspect", "--now", "18446744073709551615", &tok])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    let out = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(run.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("(now = 18446744073709551615 = after year 9999)"),
+        "{out}"
+    );
+    assert!(out.contains("expired more than 8000 years ago"), "{out}");
+}
