@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use tokenlane::Algorithm;
 
 use crate::decode::{b64url, Object};
+use crate::escape::{is_unsafe, json, quoted, text};
 use crate::style::Style;
 use crate::timefmt::{duration, relative, rfc3339};
 
@@ -105,7 +106,8 @@ pub(crate) fn decode(token: &str) -> Result<Decoded, String> {
     for (obj, part) in [(&header, "header"), (&claims, "claims")] {
         for d in obj.duplicates() {
             structure.push(format!(
-                "the {part} has `{d}` more than once: parsers disagree on which wins; the core refuses it as malformed"
+                "the {part} has `{}` more than once: parsers disagree on which wins; the core refuses it as malformed",
+                text(d)
             ));
         }
     }
@@ -147,13 +149,23 @@ pub(crate) fn classify(d: &Decoded) -> (Guess, Vec<Reason>) {
     let mut push = |side, mark, why: String| r.push(Reason { side, mark, why });
     match h.get("typ") {
         Some(Value::String(t)) if is_at_typ(t) => {
-            push(Guess::Access, MARK, format!("header typ is {t:?}, the RFC 9068 access-token type"));
+            push(
+                Guess::Access,
+                MARK,
+                format!(
+                    "header typ is {}, the RFC 9068 access-token type",
+                    quoted(t)
+                ),
+            );
         }
         Some(Value::String(t)) if is_plain_jwt(t) => {}
         Some(Value::String(t)) => push(
             Guess::Other,
             MARK,
-            format!("header typ is {t:?}: another kind of JWT (both lanes refuse it as wrong_token_type)"),
+            format!(
+                "header typ is {}: another kind of JWT (both lanes refuse it as wrong_token_type)",
+                quoted(t)
+            ),
         ),
         _ => {}
     }
@@ -178,13 +190,13 @@ pub(crate) fn classify(d: &Decoded) -> (Guess, Vec<Reason>) {
             push(
                 Guess::Id,
                 MARK,
-                format!("payload typ is {t:?} (Keycloak's ID token)"),
+                format!("payload typ is {} (Keycloak's ID token)", quoted(t)),
             );
         } else if t.eq_ignore_ascii_case("bearer") {
             push(
                 Guess::Access,
                 MARK,
-                format!("payload typ is {t:?} (Keycloak's access token)"),
+                format!("payload typ is {} (Keycloak's access token)", quoted(t)),
             );
         }
     }
@@ -208,7 +220,8 @@ pub(crate) fn classify(d: &Decoded) -> (Guess, Vec<Reason>) {
                 Guess::Id,
                 HINT,
                 format!(
-                    "aud names the client itself ({client:?} = client_id), as an ID token's does"
+                    "aud names the client itself ({} = client_id), as an ID token's does",
+                    quoted(client)
                 ),
             );
         } else {
@@ -216,7 +229,8 @@ pub(crate) fn classify(d: &Decoded) -> (Guess, Vec<Reason>) {
                 Guess::Access,
                 HINT,
                 format!(
-                    "client_id {client:?} is a claim and aud names someone else, as in RFC 9068"
+                    "client_id {} is a claim and aud names someone else, as in RFC 9068",
+                    quoted(client)
                 ),
             );
         }
@@ -226,7 +240,8 @@ pub(crate) fn classify(d: &Decoded) -> (Guess, Vec<Reason>) {
                 Guess::Id,
                 HINT,
                 format!(
-                    "aud names the authorized party itself ({azp:?} = azp), as an ID token's does"
+                    "aud names the authorized party itself ({} = azp), as an ID token's does",
+                    quoted(azp)
                 ),
             );
         }
@@ -266,7 +281,7 @@ pub(crate) fn unusual(d: &Decoded, now: u64) -> Vec<String> {
     match h.get("alg") {
         None => u.push("no alg: the core refuses it as malformed".to_owned()),
         Some(Value::String(a)) if a.eq_ignore_ascii_case("none") => {
-            u.push(format!("alg {a:?}: an unsigned token; never accepted (unsupported_algorithm)"));
+            u.push(format!("alg {}: an unsigned token; never accepted (unsupported_algorithm)", quoted(a)));
         }
         Some(Value::String(a)) => match Algorithm::from_name(a) {
             Some(alg) if alg.name().starts_with("HS") => u.push(format!(
@@ -274,9 +289,10 @@ pub(crate) fn unusual(d: &Decoded, now: u64) -> Vec<String> {
             )),
             Some(_) => {}
             None if Algorithm::from_name(&a.to_ascii_uppercase()).is_some() => u.push(format!(
-                "alg {a:?}: names are case-sensitive; the core refuses it (unsupported_algorithm)"
+                "alg {}: names are case-sensitive; the core refuses it (unsupported_algorithm)",
+                quoted(a)
             )),
-            None => u.push(format!("alg {a:?} is not in common use and tokenlane does not implement it (unsupported_algorithm)")),
+            None => u.push(format!("alg {} is not in common use and tokenlane does not implement it (unsupported_algorithm)", quoted(a))),
         },
         Some(_) => u.push("alg is not a string: the core refuses it as malformed".to_owned()),
     }
@@ -285,7 +301,8 @@ pub(crate) fn unusual(d: &Decoded, now: u64) -> Vec<String> {
     }
     if let Some(crit) = h.get("crit") {
         u.push(format!(
-            "crit {crit}: the core implements no JWS extension and refuses every crit"
+            "crit {}: the core implements no JWS extension and refuses every crit",
+            json(&crit.to_string())
         ));
     }
     for (name, what) in [
@@ -304,9 +321,12 @@ pub(crate) fn unusual(d: &Decoded, now: u64) -> Vec<String> {
         if kid.contains("..")
             || kid.contains('/')
             || kid.contains('\\')
-            || kid.chars().any(char::is_control)
+            || kid.chars().any(is_unsafe)
         {
-            u.push(format!("kid {kid:?} looks like a path or carries control characters (key-lookup injection)"));
+            u.push(format!(
+                "kid {} looks like a path or carries control characters (key-lookup injection)",
+                quoted(kid)
+            ));
         }
     }
     match c.date("exp") {
@@ -357,11 +377,11 @@ pub(crate) fn render_text(d: &Decoded, now: u64, style: Style) -> String {
     o.push_str("\n\n");
     o.push_str(&style.bold("Header"));
     o.push('\n');
-    o.push_str(&d.header.pretty());
+    o.push_str(&json(&d.header.pretty()));
     o.push_str("\n\n");
     o.push_str(&style.bold("Claims"));
     o.push('\n');
-    o.push_str(&d.claims.pretty());
+    o.push_str(&json(&d.claims.pretty()));
     o.push_str(&format!("\n\nSignature: {} bytes\n\n", d.signature_bytes));
     o.push_str(&format!(
         "{} {}\n",

@@ -2,13 +2,15 @@
 //!
 //! A thin std front end over the `tokenlane` core: `verify` and `demo` only
 //! ask the core; `inspect` decodes for display (with `serde_json`) and never
-//! decides validity. Exit statuses are in `exit.rs`.
+//! decides validity. Exit statuses are in `exit.rs`; every piece of token
+//! text is printed through `escape.rs`.
 //!
 //! This library is the binary's body, not an API: `src/main.rs` only calls
 //! [`run`]; tests and the fuzz target drive the command through it.
 
 mod decode;
 mod demo;
+mod escape;
 mod exit;
 mod input;
 mod inspect;
@@ -100,7 +102,10 @@ fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {
     match inspect::decode(&token) {
         Ok(d) => {
             if a.json {
-                println!("{}", inspect::render_json(&d, now));
+                println!(
+                    "{}",
+                    escape::json(&inspect::render_json(&d, now).to_string())
+                );
             } else {
                 print!("{}", inspect::render_text(&d, now, style));
             }
@@ -108,9 +113,10 @@ fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {
         }
         Err(why) => {
             if a.json {
-                println!("{}", serde_json::json!({"verified": false, "error": why}));
+                let v = serde_json::json!({"verified": false, "error": why});
+                println!("{}", escape::json(&v.to_string()));
             } else {
-                eprintln!("tokenlane: cannot decode the token: {why}");
+                eprintln!("tokenlane: cannot decode the token: {}", escape::text(&why));
             }
             Ok(exit::FAILED)
         }
@@ -173,7 +179,7 @@ pub fn run() -> ExitCode {
     ExitCode::from(match result {
         Ok(status) => status,
         Err(f) => {
-            eprintln!("tokenlane: error: {}", f.message());
+            eprintln!("tokenlane: error: {}", escape::text(f.message()));
             f.status()
         }
     })

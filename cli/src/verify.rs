@@ -14,10 +14,11 @@ use tokenlane::{
 };
 
 use crate::decode::{b64url, Object};
+use crate::escape::quoted;
 use crate::input::{read_file, read_text, read_token, token_from_stdin, Failure};
 use crate::style::Style;
 use crate::timefmt::{relative, rfc3339};
-use crate::{exit, timefmt};
+use crate::{escape, exit, timefmt};
 
 /// Arguments of `tokenlane verify`.
 #[derive(Debug, Args)]
@@ -204,7 +205,7 @@ pub(crate) fn www_authenticate(e: &Error, realm: Option<&str>, scopes: &[String]
 pub(crate) fn message(e: &Error, scopes: &[String]) -> String {
     match e {
         Error::InsufficientScope { missing } => match scopes.get(*missing) {
-            Some(s) => format!("{e} ({s:?})"),
+            Some(s) => format!("{e} ({})", quoted(s)),
             None => e.to_string(),
         },
         Error::Expired { exp, now, .. } => {
@@ -308,14 +309,15 @@ fn kid_hint(token: &str, keys: &KeySet) -> Option<String> {
     let header = b64url(token.split('.').next()?)?;
     let header = Object::parse(&header.bytes).ok()?;
     let kid = header.str("kid")?;
-    let kids: Vec<&str> = keys.iter().filter_map(|k| k.kid()).collect();
+    let kids: Vec<String> = keys.iter().filter_map(|k| k.kid()).map(quoted).collect();
     let have = if kids.is_empty() {
         "none of the loaded keys has a kid".to_owned()
     } else {
         format!("the loaded keys have kid {}", kids.join(", "))
     };
     Some(format!(
-        "the token names kid {kid:?}; {have} (keys from --pem/--der/--secret-file get one with --kid)"
+        "the token names kid {}; {have} (keys from --pem/--der/--secret-file get one with --kid)",
+        quoted(kid)
     ))
 }
 
@@ -402,7 +404,7 @@ pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
     match result {
         Ok(v) => {
             if a.json {
-                println!("{}", v.to_json());
+                println!("{}", escape::json(&v.to_json()));
             } else {
                 print!("{}", accepted_text(&v, now, style));
             }
@@ -410,7 +412,8 @@ pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
         }
         Err(e) => {
             if a.json {
-                println!("{}", refused_json(lane, &e, realm, &a.scope).to_json());
+                let v = refused_json(lane, &e, realm, &a.scope);
+                println!("{}", escape::json(&v.to_json()));
             } else {
                 println!(
                     "{} {}",
@@ -445,14 +448,15 @@ fn accepted_text(v: &Object, now: u64, style: Style) -> String {
     let show = |v: &Value| -> Option<String> {
         match v {
             Value::Null => None,
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(escape::text(s).into_owned()),
             Value::Array(a) => Some(
                 a.iter()
                     .filter_map(Value::as_str)
+                    .map(escape::text)
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
-            other => Some(other.to_string()),
+            other => Some(escape::json(&other.to_string()).into_owned()),
         }
     };
     let fields: &[&str] = if lane == "id" {

@@ -573,6 +573,63 @@ fn id_token_is_accepted_in_the_client_lane_without_scopes() {
     assert!(v.get("scopes").is_none(), "the ID lane has no scopes: {v}");
 }
 
+/// Control characters, DEL, C1 controls and bidi overrides: what must never
+/// reach a terminal raw (an independent list, not the CLI's own).
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|&c| {
+            c != '\n'
+                && (c.is_control()
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        })
+        .collect()
+}
+
+#[test]
+fn claims_with_terminal_escapes_are_printed_escaped_by_verify() {
+    // A validly signed ID token (minted by Python `cryptography`,
+    // cli/samples/generate.py) whose name and email carry an OSC retitle,
+    // BEL, clear-screen, a newline, a bidi override and an 8-bit CSI.
+    let out = verify_client("id-control-chars.jwt", &[]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "valid ID token
+  sub        alice
+  name       \\u001b]0;pwned\\u0007\\u001b[2J
+  email      eve@example.com\\u000avalid access token\\u202e\\u009b2J
+  iss        https://issuer.example/
+  aud        client-app
+  nonce      n-0S6_WzA2Mj
+  auth_time  1767225480 = 2025-12-31T23:58:00Z (2 minutes ago)
+  iat        1767225480 = 2025-12-31T23:58:00Z (2 minutes ago)
+  exp        1767229080 = 2026-01-01T00:58:00Z (in 58 minutes)
+"
+    );
+    let out = verify_client("id-control-chars.jwt", &["--json"]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        raw_controls(&out.stdout),
+        Vec::<char>::new(),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            r#""name":"\u001b]0;pwned\u0007\u001b[2J","email":"eve@example.com\nvalid access token\u202e\u009b2J""#
+        ),
+        "{}",
+        out.stdout
+    );
+    // The escapes change the bytes shown, not the value.
+    let v = out.json();
+    assert_eq!(v["name"], "\u{1b}]0;pwned\u{7}\u{1b}[2J");
+    assert_eq!(
+        v["email"],
+        "eve@example.com\nvalid access token\u{202e}\u{9b}2J"
+    );
+}
+
 #[test]
 fn access_token_in_the_client_lane_is_wrong_token_type() {
     let out = verify_client("access.jwt", &["--json"]);

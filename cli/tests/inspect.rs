@@ -307,3 +307,38 @@ fn times_after_year_9999_saturate_instead_of_panicking() {
     );
     assert!(out.contains("expired more than 8000 years ago"), "{out}");
 }
+
+#[test]
+fn claims_with_terminal_escapes_are_printed_escaped_by_inspect() {
+    // The validly signed hostile ID token from cli/samples/generate.py.
+    let tok = sample("id-control-chars.jwt");
+    let (status, out, _) = inspect(&tok, &[]);
+    assert_eq!(status, 0);
+    let raw: Vec<char> = out
+        .chars()
+        .filter(|&c| c != '\n' && (c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)))
+        .collect();
+    assert_eq!(raw, Vec::<char>::new(), "{out}");
+    for line in [
+        r#"  "name": "\u001b]0;pwned\u0007\u001b[2J","#,
+        r#"  "email": "eve@example.com\nvalid access token\u202e\u009b2J""#,
+    ] {
+        assert!(out.lines().any(|l| l == line), "lacks {line:?}:\n{out}");
+    }
+    let v = inspect_json(&tok);
+    assert_eq!(v["claims"]["name"], "\u{1b}]0;pwned\u{7}\u{1b}[2J");
+    // A hostile kid and typ are quoted and escaped in the report's sentences.
+    let tok = hand_made(
+        &json!({"alg": "ES256", "typ": "x\u{1b}[31m", "kid": "../\u{9b}k"}),
+        &json!({"sub": "s"}),
+        b"s",
+    );
+    let u = unusual(&inspect_json(&tok)).join("\n");
+    assert!(u.contains(r#"kid "../\u009bk" looks like a path"#), "{u}");
+    let (_, out, _) = inspect(&tok, &[]);
+    assert!(
+        out.contains(r#"header typ is "x\u001b[31m": another kind of JWT"#),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{9b}'), "{out}");
+}
