@@ -123,8 +123,99 @@ fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {
     }
 }
 
-/// Prints a clap error as one line (plus its tip, if any) and returns the
-/// status; help and version go to stdout with status 0.
+/// A clap context value as one line of text (lists joined with ", ").
+fn context(e: &clap::Error, kind: clap::error::ContextKind) -> Option<String> {
+    use clap::error::ContextValue;
+    let text = match e.get(kind)? {
+        ContextValue::None | ContextValue::Bool(_) => return None,
+        ContextValue::String(s) => s.clone(),
+        ContextValue::Strings(v) => v.join(", "),
+        ContextValue::StyledStr(s) => s.to_string(),
+        ContextValue::StyledStrs(v) => v
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        ContextValue::Number(n) => n.to_string(),
+        // ContextValue is non-exhaustive: a future kind is shown as clap
+        // displays it.
+        other => other.to_string(),
+    };
+    Some(escape::text(text.trim()).into_owned())
+}
+
+/// The one-line message for a clap parse error, built from its kind and
+/// context values (never by parsing clap's rendered text).
+fn clap_message(e: &clap::Error) -> String {
+    use clap::error::{ContextKind as K, ErrorKind};
+    let get = |k| context(e, k).unwrap_or_default();
+    let (arg, value) = (get(K::InvalidArg), get(K::InvalidValue));
+    let mut line = match e.kind() {
+        ErrorKind::UnknownArgument => format!("unexpected argument '{arg}'"),
+        ErrorKind::InvalidSubcommand => {
+            format!("unrecognized subcommand '{}'", get(K::InvalidSubcommand))
+        }
+        ErrorKind::InvalidValue if value.is_empty() => {
+            format!("a value is required for '{arg}' but none was supplied")
+        }
+        ErrorKind::InvalidValue => match context(e, K::ValidValue) {
+            Some(valid) => {
+                format!("invalid value '{value}' for '{arg}' (possible values: {valid})")
+            }
+            None => format!("invalid value '{value}' for '{arg}'"),
+        },
+        ErrorKind::ValueValidation => {
+            let why = core::error::Error::source(e).map(ToString::to_string);
+            match why {
+                Some(why) => format!(
+                    "invalid value '{value}' for '{arg}': {}",
+                    escape::text(&why)
+                ),
+                None => format!("invalid value '{value}' for '{arg}'"),
+            }
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("the following required arguments were not provided: {arg}")
+        }
+        ErrorKind::ArgumentConflict => match context(e, K::PriorArg) {
+            Some(prior) if prior == arg => {
+                format!("the argument '{arg}' cannot be used multiple times")
+            }
+            Some(prior) => format!("the argument '{arg}' cannot be used with '{prior}'"),
+            None => format!(
+                "the argument '{arg}' cannot be used with one or more of the other arguments"
+            ),
+        },
+        ErrorKind::TooManyValues => format!("unexpected value '{value}' for '{arg}'"),
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => format!(
+            "'{arg}' takes {} value(s), {} given",
+            context(e, K::ExpectedNumValues)
+                .or_else(|| context(e, K::MinValues))
+                .unwrap_or_default(),
+            get(K::ActualNumValues)
+        ),
+        ErrorKind::NoEquals => format!("'{arg}' needs its value after an equal sign"),
+        ErrorKind::InvalidUtf8 => "an argument is not valid UTF-8".to_owned(),
+        ErrorKind::MissingSubcommand => "a subcommand is required".to_owned(),
+        other => other.as_str().unwrap_or("bad arguments").to_owned(),
+    };
+    for tip in [K::SuggestedArg, K::SuggestedSubcommand, K::SuggestedValue] {
+        if let Some(s) = context(e, tip) {
+            line.push_str(&format!(" (did you mean '{s}'?)"));
+        }
+    }
+    if let Some(s) = context(e, K::Suggested) {
+        line.push_str(&format!(" (tip: {s})"));
+    }
+    if let Some(u) = context(e, K::Usage) {
+        let u = u.strip_prefix("Usage:").unwrap_or(&u).trim();
+        line.push_str(&format!("; usage: {u}"));
+    }
+    line
+}
+
+/// Prints a clap error as one line and returns the status; help and
+/// version go to stdout with status 0.
 fn clap_error(e: &clap::Error) -> u8 {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -137,27 +228,7 @@ fn clap_error(e: &clap::Error) -> u8 {
             exit::USAGE
         }
         _ => {
-            let text = e.render().to_string();
-            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-            let first = lines.next().unwrap_or("error: bad arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            let tip: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| l.starts_with("tip:"))
-                .collect();
-            let usage = text
-                .lines()
-                .map(str::trim)
-                .find(|l| l.starts_with("Usage:"));
-            let mut line = format!("tokenlane: error: {first}");
-            for t in tip {
-                line.push_str(&format!(" ({t})"));
-            }
-            if let Some(u) = usage {
-                line.push_str(&format!("; {}", u.replace("Usage: ", "usage: ")));
-            }
-            eprintln!("{line}");
+            eprintln!("tokenlane: error: {}", clap_message(e));
             exit::USAGE
         }
     }

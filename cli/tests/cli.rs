@@ -698,6 +698,42 @@ fn unknown_flag_is_a_one_line_usage_error() {
 }
 
 #[test]
+fn clap_errors_name_what_is_missing_or_wrong() {
+    // Built from clap's error kind and context, not from its rendered text.
+    let jwks = path("jwks.json");
+    for (args, want) in [
+        (
+            vec!["verify", "--jwks", &jwks, "--issuer", ISSUER, "--id-token", "tok"],
+            "tokenlane: error: the following required arguments were not provided: --client-id <C>; \
+             usage: tokenlane verify --issuer <ISS> --id-token --client-id <C> --jwks <FILE> <TOKEN>\n",
+        ),
+        (
+            vec!["verify", "--jwkz", "x"],
+            "tokenlane: error: unexpected argument '--jwkz' (did you mean '--jwks'?); \
+             usage: tokenlane verify --issuer <ISS> --jwks <FILE> [TOKEN]\n",
+        ),
+        (
+            vec!["inspect", "--now", "yesterday", "tok"],
+            "tokenlane: error: invalid value 'yesterday' for '--now <TIME>': \
+             expected Unix seconds or an RFC 3339 time such as 2026-01-01T00:00:00Z\n",
+        ),
+        (
+            vec!["inspect", "--now", "\u{1b}[2J", "tok"],
+            "tokenlane: error: invalid value '\\u001b[2J' for '--now <TIME>': \
+             expected Unix seconds or an RFC 3339 time such as 2026-01-01T00:00:00Z\n",
+        ),
+        (
+            vec!["frob"],
+            "tokenlane: error: unrecognized subcommand 'frob'; usage: tokenlane <COMMAND>\n",
+        ),
+    ] {
+        let out = run(&args, None);
+        assert_eq!(out.status, 2, "{args:?}");
+        assert_eq!(out.stderr, want, "{args:?}");
+    }
+}
+
+#[test]
 fn unreadable_key_file_is_a_one_line_usage_error() {
     let out = run(
         &[
