@@ -8,6 +8,7 @@
 
 use clap::Args;
 use serde_json::{json, Value};
+use tokenlane::limits;
 use tokenlane::{
     AccessPolicy, AccessToken, Algorithm, AlgorithmSet, Error, ErrorCode, IdChecks, IdPolicy,
     IdToken, KeySet, TypMode, UnixTime,
@@ -65,8 +66,9 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "ALG")]
     pub(crate) alg: Vec<String>,
 
-    /// Clock-skew leeway in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    /// Clock-skew leeway in seconds (at most the core's
+    /// `tokenlane::time::MAX_LEEWAY_SECS`, shown in the help text).
+    #[arg(long, value_name = "SECS", default_value_t = 0, help = leeway_help())]
     pub(crate) leeway: u64,
 
     /// Access lane: also accept a header typ that is absent or JWT (for
@@ -95,8 +97,9 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "TOKEN", requires = "id_token")]
     pub(crate) access_token: Option<String>,
 
-    /// The token size limit in bytes (core default 16384).
-    #[arg(long, value_name = "BYTES")]
+    /// The token size limit in bytes (the core's default and maximum, from
+    /// `tokenlane::limits`, are in the help text).
+    #[arg(long, value_name = "BYTES", help = max_token_bytes_help())]
     pub(crate) max_token_bytes: Option<usize>,
 
     /// The time to validate at: Unix seconds or 2026-01-01T00:00:00Z.
@@ -111,6 +114,23 @@ pub(crate) struct VerifyArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// `--max-token-bytes`'s help, from the core's named limits.
+fn max_token_bytes_help() -> String {
+    format!(
+        "The token size limit in bytes (default {}, at most {})",
+        limits::DEFAULT_MAX_TOKEN_BYTES,
+        limits::MAX_TOKEN_BYTES_LIMIT
+    )
+}
+
+/// `--leeway`'s help, from the core's named limit.
+fn leeway_help() -> String {
+    format!(
+        "Clock-skew leeway in seconds (at most {})",
+        tokenlane::time::MAX_LEEWAY_SECS
+    )
 }
 
 /// Loads every key source the flags name.

@@ -978,6 +978,28 @@ fn every_subcommand_has_help_with_an_example() {
 }
 
 #[test]
+fn verify_help_states_the_cores_named_limits() {
+    let out = run(&["verify", "--help"], None);
+    for needle in [
+        format!(
+            "The token size limit in bytes (default {}, at most {})",
+            tokenlane::limits::DEFAULT_MAX_TOKEN_BYTES,
+            tokenlane::limits::MAX_TOKEN_BYTES_LIMIT
+        ),
+        format!(
+            "Clock-skew leeway in seconds (at most {})",
+            tokenlane::time::MAX_LEEWAY_SECS
+        ),
+    ] {
+        assert!(
+            out.stdout.contains(&needle),
+            "lacks {needle:?}:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
 fn no_subcommand_prints_help_and_fails() {
     let out = run(&[], None);
     assert_eq!(out.status, 2);
