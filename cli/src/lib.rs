@@ -5,8 +5,9 @@
 //! decides validity. Exit statuses are in `exit.rs`; every piece of token
 //! text is printed through `escape.rs`.
 //!
-//! This library is the binary's body, not an API: `src/main.rs` only calls
-//! [`run`]; tests and the fuzz target drive the command through it.
+//! This library is the binary's body, not an API: besides [`run`] it
+//! exposes [`inspect_report`] so that the property tests
+//! (`cli/tests/proptest.rs`) can drive inspect's formatting in-process.
 
 mod decode;
 mod demo;
@@ -92,6 +93,25 @@ struct InspectArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// What `tokenlane inspect TOKEN --now NOW [--json]` prints on standard
+/// output, uncoloured: `Ok(report)` when the token decodes (exit status 0),
+/// `Err(reason)` when it cannot be decoded at all (exit status 1; the text
+/// mode prints the reason on stderr, `--json` prints
+/// `{"verified":false,"error":reason}`). Total: any `token` and `now` give
+/// an answer, never a panic; every piece of token text in it is escaped
+/// (no control character other than the layout's newlines).
+pub fn inspect_report(token: &str, now: u64, json: bool) -> Result<String, String> {
+    let style = Style::plain();
+    match inspect::decode(token) {
+        Ok(d) if json => Ok(format!(
+            "{}\n",
+            escape::json(&inspect::render_json(&d, now).to_string())
+        )),
+        Ok(d) => Ok(inspect::render_text(&d, now, style)),
+        Err(why) => Err(escape::text(&why).into_owned()),
+    }
 }
 
 fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {

@@ -1014,3 +1014,79 @@ fn a_file_name_given_as_the_token_gets_a_hint() {
     one_line_error(&out);
     assert!(out.stderr.contains("- <"), "{}", out.stderr);
 }
+
+// ---------------------------------------------------------------- README
+
+#[test]
+fn readme_example_is_what_the_command_prints() {
+    // The first ```console block of cli/README.md, run as written: each
+    // `$ cargo run --release -p tokenlane-cli -- ARGS [< FILE]` (with `\`
+    // continuations) must print the lines shown under it (a line `  ...`
+    // elides the rest), and each `$ echo $?` the status of the one before.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme
+        .split("```console\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a console block");
+    let mut lines = block.lines().peekable();
+    let mut last_status: Option<i32> = None;
+    let mut ran = 0;
+    while let Some(line) = lines.next() {
+        let Some(mut cmd) = line.strip_prefix("$ ").map(str::to_owned) else {
+            panic!("output without a command: {line:?}");
+        };
+        while cmd.ends_with('\\') {
+            cmd.pop();
+            cmd.push_str(lines.next().expect("continuation").trim_start());
+        }
+        let mut expected = Vec::new();
+        while let Some(l) = lines.next_if(|l| !l.starts_with("$ ")) {
+            expected.push(l);
+        }
+        if cmd == "echo $?" {
+            assert_eq!(
+                expected,
+                [last_status.expect("a command before").to_string().as_str()]
+            );
+            continue;
+        }
+        let args = cmd
+            .strip_prefix("cargo run --release -p tokenlane-cli -- ")
+            .unwrap_or_else(|| panic!("not a tokenlane command: {cmd}"));
+        let (args, stdin) = match args.split_once(" < ") {
+            Some((a, file)) => (
+                a,
+                Some(std::fs::read_to_string(format!("{root}/{file}")).unwrap()),
+            ),
+            None => (args, None),
+        };
+        let argv: Vec<String> = args
+            .split_whitespace()
+            .map(|a| {
+                if a.starts_with("cli/") {
+                    format!("{root}/{a}")
+                } else {
+                    a.to_owned()
+                }
+            })
+            .collect();
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let out = run(&argv, stdin.as_deref());
+        let shown = match expected.iter().position(|l| l.trim() == "...") {
+            Some(i) => &expected[..i],
+            None => &expected[..],
+        };
+        let printed: Vec<&str> = out.stdout.lines().collect();
+        if shown.len() == expected.len() && !shown.is_empty() {
+            assert_eq!(printed, shown, "README: {cmd}");
+        } else {
+            assert!(printed.starts_with(shown), "README: {cmd}\n{}", out.stdout);
+        }
+        last_status = Some(out.status);
+        ran += 1;
+    }
+    assert_eq!(ran, 3, "the README example runs three commands");
+}

@@ -17,6 +17,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::Value;
 use tokenlane::ErrorCode;
 
@@ -55,25 +57,9 @@ fn run(args: &[String], stdin: &str) -> (i32, String, String) {
 }
 
 fn b64u_decode(s: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => panic!("not base64url: {s}"),
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((acc >> bits) & 0xff).unwrap());
-        }
-    }
-    out
+    URL_SAFE_NO_PAD
+        .decode(s)
+        .unwrap_or_else(|e| panic!("not base64url ({e}): {s}"))
 }
 
 fn strs(v: &Value) -> Vec<String> {

@@ -8,6 +8,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tokenlane");
@@ -51,21 +53,7 @@ fn sample(name: &str) -> String {
 }
 
 fn b64u(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            let idx = usize::try_from((n >> (18 - 6 * i)) & 63).unwrap();
-            out.push(char::from(A[idx]));
-        }
-    }
-    out
+    URL_SAFE_NO_PAD.encode(data)
 }
 
 /// An unsigned token for display tests (inspect never verifies).
