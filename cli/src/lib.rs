@@ -6,8 +6,9 @@
 //! text is printed through `escape.rs`.
 //!
 //! This library is the binary's body, not an API: besides [`run`] it
-//! exposes [`inspect_report`] so that the property tests
-//! (`cli/tests/proptest.rs`) can drive inspect's formatting in-process.
+//! exposes [`inspect_report`] so that the fuzz target (`fuzz/`, target
+//! `cli_inspect`) and the property tests (`cli/tests/proptest.rs`) can drive
+//! inspect's formatting in-process.
 
 mod decode;
 mod demo;
