@@ -1,8 +1,8 @@
 //! The `tokenlane` command: `demo`, `inspect`, `verify`.
 //!
 //! A thin std front end over the `tokenlane` core: `verify` and `demo` only
-//! ask the core; `inspect` decodes for display (with `serde_json`) and never
-//! decides validity. Exit statuses are in `exit.rs`; every piece of token
+//! ask the core; `inspect` shows the core's untrusted view
+//! (`tokenlane::untrusted`) and never decides validity. Exit statuses are in `exit.rs`; every piece of token
 //! text is printed through `escape.rs`.
 //!
 //! This library is the binary's body, not an API: besides [`run`] it
@@ -10,12 +10,12 @@
 //! `cli_inspect`) and the property tests (`cli/tests/proptest.rs`) can drive
 //! inspect's formatting in-process.
 
-mod decode;
 mod demo;
 mod escape;
 mod exit;
 mod input;
 mod inspect;
+mod json;
 mod style;
 mod timefmt;
 mod verify;
@@ -108,7 +108,7 @@ pub fn inspect_report(token: &str, now: u64, json: bool) -> Result<String, Strin
     match inspect::decode(token) {
         Ok(d) if json => Ok(format!(
             "{}\n",
-            escape::json(&inspect::render_json(&d, now).to_string())
+            escape::json(&inspect::render_json(&d, now).to_json())
         )),
         Ok(d) => Ok(inspect::render_text(&d, now, style)),
         Err(why) => Err(escape::text(&why).into_owned()),
@@ -123,10 +123,7 @@ fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {
     match inspect::decode(&token) {
         Ok(d) => {
             if a.json {
-                println!(
-                    "{}",
-                    escape::json(&inspect::render_json(&d, now).to_string())
-                );
+                println!("{}", escape::json(&inspect::render_json(&d, now).to_json()));
             } else {
                 print!("{}", inspect::render_text(&d, now, style));
             }

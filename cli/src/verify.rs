@@ -8,15 +8,15 @@
 
 use clap::Args;
 use serde_json::{json, Value};
-use tokenlane::limits;
+use tokenlane::{limits, untrusted};
 use tokenlane::{
     AccessPolicy, AccessToken, Algorithm, AlgorithmSet, Error, ErrorCode, IdChecks, IdPolicy,
     IdToken, KeySet, TypMode, UnixTime,
 };
 
-use crate::decode::{b64url, Object};
 use crate::escape::quoted;
 use crate::input::{read_file, read_text, read_token, token_from_stdin, Failure};
+use crate::json::Object;
 use crate::style::Style;
 use crate::timefmt::{relative, rfc3339};
 use crate::{escape, exit, timefmt};
@@ -326,9 +326,14 @@ pub(crate) fn refused_json(
 
 /// A hint for `key_not_found` when the token names a kid that no loaded key has.
 fn kid_hint(token: &str, keys: &KeySet) -> Option<String> {
-    let header = b64url(token.split('.').next()?)?;
-    let header = Object::parse(&header.bytes).ok()?;
-    let kid = header.str("kid")?;
+    let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+    let view = untrusted::decode(
+        token.as_bytes(),
+        limits::MAX_TOKEN_BYTES_LIMIT,
+        &mut scratch,
+    )
+    .ok()?;
+    let kid = view.kid()?;
     let kids: Vec<String> = keys.iter().filter_map(|k| k.kid()).map(quoted).collect();
     let have = if kids.is_empty() {
         "none of the loaded keys has a kid".to_owned()
