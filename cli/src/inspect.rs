@@ -18,7 +18,7 @@ use tokenlane::{
     limits, Algorithm, Claim, Error, KeyFamily, Lane, Malformed, Mark, TokenKind, TypMode,
 };
 
-use crate::escape::{is_unsafe, json, quoted};
+use crate::escape::{is_unsafe, json, quoted, text};
 use crate::json::Object;
 use crate::style::Style;
 use crate::timefmt::{duration, relative, rfc3339};
@@ -46,10 +46,12 @@ impl Shown {
         }
     }
 
+    /// Pretty JSON, or the text as decoded with its whitespace escaped too
+    /// (a carriage return between members would overwrite the line).
     fn pretty(&self) -> String {
         self.object
             .as_ref()
-            .map_or_else(|| self.raw.clone(), Object::pretty)
+            .map_or_else(|| text(&self.raw).into_owned(), Object::pretty)
     }
 
     fn value(&self) -> Value {

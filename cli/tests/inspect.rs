@@ -380,3 +380,26 @@ fn claims_with_terminal_escapes_are_printed_escaped_by_inspect() {
     );
     assert!(!out.contains('\u{1b}') && !out.contains('\u{9b}'), "{out}");
 }
+
+#[test]
+fn claims_serde_json_cannot_hold_are_shown_as_text_without_raw_whitespace() {
+    // Found by the cli_inspect fuzz target: a number such as 1e400 (valid
+    // JSON, accepted by the core's reader, out of serde_json's range) made
+    // inspect print the claims as decoded, carriage return and all.
+    let claims = "{\"a\":\t\r1e400,\"exp\":5}";
+    let tok = format!(
+        "{}.{}.c2ln",
+        b64u(br#"{"alg":"ES256","kid":"k"}"#),
+        b64u(claims.as_bytes())
+    );
+    let (status, out, err) = inspect(&tok, &[]);
+    assert_eq!(status, 0, "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l == r#"{"a":\u0009\u000d1e400,"exp":5}"#),
+        "{out}"
+    );
+    assert!(!out.contains(['\t', '\r']), "{out:?}");
+    let v = inspect_json(&tok);
+    assert_eq!(v["claims"], claims);
+}
