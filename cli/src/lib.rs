@@ -104,7 +104,11 @@ struct InspectArgs {
 /// an answer, never a panic; every piece of token text in it is escaped
 /// (no control character other than the layout's newlines).
 pub fn inspect_report(token: &str, now: u64, json: bool) -> Result<String, String> {
-    let style = Style::plain();
+    report(token, now, json, Style::plain())
+}
+
+/// [`inspect_report`] in the given style (the command's own path).
+fn report(token: &str, now: u64, json: bool, style: Style) -> Result<String, String> {
     match inspect::decode(token) {
         Ok(d) if json => Ok(format!(
             "{}\n",
@@ -120,13 +124,9 @@ fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {
     let now = a
         .now
         .unwrap_or_else(|| tokenlane::UnixTime::now().as_secs());
-    match inspect::decode(&token) {
-        Ok(d) => {
-            if a.json {
-                println!("{}", escape::json(&inspect::render_json(&d, now).to_json()));
-            } else {
-                print!("{}", inspect::render_text(&d, now, style));
-            }
+    match report(&token, now, a.json, style) {
+        Ok(out) => {
+            print!("{out}");
             Ok(exit::OK)
         }
         Err(why) => {
@@ -134,7 +134,7 @@ fn run_inspect(a: &InspectArgs, style: Style) -> Result<u8, Failure> {
                 let v = serde_json::json!({"verified": false, "error": why});
                 println!("{}", escape::json(&v.to_string()));
             } else {
-                eprintln!("tokenlane: cannot decode the token: {}", escape::text(&why));
+                eprintln!("tokenlane: cannot decode the token: {why}");
             }
             Ok(exit::FAILED)
         }
