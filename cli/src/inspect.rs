@@ -315,9 +315,7 @@ pub(crate) fn render_text(d: &Decoded, now: u64, style: Style) -> String {
         o.push_str(&format!("  - [{}] {}\n", side(*m), m.description()));
     }
     if d.marks.is_empty() {
-        o.push_str(
-            "  - no lane mark: no header typ, nonce, at_hash, c_hash, payload typ or token_use\n",
-        );
+        o.push_str("  - no lane mark\n");
     }
     o.push_str(&format!(
         "{}\n",

@@ -363,8 +363,9 @@ fn inspect_names_the_lane_of_the_suites_id_and_access_tokens() {
             {
                 continue
             }
-            // ID-lane tokens with an access mark next to their nonce.
-            ("id", false, "wrong_token_type") => &["conflicting"],
+            // ID-lane tokens with an access mark (next to their nonce, or
+            // alone, as RFC 9068 claims under typ JWT).
+            ("id", false, "wrong_token_type") => &["conflicting", "access"],
             _ => continue,
         };
         checked += 1;

@@ -277,6 +277,8 @@ fn provider_specific_marks_are_read() {
         (json!({"typ": "ID"}), "id", "payload typ is ID"),
         (json!({"typ": "bearer"}), "access", "payload typ is Bearer"),
         (json!({"c_hash": "x"}), "id", "c_hash"),
+        (json!({"scp": ["a"]}), "access", "scp"),
+        (json!({"events": {}}), "other", "events"),
     ] {
         let v = inspect_json(&hand_made(&h, &claims, b"s"));
         assert_eq!(v["lane"]["guess"], lane, "{claims}");
