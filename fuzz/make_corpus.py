@@ -16,7 +16,9 @@ Seed names say where the seed comes from and which case it is:
   wp-<file>-<id>         a Wycheproof test
   hand-<what>            written here, for a path the others do not reach
 The `ffi` corpus is the conformance tokens and JWKS documents behind the
-`ffi` target's mode byte.
+`ffi` target's mode byte; the `cli_inspect` corpus is the conformance tokens
+and the CLI samples behind its mode byte 0, plus hand seeds for times past
+year 9999 and claims full of terminal escapes (fuzz/src/cli.rs).
 """
 
 import argparse
@@ -196,6 +198,27 @@ def hand_seeds(claims: Corpus) -> None:
     claims.add("hand-access-compat-kidless-passes", MODE_BARE + json.dumps(compat).encode())
 
 
+def cli_seeds(token: Corpus, cli: Corpus) -> None:
+    """fuzz/src/cli.rs: mode 0 = the rest is a token; 1 = claims under an
+    at+jwt header; 3 = header NUL claims; mode | 4 = 8 bytes of `now` first."""
+    for name, data in token.files.items():
+        if name.startswith("conf-"):
+            cli.add(name, b"\x00" + data)
+    samples = os.path.join(ROOT, "cli", "samples")
+    for file in sorted(os.listdir(samples)):
+        if file.endswith(".jwt"):
+            with open(os.path.join(samples, file), "rb") as f:
+                cli.add("hand-sample-" + file, b"\x00" + f.read().strip())
+    u64_max = b"\xff" * 8
+    late = {"iss": ISSUER, "exp": 2**64 - 1, "iat": 0, "nbf": 2**64 - 1, "auth_time": 253402300800}
+    cli.add("hand-times-after-9999", b"\x01" + json.dumps(late).encode())
+    cli.add("hand-now-after-9999", b"\x05" + u64_max + json.dumps({"exp": 5, "iat": 1.5e300}).encode())
+    hostile = {"name": "\u001b]0;pwned\u0007\u001b[2J", "email": "e\n\u202e\u009b2J", "client_id": "\u2066x",
+               "aud": ["\u2066x"], "typ": "ID\u0000", "token_use": "id"}
+    header = {"alg": "\u001b[31mHS256", "typ": "at+jwt\u202e", "kid": "../\u009bk", "crit": ["\u0007"]}
+    cli.add("hand-terminal-escapes", b"\x03" + json.dumps(header).encode() + b"\x00" + json.dumps(hostile).encode())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", default=os.path.join(ROOT, "tests", "conformance", "cases.json"))
@@ -214,7 +237,9 @@ def main() -> None:
     for name, data in jwks.files.items():
         if name.startswith("conf-") and data.lstrip().startswith(b"{"):
             ffi.add(name, b"\x01" + data)
-    for c in (token, claims, jwks, ffi):
+    cli = Corpus("cli_inspect")
+    cli_seeds(token, cli)
+    for c in (token, claims, jwks, ffi, cli):
         c.write()
 
 

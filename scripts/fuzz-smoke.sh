@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz-smoke.sh                 # 60 s per target
 #   FUZZ_SECONDS=600 scripts/fuzz-smoke.sh token
-#   FUZZ_FEATURES= scripts/fuzz-smoke.sh token claims jwks   # without the C ABI
+#   FUZZ_FEATURES= scripts/fuzz-smoke.sh token claims jwks cli_inspect   # without the C ABI
 #
 # Installs what it needs when missing (a C++ compiler, a nightly toolchain,
 # cargo-fuzz at a pinned version), builds the targets with AddressSanitizer, runs each one on
@@ -23,9 +23,9 @@ FUZZ_FEATURES=${FUZZ_FEATURES-ffi}
 if [ "$#" -gt 0 ]; then
     TARGETS=("$@")
 elif [ -n "$FUZZ_FEATURES" ]; then
-    TARGETS=(token claims jwks ffi)
+    TARGETS=(token claims jwks cli_inspect ffi)
 else
-    TARGETS=(token claims jwks)
+    TARGETS=(token claims jwks cli_inspect)
 fi
 features=()
 if [ -n "$FUZZ_FEATURES" ]; then features=(--features "$FUZZ_FEATURES"); fi

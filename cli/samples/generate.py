@@ -30,6 +30,10 @@ Files written (one token per file, a trailing newline after each):
   hs256.secret            a 64-byte HMAC secret (hex text, no newline) for
                           `verify --secret-file`
   hs256-access.jwt        access token HS256-signed with hs256.secret (kid demo-hs-1)
+  id-control-chars.jwt    a valid ID token (same login, properly signed) whose
+                          name and email carry terminal escape sequences, a
+                          newline, a C1 CSI and a bidi override: the CLI must
+                          print them escaped, never raw
 """
 
 import base64
@@ -195,7 +199,16 @@ def main() -> None:
                 + b64u(compact_json(dict(access_claims, jti="at-5d20c4"))))
     hs_access = hs_input + "." + b64u(hmac.new(HS_SECRET, hs_input.encode(), hashlib.sha256).digest())
 
-    for tok in (access, id_token, expired):
+    # A hostile but validly signed ID token: the claims are JSON-escaped by
+    # json.dumps (ensure_ascii), so the file stays ASCII; decoded, they hold
+    # an OSC retitle + BEL + clear-screen, a newline that would forge a line
+    # of the report, a right-to-left override and an 8-bit CSI.
+    hostile_claims = dict(id_claims,
+                          name="\u001b]0;pwned\u0007\u001b[2J",
+                          email="eve@example.com\nvalid access token\u202e\u009b2J")
+    hostile_id = token_es256(key, {"alg": "ES256", "typ": "JWT", "kid": KID}, hostile_claims)
+
+    for tok in (access, id_token, expired, hostile_id):
         check_es256(pub, tok)
 
     settings = {
@@ -219,6 +232,7 @@ def main() -> None:
     write("hs256-pem-forgery.jwt", forged + "\n")
     write("hs256.secret", HS_SECRET.decode())
     write("hs256-access.jwt", hs_access + "\n")
+    write("id-control-chars.jwt", hostile_id + "\n")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ use tokenlane::{
     UnixTime,
 };
 
+use crate::escape::text;
 use crate::exit;
 use crate::style::Style;
 use crate::timefmt::{relative, rfc3339};
@@ -181,11 +182,11 @@ pub(crate) fn run(style: Style) -> u8 {
             let token = trimmed(token);
             let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
             let t = policy.validate(token, keys, now, &mut scratch)?;
-            let scopes: Vec<&str> = t.scopes().iter().collect();
+            let scopes: Vec<_> = t.scopes().iter().map(text).collect();
             Ok(format!(
                 "sub {} · client_id {} · scopes {}",
-                t.sub().unwrap_or("-"),
-                t.client_id().unwrap_or("-"),
+                text(t.sub().unwrap_or("-")),
+                text(t.client_id().unwrap_or("-")),
                 scopes.join(" ")
             ))
         };
@@ -201,9 +202,9 @@ pub(crate) fn run(style: Style) -> u8 {
         let t = id_policy.validate(token, &keys, now, &checks, &mut scratch)?;
         Ok(format!(
             "sub {} · name {} · email {} · logged in {}",
-            t.sub(),
-            t.name().unwrap_or("-"),
-            t.email().unwrap_or("-"),
+            text(t.sub()),
+            text(t.name().unwrap_or("-")),
+            text(t.email().unwrap_or("-")),
             t.auth_time()
                 .map_or_else(|| "-".to_owned(), |a| relative(a, s.now))
         ))

@@ -3,11 +3,23 @@
 
 use std::io::{IsTerminal, Read};
 
+use tokenlane::limits;
+
 use crate::exit;
 
-/// Inputs larger than this are refused before reading further (the core's
-/// own token limit is at most 1 MiB; JWKS documents are far smaller).
-const MAX_INPUT: u64 = 4 * 1024 * 1024;
+/// Inputs larger than this are refused before reading further: four times
+/// the larger of the core's token limit (`MAX_TOKEN_BYTES_LIMIT`) and key
+/// document limit (`MAX_KEY_DOCUMENT_BYTES`), so that an oversized token or
+/// key document still reaches the core and gets its own refusal
+/// (`token_too_large`, `invalid_key`) rather than a read error.
+const MAX_INPUT: usize = {
+    let larger = if limits::MAX_TOKEN_BYTES_LIMIT > limits::MAX_KEY_DOCUMENT_BYTES {
+        limits::MAX_TOKEN_BYTES_LIMIT
+    } else {
+        limits::MAX_KEY_DOCUMENT_BYTES
+    };
+    larger.saturating_mul(4)
+};
 
 /// A failure that is not a token refusal; printed as one line on stderr.
 #[derive(Debug)]
@@ -38,17 +50,16 @@ impl Failure {
 /// Reads a file's bytes, or stdin for `-`.
 pub(crate) fn read_file(path: &str) -> Result<Vec<u8>, Failure> {
     let mut buf = Vec::new();
+    // One byte more than allowed, to tell "at the limit" from "over it".
+    let cap = u64::try_from(MAX_INPUT).map_or(u64::MAX, |n| n.saturating_add(1));
     let res = if path == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut buf)
+        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
+        std::fs::File::open(path).and_then(|f| f.take(cap).read_to_end(&mut buf))
     };
     let name = if path == "-" { "standard input" } else { path };
     res.map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
-    if u64::try_from(buf.len()).map_or(true, |n| n > MAX_INPUT) {
+    if buf.len() > MAX_INPUT {
         return Err(Failure::Usage(format!(
             "{name} is larger than {MAX_INPUT} bytes"
         )));

@@ -1,291 +1,226 @@
 //! `tokenlane inspect`: decode without trusting, say which lane the token
 //! looks like and why, when it expires, and what is unusual.
 //!
-//! Everything printed here is UNVERIFIED: the signature is not checked and
-//! no rule is applied. The lane guess reads the same marks the core's lanes
-//! use (header `typ`, `nonce`, `at_hash`, `c_hash`, payload `typ`,
-//! `token_use`) plus hints the core does not rule on (`aud` against
-//! `client_id`/`azp`, `scope`/`scp`).
+//! Built on the core's untrusted view ([`tokenlane::untrusted`]): the same
+//! size limit, strict base64url and strict JSON reader as validation (what
+//! validation refuses as `malformed` cannot be inspected either; the reason
+//! is printed), and the lane marks of the core's one mark table, found by
+//! the lanes' own predicates: which lane the token looks like, the marks
+//! behind that, and the mark each lane would refuse it for. Nothing here is
+//! a rule of the CLI's own; everything printed is UNVERIFIED (the signature
+//! is not checked, nor times, issuer, audience or algorithm). The CLI adds
+//! presentation only: pretty JSON in the token's member order, times for
+//! people, and notes on what is unusual.
 
 use serde_json::{json, Value};
-use tokenlane::Algorithm;
+use tokenlane::untrusted::{self, JsonValue, LooksLike, UntrustedToken};
+use tokenlane::{
+    limits, Algorithm, Claim, Error, KeyFamily, Lane, Malformed, Mark, TokenKind, TypMode,
+};
 
-use crate::decode::{b64url, Object};
+use crate::escape::{is_unsafe, json, quoted, text};
+use crate::json::Object;
 use crate::style::Style;
 use crate::timefmt::{duration, relative, rfc3339};
 
-/// Which lane a token looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Guess {
-    /// Marks of an access token only.
-    Access,
-    /// Marks of an ID token only.
-    Id,
-    /// Header `typ` names another kind of JWT (`dpop+jwt`, `logout+jwt`, ...).
-    Other,
-    /// Marks of both lanes.
-    Conflicting,
-    /// No mark of either lane.
-    Unknown,
+/// The largest token inspect decodes: the largest `max_token_bytes` a
+/// policy accepts. A token over the default limit is decoded and noted.
+const INSPECT_MAX_BYTES: usize = limits::MAX_TOKEN_BYTES_LIMIT;
+
+/// The header or the claims, for display.
+#[derive(Debug)]
+struct Shown {
+    /// The members in token order, when `serde_json` reads the core's
+    /// validated text (it refuses numbers outside the double range, which
+    /// the core's reader accepts).
+    object: Option<Object>,
+    /// The JSON text as decoded, shown when `object` is `None`.
+    raw: String,
 }
 
-impl Guess {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Guess::Access => "access",
-            Guess::Id => "id",
-            Guess::Other => "other",
-            Guess::Conflicting => "conflicting",
-            Guess::Unknown => "unknown",
+impl Shown {
+    fn of(text: &str) -> Self {
+        Self {
+            object: Object::parse(text.as_bytes()).ok(),
+            raw: text.to_owned(),
         }
     }
 
-    fn headline(self) -> &'static str {
-        match self {
-            Guess::Access => "an access token (for an API)",
-            Guess::Id => "an ID token (for the client app)",
-            Guess::Other => "another kind of JWT (neither lane accepts it)",
-            Guess::Conflicting => "contradictory: it carries marks of both lanes",
-            Guess::Unknown => "undecided: no mark of either lane",
-        }
+    /// Pretty JSON, or the text as decoded with its whitespace escaped too
+    /// (a carriage return between members would overwrite the line).
+    fn pretty(&self) -> String {
+        self.object
+            .as_ref()
+            .map_or_else(|| text(&self.raw).into_owned(), Object::pretty)
+    }
+
+    fn value(&self) -> Value {
+        self.object
+            .as_ref()
+            .map_or_else(|| Value::String(self.raw.clone()), Object::to_value)
     }
 }
 
-/// One piece of evidence: which side it points to, and why.
-#[derive(Debug, Clone)]
-pub(crate) struct Reason {
-    pub(crate) side: Guess,
-    /// A mark the core's lanes rule on (header `typ`, `nonce`, `at_hash`,
-    /// `c_hash`, payload `typ`, `token_use`); otherwise a hint (`aud`
-    /// against `client_id`/`azp`, `scope`/`scp`) that counts only when no
-    /// mark decides.
-    pub(crate) mark: bool,
-    pub(crate) why: String,
+/// Which kind of token a mark points to, as a word.
+fn side(mark: Mark) -> &'static str {
+    match mark.points_to() {
+        Some(TokenKind::Access) => "access",
+        Some(TokenKind::Id) => "id",
+        Some(TokenKind::Other) => "other",
+        // The header forms only the strict access lane rules on.
+        _ => "strict access lane",
+    }
 }
 
-/// A decoded token.
+/// What the untrusted view says, owned (the view borrows a scratch buffer).
 #[derive(Debug)]
 pub(crate) struct Decoded {
-    pub(crate) header: Object,
-    pub(crate) claims: Object,
-    pub(crate) signature_bytes: usize,
-    /// Structural oddities found while decoding (the core would refuse them).
-    pub(crate) structure: Vec<String>,
+    header: Shown,
+    claims: Shown,
+    token_bytes: usize,
+    signature_bytes: usize,
+    looks_like: LooksLike,
+    marks: Vec<Mark>,
+    /// Each lane, and the mark it refuses the token for.
+    refusals: Vec<(Lane, Option<Mark>)>,
+    /// exp, iat, nbf, auth_time, when well-formed NumericDates.
+    times: Vec<(Claim, u64)>,
+    /// What is unusual, apart from the times (those depend on `now`).
+    notes: Vec<String>,
 }
 
-/// Decodes a compact JWS for display. `Err` when header or claims cannot be
-/// decoded as JSON objects.
+/// Decodes a compact JWS with the core's untrusted view. `Err` is the
+/// core's reason (`malformed: ...`, `token_too_large: ...`).
 pub(crate) fn decode(token: &str) -> Result<Decoded, String> {
-    let parts: Vec<&str> = token.split('.').collect();
-    match parts.len() {
-        3 => {}
-        5 => return Err("five segments: an encrypted JWT (JWE), whose claims cannot be read without the key; tokenlane validates signed JWTs only".to_owned()),
-        n => return Err(format!("{n} segment(s): a compact JWT has three, header.claims.signature")),
-    }
-    let mut structure = Vec::new();
-    let mut seg = |i: usize, name: &str| -> Result<Vec<u8>, String> {
-        let text = parts.get(i).copied().unwrap_or_default();
-        let s = b64url(text).ok_or_else(|| format!("the {name} is not base64url"))?;
-        if !s.strict {
-            structure.push(format!(
-                "the {name} is not strict base64url (padding, '+', '/' or stray trailing bits): the core refuses it as malformed"
-            ));
-        }
-        Ok(s.bytes)
-    };
-    let h = seg(0, "header")?;
-    let p = seg(1, "claims")?;
-    let sig = seg(2, "signature")?;
-    let header = Object::parse(&h).map_err(|e| format!("the header is {e}"))?;
-    let claims = Object::parse(&p).map_err(|e| format!("the claims are {e}"))?;
-    if sig.is_empty() {
-        structure
-            .push("the signature segment is empty: the core refuses it as malformed".to_owned());
-    }
-    for (obj, part) in [(&header, "header"), (&claims, "claims")] {
-        for d in obj.duplicates() {
-            structure.push(format!(
-                "the {part} has `{d}` more than once: parsers disagree on which wins; the core refuses it as malformed"
-            ));
-        }
-    }
+    let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+    let t = untrusted::decode(token.as_bytes(), INSPECT_MAX_BYTES, &mut scratch)
+        .map_err(|e| describe_failure(token, &e))?;
+    let times = [Claim::Exp, Claim::Iat, Claim::Nbf, Claim::AuthTime]
+        .into_iter()
+        .filter_map(|c| t.date(c).map(|d| (c, d)))
+        .collect();
     Ok(Decoded {
-        header,
-        claims,
-        signature_bytes: sig.len(),
-        structure,
+        header: Shown::of(t.header_json()),
+        claims: Shown::of(t.claims_json()),
+        token_bytes: token.len(),
+        signature_bytes: t.signature().len(),
+        looks_like: t.looks_like(),
+        marks: t.marks().collect(),
+        refusals: Lane::ALL.iter().map(|&l| (l, t.refusal(l))).collect(),
+        times,
+        notes: notes(&t, token.len()),
     })
 }
 
-fn value_strs(v: Option<&Value>) -> Vec<&str> {
-    match v {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn is_at_typ(t: &str) -> bool {
-    t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
-}
-
-fn is_plain_jwt(t: &str) -> bool {
-    t.eq_ignore_ascii_case("jwt") || t.eq_ignore_ascii_case("application/jwt")
-}
-
-/// A mark the core's lanes rule on.
-const MARK: bool = true;
-/// A hint the core does not rule on.
-const HINT: bool = false;
-
-/// Reads the marks and hints of both lanes. Marks decide; hints decide only
-/// when there is no mark (so an ID token with a `scope` claim is still an ID
-/// token).
-pub(crate) fn classify(d: &Decoded) -> (Guess, Vec<Reason>) {
-    let (h, c) = (&d.header, &d.claims);
-    let mut r = Vec::new();
-    let mut push = |side, mark, why: String| r.push(Reason { side, mark, why });
-    match h.get("typ") {
-        Some(Value::String(t)) if is_at_typ(t) => {
-            push(Guess::Access, MARK, format!("header typ is {t:?}, the RFC 9068 access-token type"));
-        }
-        Some(Value::String(t)) if is_plain_jwt(t) => {}
-        Some(Value::String(t)) => push(
-            Guess::Other,
-            MARK,
-            format!("header typ is {t:?}: another kind of JWT (both lanes refuse it as wrong_token_type)"),
-        ),
-        _ => {}
-    }
-    for (claim, what) in [
-        ("nonce", "nonce, the OpenID Connect login nonce"),
-        (
-            "at_hash",
-            "at_hash, the hash of the access token issued with it",
-        ),
-        ("c_hash", "c_hash, the hash of the authorization code"),
-    ] {
-        if c.get(claim).is_some() {
-            push(
-                Guess::Id,
-                MARK,
-                format!("claims carry {what} (an ID-token claim)"),
-            );
-        }
-    }
-    if let Some(t) = c.str("typ") {
-        if t.eq_ignore_ascii_case("id") {
-            push(
-                Guess::Id,
-                MARK,
-                format!("payload typ is {t:?} (Keycloak's ID token)"),
-            );
-        } else if t.eq_ignore_ascii_case("bearer") {
-            push(
-                Guess::Access,
-                MARK,
-                format!("payload typ is {t:?} (Keycloak's access token)"),
-            );
-        }
-    }
-    match c.str("token_use") {
-        Some("id") => push(
-            Guess::Id,
-            MARK,
-            "token_use is \"id\" (Amazon Cognito's ID token)".to_owned(),
-        ),
-        Some("access") => push(
-            Guess::Access,
-            MARK,
-            "token_use is \"access\" (Amazon Cognito's access token)".to_owned(),
-        ),
-        _ => {}
-    }
-    let aud = value_strs(c.get("aud"));
-    if let Some(client) = c.str("client_id") {
-        if aud.contains(&client) {
-            push(
-                Guess::Id,
-                HINT,
-                format!(
-                    "aud names the client itself ({client:?} = client_id), as an ID token's does"
-                ),
-            );
-        } else {
-            push(
-                Guess::Access,
-                HINT,
-                format!(
-                    "client_id {client:?} is a claim and aud names someone else, as in RFC 9068"
-                ),
-            );
-        }
-    } else if let Some(azp) = c.str("azp") {
-        if aud.contains(&azp) {
-            push(
-                Guess::Id,
-                HINT,
-                format!(
-                    "aud names the authorized party itself ({azp:?} = azp), as an ID token's does"
-                ),
-            );
-        }
-    }
-    for name in ["scope", "scp"] {
-        if c.get(name).is_some() {
-            push(
-                Guess::Access,
-                HINT,
-                format!("claims carry {name}, the permissions an access token grants"),
-            );
-            break;
-        }
-    }
-    let has = |side, mark| r.iter().any(|x| x.side == side && x.mark == mark);
-    let decide = |mark| match (has(Guess::Access, mark), has(Guess::Id, mark)) {
-        (true, true) => Guess::Conflicting,
-        (true, false) => Guess::Access,
-        (false, true) => Guess::Id,
-        (false, false) => Guess::Unknown,
-    };
-    let guess = if has(Guess::Other, MARK) {
-        Guess::Other
+/// The core's reason, plus a pointer for the one case people hit most: an
+/// encrypted token (JWE, five segments) cannot be read without its key.
+fn describe_failure(token: &str, e: &Error) -> String {
+    if token.split('.').count() == 5 {
+        format!("{e} (five segments: an encrypted JWT, JWE, whose claims cannot be read without the key; tokenlane reads signed JWTs only)")
     } else {
-        match decide(MARK) {
-            Guess::Unknown => decide(HINT),
-            g => g,
-        }
-    };
-    (guess, r)
+        e.to_string()
+    }
 }
 
-/// What is unusual about the header and claims.
-pub(crate) fn unusual(d: &Decoded, now: u64) -> Vec<String> {
-    let (h, c) = (&d.header, &d.claims);
-    let mut u = d.structure.clone();
-    match h.get("alg") {
-        None => u.push("no alg: the core refuses it as malformed".to_owned()),
-        Some(Value::String(a)) if a.eq_ignore_ascii_case("none") => {
-            u.push(format!("alg {a:?}: an unsigned token; never accepted (unsupported_algorithm)"));
-        }
-        Some(Value::String(a)) => match Algorithm::from_name(a) {
-            Some(alg) if alg.name().starts_with("HS") => u.push(format!(
+fn lane_label(lane: Lane) -> &'static str {
+    match lane {
+        Lane::Access(TypMode::Strict) => "access lane (strict)",
+        Lane::Access(TypMode::Compat) => "access lane (compat)",
+        _ => "ID lane",
+    }
+}
+
+fn headline(l: LooksLike) -> &'static str {
+    match l {
+        LooksLike::Access => "an access token (for an API)",
+        LooksLike::Id => "an ID token (for the client app)",
+        LooksLike::Other => "another kind of JWT (neither lane accepts it)",
+        LooksLike::Conflicting => "contradictory: it carries marks of both lanes",
+        _ => "undecided: no mark of either lane",
+    }
+}
+
+/// The `--json` name of a verdict.
+pub(crate) fn guess_name(l: LooksLike) -> &'static str {
+    match l {
+        LooksLike::Access => "access",
+        LooksLike::Id => "id",
+        LooksLike::Other => "other",
+        LooksLike::Conflicting => "conflicting",
+        _ => "undecided",
+    }
+}
+
+/// What is unusual about the header, the claims and the encoding (times
+/// relative to `now` are added by [`unusual`]).
+fn notes(t: &UntrustedToken<'_>, token_bytes: usize) -> Vec<String> {
+    let mut u = Vec::new();
+    if token_bytes > limits::DEFAULT_MAX_TOKEN_BYTES {
+        u.push(format!(
+            "{token_bytes} bytes: over the default max_token_bytes ({}); a policy with the default refuses it as token_too_large",
+            limits::DEFAULT_MAX_TOKEN_BYTES
+        ));
+    }
+    match (t.alg(), t.header_member("alg")) {
+        (_, None) => u.push(format!(
+            "validation refuses it: {}",
+            Error::Malformed(Malformed::MissingAlg)
+        )),
+        (None, Some(_)) => u.push(format!(
+            "validation refuses it: {}",
+            Error::Malformed(Malformed::HeaderMemberType("alg"))
+        )),
+        (Some(a), _) if a.eq_ignore_ascii_case("none") => u.push(format!(
+            "alg {}: an unsigned token; never accepted (unsupported_algorithm)",
+            quoted(a)
+        )),
+        (Some(a), _) => match Algorithm::from_name(a) {
+            Some(alg) if alg.family() == KeyFamily::Hmac => u.push(format!(
                 "alg {a}: a shared secret (HMAC); anyone who can verify can also mint, and an API holding only public keys must never accept it"
+            )),
+            Some(alg) if !alg.is_implemented() => u.push(format!(
+                "alg {a}: not built into this tokenlane (unsupported_algorithm)"
             )),
             Some(_) => {}
             None if Algorithm::from_name(&a.to_ascii_uppercase()).is_some() => u.push(format!(
-                "alg {a:?}: names are case-sensitive; the core refuses it (unsupported_algorithm)"
+                "alg {}: names are case-sensitive; the core refuses it (unsupported_algorithm)",
+                quoted(a)
             )),
-            None => u.push(format!("alg {a:?} is not in common use and tokenlane does not implement it (unsupported_algorithm)")),
+            None => u.push(format!(
+                "alg {} is not in common use and tokenlane does not implement it (unsupported_algorithm)",
+                quoted(a)
+            )),
         },
-        Some(_) => u.push("alg is not a string: the core refuses it as malformed".to_owned()),
     }
-    if h.get("kid").is_none() {
-        u.push("no kid: a verifier has to try every key that fits the alg".to_owned());
+    for name in ["typ", "kid"] {
+        if t.header_member(name).is_some()
+            && (if name == "typ" { t.typ() } else { t.kid() }).is_none()
+        {
+            u.push(format!(
+                "validation refuses it: {}",
+                Error::Malformed(Malformed::HeaderMemberType(name))
+            ));
+        }
     }
-    if let Some(crit) = h.get("crit") {
+    match t.kid() {
+        None => u.push("no kid: a verifier has to try every key that fits the alg".to_owned()),
+        Some(kid) => {
+            if kid.contains("..")
+                || kid.contains('/')
+                || kid.contains('\\')
+                || kid.chars().any(is_unsafe)
+            {
+                u.push(format!(
+                    "kid {} looks like a path or carries control characters (key-lookup injection)",
+                    quoted(kid)
+                ));
+            }
+        }
+    }
+    if let Some(crit) = t.header_member("crit") {
         u.push(format!(
-            "crit {crit}: the core implements no JWS extension and refuses every crit"
+            "crit {}: the core implements no JWS extension and refuses every crit",
+            json(&json_text(crit))
         ));
     }
     for (name, what) in [
@@ -294,42 +229,59 @@ pub(crate) fn unusual(d: &Decoded, now: u64) -> Vec<String> {
         ("x5u", "a URL to fetch a certificate from"),
         ("x5c", "an embedded certificate chain"),
     ] {
-        if h.get(name).is_some() {
+        if t.header_member(name).is_some() {
             u.push(format!(
                 "header {name}: {what}; keys never come from the token (tokenlane ignores it; a library that used it would let the sender pick the key)"
             ));
         }
     }
-    if let Some(Value::String(kid)) = h.get("kid") {
-        if kid.contains("..")
-            || kid.contains('/')
-            || kid.contains('\\')
-            || kid.chars().any(char::is_control)
-        {
-            u.push(format!("kid {kid:?} looks like a path or carries control characters (key-lookup injection)"));
+    if t.signature().is_empty() {
+        u.push(
+            "the signature segment is empty: no algorithm has a zero-length signature".to_owned(),
+        );
+    }
+    if let Err(e) = t.claim_types() {
+        u.push(format!("validation refuses the claims: {e}"));
+    }
+    if t.claim(Claim::Exp).is_none() {
+        u.push("no exp: the token never expires; both lanes require exp".to_owned());
+    }
+    u
+}
+
+/// A JSON value of the view as JSON text (containers are already text).
+fn json_text(v: JsonValue<'_>) -> String {
+    match v {
+        JsonValue::String(s) => format!("\"{}\"", s.as_escaped()),
+        JsonValue::Number(n) | JsonValue::Array(n) | JsonValue::Object(n) => n.to_owned(),
+        JsonValue::Bool(b) => b.to_string(),
+        _ => "null".to_owned(),
+    }
+}
+
+impl Decoded {
+    fn date(&self, c: Claim) -> Option<u64> {
+        self.times.iter().find(|(n, _)| *n == c).map(|(_, t)| *t)
+    }
+}
+
+/// What is unusual, including times relative to `now`.
+fn unusual(d: &Decoded, now: u64) -> Vec<String> {
+    let mut u = d.notes.clone();
+    if let (Some(exp), Some(iat)) = (d.date(Claim::Exp), d.date(Claim::Iat)) {
+        if exp > iat && exp - iat > 86_400 {
+            u.push(format!(
+                "long-lived: exp is {} after iat",
+                duration(exp - iat)
+            ));
         }
     }
-    match c.date("exp") {
-        None if c.get("exp").is_some() => {
-            u.push("exp is not a non-negative number (invalid_claim)".to_owned())
-        }
-        None => u.push("no exp: the token never expires; both lanes require exp".to_owned()),
-        Some(exp) => {
-            if let Some(iat) = c.date("iat") {
-                if exp > iat && exp - iat > 86_400 {
-                    u.push(format!(
-                        "long-lived: exp is {} after iat",
-                        duration(exp - iat)
-                    ));
-                }
-            }
-        }
-    }
-    for name in ["nbf", "iat"] {
-        if let Some(t) = c.date(name) {
+    for c in [Claim::Nbf, Claim::Iat] {
+        if let Some(t) = d.date(c) {
             if t > now {
                 u.push(format!(
-                    "{name} is in the future ({}): not yet valid",
+                    "{} is in the future ({}): not yet valid",
+                    c.name(),
                     relative(t, now)
                 ));
             }
@@ -338,17 +290,8 @@ pub(crate) fn unusual(d: &Decoded, now: u64) -> Vec<String> {
     u
 }
 
-/// The time lines: (label, seconds) for exp, iat, nbf, auth_time.
-fn times(c: &Object) -> Vec<(&'static str, u64)> {
-    ["exp", "iat", "nbf", "auth_time"]
-        .into_iter()
-        .filter_map(|n| c.date(n).map(|t| (n, t)))
-        .collect()
-}
-
 /// The whole report as text.
 pub(crate) fn render_text(d: &Decoded, now: u64, style: Style) -> String {
-    let (guess, reasons) = classify(d);
     let mut o = String::new();
     o.push_str(
         &style
@@ -357,25 +300,33 @@ pub(crate) fn render_text(d: &Decoded, now: u64, style: Style) -> String {
     o.push_str("\n\n");
     o.push_str(&style.bold("Header"));
     o.push('\n');
-    o.push_str(&d.header.pretty());
+    o.push_str(&json(&d.header.pretty()));
     o.push_str("\n\n");
     o.push_str(&style.bold("Claims"));
     o.push('\n');
-    o.push_str(&d.claims.pretty());
+    o.push_str(&json(&d.claims.pretty()));
     o.push_str(&format!("\n\nSignature: {} bytes\n\n", d.signature_bytes));
     o.push_str(&format!(
         "{} {}\n",
         style.bold("Looks like:"),
-        guess.headline()
+        headline(d.looks_like)
     ));
-    for r in &reasons {
-        let kind = if r.mark { "mark" } else { "hint" };
-        o.push_str(&format!("  - [{} {kind}] {}\n", r.side.name(), r.why));
+    for m in &d.marks {
+        o.push_str(&format!("  - [{}] {}\n", side(*m), m.description()));
     }
-    if reasons.is_empty() {
-        o.push_str(
-            "  - no header typ at+jwt, no scope, no ID-token claim (nonce, at_hash, c_hash)\n",
-        );
+    if d.marks.is_empty() {
+        o.push_str("  - no lane mark\n");
+    }
+    o.push_str(&format!(
+        "{}\n",
+        style.bold("By its marks alone (nothing else is checked):")
+    ));
+    for (lane, mark) in &d.refusals {
+        let verdict = match mark {
+            Some(m) => format!("refuses it (wrong_token_type): {}", m.description()),
+            None => "no mark refuses it".to_owned(),
+        };
+        o.push_str(&format!("  {:<21} {verdict}\n", lane_label(*lane)));
     }
     o.push('\n');
     o.push_str(&format!(
@@ -384,16 +335,20 @@ pub(crate) fn render_text(d: &Decoded, now: u64, style: Style) -> String {
         now,
         rfc3339(now)
     ));
-    for (name, t) in times(&d.claims) {
-        let rel = relative(t, now);
-        let line = if name == "exp" && t <= now {
+    for (c, t) in &d.times {
+        let rel = relative(*t, now);
+        let line = if *c == Claim::Exp && *t <= now {
             style.bad(&format!("expired {rel}"))
-        } else if name == "exp" {
+        } else if *c == Claim::Exp {
             format!("expires {rel}")
         } else {
             rel
         };
-        o.push_str(&format!("  {name:<9} {t} = {}  {line}\n", rfc3339(t)));
+        o.push_str(&format!(
+            "  {:<9} {t} = {}  {line}\n",
+            c.name(),
+            rfc3339(*t)
+        ));
     }
     let u = unusual(d, now);
     o.push('\n');
@@ -408,24 +363,67 @@ pub(crate) fn render_text(d: &Decoded, now: u64, style: Style) -> String {
     o
 }
 
-/// The whole report as JSON.
-pub(crate) fn render_json(d: &Decoded, now: u64) -> Value {
-    let (guess, reasons) = classify(d);
-    let exp = d.claims.date("exp");
-    json!({
-        "verified": false,
-        "header": d.header.to_value(),
-        "claims": d.claims.to_value(),
-        "signature_bytes": d.signature_bytes,
-        "lane": {
-            "guess": guess.name(),
-            "reasons": reasons.iter().map(|r| json!({"lane": r.side.name(), "kind": if r.mark { "mark" } else { "hint" }, "why": r.why})).collect::<Vec<_>>(),
-        },
-        "now": now,
-        "exp": exp,
-        "expired": exp.map(|e| e <= now),
-        "expires": exp.map(|e| relative(e, now)),
-        "times": times(&d.claims).into_iter().map(|(n, t)| (n.to_owned(), json!({"unix": t, "utc": rfc3339(t), "relative": relative(t, now)}))).collect::<serde_json::Map<_, _>>(),
-        "unusual": unusual(d, now),
-    })
+/// The whole report as JSON, in a fixed member order.
+pub(crate) fn render_json(d: &Decoded, now: u64) -> Object {
+    let exp = d.date(Claim::Exp);
+    let refused: serde_json::Map<String, Value> = d
+        .refusals
+        .iter()
+        .map(|(l, m)| (l.name().to_owned(), json!(m.map(Mark::description))))
+        .collect();
+    Object::of(vec![
+        ("verified", json!(false)),
+        ("header", d.header.value()),
+        ("claims", d.claims.value()),
+        ("token_bytes", json!(d.token_bytes)),
+        ("signature_bytes", json!(d.signature_bytes)),
+        (
+            "lane",
+            json!({
+                "guess": guess_name(d.looks_like),
+                "reasons": d.marks.iter().map(|m| json!({"lane": side(*m), "why": m.description()})).collect::<Vec<_>>(),
+                "refused_by": refused,
+            }),
+        ),
+        ("now", json!(now)),
+        ("exp", json!(exp)),
+        ("expired", json!(exp.map(|e| e <= now))),
+        ("expires", json!(exp.map(|e| relative(e, now)))),
+        (
+            "times",
+            Value::Object(
+                d.times
+                    .iter()
+                    .map(|(c, t)| {
+                        (
+                            c.name().to_owned(),
+                            json!({"unix": t, "utc": rfc3339(*t), "relative": relative(*t, now)}),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        ("unusual", json!(unusual(d, now))),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_labels_and_guess_names_cover_the_core_tables() {
+        for lane in Lane::ALL {
+            assert!(!lane_label(lane).is_empty());
+        }
+        for (l, name) in [
+            (LooksLike::Access, "access"),
+            (LooksLike::Id, "id"),
+            (LooksLike::Other, "other"),
+            (LooksLike::Conflicting, "conflicting"),
+            (LooksLike::Undecided, "undecided"),
+        ] {
+            assert_eq!(guess_name(l), name);
+        }
+    }
 }

@@ -18,6 +18,11 @@ impl Style {
         }
     }
 
+    /// No colour (for output that is not a terminal's, and for tests).
+    pub(crate) fn plain() -> Self {
+        Self { on: false }
+    }
+
     fn paint(self, code: &str, s: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{s}\x1b[0m")

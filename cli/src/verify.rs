@@ -8,16 +8,18 @@
 
 use clap::Args;
 use serde_json::{json, Value};
+use tokenlane::{limits, untrusted};
 use tokenlane::{
     AccessPolicy, AccessToken, Algorithm, AlgorithmSet, Error, ErrorCode, IdChecks, IdPolicy,
     IdToken, KeySet, TypMode, UnixTime,
 };
 
-use crate::decode::{b64url, Object};
+use crate::escape::quoted;
 use crate::input::{read_file, read_text, read_token, token_from_stdin, Failure};
+use crate::json::Object;
 use crate::style::Style;
 use crate::timefmt::{relative, rfc3339};
-use crate::{exit, timefmt};
+use crate::{escape, exit, timefmt};
 
 /// Arguments of `tokenlane verify`.
 #[derive(Debug, Args)]
@@ -64,8 +66,9 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "ALG")]
     pub(crate) alg: Vec<String>,
 
-    /// Clock-skew leeway in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    /// Clock-skew leeway in seconds (at most the core's
+    /// `tokenlane::time::MAX_LEEWAY_SECS`, shown in the help text).
+    #[arg(long, value_name = "SECS", default_value_t = 0, help = leeway_help())]
     pub(crate) leeway: u64,
 
     /// Access lane: also accept a header typ that is absent or JWT (for
@@ -94,13 +97,14 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "TOKEN", requires = "id_token")]
     pub(crate) access_token: Option<String>,
 
-    /// The token size limit in bytes (core default 16384).
-    #[arg(long, value_name = "BYTES")]
+    /// The token size limit in bytes (the core's default and maximum, from
+    /// `tokenlane::limits`, are in the help text).
+    #[arg(long, value_name = "BYTES", help = max_token_bytes_help())]
     pub(crate) max_token_bytes: Option<usize>,
 
     /// The time to validate at: Unix seconds or 2026-01-01T00:00:00Z.
     /// Default: the system clock.
-    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    #[arg(long, value_name = "TIME", value_parser = timefmt::parse_now)]
     pub(crate) now: Option<u64>,
 
     /// The realm to put in the WWW-Authenticate header.
@@ -112,8 +116,21 @@ pub(crate) struct VerifyArgs {
     pub(crate) json: bool,
 }
 
-fn parse_now(s: &str) -> Result<u64, String> {
-    timefmt::parse_time(s).ok_or_else(|| "expected Unix seconds or YYYY-MM-DDTHH:MM:SSZ".to_owned())
+/// `--max-token-bytes`'s help, from the core's named limits.
+fn max_token_bytes_help() -> String {
+    format!(
+        "The token size limit in bytes (default {}, at most {})",
+        limits::DEFAULT_MAX_TOKEN_BYTES,
+        limits::MAX_TOKEN_BYTES_LIMIT
+    )
+}
+
+/// `--leeway`'s help, from the core's named limit.
+fn leeway_help() -> String {
+    format!(
+        "Clock-skew leeway in seconds (at most {})",
+        tokenlane::time::MAX_LEEWAY_SECS
+    )
 }
 
 /// Loads every key source the flags name.
@@ -208,7 +225,7 @@ pub(crate) fn www_authenticate(e: &Error, realm: Option<&str>, scopes: &[String]
 pub(crate) fn message(e: &Error, scopes: &[String]) -> String {
     match e {
         Error::InsufficientScope { missing } => match scopes.get(*missing) {
-            Some(s) => format!("{e} ({s:?})"),
+            Some(s) => format!("{e} ({})", quoted(s)),
             None => e.to_string(),
         },
         Error::Expired { exp, now, .. } => {
@@ -309,17 +326,23 @@ pub(crate) fn refused_json(
 
 /// A hint for `key_not_found` when the token names a kid that no loaded key has.
 fn kid_hint(token: &str, keys: &KeySet) -> Option<String> {
-    let header = b64url(token.split('.').next()?)?;
-    let header = Object::parse(&header.bytes).ok()?;
-    let kid = header.str("kid")?;
-    let kids: Vec<&str> = keys.iter().filter_map(|k| k.kid()).collect();
+    let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+    let view = untrusted::decode(
+        token.as_bytes(),
+        limits::MAX_TOKEN_BYTES_LIMIT,
+        &mut scratch,
+    )
+    .ok()?;
+    let kid = view.kid()?;
+    let kids: Vec<String> = keys.iter().filter_map(|k| k.kid()).map(quoted).collect();
     let have = if kids.is_empty() {
         "none of the loaded keys has a kid".to_owned()
     } else {
         format!("the loaded keys have kid {}", kids.join(", "))
     };
     Some(format!(
-        "the token names kid {kid:?}; {have} (keys from --pem/--der/--secret-file get one with --kid)"
+        "the token names kid {}; {have} (keys from --pem/--der/--secret-file get one with --kid)",
+        quoted(kid)
     ))
 }
 
@@ -406,7 +429,7 @@ pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
     match result {
         Ok(v) => {
             if a.json {
-                println!("{}", v.to_json());
+                println!("{}", escape::json(&v.to_json()));
             } else {
                 print!("{}", accepted_text(&v, now, style));
             }
@@ -414,7 +437,8 @@ pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
         }
         Err(e) => {
             if a.json {
-                println!("{}", refused_json(lane, &e, realm, &a.scope).to_json());
+                let v = refused_json(lane, &e, realm, &a.scope);
+                println!("{}", escape::json(&v.to_json()));
             } else {
                 println!(
                     "{} {}",
@@ -449,14 +473,15 @@ fn accepted_text(v: &Object, now: u64, style: Style) -> String {
     let show = |v: &Value| -> Option<String> {
         match v {
             Value::Null => None,
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(escape::text(s).into_owned()),
             Value::Array(a) => Some(
                 a.iter()
                     .filter_map(Value::as_str)
+                    .map(escape::text)
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
-            other => Some(other.to_string()),
+            other => Some(escape::json(&other.to_string()).into_owned()),
         }
     };
     let fields: &[&str] = if lane == "id" {

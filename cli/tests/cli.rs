@@ -307,6 +307,33 @@ fn expired_token_is_refused_with_its_age() {
 }
 
 #[test]
+fn a_clock_after_year_9999_is_shown_as_such_not_a_panic() {
+    // `--now` 2^64-1 once overflowed the "N years ago" arithmetic (exit 101).
+    let jwks = path("jwks.json");
+    let out = run(
+        &[
+            "verify",
+            "--jwks",
+            &jwks,
+            "--issuer",
+            ISSUER,
+            "--audience",
+            API,
+            "--now",
+            "18446744073709551615",
+            "-",
+        ],
+        Some(&sample("access.jwt")),
+    );
+    assert_eq!(out.status, 18, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        "refused (access lane): expired: exp 1767229080 + leeway 0 <= now 18446744073709551615 \
+         (exp 2026-01-01T00:58:00Z, more than 8000 years ago)"
+    );
+}
+
+#[test]
 fn missing_scope_is_insufficient_scope_with_403_and_scope_in_header() {
     let out = verify_api(
         "access.jwt",
@@ -546,6 +573,63 @@ fn id_token_is_accepted_in_the_client_lane_without_scopes() {
     assert!(v.get("scopes").is_none(), "the ID lane has no scopes: {v}");
 }
 
+/// Control characters, DEL, C1 controls and bidi overrides: what must never
+/// reach a terminal raw (an independent list, not the CLI's own).
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|&c| {
+            c != '\n'
+                && (c.is_control()
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        })
+        .collect()
+}
+
+#[test]
+fn claims_with_terminal_escapes_are_printed_escaped_by_verify() {
+    // A validly signed ID token (minted by Python `cryptography`,
+    // cli/samples/generate.py) whose name and email carry an OSC retitle,
+    // BEL, clear-screen, a newline, a bidi override and an 8-bit CSI.
+    let out = verify_client("id-control-chars.jwt", &[]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "valid ID token
+  sub        alice
+  name       \\u001b]0;pwned\\u0007\\u001b[2J
+  email      eve@example.com\\u000avalid access token\\u202e\\u009b2J
+  iss        https://issuer.example/
+  aud        client-app
+  nonce      n-0S6_WzA2Mj
+  auth_time  1767225480 = 2025-12-31T23:58:00Z (2 minutes ago)
+  iat        1767225480 = 2025-12-31T23:58:00Z (2 minutes ago)
+  exp        1767229080 = 2026-01-01T00:58:00Z (in 58 minutes)
+"
+    );
+    let out = verify_client("id-control-chars.jwt", &["--json"]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        raw_controls(&out.stdout),
+        Vec::<char>::new(),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            r#""name":"\u001b]0;pwned\u0007\u001b[2J","email":"eve@example.com\nvalid access token\u202e\u009b2J""#
+        ),
+        "{}",
+        out.stdout
+    );
+    // The escapes change the bytes shown, not the value.
+    let v = out.json();
+    assert_eq!(v["name"], "\u{1b}]0;pwned\u{7}\u{1b}[2J");
+    assert_eq!(
+        v["email"],
+        "eve@example.com\nvalid access token\u{202e}\u{9b}2J"
+    );
+}
+
 #[test]
 fn access_token_in_the_client_lane_is_wrong_token_type() {
     let out = verify_client("access.jwt", &["--json"]);
@@ -611,6 +695,42 @@ fn unknown_flag_is_a_one_line_usage_error() {
     assert_eq!(out.status, 2);
     one_line_error(&out);
     assert!(out.stderr.contains("--jwks"), "suggestion: {}", out.stderr);
+}
+
+#[test]
+fn clap_errors_name_what_is_missing_or_wrong() {
+    // Built from clap's error kind and context, not from its rendered text.
+    let jwks = path("jwks.json");
+    for (args, want) in [
+        (
+            vec!["verify", "--jwks", &jwks, "--issuer", ISSUER, "--id-token", "tok"],
+            "tokenlane: error: the following required arguments were not provided: --client-id <C>; \
+             usage: tokenlane verify --issuer <ISS> --id-token --client-id <C> --jwks <FILE> <TOKEN>\n",
+        ),
+        (
+            vec!["verify", "--jwkz", "x"],
+            "tokenlane: error: unexpected argument '--jwkz' (did you mean '--jwks'?); \
+             usage: tokenlane verify --issuer <ISS> --jwks <FILE> [TOKEN]\n",
+        ),
+        (
+            vec!["inspect", "--now", "yesterday", "tok"],
+            "tokenlane: error: invalid value 'yesterday' for '--now <TIME>': \
+             expected Unix seconds or an RFC 3339 time such as 2026-01-01T00:00:00Z\n",
+        ),
+        (
+            vec!["inspect", "--now", "\u{1b}[2J", "tok"],
+            "tokenlane: error: invalid value '\\u001b[2J' for '--now <TIME>': \
+             expected Unix seconds or an RFC 3339 time such as 2026-01-01T00:00:00Z\n",
+        ),
+        (
+            vec!["frob"],
+            "tokenlane: error: unrecognized subcommand 'frob'; usage: tokenlane <COMMAND>\n",
+        ),
+    ] {
+        let out = run(&args, None);
+        assert_eq!(out.status, 2, "{args:?}");
+        assert_eq!(out.stderr, want, "{args:?}");
+    }
 }
 
 #[test]
@@ -858,6 +978,28 @@ fn every_subcommand_has_help_with_an_example() {
 }
 
 #[test]
+fn verify_help_states_the_cores_named_limits() {
+    let out = run(&["verify", "--help"], None);
+    for needle in [
+        format!(
+            "The token size limit in bytes (default {}, at most {})",
+            tokenlane::limits::DEFAULT_MAX_TOKEN_BYTES,
+            tokenlane::limits::MAX_TOKEN_BYTES_LIMIT
+        ),
+        format!(
+            "Clock-skew leeway in seconds (at most {})",
+            tokenlane::time::MAX_LEEWAY_SECS
+        ),
+    ] {
+        assert!(
+            out.stdout.contains(&needle),
+            "lacks {needle:?}:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
 fn no_subcommand_prints_help_and_fails() {
     let out = run(&[], None);
     assert_eq!(out.status, 2);
@@ -871,4 +1013,80 @@ fn a_file_name_given_as_the_token_gets_a_hint() {
     assert_eq!(out.status, 2);
     one_line_error(&out);
     assert!(out.stderr.contains("- <"), "{}", out.stderr);
+}
+
+// ---------------------------------------------------------------- README
+
+#[test]
+fn readme_example_is_what_the_command_prints() {
+    // The first ```console block of cli/README.md, run as written: each
+    // `$ cargo run --release -p tokenlane-cli -- ARGS [< FILE]` (with `\`
+    // continuations) must print the lines shown under it (a line `  ...`
+    // elides the rest), and each `$ echo $?` the status of the one before.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme
+        .split("```console\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a console block");
+    let mut lines = block.lines().peekable();
+    let mut last_status: Option<i32> = None;
+    let mut ran = 0;
+    while let Some(line) = lines.next() {
+        let Some(mut cmd) = line.strip_prefix("$ ").map(str::to_owned) else {
+            panic!("output without a command: {line:?}");
+        };
+        while cmd.ends_with('\\') {
+            cmd.pop();
+            cmd.push_str(lines.next().expect("continuation").trim_start());
+        }
+        let mut expected = Vec::new();
+        while let Some(l) = lines.next_if(|l| !l.starts_with("$ ")) {
+            expected.push(l);
+        }
+        if cmd == "echo $?" {
+            assert_eq!(
+                expected,
+                [last_status.expect("a command before").to_string().as_str()]
+            );
+            continue;
+        }
+        let args = cmd
+            .strip_prefix("cargo run --release -p tokenlane-cli -- ")
+            .unwrap_or_else(|| panic!("not a tokenlane command: {cmd}"));
+        let (args, stdin) = match args.split_once(" < ") {
+            Some((a, file)) => (
+                a,
+                Some(std::fs::read_to_string(format!("{root}/{file}")).unwrap()),
+            ),
+            None => (args, None),
+        };
+        let argv: Vec<String> = args
+            .split_whitespace()
+            .map(|a| {
+                if a.starts_with("cli/") {
+                    format!("{root}/{a}")
+                } else {
+                    a.to_owned()
+                }
+            })
+            .collect();
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let out = run(&argv, stdin.as_deref());
+        let shown = match expected.iter().position(|l| l.trim() == "...") {
+            Some(i) => &expected[..i],
+            None => &expected[..],
+        };
+        let printed: Vec<&str> = out.stdout.lines().collect();
+        if shown.len() == expected.len() && !shown.is_empty() {
+            assert_eq!(printed, shown, "README: {cmd}");
+        } else {
+            assert!(printed.starts_with(shown), "README: {cmd}\n{}", out.stdout);
+        }
+        last_status = Some(out.status);
+        ran += 1;
+    }
+    assert_eq!(ran, 3, "the README example runs three commands");
 }

@@ -8,6 +8,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tokenlane");
@@ -51,21 +53,7 @@ fn sample(name: &str) -> String {
 }
 
 fn b64u(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            let idx = usize::try_from((n >> (18 - 6 * i)) & 63).unwrap();
-            out.push(char::from(A[idx]));
-        }
-    }
-    out
+    URL_SAFE_NO_PAD.encode(data)
 }
 
 /// An unsigned token for display tests (inspect never verifies).
@@ -193,25 +181,47 @@ fn missing_exp_long_lifetime_and_future_iat_are_flagged() {
 }
 
 #[test]
-fn structural_faults_the_core_refuses_are_flagged() {
+fn what_validation_refuses_as_malformed_cannot_be_inspected_and_says_why() {
+    // Inspect decodes with the core's untrusted view: the same strict
+    // base64url and strict JSON reader as validation, and its reason.
     let tok = sample("access.jwt");
     let parts: Vec<&str> = tok.trim().split('.').collect();
-    let empty_sig = format!("{}.{}.", parts[0], parts[1]);
-    assert!(unusual(&inspect_json(&empty_sig))
-        .join("\n")
-        .contains("signature segment is empty"));
     let padded = format!("{}==.{}.{}", parts[0], parts[1], parts[2]);
-    assert!(unusual(&inspect_json(&padded))
-        .join("\n")
-        .contains("not strict base64url"));
     let dup = format!(
         "{}.{}.c2ln",
         b64u(br#"{"alg":"ES256","alg":"none"}"#),
         parts[1]
     );
-    assert!(unusual(&inspect_json(&dup))
+    let mut nested = json!(1);
+    for _ in 0..tokenlane::limits::MAX_JSON_DEPTH {
+        nested = json!([nested]);
+    }
+    let deep = hand_made(&json!({"alg": "ES256"}), &json!({ "x": nested }), b"s");
+    for (token, why) in [
+        (padded, "malformed: the header is not strict base64url"),
+        (dup, "malformed: the header has a duplicate member"),
+        (deep, "malformed: the claims is nested too deeply"),
+    ] {
+        let (status, out, err) = inspect(&token, &[]);
+        assert_eq!(status, 1, "{out}");
+        assert!(
+            err.starts_with(&format!("tokenlane: cannot decode the token: {why}")),
+            "{err}"
+        );
+        let (status, out, _) = inspect(&token, &["--json"]);
+        assert_eq!(status, 1);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["verified"], false);
+        assert!(v["error"].as_str().unwrap().starts_with(why), "{v}");
+    }
+    // An empty signature decodes (validation refuses it at the signature
+    // step) and is noted.
+    let empty_sig = format!("{}.{}.", parts[0], parts[1]);
+    let v = inspect_json(&empty_sig);
+    assert_eq!(v["signature_bytes"], 0);
+    assert!(unusual(&v)
         .join("\n")
-        .contains("`alg` more than once"));
+        .contains("signature segment is empty"));
 }
 
 #[test]
@@ -223,36 +233,52 @@ fn other_jwt_kinds_and_contradictions_are_named() {
         b"s",
     ));
     assert_eq!(v["lane"]["guess"], "other");
+    for lane in ["access-strict", "access-compat", "id"] {
+        assert_eq!(
+            v["lane"]["refused_by"][lane],
+            "header typ names another kind of JWT"
+        );
+    }
     let v = inspect_json(&hand_made(
         &json!({"alg": "ES256", "typ": "at+jwt"}),
         &json!({"nonce": "n"}),
         b"s",
     ));
     assert_eq!(v["lane"]["guess"], "conflicting");
+    assert_eq!(
+        v["lane"]["refused_by"]["access-strict"],
+        "claims carry nonce, an ID-token claim"
+    );
+    assert_eq!(
+        v["lane"]["refused_by"]["id"],
+        "header typ is at+jwt: an access token, not an ID token"
+    );
     let v = inspect_json(&hand_made(
         &json!({"alg": "ES256"}),
         &json!({"sub": "s"}),
         b"s",
     ));
-    assert_eq!(v["lane"]["guess"], "unknown");
+    assert_eq!(v["lane"]["guess"], "undecided");
+    assert_eq!(v["lane"]["refused_by"]["access-compat"], Value::Null);
+    assert_eq!(v["lane"]["refused_by"]["id"], Value::Null);
 }
 
 #[test]
 fn provider_specific_marks_are_read() {
+    // The core's mark table, as the lanes read it (case-insensitive).
     let h = json!({"alg": "RS256", "kid": "k"});
     for (claims, lane, why) in [
-        (json!({"token_use": "id"}), "id", "Cognito"),
-        (json!({"token_use": "access"}), "access", "Cognito"),
-        (json!({"typ": "ID"}), "id", "Keycloak"),
-        (json!({"typ": "Bearer"}), "access", "Keycloak"),
-        (json!({"aud": "app", "azp": "app"}), "id", "azp"),
-        (json!({"aud": "app", "client_id": "app"}), "id", "client_id"),
+        (json!({"token_use": "id"}), "id", "token_use is id"),
         (
-            json!({"aud": "api", "client_id": "app"}),
+            json!({"token_use": "ACCESS"}),
             "access",
-            "client_id",
+            "token_use is access",
         ),
+        (json!({"typ": "ID"}), "id", "payload typ is ID"),
+        (json!({"typ": "bearer"}), "access", "payload typ is Bearer"),
+        (json!({"c_hash": "x"}), "id", "c_hash"),
         (json!({"scp": ["a"]}), "access", "scp"),
+        (json!({"events": {}}), "other", "events"),
     ] {
         let v = inspect_json(&hand_made(&h, &claims, b"s"));
         assert_eq!(v["lane"]["guess"], lane, "{claims}");
@@ -267,4 +293,115 @@ fn undecodable_input_fails_with_status_1() {
         assert_eq!(status, 1, "{bad}");
         assert_eq!(err.lines().count(), 1, "{bad}: {err}");
     }
+}
+
+#[test]
+fn times_after_year_9999_saturate_instead_of_panicking() {
+    // exp 2^64-1 with iat 0 once overflowed (exit 101) on five paths: the
+    // text and JSON expiry, the time lines, the lifetime and the future nbf.
+    // The core reads it as out of range, and inspect says so.
+    let claims = json!({"exp": u64::MAX, "iat": 0, "nbf": u64::MAX});
+    let tok = hand_made(&json!({"alg": "ES256", "kid": "k"}), &claims, b"s");
+    let (status, out, err) = inspect(&tok, &[]);
+    assert_eq!(status, 0, "{out}{err}");
+    assert!(
+        out.lines().any(|l| l
+            == "  - validation refuses the claims: invalid_claim: `exp` has the wrong type or is out of range"),
+        "{out}"
+    );
+    assert_eq!(inspect_json(&tok)["expires"], Value::Null);
+    // The core's largest NumericDate, seen from 1970 and from after it.
+    let claims = json!({"exp": 253_402_300_799u64, "iat": 0});
+    let tok = hand_made(&json!({"alg": "ES256", "kid": "k"}), &claims, b"s");
+    let run = Command::new(BIN)
+        .args(["inspect", "--now", "0", &tok])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    let out = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(run.status.code(), Some(0), "{out}");
+    for line in [
+        "  exp       253402300799 = 9999-12-31T23:59:59Z  expires in 8030 years",
+        "  - long-lived: exp is 8030 years after iat",
+    ] {
+        assert!(out.lines().any(|l| l == line), "lacks {line:?}:\n{out}");
+    }
+    // And a clock after year 9999 against exp 5.
+    let tok = hand_made(
+        &json!({"alg": "ES256", "kid": "k"}),
+        &json!({"exp": 5}),
+        b"s",
+    );
+    let run = Command::new(BIN)
+        .args(["inspect", "--now", "18446744073709551615", &tok])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    let out = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(run.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("(now = 18446744073709551615 = after year 9999)"),
+        "{out}"
+    );
+    assert!(out.contains("expired more than 8000 years ago"), "{out}");
+}
+
+#[test]
+fn claims_with_terminal_escapes_are_printed_escaped_by_inspect() {
+    // The validly signed hostile ID token from cli/samples/generate.py.
+    let tok = sample("id-control-chars.jwt");
+    let (status, out, _) = inspect(&tok, &[]);
+    assert_eq!(status, 0);
+    let raw: Vec<char> = out
+        .chars()
+        .filter(|&c| c != '\n' && (c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)))
+        .collect();
+    assert_eq!(raw, Vec::<char>::new(), "{out}");
+    for line in [
+        r#"  "name": "\u001b]0;pwned\u0007\u001b[2J","#,
+        r#"  "email": "eve@example.com\nvalid access token\u202e\u009b2J""#,
+    ] {
+        assert!(out.lines().any(|l| l == line), "lacks {line:?}:\n{out}");
+    }
+    let v = inspect_json(&tok);
+    assert_eq!(v["claims"]["name"], "\u{1b}]0;pwned\u{7}\u{1b}[2J");
+    // A hostile kid is quoted and escaped in the report's sentences, a
+    // hostile typ in the header shown.
+    let tok = hand_made(
+        &json!({"alg": "ES256", "typ": "x\u{1b}[31m", "kid": "../\u{9b}k"}),
+        &json!({"sub": "s"}),
+        b"s",
+    );
+    let u = unusual(&inspect_json(&tok)).join("\n");
+    assert!(u.contains(r#"kid "../\u009bk" looks like a path"#), "{u}");
+    let (_, out, _) = inspect(&tok, &[]);
+    assert!(out.contains(r#"  "typ": "x\u001b[31m""#), "{out}");
+    assert!(
+        out.contains("[other] header typ names another kind of JWT"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{9b}'), "{out}");
+}
+
+#[test]
+fn claims_serde_json_cannot_hold_are_shown_as_text_without_raw_whitespace() {
+    // Found by the cli_inspect fuzz target: a number such as 1e400 (valid
+    // JSON, accepted by the core's reader, out of serde_json's range) made
+    // inspect print the claims as decoded, carriage return and all.
+    let claims = "{\"a\":\t\r1e400,\"exp\":5}";
+    let tok = format!(
+        "{}.{}.c2ln",
+        b64u(br#"{"alg":"ES256","kid":"k"}"#),
+        b64u(claims.as_bytes())
+    );
+    let (status, out, err) = inspect(&tok, &[]);
+    assert_eq!(status, 0, "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l == r#"{"a":\u0009\u000d1e400,"exp":5}"#),
+        "{out}"
+    );
+    assert!(!out.contains(['\t', '\r']), "{out:?}");
+    let v = inspect_json(&tok);
+    assert_eq!(v["claims"], claims);
 }

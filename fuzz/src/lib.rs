@@ -1,8 +1,9 @@
 //! The shared harness of tokenlane's fuzz targets (`fuzz/README.md`).
 //!
 //! Each target body is one call into this crate: [`token`], [`claims`],
-//! [`jwks`], and with the `ffi` feature `ffi::ffi` (the C ABI, compared
-//! with the core). Besides "no panic, no hang, no leak", every input is held to
+//! [`jwks`], [`cli_inspect`] (the `tokenlane` command's inspect output),
+//! and with the `ffi` feature `ffi::ffi` (the C ABI, compared with the
+//! core). Besides "no panic, no hang, no leak", every input is held to
 //! these invariants:
 //!
 //! - **determinism**: the same input twice (with scratch buffers filled
@@ -22,11 +23,13 @@
 //!   nonce and scopes are the ones the policy asked for, and the lanes'
 //!   verified payload is the JWS layer's payload.
 
+pub mod cli;
 #[cfg(feature = "ffi")]
 pub mod ffi;
 pub mod fixtures;
 pub mod lanes;
 
+pub use cli::cli_inspect;
 #[cfg(feature = "ffi")]
 pub use ffi::ffi;
 
