@@ -362,7 +362,8 @@ pub enum KeyError {
         /// Modulus size in bits.
         bits: usize,
     },
-    /// The RSA modulus is even, or the exponent is even, under 3 or over 2^32.
+    /// The RSA modulus is even, or the exponent is even, under 3 or over
+    /// [`crate::limits::RSA_MAX_EXPONENT`] (65537).
     RsaBadNumbers,
     /// The EC point is not on P-256 (or is the identity).
     PointNotOnCurve,
@@ -401,9 +402,18 @@ pub enum KeyError {
         unsupported_key_type: usize,
         /// Keys skipped for an `alg` that is not a supported signature algorithm.
         unsupported_alg: usize,
+        /// Keys skipped for carrying private members ([`SkipReason::PrivateKey`]).
+        private_key: usize,
     },
     /// The key document is larger than [`crate::limits::MAX_KEY_DOCUMENT_BYTES`].
     DocumentTooLarge,
+    /// A JWK RSA integer (`n` or `e`, named) has a leading zero byte; RFC 7518
+    /// §6.3.1.1 requires the minimal encoding.
+    NonMinimalInteger(&'static str),
+    /// The HMAC secret is a public key in disguise (PEM text, a JWK or JWKS
+    /// JSON document, SPKI or PKCS#1 DER): the setup of the classic
+    /// RS256-to-HS256 key confusion.
+    SecretIsPublicKey,
 }
 
 /// Why a JWKS entry was skipped (not an error by itself).
@@ -416,6 +426,10 @@ pub enum SkipReason {
     UnsupportedKeyType,
     /// `alg` names an algorithm tokenlane does not verify with.
     UnsupportedAlg,
+    /// The JWK carries private members (`d`, `p`, `q`, `dp`, `dq`, `qi`,
+    /// `oth`, or `k` on a public-key type): a leaked private key, never used
+    /// to verify (anyone who read the document can sign with it).
+    PrivateKey,
 }
 
 impl SkipReason {
@@ -425,6 +439,7 @@ impl SkipReason {
             SkipReason::NotForVerifying => "not a signature-verification key (use/key_ops)",
             SkipReason::UnsupportedKeyType => "key type or curve not supported",
             SkipReason::UnsupportedAlg => "alg is not a supported signature algorithm",
+            SkipReason::PrivateKey => "carries private key members (a leaked private key)",
         }
     }
 }
@@ -446,8 +461,10 @@ impl fmt::Display for KeyError {
                     limits::RSA_MAX_BITS
                 )
             }
-            KeyError::RsaBadNumbers => f.write_str(
-                "RSA modulus or exponent is invalid (even, or exponent under 3 or over 2^32)",
+            KeyError::RsaBadNumbers => write!(
+                f,
+                "RSA modulus or exponent is invalid (even, or exponent under 3 or over {})",
+                limits::RSA_MAX_EXPONENT
             ),
             KeyError::PointNotOnCurve => f.write_str("EC point is not on P-256"),
             KeyError::UnsupportedCurve => f.write_str("EC curve is not P-256"),
@@ -477,12 +494,14 @@ impl fmt::Display for KeyError {
                 not_for_verifying,
                 unsupported_key_type,
                 unsupported_alg,
+                private_key,
             } => {
                 write!(f, "no usable signature key among {keys} key(s)")?;
                 for (n, r) in [
                     (not_for_verifying, SkipReason::NotForVerifying),
                     (unsupported_key_type, SkipReason::UnsupportedKeyType),
                     (unsupported_alg, SkipReason::UnsupportedAlg),
+                    (private_key, SkipReason::PrivateKey),
                 ] {
                     if *n > 0 {
                         write!(f, "; {n} skipped: {}", r.describe())?;
@@ -494,6 +513,13 @@ impl fmt::Display for KeyError {
                 f,
                 "key document is larger than {} MiB",
                 limits::MAX_KEY_DOCUMENT_BYTES / (1024 * 1024)
+            ),
+            KeyError::NonMinimalInteger(m) => write!(
+                f,
+                "RSA `{m}` has a leading zero byte (RFC 7518 §6.3.1.1 requires the minimal encoding)"
+            ),
+            KeyError::SecretIsPublicKey => f.write_str(
+                "HMAC secret is a public key (PEM, JWK or DER): refused, the key-confusion setup",
             ),
         }
     }

@@ -24,7 +24,9 @@ pub struct Skipped {
 /// Lookup: a token with a `kid` is checked only against the keys with
 /// exactly that kid (several keys may share one during a rotation, and each
 /// that fits the token's `alg` is tried); a token without `kid` tries every
-/// key that fits its `alg`. [`MAX_KEYS`] bounds that work.
+/// key that fits its `alg` when at most
+/// [`MAX_KIDLESS_CANDIDATES`](crate::limits::MAX_KIDLESS_CANDIDATES) fit, and
+/// is refused as `key_not_found` when more do.
 ///
 /// Derefs to `[Key]`, which is what validation takes; without `alloc`,
 /// pass a `[Key; N]` array instead.
@@ -57,7 +59,8 @@ impl KeySet {
     }
 
     /// The JWKS entries that were skipped (encryption keys, unknown `kty`,
-    /// other curves, non-signature `alg`), with their positions.
+    /// other curves, non-signature `alg`, keys carrying private members),
+    /// with their positions.
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
     }
@@ -112,6 +115,7 @@ impl KeySet {
                 not_for_verifying: n(SkipReason::NotForVerifying),
                 unsupported_key_type: n(SkipReason::UnsupportedKeyType),
                 unsupported_alg: n(SkipReason::UnsupportedAlg),
+                private_key: n(SkipReason::PrivateKey),
             });
         }
         Ok(set)
@@ -134,6 +138,7 @@ impl KeySet {
                     not_for_verifying: usize::from(reason == SkipReason::NotForVerifying),
                     unsupported_key_type: usize::from(reason == SkipReason::UnsupportedKeyType),
                     unsupported_alg: usize::from(reason == SkipReason::UnsupportedAlg),
+                    private_key: usize::from(reason == SkipReason::PrivateKey),
                 })
             }
         }
@@ -190,6 +195,13 @@ impl KeySet {
     }
 }
 
+/// The JWK members this loader reads, then the private members (RFC 7518
+/// §6.2.2 and §6.3.2) whose presence makes a key skipped.
+const MEMBERS: [&str; 18] = [
+    "kty", "use", "key_ops", "alg", "kid", "n", "e", "crv", "x", "y", "k", "d", "p", "q", "dp",
+    "dq", "qi", "oth",
+];
+
 /// Parses one JWK. Outer `Err`: a broken key of a usable kind; inner
 /// `Err`: a key to skip.
 fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
@@ -199,8 +211,14 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
     let mut alg = None;
     let mut kid = None;
     let (mut n, mut e, mut crv, mut x, mut y, mut k) = (None, None, None, None, None, None);
+    let mut private = false;
     for (name, v) in Members::of(obj) {
-        let slot = match name.as_plain().unwrap_or("") {
+        // Names compare by their unescaped value, as everywhere else:
+        // `"\u0075se":"enc"` is `use`, not an unknown member to ignore.
+        let Some(i) = MEMBERS.iter().position(|m| name.eq_str(m)) else {
+            continue;
+        };
+        let slot = match MEMBERS.get(i).copied().unwrap_or("") {
             "kty" => &mut kty,
             "use" => &mut use_,
             "key_ops" => {
@@ -215,11 +233,21 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
             "x" => &mut x,
             "y" => &mut y,
             "k" => &mut k,
-            _ => continue,
+            _ => {
+                // One of PRIVATE_MEMBERS.
+                private = true;
+                continue;
+            }
         };
         *slot = Some(v);
     }
     let kty = str_member(kty, "kty")?.ok_or(KeyError::MissingMember("kty"))?;
+    // A private key (or a secret `k` on a public-key type) is never used to
+    // verify: whoever read the document can sign with it. See the crate
+    // docs, "Design choices".
+    if private || (k.is_some() && !kty.eq_str("oct")) {
+        return Ok(Err(SkipReason::PrivateKey));
+    }
     if let Some(u) = str_member(use_, "use")? {
         if !u.eq_str("sig") {
             return Ok(Err(SkipReason::NotForVerifying));
@@ -246,7 +274,7 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
         "RSA" => {
             #[cfg(feature = "rsa")]
             {
-                Key::rsa(&b64(n, "n")?, &b64(e, "e")?)?
+                Key::rsa(&b64_uint(n, "n")?, &b64_uint(e, "e")?)?
             }
             #[cfg(not(feature = "rsa"))]
             {
@@ -314,6 +342,18 @@ fn str_member<'a>(
         None => Ok(None),
         Some(v) => v.as_str().map(Some).ok_or(KeyError::MissingMember(name)),
     }
+}
+
+/// An RSA integer member (RFC 7518 §6.3.1.1: base64url of the big-endian
+/// value "using the minimum number of octets"): a leading zero byte is
+/// refused as `NonMinimalInteger`, not silently stripped.
+#[cfg(feature = "rsa")]
+fn b64_uint(v: Option<Value<'_>>, name: &'static str) -> Result<Vec<u8>, KeyError> {
+    let bytes = b64(v, name)?;
+    if bytes.first() == Some(&0) {
+        return Err(KeyError::NonMinimalInteger(name));
+    }
+    Ok(bytes)
 }
 
 #[allow(dead_code)]

@@ -17,6 +17,51 @@ use crate::limits::MAX_KID_LEN;
 #[cfg(feature = "hs256")]
 use hmac::{Hmac, Mac};
 
+/// Whether an HMAC secret is really a public key: PEM armour, a JSON
+/// object with `kty` or `keys` (a JWK or JWKS), DER that parses as an SPKI
+/// or PKCS#1 RSA public key, or the base64 of an SPKI (a PEM body without
+/// its armour). A random secret matches none of these except by a
+/// negligible chance (the DER and JSON tests need a complete, valid
+/// structure, not just a first byte).
+#[cfg(feature = "hs256")]
+fn looks_like_public_key(secret: &[u8]) -> bool {
+    let start = secret
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(secret.len());
+    let text = secret.get(start..).unwrap_or(&[]);
+    if text.starts_with(b"-----BEGIN") {
+        return true;
+    }
+    if text.first() == Some(&b'{') {
+        if let Ok(doc) = crate::json::validate(secret) {
+            if crate::json::Members::of(doc).any(|(k, _)| k.eq_str("kty") || k.eq_str("keys")) {
+                return true;
+            }
+        }
+    }
+    // The base64 of the DER AlgorithmIdentifier of rsaEncryption and of
+    // id-ecPublicKey, as they appear in every SPKI body of a usable size.
+    let head = text.get(..text.len().min(64)).unwrap_or(&[]);
+    if [&b"BgkqhkiG9w0BAQEF"[..], &b"KoZIzj0CAQ"[..]]
+        .iter()
+        .any(|oid| head.windows(oid.len()).any(|w| w == *oid))
+    {
+        return true;
+    }
+    {
+        use spki::der::Decode;
+        if spki::SubjectPublicKeyInfoRef::from_der(secret).is_ok() {
+            return true;
+        }
+        #[cfg(feature = "rsa")]
+        if rsa::pkcs1::RsaPublicKey::from_der(secret).is_ok() {
+            return true;
+        }
+    }
+    false
+}
+
 /// A key identifier, stored inline (no heap), at most [`MAX_KID_LEN`] bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Kid {
@@ -121,10 +166,11 @@ impl Key {
     ///
     /// Errors: `RsaTooSmall`/`RsaTooLarge` outside 2048–8192 bits,
     /// `RsaBadNumbers` for an even modulus or an exponent that is even,
-    /// under 3 or over 2^32.
+    /// under 3 or over [`RSA_MAX_EXPONENT`](crate::limits::RSA_MAX_EXPONENT)
+    /// (65537).
     #[cfg(feature = "rsa")]
     pub fn rsa(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
-        use crate::limits::{RSA_MAX_BITS, RSA_MIN_BITS};
+        use crate::limits::{RSA_MAX_BITS, RSA_MAX_EXPONENT, RSA_MIN_BITS};
         let n = strip_leading_zeros(n);
         let e = strip_leading_zeros(e);
         let bits = match n.first() {
@@ -147,7 +193,7 @@ impl Key {
         } else {
             u64::MAX
         };
-        if !n_odd || !e_odd || !(3..=(1u64 << 32)).contains(&e_val) {
+        if !n_odd || !e_odd || !(3..=RSA_MAX_EXPONENT).contains(&e_val) {
             return Err(KeyError::RsaBadNumbers);
         }
         let key = rsa::RsaPublicKey::new_with_max_size(
@@ -204,7 +250,12 @@ impl Key {
         })))
     }
 
-    /// An HMAC secret. Errors: `SecretTooShort` under 32 bytes.
+    /// An HMAC secret. Errors: `SecretTooShort` under 32 bytes;
+    /// `SecretIsPublicKey` when the bytes are a public key in disguise (PEM
+    /// text, a JWK/JWKS JSON document, SPKI or PKCS#1 DER, or a bare base64
+    /// SPKI body): handing a public key to an HMAC verifier is the classic
+    /// key-confusion setup (anyone holding the public key could then mint
+    /// HS256 tokens), so it is refused for every front end alike.
     ///
     /// A 32-byte secret verifies HS256 only; 48 bytes adds HS384; 64 adds
     /// HS512 (RFC 7518 §3.2).
@@ -215,6 +266,9 @@ impl Key {
         let len = secret.len();
         if len < HMAC_MIN_SECRET {
             return Err(KeyError::SecretTooShort { len });
+        }
+        if looks_like_public_key(secret) {
+            return Err(KeyError::SecretIsPublicKey);
         }
         let s256 = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret)
             .map_err(|_| KeyError::Encoding)?;
@@ -538,6 +592,15 @@ pub(crate) fn verify_with_keys(
     sig: &[u8],
 ) -> Result<(), crate::Error> {
     use crate::Error;
+    // A token without `kid` may be tried against a few fitting keys (a
+    // rotation), never against a whole key set: past the bound it is refused
+    // before any signature work, whichever key signed it.
+    if kid.is_none()
+        && keys.iter().filter(|k| k.fits(alg).is_ok()).count()
+            > crate::limits::MAX_KIDLESS_CANDIDATES
+    {
+        return Err(Error::KeyNotFound { kid_given: false });
+    }
     let mut found_kid = false;
     let mut refusal = None;
     let mut tried = false;

@@ -142,6 +142,37 @@
 //!   `serde-json-core` are therefore not used.
 //! - **Validation is deterministic**: the caller passes `now`; no clock,
 //!   randomness, I/O or global state.
+//! - **A token without `kid` is tried against at most
+//!   [`limits::MAX_KIDLESS_CANDIDATES`] (3) keys.** When more keys fit its
+//!   `alg`, it is `key_not_found` before any signature is computed, whichever
+//!   key signed it: the answer does not depend on key order, and a forged
+//!   kid-less token costs at most three verifications instead of one per key
+//!   (82 ms against 256 RSA-8192 keys before). An issuer without `kid` has
+//!   one key, or previous/current/next during a rotation; larger sets need
+//!   tokens with `kid`, which every major issuer sends.
+//! - **RSA public exponents are bounded to 3..=65537**
+//!   ([`limits::RSA_MAX_EXPONENT`]): every issuer publishes 65537, Wycheproof
+//!   also uses 3, and a larger exponent only makes each verification dearer
+//!   (2^32 − 1 costs about three times 65537). Refused as `invalid_key`.
+//! - **A JWK with private members is skipped, never used**
+//!   ([`SkipReason::PrivateKey`]): `d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`,
+//!   or a `k` on a public-key type. A private key in a key document means
+//!   whoever read the document can sign; such a key must not verify. It is
+//!   skipped (and reported by [`KeySet::skipped`], counted in
+//!   [`KeyError::NoUsableKey`]) rather than failing the whole set, so the
+//!   issuer's other keys keep working; a document holding nothing else is
+//!   `invalid_key`. (An `oct` key's `k` is its secret by definition.)
+//! - **JWK member names compare by their unescaped value** (`"\u0061lg"` is
+//!   `alg`), like every other JSON name: an escaped `use`, `key_ops` or `alg`
+//!   cannot slip past the key's restrictions.
+//! - **RSA `n` and `e` in a JWK must be minimal** (RFC 7518 §6.3.1.1): a
+//!   leading zero byte is `invalid_key` ([`KeyError::NonMinimalInteger`]).
+//!   DER integers keep their sign byte and are read as DER requires.
+//! - **An HMAC secret that is a public key is refused** at load
+//!   ([`KeyError::SecretIsPublicKey`]): PEM text, a JWK/JWKS document, SPKI or
+//!   PKCS#1 DER, or a bare base64 SPKI body, whether it comes as a raw secret
+//!   (the CLI's `--secret-file`, C, Python) or as a JWK `oct` `k`. That is
+//!   the setup of the RS256-to-HS256 key confusion.
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -47,8 +47,22 @@ pub const MAX_KID_LEN: usize = 128;
 
 /// Maximum keys in one key set (JWKS).
 ///
-/// Why: a kid-less token tries every fitting key; this bounds that work.
+/// Why: a key set is loaded, kept and searched by `kid` linearly; 256 is
+/// far above any published JWKS (a handful of keys during a rotation).
 pub const MAX_KEYS: usize = 256;
+
+/// Maximum keys a token without `kid` may be tried against: 3.
+///
+/// A kid-less token is checked against every key that fits its `alg`
+/// (family, JWK `alg` pin, secret length), as long as at most this many
+/// keys fit; when more fit, it is refused as `key_not_found` before any
+/// signature is computed, whichever key signed it (the answer does not
+/// depend on key order). Why 3: an issuer that sends no `kid` rotates at
+/// most previous, current and next key; a forged kid-less RS256 token
+/// against 256 RSA-8192 keys cost 82 ms before this bound, and costs at
+/// most three verifications now. A key set with more keys of one kind needs
+/// tokens with `kid` (every major issuer sends one).
+pub const MAX_KIDLESS_CANDIDATES: usize = 3;
 
 /// Maximum size of a key document (JWKS, PEM, DER): 1 MiB.
 ///
@@ -61,6 +75,17 @@ pub const MAX_KEY_DOCUMENT_BYTES: usize = 1024 * 1024;
 pub const RSA_MIN_BITS: usize = 2048;
 /// See [`RSA_MIN_BITS`].
 pub const RSA_MAX_BITS: usize = 8192;
+
+/// Largest RSA public exponent a key may have: 65537 (F4).
+///
+/// Why: verify time grows with the exponent's bit length, and a key set is
+/// attacker-priced work when tokens carry no `kid` (a forged kid-less
+/// RS256 token against 256 RSA-8192 keys cost 82 ms with e = 65537 and
+/// 240 ms with e = 2^32 − 1). Every issuer we know publishes e = 65537
+/// (`AQAB`); NIST SP 800-56B/FIPS 186-5 generate e ≥ 65537 and RFC 8017
+/// permits any odd e, but nothing in use needs a larger one. e = 3 stays
+/// accepted (old keys, Wycheproof vectors): it is cheaper, not dearer.
+pub const RSA_MAX_EXPONENT: u64 = 65537;
 
 /// Minimum HMAC secret length in bytes (RFC 7518 §3.2: a key the size of
 /// the hash output; 32 for HS256). HS384/HS512 need 48/64.

@@ -652,6 +652,28 @@ fn run_jwk(judge: &mut Judge<'_>, doc: &Value) {
         for t in tests(g) {
             run_jws_case(judge, t, &keys);
         }
+        // The private form of a key set (RSA/EC keys with `d`, `p`, …) must
+        // never load a key: each such key is skipped as a leaked private key.
+        let private = &g["private"];
+        let has_private_members = private["keys"].as_array().is_some_and(|ks| {
+            ks.iter().any(|k| {
+                ["d", "p", "q", "dp", "dq", "qi", "oth"]
+                    .iter()
+                    .any(|m| k.get(*m).is_some())
+            })
+        });
+        if has_private_members {
+            match KeySet::from_jwks(&serde_json::to_vec(private).expect("serialize")) {
+                Err(KeyError::NoUsableKey { private_key, .. }) if private_key > 0 => {}
+                // Other keys of the set may fail first (a 1024-bit modulus);
+                // what matters is that no private key was loaded.
+                Err(e) if !matches!(e, KeyError::NoUsableKey { .. }) => {}
+                other => judge.problem(format!(
+                    "{}: the private key set loaded ({other:?}): private keys must be skipped",
+                    g["comment"]
+                )),
+            }
+        }
     }
 }
 

@@ -1789,6 +1789,144 @@ def build_key_cases():
 
 
 # --------------------------------------------------------------------------
+# key documents: escaped member names, private members, minimal integers,
+# public keys handed over as HMAC secrets, kid-less fan-out (issue 16 items
+# 1, 3, 10, 11, 12)
+
+
+def raw_jwks(*jwk_texts: bytes) -> dict:
+    """A JWKS source from JWK texts written by hand (escaped member names)."""
+    return {"kind": "jwks", "data": (b'{"keys":[' + b",".join(jwk_texts) + b"]}").decode()}
+
+
+def private_jwk_rsa(priv, kid) -> dict:
+    nums = priv.private_numbers()
+    jwk = jwk_rsa(priv.public_key(), kid, use="sig")
+    for name, val in (("d", nums.d), ("p", nums.p), ("q", nums.q), ("dp", nums.dmp1),
+                      ("dq", nums.dmq1), ("qi", nums.iqmp)):
+        jwk[name] = b64u(uint_bytes(val))
+    return jwk
+
+
+def parse_keys_keysets():
+    rsa1 = K.rsa_1.public_key()
+    # rsa-1 pinned to PS256 by an escaped member name ("\u0061lg" is "alg").
+    pinned = sub1(compact(jwk_rsa(rsa1, "rsa-1", use="sig", alg="PS256")), b'"alg"', b'"\\u0061lg"')
+    keyset("rsa_escaped_alg_ps256", [raw_jwks(pinned)], [Entry("rsa-1", rsa1, "PS256")])
+    # Kid-less HMAC secrets: three may be tried, a fourth refuses the token.
+    secrets = [hashlib.sha256(b"tokenlane kidless %d" % i).digest() for i in range(4)]
+    keyset("hmac_three_kidless", [src_secret(x) for x in secrets[:3]],
+           [Entry(None, x) for x in secrets[:3]])
+    keyset("hmac_four_kidless", [src_secret(x) for x in secrets],
+           [Entry(None, x) for x in secrets])
+    return secrets
+
+
+def parse_keys_cases(secrets):
+    claims = at_claims()
+    acc("rs256_with_jwk_pinned_to_ps256_by_escaped_alg_is_not_allowed",
+        "rsa-1's JWK writes its member name as \"\\u0061lg\" (= alg) with PS256: the pin applies, so an RS256 token does not fit.",
+        token(at_header("RS256", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        err("algorithm_not_allowed"), keyset_name="rsa_escaped_alg_ps256",
+        algorithms=["RS256", "PS256"])
+    acc("ps256_with_jwk_pinned_to_ps256_by_escaped_alg_is_accepted",
+        "The escaped alg pin PS256 serves a PS256 token.",
+        token(at_header("PS256", "rsa-1"), claims, signer("PS256", K.rsa_1)),
+        ok_access(claims), keyset_name="rsa_escaped_alg_ps256", algorithms=["PS256"])
+    acc("hs256_without_kid_against_three_fitting_secrets_is_accepted",
+        "Without kid, up to MAX_KIDLESS_CANDIDATES (3) fitting keys are tried; the third verifies.",
+        token(at_header("HS256", DROP), claims, signer("HS256", secrets[2])),
+        ok_access(claims), keyset_name="hmac_three_kidless", algorithms=["HS256"])
+    acc("hs256_without_kid_against_four_fitting_secrets_has_no_key",
+        "Without kid and with four fitting keys (over MAX_KIDLESS_CANDIDATES = 3), the token is refused before any signature work, even though the first key signed it.",
+        token(at_header("HS256", DROP), claims, signer("HS256", secrets[0])),
+        err("key_not_found"), keyset_name="hmac_four_kidless", algorithms=["HS256"])
+    acc("hs256_with_kid_against_four_secrets_is_not_bounded",
+        "The kid-less bound does not apply to a token with kid: no key has kid hs-x, so key_not_found, as for any unknown kid.",
+        token(at_header("HS256", "hs-x"), claims, signer("HS256", secrets[0])),
+        err("key_not_found"), keyset_name="hmac_four_kidless", algorithms=["HS256"])
+
+    rsa1, rsa2 = K.rsa_1.public_key(), K.rsa_2.public_key()
+    ec1 = K.ec_1.public_key()
+    good_ec = jwk_ec(ec1, "ec-1", use="sig")
+    good_rsa = jwk_rsa(rsa1, "rsa-1", use="sig")
+    # 1. escaped member names
+    enc = sub1(compact(jwk_rsa(rsa2, "rsa-enc", use="enc")), b'"use"', b'"\\u0075se"')
+    key_case("jwk_escaped_use_enc_is_skipped",
+             "\"\\u0075se\":\"enc\" is use=enc: the key is skipped, not loaded with its use ignored.",
+             raw_jwks(compact(good_ec), enc), loaded(1, 1))
+    ops = sub1(compact(jwk_rsa(rsa2, "rsa-ops", key_ops=["encrypt"])), b'"key_ops"', b'"key\\u005fops"')
+    key_case("jwk_escaped_key_ops_encrypt_is_skipped",
+             "\"key\\u005fops\":[\"encrypt\"] lacks verify: the key is skipped.",
+             raw_jwks(compact(good_ec), ops), loaded(1, 1))
+    only_enc = sub1(compact(jwk_ec(ec1, "ec-enc", use="enc")), b'"use"', b'"\\u0075se"')
+    key_case("jwks_of_only_escaped_use_enc_key_is_invalid",
+             "The only key is use=enc written with an escaped name: no usable key.",
+             raw_jwks(only_enc), {"error": "invalid_key"})
+    kty = sub1(compact(good_ec), b'"kty"', b'"\\u006bty"')
+    key_case("jwk_escaped_kty_loads",
+             "\"\\u006bty\" is kty: the key loads like its plain twin.",
+             raw_jwks(kty), loaded(1))
+    # 10. private members
+    key_case("jwks_rsa_private_key_is_skipped",
+             "An RSA JWK with d, p, q, dp, dq, qi is a leaked private key: skipped (private_key), the public EC key loads.",
+             src_jwks(good_ec, private_jwk_rsa(K.rsa_2, "rsa-priv")), loaded(1, 1))
+    ec_priv = dict(jwk_ec(ec1, "ec-priv", use="sig"),
+                   d=b64u(uint_bytes(K.ec_1.private_numbers().private_value, 32)))
+    key_case("jwks_of_only_ec_private_key_is_invalid",
+             "The only key is an EC JWK with d: skipped as a private key, so no usable key.",
+             src_jwks(ec_priv), {"error": "invalid_key"})
+    key_case("jwks_rsa_key_with_k_member_is_skipped",
+             "An RSA JWK carrying a k (secret) member is treated as private material and skipped.",
+             src_jwks(good_ec, dict(jwk_rsa(rsa2, "rsa-k", use="sig"), k=b64u(K.hs_32))), loaded(1, 1))
+    key_case("jwks_rsa_key_with_escaped_d_is_skipped",
+             "\"\\u0064\" is d: the private member is found by its unescaped name.",
+             raw_jwks(compact(good_ec),
+                      sub1(compact(private_jwk_rsa(K.rsa_2, "rsa-priv")), b'"d"', b'"\\u0064"')),
+             loaded(1, 1))
+    # 12. minimal integers
+    key_case("rsa_n_with_leading_zero_byte_is_invalid",
+             "n has a leading zero byte; RFC 7518 6.3.1.1 requires the minimal encoding.",
+             src_jwks(dict(good_rsa, n=b64u(b"\x00" + uint_bytes(rsa1.public_numbers().n)))),
+             {"error": "invalid_key"})
+    key_case("rsa_e_with_leading_zero_byte_is_invalid",
+             "e is 00 01 00 01 (AQAB with a leading zero byte): not minimal.",
+             src_jwks(dict(good_rsa, e=b64u(b"\x00\x01\x00\x01"))), {"error": "invalid_key"})
+    for label, e in (("65539", 65539), ("2_pow_32_minus_1", 2**32 - 1)):
+        key_case(f"rsa_exponent_{label}_is_invalid",
+                 f"e = {e} is over RSA_MAX_EXPONENT (65537): no issuer uses it and it only costs verify time.",
+                 src_jwks(dict(good_rsa, e=b64u(uint_bytes(e)))), {"error": "invalid_key"})
+    # 11. public keys as HMAC secrets
+    pem = pem_of(rsa1)
+    body = b"".join(line for line in pem.splitlines() if not line.startswith(b"-----"))
+    disguises = {
+        "rsa_spki_pem": pem,
+        "ec_spki_pem": pem_of(ec1),
+        "rsa_spki_pem_with_leading_newlines": b"\n\n" + pem,
+        "rsa_spki_der": der_of(rsa1),
+        "ec_spki_der": der_of(ec1),
+        "rsa_pkcs1_der": rsa1.public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.PKCS1),
+        "rsa_jwk_json": compact(good_rsa),
+        "rsa_jwks_json": compact({"keys": [good_rsa]}),
+        "rsa_spki_base64_body": body,
+        "ec_spki_base64_body": b"".join(
+            line for line in pem_of(ec1).splitlines() if not line.startswith(b"-----")),
+    }
+    for label, secret in disguises.items():
+        assert len(secret) >= 32, label
+        key_case(f"secret_that_is_{label}_is_invalid",
+                 f"An HMAC secret that is a public key ({label}) is the key-confusion setup: refused at load.",
+                 src_secret(secret, "hs-x"), {"error": "invalid_key"})
+    key_case("oct_jwk_k_that_is_rsa_spki_pem_is_invalid",
+             "An oct JWK whose k decodes to SPKI PEM text is a public key posing as a secret.",
+             src_jwks(jwk_oct(pem, "hs-pem")), {"error": "invalid_key"})
+    key_case("secret_starting_with_brace_that_is_not_a_key_loads",
+             "A secret that merely starts with '{' (not a JWK document) is a secret.",
+             src_secret(b"{" + K.hs_32, "hs-brace"), loaded(1))
+
+
+# --------------------------------------------------------------------------
 # self-checks
 
 
@@ -2062,6 +2200,7 @@ def main():
     empty_identity_cases()
     build_key_cases()
     authorization_cases()
+    parse_keys_cases(parse_keys_keysets())
     self_check()
 
     doc = {"version": 1, "keysets": KEYSETS, "key_cases": KEY_CASES, "cases": CASES,
