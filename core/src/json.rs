@@ -12,7 +12,16 @@
 //!
 //! Grammar: RFC 8259, with these refusals: invalid UTF-8, lone surrogates in
 //! `\u` escapes, nesting deeper than [`MAX_JSON_DEPTH`], more than
-//! [`MAX_OBJECT_MEMBERS`] members in one object, duplicate member names.
+//! [`MAX_OBJECT_MEMBERS`] member names in the objects open at any point
+//! (one object's members plus those of the objects around it read so far),
+//! duplicate member names.
+//!
+//! Cost: validation is linear in the document. Each value is read once;
+//! an object's duplicate check sorts its member names (heapsort on a fixed
+//! stack of name offsets, 1 KiB, no heap) when the object closes, so it
+//! reads name bytes only, O(names × log2 256), never the values between
+//! them. (Before, each new name re-read every earlier member, values
+//! included: nesting × members × bytes.)
 
 use crate::limits::{MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS};
 
@@ -33,7 +42,10 @@ pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
     let mut p = Parser {
         b: doc,
         pos: 0,
-        seen: [(0, 0); SEEN_KEYS],
+        names: [0; MAX_OBJECT_MEMBERS],
+        open: 0,
+        #[cfg(test)]
+        steps: 0,
     };
     p.ws();
     if p.peek() != Some(b'{') {
@@ -54,14 +66,20 @@ pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
     Ok(text)
 }
 
-/// Key spans remembered for the top-level object's duplicate check.
-const SEEN_KEYS: usize = 32;
-
 struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
-    /// Spans of the top-level object's first [`SEEN_KEYS`] keys (256 bytes).
-    seen: [(u32, u32); SEEN_KEYS],
+    /// Where the member names of every object open at this point start (the
+    /// byte after the opening quote), outermost object first: a stack shared
+    /// by all nesting levels, [`MAX_OBJECT_MEMBERS`] entries (1 KiB), so the
+    /// duplicate check never re-reads a value and needs no heap.
+    names: [u32; MAX_OBJECT_MEMBERS],
+    /// Entries of `names` in use.
+    open: usize,
+    /// Bytes of member names the duplicate check has read (tests only: the
+    /// regression test for linear cost counts work, not time).
+    #[cfg(test)]
+    steps: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -218,66 +236,20 @@ impl<'a> Parser<'a> {
             return Err(JsonError::TooDeep);
         }
         self.expect(b'{')?;
-        let body = self.pos;
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
             return Ok(());
         }
-        let mut count = 0usize;
-        // In the top-level object (where the claims are), the first
-        // `SEEN_KEYS` key spans are remembered, so the duplicate check
-        // compares bytes instead of re-parsing every earlier member.
-        // Nested objects re-scan: they are rare, and a per-level table
-        // would cost stack on embedded targets at every nesting level.
-        let top = depth == 1;
+        let base = self.open;
         loop {
             self.ws();
-            let key_start = self.pos;
-            let (ks, ke) = self.string()?;
-            count += 1;
-            if count > MAX_OBJECT_MEMBERS {
-                return Err(JsonError::TooManyMembers);
-            }
-            let raw = self.b.get(ks..ke).unwrap_or(&[]);
-            if top && count <= SEEN_KEYS && !raw.contains(&b'\\') {
-                // Plain key: equal unescaped values means equal bytes, except
-                // against an escaped earlier key, compared by value.
-                for &(s, e) in self.seen.get(..count - 1).unwrap_or(&[]) {
-                    let (s, e) = (
-                        usize::try_from(s).unwrap_or(0),
-                        usize::try_from(e).unwrap_or(0),
-                    );
-                    let other = self.b.get(s..e).unwrap_or(&[]);
-                    let dup = if other.contains(&b'\\') {
-                        JsonStr::from_raw(self.text(s, e))
-                            .eq_json(&JsonStr::from_raw(self.text(ks, ke)))
-                    } else {
-                        other == raw
-                    };
-                    if dup {
-                        return Err(JsonError::Duplicate);
-                    }
-                }
-            } else {
-                // Compare with every earlier key of this object (already valid).
-                let key = JsonStr::from_raw(self.text(ks, ke));
-                let earlier = self.text(body, key_start);
-                for (k, _) in Members::of_body(earlier) {
-                    if k.eq_json(&key) {
-                        return Err(JsonError::Duplicate);
-                    }
-                }
-            }
-            if top {
-                if let (Some(slot), Ok(s), Ok(e)) = (
-                    self.seen.get_mut(count - 1),
-                    u32::try_from(ks),
-                    u32::try_from(ke),
-                ) {
-                    *slot = (s, e);
-                }
-            }
+            let (ks, _) = self.string()?;
+            // The names of all open objects share one stack: past its room
+            // (nested objects open inside a large one) the document is refused.
+            let slot = self.names.get_mut(self.open).ok_or(JsonError::TooManyMembers)?;
+            *slot = u32::try_from(ks).map_err(|_| JsonError::Syntax)?;
+            self.open += 1;
             self.ws();
             self.expect(b':')?;
             self.ws();
@@ -285,18 +257,47 @@ impl<'a> Parser<'a> {
             self.ws();
             match self.bump() {
                 Some(b',') => continue,
-                Some(b'}') => return Ok(()),
+                Some(b'}') => {
+                    let r = self.check_duplicates(base);
+                    self.open = base;
+                    return r;
+                }
                 _ => return Err(JsonError::Syntax),
             }
         }
     }
 
-    /// The text between two positions on char boundaries of a valid-UTF-8 doc.
-    fn text(&self, start: usize, end: usize) -> &'a str {
-        self.b
-            .get(start..end)
-            .and_then(|s| core::str::from_utf8(s).ok())
-            .unwrap_or("")
+    /// Refuses duplicate names among `names[base..open]` (one object's
+    /// members), compared by unescaped value: sorts the entries (heapsort,
+    /// O(K log K) comparisons, each reading at most the two names) and
+    /// compares neighbours. The total work is bounded by the name bytes
+    /// times log2 of [`MAX_OBJECT_MEMBERS`], whatever the values hold.
+    fn check_duplicates(&mut self, base: usize) -> Result<(), JsonError> {
+        let b = self.b;
+        let names = self.names.get_mut(base..self.open).unwrap_or(&mut []);
+        #[cfg(test)]
+        let mut steps = 0usize;
+        let mut cmp = |x: u32, y: u32| {
+            let (nx, ny) = (name_at(b, x), name_at(b, y));
+            #[cfg(test)]
+            {
+                steps += nx.raw.len() + ny.raw.len();
+            }
+            nx.cmp_json(&ny)
+        };
+        heapsort(names, &mut cmp);
+        let dup = names
+            .windows(2)
+            .any(|w| cmp(w.first().copied().unwrap_or(0), w.get(1).copied().unwrap_or(0)).is_eq());
+        #[cfg(test)]
+        {
+            self.steps += steps;
+        }
+        if dup {
+            Err(JsonError::Duplicate)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -306,6 +307,53 @@ fn hex_val(c: u8) -> Option<u16> {
         b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
         b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
         _ => None,
+    }
+}
+
+/// The member name whose text starts at `start` (after its opening quote)
+/// in a document whose strings were already checked.
+fn name_at(b: &[u8], start: u32) -> JsonStr<'_> {
+    let start = usize::try_from(start).unwrap_or(usize::MAX);
+    let end = string_end(b, start.saturating_sub(1)).saturating_sub(1);
+    let raw = b
+        .get(start..end)
+        .and_then(|s| core::str::from_utf8(s).ok())
+        .unwrap_or("");
+    JsonStr::from_raw(raw)
+}
+
+/// In-place heapsort: O(n log n) comparisons in the worst case, no heap,
+/// a few instructions of code (the duplicate check's only sort).
+fn heapsort<F: FnMut(u32, u32) -> core::cmp::Ordering>(v: &mut [u32], cmp: &mut F) {
+    fn sift<F: FnMut(u32, u32) -> core::cmp::Ordering>(
+        v: &mut [u32],
+        mut root: usize,
+        end: usize,
+        cmp: &mut F,
+    ) {
+        let at = |v: &[u32], i: usize| v.get(i).copied().unwrap_or(0);
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && cmp(at(v, child), at(v, child + 1)).is_lt() {
+                child += 1;
+            }
+            if !cmp(at(v, root), at(v, child)).is_lt() {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift(v, i, n, cmp);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift(v, 0, end, cmp);
     }
 }
 
@@ -350,11 +398,12 @@ impl<'a> JsonStr<'a> {
         }
     }
 
-    /// Whether two JSON strings have the same unescaped value.
-    pub(crate) fn eq_json(&self, other: &JsonStr<'_>) -> bool {
+    /// Orders two JSON strings by their unescaped values (code point order,
+    /// which is also the byte order of their UTF-8).
+    fn cmp_json(&self, other: &JsonStr<'_>) -> core::cmp::Ordering {
         match (self.as_plain(), other.as_plain()) {
-            (Some(a), Some(b)) => a == b,
-            _ => self.chars().eq(other.chars()),
+            (Some(a), Some(b)) => a.as_bytes().cmp(b.as_bytes()),
+            _ => self.chars().cmp(other.chars()),
         }
     }
 
@@ -473,8 +522,28 @@ fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// Bytes the validated-text readers ([`string_end`], [`read_value`]) have
+/// stepped over on this thread (tests only): a re-scan of earlier members,
+/// the old quadratic path, shows up here.
+#[cfg(test)]
+std::thread_local! {
+    static SCANNED: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn scanned(n: usize) {
+    SCANNED.with(|c| c.set(c.get() + n));
+}
+
 /// End (exclusive) of the string starting with the quote at `pos`.
-fn string_end(b: &[u8], mut pos: usize) -> usize {
+fn string_end(b: &[u8], pos: usize) -> usize {
+    let end = string_end_uncounted(b, pos);
+    #[cfg(test)]
+    scanned(end.saturating_sub(pos));
+    end
+}
+
+fn string_end_uncounted(b: &[u8], mut pos: usize) -> usize {
     pos += 1;
     while let Some(&c) = b.get(pos) {
         match c {
@@ -514,6 +583,8 @@ fn read_value(text: &str, pos: usize) -> Option<(Value<'_>, usize)> {
                     b'}' | b']' => {
                         depth -= 1;
                         if depth == 0 {
+                            #[cfg(test)]
+                            scanned(p + 1 - start);
                             let t = text.get(start..=p)?;
                             let v = if b[start] == b'{' {
                                 Value::Object(t)
@@ -556,11 +627,6 @@ impl<'a> Members<'a> {
             text: object,
             pos: pos + 1,
         }
-    }
-
-    /// Members of an object's body (text after `{`), up to its end.
-    fn of_body(body: &'a str) -> Self {
-        Self { text: body, pos: 0 }
     }
 }
 
@@ -655,6 +721,119 @@ mod tests {
         assert_eq!(validate(br#"{"a":[{"b":1},{"b":2}]}"#).map(|_| ()), Ok(()));
         assert_eq!(
             validate(br#"{"a":{"b":1},"c":{"b":2}}"#).map(|_| ()),
+            Ok(())
+        );
+    }
+
+    /// The hostile shape of issue 16: nested objects, each with a large
+    /// first member and then many short names (`{"alg":..,"x":{"a":{"a":
+    /// "xxxx…",k0..kK},k0..kK}}`), which once cost nesting × members × bytes.
+    fn hostile(levels: usize, names: usize, filler: usize) -> std::string::String {
+        let mut doc = std::string::String::from(r#"{"alg":"ES256","x":"#);
+        for _ in 0..levels {
+            doc.push_str(r#"{"a":"#);
+        }
+        doc.push('"');
+        doc.push_str(&"x".repeat(filler));
+        doc.push('"');
+        for _ in 0..levels {
+            for k in 0..names {
+                doc.push_str(&std::format!(",\"k{k}\":0"));
+            }
+            doc.push('}');
+        }
+        doc.push('}');
+        doc
+    }
+
+    fn steps(doc: &[u8]) -> (Result<(), JsonError>, usize) {
+        let mut p = Parser {
+            b: doc,
+            pos: 0,
+            names: [0; MAX_OBJECT_MEMBERS],
+            open: 0,
+            steps: 0,
+        };
+        SCANNED.with(|c| c.set(0));
+        let r = p.value(0);
+        (r, p.steps + SCANNED.with(core::cell::Cell::get))
+    }
+
+    #[test]
+    fn duplicate_check_reads_only_names_so_its_work_is_linear() {
+        // Without counting time: the bytes the duplicate check reads (names
+        // it compares, plus anything re-scanned through the validated-text
+        // readers) stay within a fixed multiple of the document, however the
+        // nesting, the member count and the filler are traded against each
+        // other (the old re-scan read the filler once per later name).
+        for (levels, names, filler) in [
+            (1, 8, 16_000),
+            (14, 16, 16_000),
+            (14, 16, 1_000_000),
+            (1, 250, 1_000_000),
+            (4, 60, 250_000),
+        ] {
+            let doc = hostile(levels, names, filler);
+            let (r, work) = steps(doc.as_bytes());
+            assert_eq!(r, Ok(()), "{levels}/{names}/{filler}");
+            // ≤ 2 names of ≤ 5 bytes per comparison, ≤ 2·K·log2(K)+K
+            // comparisons per object of K names: well under 64 per byte.
+            assert!(
+                work <= 64 * doc.len(),
+                "{levels} levels × {names} names, filler {filler}: {work} name bytes read for a {} byte document",
+                doc.len()
+            );
+            // Independent of the filler: the values are never re-read.
+            let small = hostile(levels, names, 16);
+            assert_eq!(steps(small.as_bytes()).1, work, "work depends on the filler");
+        }
+    }
+
+    #[test]
+    fn names_of_all_open_objects_share_one_bounded_stack() {
+        // 256 names in one object: the limit, accepted.
+        let mut doc = std::string::String::from("{");
+        for i in 0..MAX_OBJECT_MEMBERS {
+            doc.push_str(&std::format!("\"k{i}\":0,"));
+        }
+        doc.pop();
+        doc.push('}');
+        assert_eq!(validate(doc.as_bytes()).map(|_| ()), Ok(()));
+        // 250 names, then an object of 10 open inside: 260 names open.
+        let mut doc = std::string::String::from("{");
+        for i in 0..250 {
+            doc.push_str(&std::format!("\"k{i}\":0,"));
+        }
+        doc.push_str(r#""n":{"#);
+        for i in 0..10 {
+            doc.push_str(&std::format!("\"m{i}\":0,"));
+        }
+        doc.pop();
+        doc.push_str("}}");
+        assert_eq!(validate(doc.as_bytes()), Err(JsonError::TooManyMembers));
+        // Siblings do not add up: each object's names leave when it closes.
+        let mut doc = std::string::String::from("{");
+        for i in 0..100 {
+            doc.push_str(&std::format!("\"o{i}\":{{\"a\":1,\"b\":2,\"c\":3}},"));
+        }
+        doc.pop();
+        doc.push('}');
+        assert_eq!(validate(doc.as_bytes()).map(|_| ()), Ok(()));
+    }
+
+    #[test]
+    fn duplicates_are_found_at_every_level_and_position() {
+        for doc in [
+            &br#"{"a":{"b":{"c":1,"d":2,"c":3}}}"#[..],
+            br#"{"z":1,"a":{"b":1},"z":2}"#,
+            br#"{"a":{"k\u0031":1,"x":[1,{"y":2}],"k1":2}}"#,
+            br#"{"\u00e9":1,"\u00E9":2}"#,
+            r#"{"\u00e9":1,"é":2}"#.as_bytes(),
+        ] {
+            assert_eq!(validate(doc), Err(JsonError::Duplicate), "{doc:?}");
+        }
+        assert_eq!(
+            validate(br#"{"a":{"b":1},"b":{"a":1},"ab":0,"ba":0}"#).map(|_| ()),
             Ok(())
         );
     }
