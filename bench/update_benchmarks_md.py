@@ -5,8 +5,8 @@
 
 Each generated block sits between `<!-- BEGIN name -->` and
 `<!-- END name -->` markers; the prose around them is left alone. Blocks:
-machine (CPU, cores, load, versions, date), rust, callgrind, c, c-abi,
-python. With `--only python` (after `scripts/bench.sh --only python`) only
+machine (CPU, cores, load, versions, date), rust, parse-cost, callgrind,
+c, c-abi, python. With `--only python` (after `scripts/bench.sh --only python`) only
 the python block and the machine block's "- Python:" line are rewritten
 (that line then carries the Python run's own date and load), so the other
 tables keep the full run's numbers even if a --quick run has since
@@ -114,6 +114,7 @@ def main() -> None:
     blocks = {
         "machine": machine(out),
         "rust": table(os.path.join(out, "rust.txt"), "RUST TABLE"),
+        "parse-cost": table(os.path.join(out, "parse-cost.txt"), "PARSE COST TABLE"),
         "callgrind": table(os.path.join(out, "callgrind.txt"), "CALLGRIND TABLE"),
         "c": table(os.path.join(out, "c.txt"), "C TABLE"),
         "c-abi": table(os.path.join(out, "c-abi.txt"), "C ABI TABLE"),

@@ -13,8 +13,10 @@
 # Steps: (1) bench/tokens.json is what bench/gen_tokens.py writes (Python
 # `cryptography`; the full run rewrites it, --quick checks it is current);
 # (2) the Rust bench `cargo bench -p tokenlane --features ring --bench
-# validate` (thread CPU time), and (2b) `cargo bench -p tokenlane-remote
-# --bench keysource` (a warm KeySource vs a static KeySet); (3) the same bench binary under callgrind
+# validate` (thread CPU time), (2b) `cargo bench -p tokenlane-remote
+# --bench keysource` (a warm KeySource vs a static KeySet), and (2c) `cargo
+# bench -p tokenlane --features ring --bench parse_cost` (hostile ÷ flat JSON
+# of the same size); (3) the validate bench binary under callgrind
 # (bench/callgrind.py: instructions per call, immune to machine load);
 # (4) the C ABI against Debian's libjwt (bench/bench_c.c), with its
 # instruction counts next to the Rust ones for the C ABI's overhead;
@@ -87,6 +89,11 @@ pass rust
 run cargo bench -p tokenlane-remote --bench keysource -- $QUICK | tee "$OUT/remote.txt"
 grep -q '=== END REMOTE TABLE ===' "$OUT/remote.txt"
 pass remote
+
+# ---- 2c. Rust: parser cost on hostile JSON (thread CPU time) -----------------
+run cargo bench -p tokenlane --features ring --bench parse_cost -- $QUICK | tee "$OUT/parse-cost.txt"
+grep -q '=== END PARSE COST TABLE ===' "$OUT/parse-cost.txt"
+pass parse-cost
 
 # ---- 3. Rust: callgrind instruction counts ----------------------------------
 BENCH_BIN=$(cargo bench -p tokenlane --features ring --bench validate --no-run \

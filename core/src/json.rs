@@ -69,10 +69,11 @@ pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
 struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
-    /// Where the member names of every object open at this point start (the
-    /// byte after the opening quote), outermost object first: a stack shared
-    /// by all nesting levels, [`MAX_OBJECT_MEMBERS`] entries (1 KiB), so the
-    /// duplicate check never re-reads a value and needs no heap.
+    /// The member names of every object open at this point (offset, escape
+    /// flag and a small hash: [`name_entry`]), outermost object first: a
+    /// stack shared by all nesting levels, [`MAX_OBJECT_MEMBERS`] entries
+    /// (1 KiB), so the duplicate check never re-reads a value and needs no
+    /// heap.
     names: [u32; MAX_OBJECT_MEMBERS],
     /// Entries of `names` in use.
     open: usize,
@@ -244,11 +245,15 @@ impl<'a> Parser<'a> {
         let base = self.open;
         loop {
             self.ws();
-            let (ks, _) = self.string()?;
+            let (ks, ke) = self.string()?;
             // The names of all open objects share one stack: past its room
             // (nested objects open inside a large one) the document is refused.
-            let slot = self.names.get_mut(self.open).ok_or(JsonError::TooManyMembers)?;
-            *slot = u32::try_from(ks).map_err(|_| JsonError::Syntax)?;
+            let entry = name_entry(self.b, ks, ke)?;
+            let slot = self
+                .names
+                .get_mut(self.open)
+                .ok_or(JsonError::TooManyMembers)?;
+            *slot = entry;
             self.open += 1;
             self.ws();
             self.expect(b':')?;
@@ -268,8 +273,9 @@ impl<'a> Parser<'a> {
     }
 
     /// Refuses duplicate names among `names[base..open]` (one object's
-    /// members), compared by unescaped value: sorts the entries (heapsort,
-    /// O(K log K) comparisons, each reading at most the two names) and
+    /// members), compared by unescaped value: sorts the entries as integers
+    /// (heapsort, O(K log K)), then sorts each run of equal hashes by value
+    /// (O(r log r) comparisons, each reading at most the two names) and
     /// compares neighbours. The total work is bounded by the name bytes
     /// times log2 of [`MAX_OBJECT_MEMBERS`], whatever the values hold.
     fn check_duplicates(&mut self, base: usize) -> Result<(), JsonError> {
@@ -278,17 +284,61 @@ impl<'a> Parser<'a> {
         #[cfg(test)]
         let mut steps = 0usize;
         let mut cmp = |x: u32, y: u32| {
-            let (nx, ny) = (name_at(b, x), name_at(b, y));
+            let (sx, sy) = (x & START_MASK, y & START_MASK);
+            if (x | y) & ESCAPED == 0 {
+                // Both plain: byte order up to the closing quote, which is
+                // the order of their (unescaped) values.
+                let (sx, sy) = (
+                    usize::try_from(sx).unwrap_or(0),
+                    usize::try_from(sy).unwrap_or(0),
+                );
+                let mut i = 0usize;
+                loop {
+                    #[cfg(test)]
+                    {
+                        steps += 2;
+                    }
+                    let cx = b.get(sx + i).copied().unwrap_or(b'"');
+                    let cy = b.get(sy + i).copied().unwrap_or(b'"');
+                    match (cx == b'"', cy == b'"') {
+                        (true, true) => return core::cmp::Ordering::Equal,
+                        (true, false) => return core::cmp::Ordering::Less,
+                        (false, true) => return core::cmp::Ordering::Greater,
+                        _ if cx != cy => return cx.cmp(&cy),
+                        _ => i += 1,
+                    }
+                }
+            }
+            let (nx, ny) = (name_at(b, sx), name_at(b, sy));
             #[cfg(test)]
             {
                 steps += nx.raw.len() + ny.raw.len();
             }
             nx.cmp_json(&ny)
         };
-        heapsort(names, &mut cmp);
-        let dup = names
-            .windows(2)
-            .any(|w| cmp(w.first().copied().unwrap_or(0), w.get(1).copied().unwrap_or(0)).is_eq());
+        // Sorted as integers, names of equal hash (the top bits) are
+        // neighbours; only such a run needs its names compared, sorted by
+        // value in turn so that even a run of crafted collisions costs
+        // O(r log r) name comparisons, never r².
+        heapsort(names, &mut |x: u32, y: u32| x.cmp(&y));
+        let mut dup = false;
+        let mut rest = &mut names[..];
+        while !dup && rest.len() > 1 {
+            let h = rest.first().copied().unwrap_or(0) >> HASH_SHIFT;
+            let run = rest.iter().take_while(|e| **e >> HASH_SHIFT == h).count();
+            let (same, tail) = rest.split_at_mut(run);
+            if same.len() > 1 {
+                heapsort(same, &mut cmp);
+                dup = same.windows(2).any(|w| {
+                    cmp(
+                        w.first().copied().unwrap_or(0),
+                        w.get(1).copied().unwrap_or(0),
+                    )
+                    .is_eq()
+                });
+            }
+            rest = tail;
+        }
         #[cfg(test)]
         {
             self.steps += steps;
@@ -308,6 +358,41 @@ fn hex_val(c: u8) -> Option<u16> {
         b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
         _ => None,
     }
+}
+
+/// A `names` entry packs, from the top: a 10-bit hash of the name's
+/// unescaped value (so most comparisons are one integer compare), one bit
+/// saying the name holds a `\` escape (compared by unescaped value, not by
+/// bytes), and the 21-bit offset of its first byte. Documents whose member
+/// names start past 2 MiB are refused (`Syntax`); every caller's documents
+/// are bounded to 1 MiB (`MAX_TOKEN_BYTES_LIMIT`, `MAX_KEY_DOCUMENT_BYTES`).
+const START_BITS: u32 = 21;
+const START_MASK: u32 = (1 << START_BITS) - 1;
+const ESCAPED: u32 = 1 << START_BITS;
+const HASH_SHIFT: u32 = START_BITS + 1;
+
+/// The `names` entry of the name spanning `ks..ke` (between its quotes).
+fn name_entry(b: &[u8], ks: usize, ke: usize) -> Result<u32, JsonError> {
+    let start = u32::try_from(ks)
+        .ok()
+        .filter(|s| *s <= START_MASK)
+        .ok_or(JsonError::Syntax)?;
+    let raw = b.get(ks..ke).unwrap_or(&[]);
+    // FNV-1a over the unescaped UTF-8, folded to the top 10 bits.
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |byte: u8| h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    let escaped = raw.contains(&b'\\');
+    if escaped {
+        let text = core::str::from_utf8(raw).map_err(|_| JsonError::Syntax)?;
+        let mut buf = [0u8; 4];
+        for c in JsonStr::from_raw(text).chars() {
+            c.encode_utf8(&mut buf).bytes().for_each(&mut eat);
+        }
+    } else {
+        raw.iter().copied().for_each(&mut eat);
+    }
+    let hash = (h ^ (h >> 10) ^ (h >> 20)) & 0x3ff;
+    Ok((hash << HASH_SHIFT) | if escaped { ESCAPED } else { 0 } | start)
 }
 
 /// The member name whose text starts at `start` (after its opening quote)
@@ -522,9 +607,9 @@ fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// Bytes the validated-text readers ([`string_end`], [`read_value`]) have
-/// stepped over on this thread (tests only): a re-scan of earlier members,
-/// the old quadratic path, shows up here.
+// Bytes the validated-text readers (`string_end`, `read_value`) have
+// stepped over on this thread (tests only): a re-scan of earlier members,
+// the old quadratic path, shows up here.
 #[cfg(test)]
 std::thread_local! {
     static SCANNED: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
@@ -785,7 +870,11 @@ mod tests {
             );
             // Independent of the filler: the values are never re-read.
             let small = hostile(levels, names, 16);
-            assert_eq!(steps(small.as_bytes()).1, work, "work depends on the filler");
+            assert_eq!(
+                steps(small.as_bytes()).1,
+                work,
+                "work depends on the filler"
+            );
         }
     }
 
@@ -836,6 +925,34 @@ mod tests {
             validate(br#"{"a":{"b":1},"b":{"a":1},"ab":0,"ba":0}"#).map(|_| ()),
             Ok(())
         );
+    }
+
+    #[test]
+    fn names_with_equal_hashes_are_compared_by_value() {
+        // Find names whose 10-bit hashes collide with "k0".
+        let entry = |n: &str| {
+            let doc = std::format!("\"{n}\"");
+            name_entry(doc.as_bytes(), 1, doc.len() - 1).unwrap() >> HASH_SHIFT
+        };
+        let target = entry("k0");
+        let twins: std::vec::Vec<std::string::String> = (1..100_000)
+            .map(|i| std::format!("k{i}"))
+            .filter(|n| entry(n) == target)
+            .take(40)
+            .collect();
+        assert!(twins.len() >= 20);
+        // An escaped name hashes like its plain twin.
+        assert_eq!(entry(r"\u006b0"), target);
+        let mut doc = std::string::String::from(r#"{"k0":0"#);
+        for n in &twins {
+            doc.push_str(&std::format!(",\"{n}\":0"));
+        }
+        let ok = std::format!("{doc}}}");
+        assert_eq!(validate(ok.as_bytes()).map(|_| ()), Ok(()));
+        let dup = std::format!("{doc},\"{}\":1}}", twins[7]);
+        assert_eq!(validate(dup.as_bytes()), Err(JsonError::Duplicate));
+        let esc = std::format!("{doc},\"\\u006b0\":1}}");
+        assert_eq!(validate(esc.as_bytes()), Err(JsonError::Duplicate));
     }
 
     #[test]

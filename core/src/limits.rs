@@ -25,14 +25,17 @@ pub const MAX_JSON_DEPTH: usize = 16;
 /// read of the objects it is nested in. More is refused as `malformed`
 /// (`invalid_key` for a key document).
 ///
-/// Why: the duplicate check keeps the offset of every open object's names
-/// on one fixed stack (4 bytes each, 1 KiB, no heap) and sorts an object's
-/// names when it closes, so the parse is linear in the document: each byte
-/// is read once, plus the name bytes read by O(K log2 K) comparisons for an
-/// object of K names, never the values between them. The worst case, a
-/// header of nested objects each with a large first member and many names,
-/// costs within 2× a flat header of the same size (BENCHMARKS.md, "Parser
-/// cost"). 256 is ten times the claims of the largest tokens seen in
+/// Why: the duplicate check keeps every open object's names on one fixed
+/// stack (4 bytes each: offset, escape flag, 10-bit hash; 1 KiB, no heap)
+/// and sorts an object's names when it closes, so the parse is linear in
+/// the document: each byte is read once, plus O(K log2 K) integer
+/// comparisons for an object of K names and, among names of equal hash,
+/// O(r log2 r) comparisons reading the names, never the values between
+/// them. Measured (BENCHMARKS.md, "Parser cost on hostile JSON"): nested
+/// objects each with a large first member and many names cost ≈ 1× a flat
+/// header of the same size, objects full of names ≤ 2×, names crafted to
+/// collide in the hash ≈ 3.5× (8 ms at 1 MiB; 104–190 ms before). 256 is
+/// ten times the claims of the largest tokens seen in
 /// practice; sibling objects do not add up (their names leave the stack
 /// when they close).
 pub const MAX_OBJECT_MEMBERS: usize = 256;

@@ -1926,6 +1926,28 @@ def parse_keys_cases(secrets):
              src_secret(b"{" + K.hs_32, "hs-brace"), loaded(1))
 
 
+def parse_cost_cases():
+    """The parser's member-name bound and a deeply nested, name-heavy header
+    (issue 16 item 2: the duplicate check no longer re-reads values)."""
+    claims = at_claims()
+    level = {f"k{i}": i for i in range(16)}
+    nested = "x" * 2000
+    for _ in range(12):
+        nested = dict({"a": nested}, **level)
+    acc("header_with_twelve_nested_objects_of_seventeen_names_is_accepted",
+        "A signed header nesting 12 objects, each a large first member then 16 names, parses (and is cheap: names are sorted, values never re-read).",
+        token(at_header(x=nested), claims, ES1), ok_access(claims))
+    many = dict(claims, **{f"c{i}": i for i in range(240)})
+    many["n"] = {f"m{i}": i for i in range(20)}
+    acc("claims_with_over_256_member_names_open_at_once_is_malformed",
+        "240 extra claims, then an object of 20 names inside the claims: 269 names open at once, over MAX_OBJECT_MEMBERS (256), which bounds the names of all open objects.",
+        token(at_header(), many, ES1), err("malformed"))
+    fine = dict(claims, **{f"c{i}": {"a": 1, "b": 2, "c": 3} for i in range(200)})
+    acc("claims_with_200_sibling_objects_of_three_names_are_accepted",
+        "Sibling objects do not add up: each one's names leave the bound when it closes.",
+        token(at_header(), fine, ES1), ok_access(fine))
+
+
 # --------------------------------------------------------------------------
 # self-checks
 
@@ -2201,6 +2223,7 @@ def main():
     build_key_cases()
     authorization_cases()
     parse_keys_cases(parse_keys_keysets())
+    parse_cost_cases()
     self_check()
 
     doc = {"version": 1, "keysets": KEYSETS, "key_cases": KEY_CASES, "cases": CASES,
