@@ -255,6 +255,11 @@ enum tokenlane_skip_reason
    */
   TOKENLANE_SKIP_REASON_UNSUPPORTED_ALG = 3,
   /**
+   * The JWK carries private members (`d`, `p`, `q`, …): a leaked private
+   * key, never used to verify.
+   */
+  TOKENLANE_SKIP_REASON_PRIVATE_KEY = 4,
+  /**
    * A reason this version of the header does not name.
    */
   TOKENLANE_SKIP_REASON_OTHER = 99,

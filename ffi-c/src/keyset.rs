@@ -41,6 +41,9 @@ pub enum tokenlane_skip_reason {
     UnsupportedKeyType = 2,
     /// `alg` names an algorithm tokenlane does not verify with.
     UnsupportedAlg = 3,
+    /// The JWK carries private members (`d`, `p`, `q`, …): a leaked private
+    /// key, never used to verify.
+    PrivateKey = 4,
     /// A reason this version of the header does not name.
     Other = 99,
 }
@@ -61,6 +64,7 @@ impl From<SkipReason> for tokenlane_skip_reason {
             SkipReason::NotForVerifying => Self::NotForVerifying,
             SkipReason::UnsupportedKeyType => Self::UnsupportedKeyType,
             SkipReason::UnsupportedAlg => Self::UnsupportedAlg,
+            SkipReason::PrivateKey => Self::PrivateKey,
             _ => Self::Other,
         }
     }
@@ -333,10 +337,11 @@ pub extern "C" fn tokenlane_keyset_skipped_get(
 #[no_mangle]
 pub extern "C" fn tokenlane_skip_reason_str(reason: u32) -> *const c_char {
     static PHRASES: OnceLock<Vec<CString>> = OnceLock::new();
-    const REASONS: [SkipReason; 3] = [
+    const REASONS: [SkipReason; 4] = [
         SkipReason::NotForVerifying,
         SkipReason::UnsupportedKeyType,
         SkipReason::UnsupportedAlg,
+        SkipReason::PrivateKey,
     ];
     ffi_boundary! {
         // The phrases come from the core's own table.
