@@ -49,17 +49,53 @@ fn looks_like_public_key(secret: &[u8]) -> bool {
     {
         return true;
     }
-    {
-        use spki::der::Decode;
-        if spki::SubjectPublicKeyInfoRef::from_der(secret).is_ok() {
-            return true;
+    is_der_public_key(secret)
+}
+
+/// One DER TLV header at `pos`: its tag and its contents' span, which must
+/// lie inside `b`.
+#[cfg(feature = "hs256")]
+fn der_tlv(b: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
+    let tag = *b.get(pos)?;
+    let first = *b.get(pos.checked_add(1)?)?;
+    let (len, start) = if first < 0x80 {
+        (usize::from(first), pos.checked_add(2)?)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
         }
-        #[cfg(feature = "rsa")]
-        if rsa::pkcs1::RsaPublicKey::from_der(secret).is_ok() {
-            return true;
-        }
+        let digits = b.get(pos.checked_add(2)?..pos.checked_add(2 + n)?)?;
+        let len = digits
+            .iter()
+            .fold(0usize, |acc, &d| (acc << 8) | usize::from(d));
+        (len, pos.checked_add(2 + n)?)
+    };
+    let end = start.checked_add(len)?;
+    (end <= b.len()).then_some((tag, start, end))
+}
+
+/// Whether `b` is, as a whole, a DER SubjectPublicKeyInfo (`SEQUENCE {
+/// SEQUENCE { OID, … }, BIT STRING }`, any algorithm) or a PKCS#1
+/// RSAPublicKey (`SEQUENCE { INTEGER, INTEGER }`). Checked by structure
+/// (exact nested lengths), with a few lines instead of a DER parser, so the
+/// HMAC constructor pulls no ASN.1 code into small firmware.
+#[cfg(feature = "hs256")]
+fn is_der_public_key(b: &[u8]) -> bool {
+    let Some((0x30, start, end)) = der_tlv(b, 0) else {
+        return false;
+    };
+    if end != b.len() {
+        return false;
     }
-    false
+    match der_tlv(b, start) {
+        Some((0x30, alg_start, alg_end)) => {
+            matches!(der_tlv(b, alg_start), Some((0x06, _, _)))
+                && matches!(der_tlv(b, alg_end), Some((0x03, _, e)) if e == end)
+        }
+        Some((0x02, _, n_end)) => matches!(der_tlv(b, n_end), Some((0x02, _, e)) if e == end),
+        _ => false,
+    }
 }
 
 /// A key identifier, stored inline (no heap), at most [`MAX_KID_LEN`] bytes.
@@ -626,5 +662,32 @@ pub(crate) fn verify_with_keys(
     match (kid.is_some(), found_kid, refusal) {
         (true, true, Some(reason)) => Err(Error::AlgorithmNotAllowed { alg, reason }),
         (given, _, _) => Err(Error::KeyNotFound { kid_given: given }),
+    }
+}
+
+#[cfg(all(test, feature = "hs256"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_public_keys_of_any_algorithm_are_refused_as_secrets() {
+        // An Ed25519 SPKI (RFC 8410): not an algorithm tokenlane verifies,
+        // still a public key, never a secret.
+        let mut ed = [0u8; 44];
+        ed[..12].copy_from_slice(&[
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ]);
+        ed[12..].fill(0x5a);
+        assert_eq!(Key::hmac(&ed).err(), Some(KeyError::SecretIsPublicKey));
+        // A secret that starts like DER but whose lengths do not nest is a
+        // secret: one byte more breaks the outer length.
+        let mut not_der = [0x42u8; 45];
+        not_der[..44].copy_from_slice(&ed);
+        assert!(Key::hmac(&not_der).is_ok());
+        let mut brace = [0x41u8; 40];
+        brace[0] = b'{';
+        assert!(Key::hmac(&brace).is_ok());
+        // A JSON object without kty/keys is a (strange) secret, not a key.
+        assert!(Key::hmac(br#"{"not":"a key","padding":"xxxxxxxxxxxxxxx"}"#).is_ok());
     }
 }
