@@ -265,12 +265,12 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
     }
     let alg = match str_member(alg, "alg")? {
         None => None,
-        Some(a) => match a.as_plain().and_then(Algorithm::from_name) {
+        Some(a) => match unescaped(a, &mut [0u8; 16]).and_then(Algorithm::from_name) {
             Some(a) if a.is_implemented() => Some(a),
             _ => return Ok(Err(SkipReason::UnsupportedAlg)),
         },
     };
-    let key = match kty.as_plain().unwrap_or("") {
+    let key = match unescaped(kty, &mut [0u8; 8]).unwrap_or("") {
         "RSA" => {
             #[cfg(feature = "rsa")]
             {
@@ -332,6 +332,13 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
         }
     }
     Ok(Ok(key))
+}
+
+/// A short member value by its unescaped text (`"\u0052SA"` is `RSA`), in
+/// `buf`; `None` when it does not fit (then it names nothing known).
+fn unescaped<'b>(s: JsonStr<'_>, buf: &'b mut [u8]) -> Option<&'b str> {
+    let n = s.unescape_into(buf)?;
+    core::str::from_utf8(buf.get(..n)?).ok()
 }
 
 fn str_member<'a>(

@@ -1813,6 +1813,8 @@ def parse_keys_keysets():
     # rsa-1 pinned to PS256 by an escaped member name ("\u0061lg" is "alg").
     pinned = sub1(compact(jwk_rsa(rsa1, "rsa-1", use="sig", alg="PS256")), b'"alg"', b'"\\u0061lg"')
     keyset("rsa_escaped_alg_ps256", [raw_jwks(pinned)], [Entry("rsa-1", rsa1, "PS256")])
+    pinned_value = sub1(compact(jwk_rsa(rsa1, "rsa-1", use="sig", alg="PS256")), b'"PS256"', b'"P\\u0053256"')
+    keyset("rsa_escaped_alg_value_ps256", [raw_jwks(pinned_value)], [Entry("rsa-1", rsa1, "PS256")])
     # Kid-less HMAC secrets: three may be tried, a fourth refuses the token.
     secrets = [hashlib.sha256(b"tokenlane kidless %d" % i).digest() for i in range(4)]
     keyset("hmac_three_kidless", [src_secret(x) for x in secrets[:3]],
@@ -1833,6 +1835,15 @@ def parse_keys_cases(secrets):
         "The escaped alg pin PS256 serves a PS256 token.",
         token(at_header("PS256", "rsa-1"), claims, signer("PS256", K.rsa_1)),
         ok_access(claims), keyset_name="rsa_escaped_alg_ps256", algorithms=["PS256"])
+    acc("rs256_with_jwk_alg_value_escaped_ps256_is_not_allowed",
+        "rsa-1's JWK alg value is \"P\\u0053256\" (= PS256): the pin applies to the unescaped value.",
+        token(at_header("RS256", "rsa-1"), claims, signer("RS256", K.rsa_1)),
+        err("algorithm_not_allowed"), keyset_name="rsa_escaped_alg_value_ps256",
+        algorithms=["RS256", "PS256"])
+    acc("ps256_with_jwk_alg_value_escaped_ps256_is_accepted",
+        "The escaped alg value PS256 serves a PS256 token.",
+        token(at_header("PS256", "rsa-1"), claims, signer("PS256", K.rsa_1)),
+        ok_access(claims), keyset_name="rsa_escaped_alg_value_ps256", algorithms=["PS256"])
     acc("hs256_without_kid_against_three_fitting_secrets_is_accepted",
         "Without kid, up to MAX_KIDLESS_CANDIDATES (3) fitting keys are tried; the third verifies.",
         token(at_header("HS256", DROP), claims, signer("HS256", secrets[2])),
@@ -1867,6 +1878,9 @@ def parse_keys_cases(secrets):
     key_case("jwk_escaped_kty_loads",
              "\"\\u006bty\" is kty: the key loads like its plain twin.",
              raw_jwks(kty), loaded(1))
+    key_case("jwk_escaped_kty_value_loads",
+             "kty written as \"\\u0045C\" (= EC) is EC: values compare unescaped, like names.",
+             raw_jwks(sub1(compact(good_ec), b'"EC"', b'"\\u0045C"')), loaded(1))
     # 10. private members
     key_case("jwks_rsa_private_key_is_skipped",
              "An RSA JWK with d, p, q, dp, dq, qi is a leaked private key: skipped (private_key), the public EC key loads.",
