@@ -17,11 +17,13 @@
 //! duplicate member names.
 //!
 //! Cost: validation is linear in the document. Each value is read once;
-//! an object's duplicate check sorts its member names (heapsort on a fixed
-//! stack of name offsets, 1 KiB, no heap) when the object closes, so it
-//! reads name bytes only, O(names × log2 256), never the values between
-//! them. (Before, each new name re-read every earlier member, values
-//! included: nesting × members × bytes.)
+//! an object's duplicate check works on a fixed stack of name entries (1
+//! KiB, no heap) when the object closes: it hashes the names (keyed by the
+//! object's own names, so their writer cannot pick which collide), sorts
+//! the entries as integers, and compares by value only names of equal hash,
+//! sorted in turn. It reads name bytes only, O(names × log2 256), never the
+//! values between them. (Before, each new name re-read every earlier
+//! member, values included: nesting × members × bytes.)
 
 use crate::limits::{MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS};
 
@@ -281,8 +283,32 @@ impl<'a> Parser<'a> {
     fn check_duplicates(&mut self, base: usize) -> Result<(), JsonError> {
         let b = self.b;
         let names = self.names.get_mut(base..self.open).unwrap_or(&mut []);
+        if names.len() < 2 {
+            return Ok(());
+        }
         #[cfg(test)]
         let mut steps = 0usize;
+        // The hash key: FNV-1a over this object's raw names, so the names
+        // decide it (see `name_hash`). Then each entry gets its hash.
+        let mut key: u32 = 0x811c_9dc5;
+        for e in names.iter() {
+            for &byte in plain_name(b, *e) {
+                key = (key ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+            }
+        }
+        for e in names.iter_mut() {
+            let hash = if *e & ESCAPED == 0 {
+                let raw = plain_name(b, *e);
+                #[cfg(test)]
+                {
+                    steps += 2 * raw.len();
+                }
+                fnv_mix(raw.iter().copied(), key)
+            } else {
+                name_hash(&name_at(b, *e & START_MASK), key)
+            };
+            *e = (*e & !(u32::MAX << HASH_SHIFT)) | (hash << HASH_SHIFT);
+        }
         let mut cmp = |x: u32, y: u32| {
             let (sx, sy) = (x & START_MASK, y & START_MASK);
             if (x | y) & ESCAPED == 0 {
@@ -361,38 +387,73 @@ fn hex_val(c: u8) -> Option<u16> {
 }
 
 /// A `names` entry packs, from the top: a 10-bit hash of the name's
-/// unescaped value (so most comparisons are one integer compare), one bit
-/// saying the name holds a `\` escape (compared by unescaped value, not by
-/// bytes), and the 21-bit offset of its first byte. Documents whose member
-/// names start past 2 MiB are refused (`Syntax`); every caller's documents
-/// are bounded to 1 MiB (`MAX_TOKEN_BYTES_LIMIT`, `MAX_KEY_DOCUMENT_BYTES`).
+/// unescaped value (filled in when its object closes, so most comparisons
+/// are one integer compare), one bit saying the name holds a `\\` escape
+/// (compared by unescaped value, not by bytes), and the 21-bit offset of
+/// its first byte. Documents whose member names start past 2 MiB are
+/// refused (`Syntax`); every caller's documents are bounded to 1 MiB
+/// (`MAX_TOKEN_BYTES_LIMIT`, `MAX_KEY_DOCUMENT_BYTES`).
 const START_BITS: u32 = 21;
 const START_MASK: u32 = (1 << START_BITS) - 1;
 const ESCAPED: u32 = 1 << START_BITS;
 const HASH_SHIFT: u32 = START_BITS + 1;
 
-/// The `names` entry of the name spanning `ks..ke` (between its quotes).
+/// The `names` entry of the name spanning `ks..ke` (between its quotes),
+/// its hash bits still zero.
 fn name_entry(b: &[u8], ks: usize, ke: usize) -> Result<u32, JsonError> {
     let start = u32::try_from(ks)
         .ok()
         .filter(|s| *s <= START_MASK)
         .ok_or(JsonError::Syntax)?;
-    let raw = b.get(ks..ke).unwrap_or(&[]);
-    // FNV-1a over the unescaped UTF-8, folded to the top 10 bits.
-    let mut h: u32 = 0x811c_9dc5;
-    let mut eat = |byte: u8| h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
-    let escaped = raw.contains(&b'\\');
-    if escaped {
-        let text = core::str::from_utf8(raw).map_err(|_| JsonError::Syntax)?;
-        let mut buf = [0u8; 4];
-        for c in JsonStr::from_raw(text).chars() {
-            c.encode_utf8(&mut buf).bytes().for_each(&mut eat);
+    let escaped = b.get(ks..ke).is_some_and(|raw| raw.contains(&b'\\'));
+    Ok(if escaped { ESCAPED } else { 0 } | start)
+}
+
+/// FNV-1a from `key` over a name's unescaped UTF-8, then a murmur3
+/// finaliser, folded to 10 bits.
+///
+/// Keyed per object (see [`Parser::check_duplicates`]): the key is a hash
+/// of all the object's names, so whoever writes the names cannot know in
+/// advance which of them will share a hash, and cannot build the long runs
+/// of equal hashes that would make every comparison read the names.
+fn name_hash(name: &JsonStr<'_>, key: u32) -> u32 {
+    match name.as_plain() {
+        Some(p) => fnv_mix(p.bytes(), key),
+        None => {
+            let mut buf = [0u8; 4];
+            fnv_mix(
+                name.chars().flat_map(|c| {
+                    let n = c.encode_utf8(&mut buf).len();
+                    buf.into_iter().take(n)
+                }),
+                key,
+            )
         }
-    } else {
-        raw.iter().copied().for_each(&mut eat);
     }
-    let hash = (h ^ (h >> 10) ^ (h >> 20)) & 0x3ff;
-    Ok((hash << HASH_SHIFT) | if escaped { ESCAPED } else { 0 } | start)
+}
+
+/// The bytes of a name without escapes, from its entry: up to the closing
+/// quote, found directly (a plain name holds no `\\"`). For an escaped name,
+/// its raw bytes up to the first quote (enough for the object's key).
+fn plain_name(b: &[u8], entry: u32) -> &[u8] {
+    let start = usize::try_from(entry & START_MASK).unwrap_or(usize::MAX);
+    let rest = b.get(start..).unwrap_or(&[]);
+    let len = rest.iter().position(|&c| c == b'"').unwrap_or(rest.len());
+    rest.get(..len).unwrap_or(&[])
+}
+
+/// See [`name_hash`].
+fn fnv_mix(bytes: impl Iterator<Item = u8>, key: u32) -> u32 {
+    let mut h = key;
+    for byte in bytes {
+        h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h >> (32 - 10)
 }
 
 /// The member name whose text starts at `start` (after its opening quote)
@@ -929,30 +990,30 @@ mod tests {
 
     #[test]
     fn names_with_equal_hashes_are_compared_by_value() {
-        // Find names whose 10-bit hashes collide with "k0".
-        let entry = |n: &str| {
-            let doc = std::format!("\"{n}\"");
-            name_entry(doc.as_bytes(), 1, doc.len() - 1).unwrap() >> HASH_SHIFT
-        };
-        let target = entry("k0");
-        let twins: std::vec::Vec<std::string::String> = (1..100_000)
-            .map(|i| std::format!("k{i}"))
-            .filter(|n| entry(n) == target)
-            .take(40)
-            .collect();
-        assert!(twins.len() >= 20);
-        // An escaped name hashes like its plain twin.
-        assert_eq!(entry(r"\u006b0"), target);
-        let mut doc = std::string::String::from(r#"{"k0":0"#);
-        for n in &twins {
-            doc.push_str(&std::format!(",\"{n}\":0"));
+        // 250 names in 1024 hash values: runs of equal hashes occur, and are
+        // sorted by value; a duplicate anywhere (plain or escaped) is found,
+        // and distinct names in a run are not mistaken for duplicates.
+        let names: std::vec::Vec<std::string::String> =
+            (0..249).map(|i| std::format!("name{i}")).collect();
+        let mut doc = std::string::String::from("{");
+        for n in &names {
+            doc.push_str(&std::format!("\"{n}\":0,"));
         }
-        let ok = std::format!("{doc}}}");
-        assert_eq!(validate(ok.as_bytes()).map(|_| ()), Ok(()));
-        let dup = std::format!("{doc},\"{}\":1}}", twins[7]);
-        assert_eq!(validate(dup.as_bytes()), Err(JsonError::Duplicate));
-        let esc = std::format!("{doc},\"\\u006b0\":1}}");
-        assert_eq!(validate(esc.as_bytes()), Err(JsonError::Duplicate));
+        let (r, work) = steps(std::format!("{doc}\"last\":0}}").as_bytes());
+        assert_eq!(r, Ok(()));
+        assert!(work > 0);
+        for i in [0, 17, 123, 248] {
+            let dup = std::format!("{doc}\"{}\":1}}", names[i]);
+            assert_eq!(validate(dup.as_bytes()), Err(JsonError::Duplicate), "{i}");
+            let esc = std::format!("{doc}\"\\u006e{}\":1}}", &names[i][1..]);
+            assert_eq!(validate(esc.as_bytes()), Err(JsonError::Duplicate), "{i}");
+        }
+        // The same name hashes the same escaped or not, under any key.
+        let plain = JsonStr::from_raw("name7");
+        let escaped = JsonStr::from_raw(r"\u006eame7");
+        for key in [0, 1, 0x811c_9dc5, u32::MAX] {
+            assert_eq!(name_hash(&plain, key), name_hash(&escaped, key));
+        }
     }
 
     #[test]

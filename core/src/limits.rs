@@ -26,15 +26,19 @@ pub const MAX_JSON_DEPTH: usize = 16;
 /// (`invalid_key` for a key document).
 ///
 /// Why: the duplicate check keeps every open object's names on one fixed
-/// stack (4 bytes each: offset, escape flag, 10-bit hash; 1 KiB, no heap)
+/// stack (4 bytes each: offset, escape flag, 10-bit keyed hash; 1 KiB, no
+/// heap)
 /// and sorts an object's names when it closes, so the parse is linear in
 /// the document: each byte is read once, plus O(K log2 K) integer
 /// comparisons for an object of K names and, among names of equal hash,
 /// O(r log2 r) comparisons reading the names, never the values between
 /// them. Measured (BENCHMARKS.md, "Parser cost on hostile JSON"): nested
 /// objects each with a large first member and many names cost ≈ 1× a flat
-/// header of the same size, objects full of names ≤ 2×, names crafted to
-/// collide in the hash ≈ 3.5× (8 ms at 1 MiB; 104–190 ms before). 256 is
+/// header of the same size, objects full of names ≈ 2×. The hash is keyed
+/// by the object's names, so colliding names cannot be chosen in advance;
+/// an attacker who inverted the (non-cryptographic) key hash could force
+/// every comparison to read names, ≈ 3.5× (8 ms at 1 MiB; 104–190 ms
+/// before this design), still linear. 256 is
 /// ten times the claims of the largest tokens seen in
 /// practice; sibling objects do not add up (their names leave the stack
 /// when they close).
