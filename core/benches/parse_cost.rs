@@ -228,6 +228,7 @@ fn main() {
                         AccessPolicy::new(&issuer, &audiences, AlgorithmSet::from_slice(&[alg]))
                             .expect("policy")
                             .with_required_scopes(&scopes)
+                            .expect("scopes")
                             .with_max_token_bytes(size)
                             .expect("size")
                             .with_backend(backend);
