@@ -356,7 +356,8 @@ fn faults_each_have_a_defined_outcome() {
             keys: 0,
             not_for_verifying: 0,
             unsupported_key_type: 0,
-            unsupported_alg: 0
+            unsupported_alg: 0,
+            private_key: 0
         })
     );
     let enc_only =
