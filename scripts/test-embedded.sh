@@ -7,6 +7,11 @@
 #   scripts/test-embedded.sh                 # default features: es256 + hs256
 #   FEATURES="--no-default-features --features es256" scripts/test-embedded.sh
 #
+# Without FEATURES it runs two images: the default one, then ES256 on the
+# p256-cm4 backend + HS256 with Wycheproof's P-256 file run through both
+# ES256 backends (`cm4,hs256,wycheproof`; the vectors are packed from
+# ../shared/vectors/wycheproof by embedded/gen_wycheproof.py).
+#
 # Installs what it needs when missing: the Rust target, qemu-system-arm and
 # binutils-arm-none-eabi (Debian packages).
 set -euo pipefail
@@ -37,20 +42,22 @@ else
     echo "note: no .venv (scripts/setup.sh makes it); skipping the tokens.rs freshness check"
 fi
 
+# Builds one image with the cargo feature arguments $1, runs it, checks it.
+run_image() {
+local FEATURES=$1
 echo "+ (cd embedded && cargo build --release --locked $FEATURES)"
 # shellcheck disable=SC2086 # FEATURES is a list of cargo arguments
-(cd embedded && cargo build --release --locked $FEATURES)
+(cd embedded && cargo build --release --locked $FEATURES) || return 1
 ELF=$ROOT/embedded/target/thumbv7em-none-eabihf/release/tokenlane-embedded
 
 # No heap by construction: no allocator symbol may be in the image.
 if arm-none-eabi-nm "$ELF" | grep -Eq '__rust_alloc|__rdl_alloc|__rg_alloc|__rust_no_alloc_shim|malloc'; then
     echo "FAIL: the firmware references a heap allocator:" >&2
     arm-none-eabi-nm "$ELF" | grep -E '__rust_alloc|__rdl_alloc|__rg_alloc|malloc' >&2
-    exit 1
+    return 1
 fi
 
 LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
 echo "+ qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native -kernel $ELF"
 set +e
 timeout "$TIMEOUT" qemu-system-arm -M mps2-an386 -nographic \
@@ -83,5 +90,17 @@ if [ -n "$summary" ] && ! grep -q "^embedded: $ok_lines passed" <<<"$summary"; t
     echo "FAIL: the summary does not match the $ok_lines [ok] lines" >&2
     fail=1
 fi
+rm -f "$LOG"
 echo "${summary:-embedded: no summary line}"
-exit "$fail"
+return "$fail"
+}
+
+status=0
+if [ -n "$FEATURES" ]; then
+    run_image "$FEATURES" || status=1
+else
+    run_image "" || status=1
+    python3 embedded/gen_wycheproof.py
+    run_image "--no-default-features --features cm4,hs256,wycheproof" || status=1
+fi
+exit "$status"

@@ -7,6 +7,18 @@
 //! bounds at load, exact signature lengths, the same fit rules), so their
 //! verdicts are identical; the test suites run once per backend and compare.
 //!
+//! With the `p256-cm4` feature on an Arm target (`thumbv7em`, Cortex-M4),
+//! ES256 keys also carry the public point as little-endian words for the
+//! `p256-cm4` crate (a Rust port, with stable `naked_asm`, of the
+//! P256-Cortex-M4 assembly), and [`Backend::Cm4`] becomes the default. It
+//! gets the same inputs after the same checks as the other backends (the
+//! point validated at load by `p256` *and* by `p256-cm4`, exactly 64
+//! signature bytes); every other algorithm goes to `RustCrypto` under it.
+//! The crate has no host build (its arithmetic is Armv7E-M assembly), so on
+//! other targets the feature compiles to nothing; its verdicts are checked in
+//! the firmware under QEMU (`embedded/`, `scripts/test-embedded.sh`), on the
+//! Wycheproof P-256 file and the ES256 conformance cases.
+//!
 //! Why `ring` and not `aws-lc-rs`: both are far faster than the pure-Rust
 //! crates; `ring` builds in seconds with no C toolchain beyond `cc`, adds
 //! less to the wheel and the C library, and is what `rustls` and
@@ -21,14 +33,24 @@ pub enum Backend {
     /// `ring` (feature `ring`): assembly-optimised, servers only.
     #[cfg(feature = "ring")]
     Ring,
+    /// `p256-cm4` (feature `p256-cm4`, Arm targets only): the P256-Cortex-M4
+    /// assembly for ES256; other algorithms as `RustCrypto`.
+    #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+    Cm4,
 }
 
 impl Backend {
-    /// The default: `Ring` when the `ring` feature is on, else `RustCrypto`.
-    #[cfg(feature = "ring")]
+    /// The default: `Cm4` when the `p256-cm4` feature is on (Arm only),
+    /// else `Ring` when the `ring` feature is on, else `RustCrypto`.
+    #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+    pub const DEFAULT: Backend = Backend::Cm4;
+    /// The default: `Cm4` when the `p256-cm4` feature is on (Arm only),
+    /// else `Ring` when the `ring` feature is on, else `RustCrypto`.
+    #[cfg(all(feature = "ring", not(all(feature = "p256-cm4", target_arch = "arm"))))]
     pub const DEFAULT: Backend = Backend::Ring;
-    /// The default: `Ring` when the `ring` feature is on, else `RustCrypto`.
-    #[cfg(not(feature = "ring"))]
+    /// The default: `Cm4` when the `p256-cm4` feature is on (Arm only),
+    /// else `Ring` when the `ring` feature is on, else `RustCrypto`.
+    #[cfg(not(any(feature = "ring", all(feature = "p256-cm4", target_arch = "arm"))))]
     pub const DEFAULT: Backend = Backend::RustCrypto;
 
     /// Every backend compiled into this build.
@@ -36,14 +58,18 @@ impl Backend {
         Backend::RustCrypto,
         #[cfg(feature = "ring")]
         Backend::Ring,
+        #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+        Backend::Cm4,
     ];
 
-    /// A short name: `"rustcrypto"` or `"ring"`.
+    /// A short name: `"rustcrypto"`, `"ring"` or `"cm4"`.
     pub const fn name(self) -> &'static str {
         match self {
             Backend::RustCrypto => "rustcrypto",
             #[cfg(feature = "ring")]
             Backend::Ring => "ring",
+            #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+            Backend::Cm4 => "cm4",
         }
     }
 }
@@ -121,6 +147,60 @@ pub(crate) mod ring_impl {
                 Hash::Sha512 => &self.k512,
             };
             ring::hmac::verify(key, msg, tag).is_ok()
+        }
+    }
+}
+
+#[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+pub(crate) mod cm4_impl {
+    //! ES256 through `p256-cm4`. All of it is safe Rust: the crate's own
+    //! `unsafe` wraps its assembly.
+
+    /// A P-256 public point as `p256-cm4` takes it: x and y as eight
+    /// little-endian 32-bit words each (least significant word first).
+    #[derive(Clone)]
+    pub(crate) struct Point {
+        x: [u32; 8],
+        y: [u32; 8],
+    }
+
+    /// A 32-byte big-endian integer as eight little-endian words.
+    fn words(be: &[u8; 32]) -> [u32; 8] {
+        let mut out = [0u32; 8];
+        for (w, chunk) in out.iter_mut().zip(be.rchunks_exact(4)) {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(chunk);
+            *w = u32::from_be_bytes(b);
+        }
+        out
+    }
+
+    impl Point {
+        /// The point from its uncompressed SEC1 form (`04 || x || y`), or
+        /// `None` unless `p256-cm4` also finds it valid (coordinates below p,
+        /// on the curve). The caller has validated it with `p256` first.
+        pub(crate) fn new(sec1: &[u8; 65]) -> Option<Self> {
+            let mut x = [0u32; 8];
+            let mut y = [0u32; 8];
+            if !p256_cm4::octet_string_to_point(&mut x, &mut y, sec1) {
+                return None;
+            }
+            Some(Self { x, y })
+        }
+
+        /// Verifies a 64-byte `r || s` ES256 signature over `msg`. The
+        /// caller has checked the length; r and s outside 1..n-1 are refused
+        /// by `p256-cm4::verify`.
+        pub(crate) fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
+            use sha2::Digest;
+            let (Some(r), Some(s)) = (sig.get(..32), sig.get(32..64)) else {
+                return false;
+            };
+            let (Ok(r), Ok(s)) = (<&[u8; 32]>::try_from(r), <&[u8; 32]>::try_from(s)) else {
+                return false;
+            };
+            let hash = sha2::Sha256::digest(msg);
+            p256_cm4::verify(&self.x, &self.y, &hash, &words(r), &words(s))
         }
     }
 }

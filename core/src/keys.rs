@@ -160,6 +160,8 @@ struct P256Key {
     rc: p256::ecdsa::VerifyingKey,
     #[cfg(feature = "ring")]
     point: [u8; 65],
+    #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+    cm4: crate::backend::cm4_impl::Point,
 }
 
 /// An HMAC secret, held only as keyed hash states (the secret bytes are not
@@ -272,17 +274,21 @@ impl Key {
     pub fn p256_sec1(point: &[u8]) -> Result<Self, KeyError> {
         let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
-        #[cfg(feature = "ring")]
+        #[cfg(any(feature = "ring", all(feature = "p256-cm4", target_arch = "arm")))]
         let point = {
             let enc = vk.to_encoded_point(false);
             let mut p = [0u8; 65];
             p.copy_from_slice(enc.as_bytes());
             p
         };
+        #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+        let cm4 = crate::backend::cm4_impl::Point::new(&point).ok_or(KeyError::PointNotOnCurve)?;
         Ok(Self::from_material(Material::P256(P256Key {
             rc: vk,
             #[cfg(feature = "ring")]
             point,
+            #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+            cm4,
         })))
     }
 
@@ -520,7 +526,8 @@ impl Key {
                 match backend {
                     #[cfg(feature = "ring")]
                     Backend::Ring => k.ring.verify(alg, signing_input, sig),
-                    Backend::RustCrypto => verify_rsa(&k.rc, alg, signing_input, sig),
+                    // RustCrypto; `Cm4` is ES256 only, so RSA goes here too.
+                    _ => verify_rsa(&k.rc, alg, signing_input, sig),
                 }
             }
             #[cfg(feature = "ecdsa")]
@@ -534,6 +541,8 @@ impl Key {
                     Backend::Ring => {
                         crate::backend::ring_impl::verify_p256(&k.point, signing_input, sig)
                     }
+                    #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+                    Backend::Cm4 => k.cm4.verify(signing_input, sig),
                     Backend::RustCrypto => match p256::ecdsa::Signature::from_slice(sig) {
                         Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
                         Err(_) => false,
@@ -549,7 +558,8 @@ impl Key {
                 match backend {
                     #[cfg(feature = "ring")]
                     Backend::Ring => h.ring.verify(alg, signing_input, sig),
-                    Backend::RustCrypto => match alg.hash() {
+                    // RustCrypto; `Cm4` is ES256 only, so HMAC goes here too.
+                    _ => match alg.hash() {
                         Hash::Sha256 => h
                             .s256
                             .clone()

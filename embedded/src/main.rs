@@ -25,6 +25,8 @@ use cortex_m_semihosting::{debug, hprintln};
 
 #[cfg(any(feature = "es256", feature = "hs256"))]
 mod validate;
+#[cfg(feature = "wycheproof")]
+mod wycheproof;
 
 /// Tally of verdicts.
 #[derive(Default)]
@@ -101,6 +103,8 @@ fn main() -> ! {
 
     #[cfg(any(feature = "es256", feature = "hs256"))]
     validate::run(base, &mut meter, &mut tally);
+    #[cfg(feature = "wycheproof")]
+    wycheproof::run(&mut tally);
     #[cfg(not(any(feature = "es256", feature = "hs256")))]
     {
         let _ = meter.measure(base, || core::hint::black_box(tokens::NOW));
