@@ -23,6 +23,8 @@ mod tokens;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use cortex_m_semihosting::{debug, hprintln};
 
+#[cfg(feature = "icount")]
+mod icount;
 #[cfg(any(feature = "es256", feature = "hs256"))]
 mod validate;
 #[cfg(feature = "wycheproof")]
@@ -88,7 +90,7 @@ impl StackMeter {
 }
 
 /// Exits with failure.
-#[cfg(any(feature = "es256", feature = "hs256"))]
+#[cfg(any(feature = "es256", feature = "hs256", feature = "icount"))]
 pub(crate) fn fail_now() -> ! {
     debug::exit(debug::EXIT_FAILURE);
     #[allow(clippy::empty_loop)]
@@ -100,9 +102,22 @@ fn main() -> ! {
     let base = stack::sp();
     let mut meter = StackMeter::start();
     let mut tally = Tally::default();
+    #[cfg(feature = "icount")]
+    let overhead = {
+        match cortex_m::Peripherals::take() {
+            Some(p) => icount::init(p.SYST),
+            None => fail_now(),
+        }
+        match icount::calibrate() {
+            Some(o) => o,
+            None => fail_now(),
+        }
+    };
+    #[cfg(not(feature = "icount"))]
+    let overhead = 0;
 
     #[cfg(any(feature = "es256", feature = "hs256"))]
-    validate::run(base, &mut meter, &mut tally);
+    validate::run(base, &mut meter, &mut tally, overhead);
     #[cfg(feature = "wycheproof")]
     wycheproof::run(&mut tally);
     #[cfg(not(any(feature = "es256", feature = "hs256")))]

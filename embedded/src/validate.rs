@@ -208,7 +208,10 @@ fn steps(base: usize, meter: &mut StackMeter, keys: &[Key]) {
 
 /// Runs every case, printing one verdict line each.
 #[inline(never)]
-pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally) {
+///
+/// `overhead`: the instruction counter's own cost (feature `icount`).
+pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhead: u32) {
+    let _ = overhead;
     let (keys, depth) = meter.measure(base, build_keys);
     let keys = match keys {
         Ok(keys) => keys,
@@ -245,6 +248,13 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally) {
     for case in CASES {
         let (verdict, depth) =
             meter.measure(base, || check(&policy, keys, case.token, &mut scratch[..]));
+        #[cfg(feature = "icount")]
+        {
+            let (_, insns) = crate::icount::measure(overhead, || {
+                check(&policy, keys, case.token, &mut scratch[..])
+            });
+            hprintln!("[insns] {}: {}", case.name, insns);
+        }
         {
             {
                 let verdict = &verdict;
