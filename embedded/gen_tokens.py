@@ -146,13 +146,13 @@ def render() -> str:
         'pub(crate) const SUBJECT: &str = "device-42";',
         "",
         "/// `kid` of the P-256 key (tests/conformance/keys/ec-1.pem).",
-        '#[cfg(feature = "es256")]',
+        '#[cfg(any(feature = "es256", feature = "cm4"))]',
         f"pub(crate) const EC_KID: &str = {json.dumps(EC_KID)};",
         "/// P-256 public key, affine x.",
-        '#[cfg(feature = "es256")]',
+        '#[cfg(any(feature = "es256", feature = "cm4"))]',
         f"pub(crate) const EC_X: [u8; 32] = {rust_bytes(x)};",
         "/// P-256 public key, affine y.",
-        '#[cfg(feature = "es256")]',
+        '#[cfg(any(feature = "es256", feature = "cm4"))]',
         f"pub(crate) const EC_Y: [u8; 32] = {rust_bytes(y)};",
         "/// `kid` of the HMAC secret (tests/conformance/keys/hs-32.secret).",
         '#[cfg(feature = "hs256")]',
@@ -162,14 +162,17 @@ def render() -> str:
         f"pub(crate) const HS_SECRET: [u8; 32] = {rust_bytes(secret)};",
         "",
     ]
+    # ES256 cases exist with either ES256 implementation (`es256`: p256,
+    # `cm4`: p256-cm4).
+    gate = {"es256": 'any(feature = "es256", feature = "cm4")', "hs256": 'feature = "hs256"'}
     for feature, group in (("es256", es), ("hs256", hs)):
         for name, token, doc in group:
             lines.append(f"/// {doc}")
-            lines.append(f'#[cfg(feature = "{feature}")]')
+            lines.append(f"#[cfg({gate[feature]})]")
             lines.append(f"pub(crate) const {name}: &[u8] = b{json.dumps(token)};")
     for feature, name, sig in (("es256", "ES256", es_sig), ("hs256", "HS256", hs_sig)):
         lines.append(f"/// The raw signature of `{name}_ACCESS` (for the `steps` diagnostics).")
-        lines.append(f'#[cfg(all(feature = "{feature}", feature = "steps"))]')
+        lines.append(f'#[cfg(all({gate[feature]}, feature = "steps"))]')
         lines.append(f"pub(crate) const {name}_ACCESS_SIG: [u8; {len(sig)}] = {rust_bytes(sig)};")
     longest = max(len(t) for _, t, _ in es + hs)
     lines += [

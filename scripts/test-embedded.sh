@@ -7,10 +7,12 @@
 #   scripts/test-embedded.sh                 # default features: es256 + hs256
 #   FEATURES="--no-default-features --features es256" scripts/test-embedded.sh
 #
-# Without FEATURES it runs two images: the default one, then ES256 on the
+# Without FEATURES it runs three images: the default one; ES256 on the
 # p256-cm4 backend + HS256 with Wycheproof's P-256 file run through both
-# ES256 backends (`cm4,hs256,wycheproof`; the vectors are packed from
-# ../shared/vectors/wycheproof by embedded/gen_wycheproof.py).
+# ES256 backends (`cm4,es256,hs256,wycheproof`: rustcrypto and cm4 must
+# agree with the file); and p256-cm4 alone, without the p256 crate
+# (`cm4,wycheproof`). The vectors are packed from ../shared/vectors/wycheproof
+# by embedded/gen_wycheproof.py.
 #
 # Installs what it needs when missing: the Rust target, qemu-system-arm and
 # binutils-arm-none-eabi (Debian packages).
@@ -101,6 +103,7 @@ if [ -n "$FEATURES" ]; then
 else
     run_image "" || status=1
     python3 embedded/gen_wycheproof.py
-    run_image "--no-default-features --features cm4,hs256,wycheproof" || status=1
+    run_image "--no-default-features --features cm4,es256,hs256,wycheproof" || status=1
+    run_image "--no-default-features --features cm4,wycheproof" || status=1
 fi
 exit "$status"

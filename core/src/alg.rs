@@ -71,7 +71,7 @@ algorithm_table! {
     /// RSASSA-PSS with SHA-512, MGF1-SHA-512, 64-byte salt.
     PS512: Rsa, Sha512, Pss, cfg!(feature = "rsa");
     /// ECDSA on P-256 with SHA-256; the signature is the raw 64-byte R‖S.
-    ES256: P256, Sha256, Ecdsa, cfg!(feature = "ecdsa");
+    ES256: P256, Sha256, Ecdsa, cfg!(feature = "es256");
     /// HMAC-SHA-256; the secret must be at least 32 bytes.
     HS256: Hmac, Sha256, Hmac, cfg!(feature = "hs256");
     /// HMAC-SHA-384; the secret must be at least 48 bytes.

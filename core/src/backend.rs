@@ -12,8 +12,11 @@
 //! `p256-cm4` crate (a Rust port, with stable `naked_asm`, of the
 //! P256-Cortex-M4 assembly), and [`Backend::Cm4`] becomes the default. It
 //! gets the same inputs after the same checks as the other backends (the
-//! point validated at load by `p256` *and* by `p256-cm4`, exactly 64
-//! signature bytes); every other algorithm goes to `RustCrypto` under it.
+//! point validated at load by `p256-cm4`, and by `p256` when `ecdsa` is on
+//! too; exactly 64 signature bytes); every other algorithm goes to
+//! `RustCrypto` under it. Without `ecdsa` the `p256` crate is not linked and
+//! `p256-cm4` verifies ES256 under every backend (it is the only ES256
+//! implementation in such a build).
 //! The crate has no host build (its arithmetic is Armv7E-M assembly), so on
 //! other targets the feature compiles to nothing; its verdicts are checked in
 //! the firmware under QEMU (`embedded/`, `scripts/test-embedded.sh`), on the
@@ -176,16 +179,30 @@ pub(crate) mod cm4_impl {
     }
 
     impl Point {
-        /// The point from its uncompressed SEC1 form (`04 || x || y`), or
-        /// `None` unless `p256-cm4` also finds it valid (coordinates below p,
-        /// on the curve). The caller has validated it with `p256` first.
-        pub(crate) fn new(sec1: &[u8; 65]) -> Option<Self> {
+        /// The point from its SEC1 form (`04 || x || y`, or `02`/`03 || x`),
+        /// or `None` unless `p256-cm4` finds it valid (coordinates below p,
+        /// on the curve; a compressed x with a square root). Other lengths
+        /// and tags (the hybrid `06`/`07` `p256` refuses too) are refused
+        /// before the crate sees them.
+        pub(crate) fn new(sec1: &[u8]) -> Option<Self> {
+            match (sec1.len(), sec1.first()) {
+                (65, Some(4)) | (33, Some(2 | 3)) => {}
+                _ => return None,
+            }
             let mut x = [0u32; 8];
             let mut y = [0u32; 8];
             if !p256_cm4::octet_string_to_point(&mut x, &mut y, sec1) {
                 return None;
             }
             Some(Self { x, y })
+        }
+
+        /// The uncompressed SEC1 form (for `ring`, when `p256` is absent).
+        #[cfg(all(feature = "ring", not(feature = "ecdsa")))]
+        pub(crate) fn uncompressed(&self) -> [u8; 65] {
+            let mut out = [0u8; 65];
+            p256_cm4::point_to_octet_string_uncompressed(&mut out, &self.x, &self.y);
+            out
         }
 
         /// Verifies a 64-byte `r || s` ES256 signature over `msg`. The

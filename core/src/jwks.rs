@@ -287,11 +287,11 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
             if !crv.eq_str("P-256") {
                 return Ok(Err(SkipReason::UnsupportedKeyType));
             }
-            #[cfg(feature = "ecdsa")]
+            #[cfg(feature = "es256")]
             {
                 Key::p256(&b64(x, "x")?, &b64(y, "y")?)?
             }
-            #[cfg(not(feature = "ecdsa"))]
+            #[cfg(not(feature = "es256"))]
             {
                 let _ = (x, y);
                 return Ok(Err(SkipReason::UnsupportedKeyType));

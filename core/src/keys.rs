@@ -140,7 +140,7 @@ impl fmt::Debug for Kid {
 enum Material {
     #[cfg(feature = "rsa")]
     Rsa(RsaKey),
-    #[cfg(feature = "ecdsa")]
+    #[cfg(feature = "es256")]
     P256(P256Key),
     #[cfg(feature = "hs256")]
     Hmac(HmacKey),
@@ -154,9 +154,10 @@ struct RsaKey {
     ring: crate::backend::ring_impl::Rsa,
 }
 
-#[cfg(feature = "ecdsa")]
+#[cfg(feature = "es256")]
 #[derive(Clone)]
 struct P256Key {
+    #[cfg(feature = "ecdsa")]
     rc: p256::ecdsa::VerifyingKey,
     #[cfg(feature = "ring")]
     point: [u8; 65],
@@ -254,7 +255,7 @@ impl Key {
     ///
     /// Errors: `MissingMember` when a coordinate is not 32 bytes,
     /// `PointNotOnCurve` when the point is not on P-256.
-    #[cfg(feature = "ecdsa")]
+    #[cfg(feature = "es256")]
     pub fn p256(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
         if x.len() != 32 {
             return Err(KeyError::MissingMember("x"));
@@ -270,20 +271,26 @@ impl Key {
     }
 
     /// A P-256 public key from a SEC1 encoded point (compressed or not).
-    #[cfg(feature = "ecdsa")]
+    #[cfg(feature = "es256")]
     pub fn p256_sec1(point: &[u8]) -> Result<Self, KeyError> {
+        #[cfg(feature = "ecdsa")]
         let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
-        #[cfg(any(feature = "ring", all(feature = "p256-cm4", target_arch = "arm")))]
+        // Checked by p256-cm4 too (range below p, on the curve), with or
+        // without `ecdsa`: the key it verifies with is one it accepted.
+        #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+        let cm4 = crate::backend::cm4_impl::Point::new(point).ok_or(KeyError::PointNotOnCurve)?;
+        #[cfg(all(feature = "ring", feature = "ecdsa"))]
         let point = {
             let enc = vk.to_encoded_point(false);
             let mut p = [0u8; 65];
             p.copy_from_slice(enc.as_bytes());
             p
         };
-        #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
-        let cm4 = crate::backend::cm4_impl::Point::new(&point).ok_or(KeyError::PointNotOnCurve)?;
+        #[cfg(all(feature = "ring", not(feature = "ecdsa")))]
+        let point = cm4.uncompressed();
         Ok(Self::from_material(Material::P256(P256Key {
+            #[cfg(feature = "ecdsa")]
             rc: vk,
             #[cfg(feature = "ring")]
             point,
@@ -351,7 +358,7 @@ impl Key {
         const PRIME256V1: spki::ObjectIdentifier =
             spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
         let info = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::Encoding)?;
-        #[cfg_attr(not(any(feature = "rsa", feature = "ecdsa")), allow(unused_variables))]
+        #[cfg_attr(not(any(feature = "rsa", feature = "es256")), allow(unused_variables))]
         let bits = info
             .subject_public_key
             .as_bytes()
@@ -374,9 +381,9 @@ impl Key {
             if curve != PRIME256V1 {
                 return Err(KeyError::UnsupportedCurve);
             }
-            #[cfg(feature = "ecdsa")]
+            #[cfg(feature = "es256")]
             return Self::p256_sec1(bits);
-            #[cfg(not(feature = "ecdsa"))]
+            #[cfg(not(feature = "es256"))]
             return Err(KeyError::UnsupportedKeyType);
         }
         Err(KeyError::UnsupportedKeyType)
@@ -444,7 +451,7 @@ impl Key {
         match &self.material {
             #[cfg(feature = "rsa")]
             Material::Rsa(_) => KeyFamily::Rsa,
-            #[cfg(feature = "ecdsa")]
+            #[cfg(feature = "es256")]
             Material::P256(_) => KeyFamily::P256,
             #[cfg(feature = "hs256")]
             Material::Hmac(_) => KeyFamily::Hmac,
@@ -530,8 +537,9 @@ impl Key {
                     _ => verify_rsa(&k.rc, alg, signing_input, sig),
                 }
             }
-            #[cfg(feature = "ecdsa")]
+            #[cfg(feature = "es256")]
             Material::P256(k) => {
+                #[cfg(feature = "ecdsa")]
                 use p256::ecdsa::signature::Verifier;
                 if sig.len() != 64 {
                     return false;
@@ -543,10 +551,15 @@ impl Key {
                     }
                     #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
                     Backend::Cm4 => k.cm4.verify(signing_input, sig),
+                    #[cfg(feature = "ecdsa")]
                     Backend::RustCrypto => match p256::ecdsa::Signature::from_slice(sig) {
                         Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
                         Err(_) => false,
                     },
+                    // Without `ecdsa`, p256-cm4 is the only ES256
+                    // implementation in the build: every backend uses it.
+                    #[cfg(all(not(feature = "ecdsa"), feature = "p256-cm4", target_arch = "arm"))]
+                    _ => k.cm4.verify(signing_input, sig),
                 }
             }
             #[cfg(feature = "hs256")]

@@ -178,8 +178,16 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(any(feature = "rsa", feature = "ecdsa", feature = "hs256")))]
+#[cfg(not(any(feature = "rsa", feature = "es256", feature = "hs256")))]
 compile_error!("tokenlane needs at least one algorithm family: enable `rsa`, `ecdsa` or `hmac`");
+#[cfg(all(
+    feature = "es256",
+    not(feature = "ecdsa"),
+    not(all(feature = "p256-cm4", target_arch = "arm"))
+))]
+compile_error!(
+    "ES256 needs an implementation: `ecdsa` (any target) or `p256-cm4` (Arm targets only)"
+);
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

@@ -17,7 +17,7 @@
 
 mod stack;
 #[rustfmt::skip]
-#[cfg_attr(not(all(feature = "es256", feature = "hs256")), allow(dead_code))]
+#[cfg_attr(not(all(any(feature = "es256", feature = "cm4"), feature = "hs256")), allow(dead_code))]
 mod tokens;
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
@@ -25,9 +25,9 @@ use cortex_m_semihosting::{debug, hprintln};
 
 #[cfg(feature = "icount")]
 mod icount;
-#[cfg(any(feature = "es256", feature = "hs256"))]
+#[cfg(any(any(feature = "es256", feature = "cm4"), feature = "hs256"))]
 mod validate;
-#[cfg(feature = "wycheproof")]
+#[cfg(all(feature = "wycheproof", any(feature = "es256", feature = "cm4")))]
 mod wycheproof;
 
 /// Tally of verdicts.
@@ -90,7 +90,11 @@ impl StackMeter {
 }
 
 /// Exits with failure.
-#[cfg(any(feature = "es256", feature = "hs256", feature = "icount"))]
+#[cfg(any(
+    any(feature = "es256", feature = "cm4"),
+    feature = "hs256",
+    feature = "icount"
+))]
 pub(crate) fn fail_now() -> ! {
     debug::exit(debug::EXIT_FAILURE);
     #[allow(clippy::empty_loop)]
@@ -116,11 +120,11 @@ fn main() -> ! {
     #[cfg(not(feature = "icount"))]
     let overhead = 0;
 
-    #[cfg(any(feature = "es256", feature = "hs256"))]
+    #[cfg(any(any(feature = "es256", feature = "cm4"), feature = "hs256"))]
     validate::run(base, &mut meter, &mut tally, overhead);
-    #[cfg(feature = "wycheproof")]
+    #[cfg(all(feature = "wycheproof", any(feature = "es256", feature = "cm4")))]
     wycheproof::run(&mut tally);
-    #[cfg(not(any(feature = "es256", feature = "hs256")))]
+    #[cfg(not(any(any(feature = "es256", feature = "cm4"), feature = "hs256")))]
     {
         let _ = meter.measure(base, || core::hint::black_box(tokens::NOW));
         hprintln!("harness only: no validation");

@@ -10,12 +10,15 @@ use tokenlane::{scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Key, UnixTim
 use crate::{tokens, StackMeter, Tally};
 
 /// Number of keys the firmware holds.
-const KEY_COUNT: usize =
-    if cfg!(feature = "es256") { 1 } else { 0 } + if cfg!(feature = "hs256") { 1 } else { 0 };
+const KEY_COUNT: usize = if cfg!(any(feature = "es256", feature = "cm4")) {
+    1
+} else {
+    0
+} + if cfg!(feature = "hs256") { 1 } else { 0 };
 
 /// The algorithms this build accepts.
 const ALGORITHMS: &[Algorithm] = &[
-    #[cfg(feature = "es256")]
+    #[cfg(any(feature = "es256", feature = "cm4"))]
     Algorithm::ES256,
     #[cfg(feature = "hs256")]
     Algorithm::HS256,
@@ -41,7 +44,7 @@ struct Case {
 
 /// The cases this build runs.
 const CASES: &[Case] = &[
-    #[cfg(feature = "es256")]
+    #[cfg(any(feature = "es256", feature = "cm4"))]
     Case {
         name: "ES256 access token",
         token: tokens::ES256_ACCESS,
@@ -53,19 +56,19 @@ const CASES: &[Case] = &[
         token: tokens::HS256_ACCESS,
         expect: None,
     },
-    #[cfg(feature = "es256")]
+    #[cfg(any(feature = "es256", feature = "cm4"))]
     Case {
         name: "ES256 ID token",
         token: tokens::ES256_ID_TOKEN,
         expect: Some("wrong_token_type"),
     },
-    #[cfg(feature = "es256")]
+    #[cfg(any(feature = "es256", feature = "cm4"))]
     Case {
         name: "ES256 tampered signature",
         token: tokens::ES256_TAMPERED,
         expect: Some("invalid_signature"),
     },
-    #[cfg(feature = "es256")]
+    #[cfg(any(feature = "es256", feature = "cm4"))]
     Case {
         name: "ES256 expired",
         token: tokens::ES256_EXPIRED,
@@ -104,7 +107,7 @@ fn build_keys() -> Result<&'static [Key], tokenlane::KeyError> {
     let slots = unsafe { &mut *ptr::addr_of_mut!(KEYS) };
     let first = slots.as_mut_ptr().cast::<Key>();
     let mut built = 0;
-    #[cfg(feature = "es256")]
+    #[cfg(any(feature = "es256", feature = "cm4"))]
     {
         // SAFETY: `built < KEY_COUNT`, so the slot is inside KEYS.
         ec_key(unsafe { first.add(built) })?;
@@ -124,7 +127,7 @@ fn build_keys() -> Result<&'static [Key], tokenlane::KeyError> {
 }
 
 /// Writes the P-256 key into `slot`, an uninitialised slot of [`KEYS`].
-#[cfg(feature = "es256")]
+#[cfg(any(feature = "es256", feature = "cm4"))]
 #[inline(never)]
 fn ec_key(slot: *mut Key) -> Result<(), tokenlane::KeyError> {
     let key = Key::p256(&tokens::EC_X, &tokens::EC_Y)?.with_kid(tokens::EC_KID)?;
@@ -172,7 +175,7 @@ fn steps(base: usize, meter: &mut StackMeter, keys: &[Key]) {
             .is_ok()
     }
     let mut keys = keys.iter();
-    #[cfg(feature = "es256")]
+    #[cfg(any(feature = "es256", feature = "cm4"))]
     if let Some(key) = keys.next() {
         let (ok, depth) = meter.measure(base, || {
             verify(
