@@ -96,6 +96,7 @@ done
 
 arm-none-eabi-nm --size-sort -S -C "$OUT/ES256-only-z.elf" >"$OUT/ES256-only-z.nm"
 arm-none-eabi-nm --size-sort -S -C "$OUT/ES256---HS256-z.elf" >"$OUT/ES256---HS256-z.nm"
+arm-none-eabi-nm --size-sort -S -C "$OUT/ES256-only--p256-cm4-z.elf" >"$OUT/ES256-only--p256-cm4-z.nm"
 
 python3 - "$RESULTS" "$OUT" "$DOC" "$PRINT_ONLY" <<'PY'
 import re
@@ -149,6 +150,7 @@ main_table = "\n".join(t)
 
 # Symbol-size breakdown of an image: bytes per origin.
 GROUPS = [
+    ("P-256 on p256-cm4 (assembly, tables, glue)", r"^P256_|p256_cm4|^mul288x288$|^add_sub_helper$|^setzero$|backend::cm4_impl"),
     ("float parsing (core::num::dec2flt, soft-float)", r"dec2flt|POWER_OF_FIVE|compiler_builtins::float|__aeabi_[dfi]|__(mul|div|add|sub)[sd]f3|f64 as core::str"),
     ("SHA-512 (HS384/HS512 states)", r"sha512|Sha512|Sha384"),
     ("SHA-256", r"sha256|Sha256"),
@@ -201,11 +203,14 @@ es_z = next(r for r in rows if r["name"] == "ES256 only" and r["opt"] == "z")
 both_z = next(r for r in rows if r["name"] == "ES256 + HS256" and r["opt"] == "z")
 bd_es = breakdown_table(out / "ES256-only-z.nm", es_z["flash"])
 bd_both = breakdown_table(out / "ES256---HS256-z.nm", both_z["flash"])
+cm4_z = next(r for r in rows if r["name"] == "ES256 only, p256-cm4" and r["opt"] == "z")
+bd_cm4 = breakdown_table(out / "ES256-only--p256-cm4-z.nm", cm4_z["flash"])
 
 blocks = {
     "table": main_table,
     "breakdown-es256": f"ES256 only, opt-level z ({n(es_z['flash'])} B flash):\n\n" + bd_es,
     "breakdown-both": f"ES256 + HS256, opt-level z ({n(both_z['flash'])} B flash):\n\n" + bd_both,
+    "breakdown-cm4": f"ES256 only on p256-cm4, opt-level z ({n(cm4_z['flash'])} B flash):\n\n" + bd_cm4,
 }
 if print_only or not doc.exists():
     for k, v in blocks.items():
