@@ -10,7 +10,7 @@
 //! With the `p256-cm4` feature on an Arm target (`thumbv7em`, Cortex-M4),
 //! ES256 keys also carry the public point as little-endian words for the
 //! `p256-cm4` crate (a Rust port, with stable `naked_asm`, of the
-//! P256-Cortex-M4 assembly), and [`Backend::Cm4`] becomes the default. It
+//! P256-Cortex-M4 assembly), and `Backend::Cm4` (present only then) becomes the default. It
 //! gets the same inputs after the same checks as the other backends (the
 //! point validated at load by `p256-cm4`, and by `p256` when `ecdsa` is on
 //! too; exactly 64 signature bytes); every other algorithm goes to
@@ -18,7 +18,7 @@
 //! `p256-cm4` verifies ES256 under every backend (it is the only ES256
 //! implementation in such a build).
 //! The crate has no host build (its arithmetic is Armv7E-M assembly), so on
-//! other targets the feature compiles to nothing; its verdicts are checked in
+//! other targets the feature adds nothing (and needs `ecdsa`); its verdicts are checked in
 //! the firmware under QEMU (`embedded/`, `scripts/test-embedded.sh`), on the
 //! Wycheproof P-256 file and the ES256 conformance cases.
 //!

@@ -39,7 +39,9 @@
 //! | `alloc` | yes | [`KeySet`] (JWKS loading), PEM keys, owned policies ([`PolicyBuilder`]) |
 //! | `std` | yes | [`UnixTime::now`], the system clock for wrappers (implies `alloc`); nothing else: [`Error`] and [`KeyError`] implement `core::error::Error`, the same trait as `std::error::Error`, in every build |
 //! | `rsa` | yes | RS256/384/512, PS256/384/512 (implies `alloc`) |
-//! | `ecdsa` | yes | ES256 |
+//! | `ecdsa` | yes | ES256 with the pure-Rust `p256` crate (implies `es256`) |
+//! | `p256-cm4` | no | ES256 with the P256-Cortex-M4 assembly (`p256-cm4` crate), `Backend::Cm4` as the default; Arm targets only (elsewhere it needs `ecdsa`); without `ecdsa` no `p256` crate is linked (see `EMBEDDED.md`) |
+//! | `es256` | via `ecdsa` / `p256-cm4` | the ES256 algorithm and P-256 keys; not useful alone |
 //! | `hmac` | yes | HS256/384/512 (= `hs256` + `hs384` + `hs512`) |
 //! | `hs256`, `hs384`, `hs512` | via `hmac` | one HMAC algorithm each; `hs256` alone keeps SHA-384/512 out of a firmware image |
 //! | `ring` | no | the fast `Backend::Ring` for servers (implies `alloc`); the C library, Python wheel and CLI enable it |
