@@ -203,6 +203,23 @@ enum tokenlane_result
    */
   TOKENLANE_RESULT_MISSING_TOKEN = 22,
   /**
+   * The DPoP proof is refused (RFC 9449 §4.3; HTTP 401, `DPoP` scheme).
+   */
+  TOKENLANE_RESULT_INVALID_DPOP_PROOF = 23,
+  /**
+   * The server requires a DPoP nonce the proof lacks (RFC 9449 §8).
+   */
+  TOKENLANE_RESULT_USE_DPOP_NONCE = 24,
+  /**
+   * The token's `cnf` binding (DPoP key or client certificate) does not
+   * fit the request.
+   */
+  TOKENLANE_RESULT_TOKEN_BINDING_MISMATCH = 25,
+  /**
+   * The caller's DPoP replay store failed (HTTP 500, never an accept).
+   */
+  TOKENLANE_RESULT_REPLAY_CHECK_FAILED = 26,
+  /**
    * C ABI: a required pointer argument was NULL. Nothing was done.
    */
   TOKENLANE_RESULT_NULL_PARAMETER = 100,

@@ -84,9 +84,9 @@ mod tests {
             let entry = format!("{} {}", for_code(code), code.as_str());
             assert!(table.contains(&entry), "exit table lacks `{entry}`");
         }
-        // Today's codes: 11 malformed ... 32 missing_token, in two columns.
-        assert!(table.contains("\n      11 malformed                    22 wrong_token_type\n"));
-        assert!(table.ends_with("\n      21 audience_mismatch"));
+        // Today's codes: 11 malformed ... 36 replay_check_failed, in two columns.
+        assert!(table.contains("\n      11 malformed                    24 invalid_claim\n"));
+        assert!(table.ends_with("\n      23 missing_claim"));
     }
 
     /// The status table of `cli/README.md`, as the core's table makes it.

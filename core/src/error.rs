@@ -154,6 +154,21 @@ error_table! {
     /// The request carries no Bearer credential (RFC 6750 §3.1: no error
     /// code, so the RFC 6750 error is empty and the challenge has none).
     MissingToken = 22: "missing_token", "", 401, "the request carries no Bearer token";
+    /// The DPoP proof is refused (RFC 9449 §4.3; the error is RFC 9449's
+    /// `invalid_dpop_proof`, sent with the `DPoP` scheme).
+    InvalidDpopProof = 23: "invalid_dpop_proof", "invalid_dpop_proof", 401,
+        "the DPoP proof is invalid";
+    /// The server requires a DPoP nonce and the proof lacks it or carries
+    /// another (RFC 9449 §8: `use_dpop_nonce`, with a `DPoP-Nonce` header).
+    UseDpopNonce = 24: "use_dpop_nonce", "use_dpop_nonce", 401,
+        "the DPoP proof must carry the server's nonce";
+    /// The access token is bound (`cnf`) to a key or certificate this
+    /// request does not prove (RFC 9449 §6, §7.2; RFC 8705 §3).
+    TokenBindingMismatch = 25: "token_binding_mismatch", "invalid_token", 401,
+        "the token is bound to another key or certificate";
+    /// The caller's replay store failed: a server fault, never an accept.
+    ReplayCheckFailed = 26: "replay_check_failed", "invalid_request", 500,
+        "the server could not check the DPoP proof for replay";
 }
 
 impl ErrorCode {
@@ -554,6 +569,72 @@ pub enum HeaderFault {
     /// The credential is not `token68` (`"`, `%`, `=` before the end, CR/LF,
     /// non-ASCII).
     NotToken68,
+    /// A `DPoP` header came with a `Bearer` credential
+    /// ([`crate::request::authorize`]: a DPoP signal makes DPoP rules apply).
+    DpopWithBearer,
+}
+
+/// Why a DPoP proof is refused (the detail of [`Error::InvalidDpopProof`];
+/// the order of the checks is in [`crate::dpop`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProofFault {
+    /// Over the proof size limit.
+    TooLarge,
+    /// Not a compact JWS with JSON object header and claims.
+    Malformed,
+    /// The header `typ` is not exactly `dpop+jwt`.
+    Typ,
+    /// `alg` is absent, `none`, symmetric, unknown or not allowed for proofs.
+    Alg,
+    /// The header has `crit`.
+    Crit,
+    /// The header `jwk` is absent, not a supported public key, or does not
+    /// fit `alg`.
+    Jwk,
+    /// The header `jwk` holds private key members (`d`, `p`, `q`, `k`, ...).
+    PrivateJwk,
+    /// The signature does not verify with the header `jwk`.
+    Signature,
+    /// `htm` is absent or not the request's method.
+    Htm,
+    /// `htu` is absent or not the request's URI (after normalisation).
+    Htu,
+    /// `iat` is absent or not a NumericDate.
+    Iat,
+    /// `iat` is older than the window allows.
+    IatTooOld,
+    /// `iat` is further in the future than the window allows.
+    IatInFuture,
+    /// `jti` is absent, empty, not a string or too long.
+    Jti,
+    /// `ath` is absent (an access token was presented) or not its hash.
+    Ath,
+    /// The caller's replay store has seen this `jti`.
+    Replayed,
+    /// The request carries more than one `DPoP` header, or an empty one.
+    HeaderCount,
+}
+
+/// Why a bound token does not fit the request (the detail of
+/// [`Error::TokenBindingMismatch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BindingFault {
+    /// `cnf.jkt` is not the thumbprint of the proof's key.
+    JktMismatch,
+    /// A token with `cnf.jkt` came with the `Bearer` scheme or no proof
+    /// (RFC 9449 §7.2).
+    BoundTokenWithoutProof,
+    /// `cnf.x5t#S256` is not the client certificate's thumbprint.
+    CertificateMismatch,
+    /// A token with `cnf.x5t#S256` came without a client certificate.
+    NoCertificate,
+    /// `cnf` or its member is not of the expected JSON type.
+    BadCnf,
+    /// The `DPoP` scheme and a valid proof came with a token that has no
+    /// `cnf.jkt` (refused rather than read as a Bearer token).
+    UnboundTokenWithProof,
 }
 
 /// Every refusal. Each variant has one [`ErrorCode`] and carries the values
@@ -660,6 +741,15 @@ pub enum Error {
     /// The request carries no Bearer credential
     /// ([`crate::request::bearer_token`]); its challenge holds no error code.
     MissingToken(Absent),
+    /// The DPoP proof is refused ([`crate::dpop`]).
+    InvalidDpopProof(ProofFault),
+    /// The server requires a DPoP nonce and the proof lacks it or carries
+    /// another.
+    UseDpopNonce,
+    /// The token's `cnf` binding does not fit the request.
+    TokenBindingMismatch(BindingFault),
+    /// The caller's replay store reported a failure.
+    ReplayCheckFailed,
 }
 
 impl Error {
@@ -888,6 +978,8 @@ impl fmt::Display for Error {
                     HeaderFault::NoCredential => "has the Bearer scheme and no credential",
                     HeaderFault::SeveralCredentials => "carries more than one credential",
                     HeaderFault::NotToken68 => "carries a credential that is not token68",
+                    HeaderFault::DpopWithBearer =>
+                        "carries a Bearer credential and the request a DPoP header",
                 }
             ),
             Error::MissingToken(absent) => write!(
@@ -900,6 +992,52 @@ impl fmt::Display for Error {
                         "the Authorization header carries another scheme, not Bearer",
                 }
             ),
+            Error::InvalidDpopProof(fault) => write!(
+                f,
+                "invalid_dpop_proof: {}",
+                match fault {
+                    ProofFault::TooLarge => "the proof is larger than the limit",
+                    ProofFault::Malformed => "the proof is not a well-formed JWS",
+                    ProofFault::Typ => "the proof's typ is not dpop+jwt",
+                    ProofFault::Alg => "the proof's alg is not an allowed asymmetric algorithm",
+                    ProofFault::Crit => "the proof's header has crit",
+                    ProofFault::Jwk =>
+                        "the proof's jwk is absent or not a supported public key for its alg",
+                    ProofFault::PrivateJwk => "the proof's jwk holds private key members",
+                    ProofFault::Signature => "the proof's signature does not verify with its jwk",
+                    ProofFault::Htm => "htm is not the request's method",
+                    ProofFault::Htu => "htu is not the request's URI",
+                    ProofFault::Iat => "iat is absent or not a NumericDate",
+                    ProofFault::IatTooOld => "iat is older than the window",
+                    ProofFault::IatInFuture => "iat is further in the future than the window",
+                    ProofFault::Jti => "jti is absent, empty or too long",
+                    ProofFault::Ath => "ath is absent or not the hash of the access token",
+                    ProofFault::Replayed => "the proof's jti was seen before",
+                    ProofFault::HeaderCount => "the request does not carry exactly one DPoP header",
+                }
+            ),
+            Error::UseDpopNonce => {
+                f.write_str("use_dpop_nonce: the proof lacks the server's current nonce")
+            }
+            Error::TokenBindingMismatch(fault) => write!(
+                f,
+                "token_binding_mismatch: {}",
+                match fault {
+                    BindingFault::JktMismatch => "cnf.jkt is not the thumbprint of the proof's key",
+                    BindingFault::BoundTokenWithoutProof =>
+                        "a DPoP-bound token came without the DPoP scheme and a proof",
+                    BindingFault::CertificateMismatch =>
+                        "cnf.x5t#S256 is not the client certificate's thumbprint",
+                    BindingFault::NoCertificate =>
+                        "a certificate-bound token came without a client certificate",
+                    BindingFault::BadCnf => "cnf is not an object of strings",
+                    BindingFault::UnboundTokenWithProof =>
+                        "a DPoP proof came with a token that is not DPoP-bound",
+                }
+            ),
+            Error::ReplayCheckFailed => {
+                f.write_str("replay_check_failed: the replay store reported a failure")
+            }
         }
     }
 }

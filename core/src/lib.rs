@@ -32,6 +32,10 @@
 //! its issuer's keys), use [`untrusted`]: the same size limit, base64url and
 //! JSON reader, claim table and lane-mark predicates, and nothing verified.
 //!
+//! To decide a whole HTTP request (a `Bearer` or `DPoP` credential, a DPoP
+//! proof, a certificate-bound token), use [`request::authorize`]; the proof
+//! rules are in [`dpop`].
+//!
 //! ## Features
 //!
 //! | feature | default | what it enables |
@@ -200,6 +204,7 @@ mod alg;
 mod b64;
 mod backend;
 mod claims;
+pub mod dpop;
 mod error;
 mod json;
 #[cfg(feature = "alloc")]
@@ -216,8 +221,8 @@ pub use alg::{Algorithm, AlgorithmSet, KeyFamily};
 pub use backend::Backend;
 pub use claims::{StrList, StrListIter};
 pub use error::{
-    Absent, AlgorithmRefusal, Claim, Error, ErrorCode, HeaderFault, KeyError, Malformed, Mark,
-    Part, SkipReason,
+    Absent, AlgorithmRefusal, BindingFault, Claim, Error, ErrorCode, HeaderFault, KeyError,
+    Malformed, Mark, Part, ProofFault, SkipReason,
 };
 #[cfg(feature = "alloc")]
 pub use jwks::{KeySet, Skipped};

@@ -74,6 +74,15 @@ pub enum tokenlane_result {
     /// an empty one, or another scheme (`tokenlane_bearer_token`; HTTP 401
     /// with a challenge that has no error, RFC 6750 §3.1).
     MissingToken = 22,
+    /// The DPoP proof is refused (RFC 9449 §4.3; HTTP 401, `DPoP` scheme).
+    InvalidDpopProof = 23,
+    /// The server requires a DPoP nonce the proof lacks (RFC 9449 §8).
+    UseDpopNonce = 24,
+    /// The token's `cnf` binding (DPoP key or client certificate) does not
+    /// fit the request.
+    TokenBindingMismatch = 25,
+    /// The caller's DPoP replay store failed (HTTP 500, never an accept).
+    ReplayCheckFailed = 26,
     /// C ABI: a required pointer argument was NULL. Nothing was done.
     NullParameter = 100,
     /// C ABI: an argument is invalid: text that is not UTF-8, an unknown

@@ -33,6 +33,10 @@ __all__ = [
     "InvalidKey",
     "InvalidRequest",
     "MissingToken",
+    "InvalidDpopProof",
+    "UseDpopNonce",
+    "TokenBindingMismatch",
+    "ReplayCheckFailed",
     "Malformed",
     "TokenTooLarge",
     "UnsupportedAlgorithm",
@@ -132,6 +136,39 @@ class MissingToken(InvalidRequest):
     code: ClassVar[str] = "missing_token"
     rfc6750_error: ClassVar[str] = ""
     http_status: ClassVar[int] = 401
+
+
+class InvalidDpopProof(TokenError):
+    """The DPoP proof is refused (RFC 9449 §4.3): wrong ``typ``, a symmetric
+    ``alg``, a private or absent ``jwk``, a bad signature, ``htm``/``htu``
+    not this request, ``iat`` outside the window, no ``jti``, a wrong
+    ``ath``, a replayed ``jti``, or not exactly one ``DPoP`` header."""
+
+    code: ClassVar[str] = "invalid_dpop_proof"
+    rfc6750_error: ClassVar[str] = "invalid_dpop_proof"
+
+
+class UseDpopNonce(TokenError):
+    """The server requires a DPoP nonce and the proof lacks it or carries
+    another (RFC 9449 §8)."""
+
+    code: ClassVar[str] = "use_dpop_nonce"
+    rfc6750_error: ClassVar[str] = "use_dpop_nonce"
+
+
+class TokenBindingMismatch(TokenError):
+    """The token is bound (``cnf``) to a DPoP key or client certificate this
+    request does not prove, or a DPoP-bound token came as ``Bearer``."""
+
+    code: ClassVar[str] = "token_binding_mismatch"
+
+
+class ReplayCheckFailed(TokenlaneError):
+    """The DPoP replay store failed: a server fault (HTTP 500), never an accept."""
+
+    code: ClassVar[str] = "replay_check_failed"
+    rfc6750_error: ClassVar[str] = "invalid_request"
+    http_status: ClassVar[int] = 500
 
 
 class Malformed(TokenError):
