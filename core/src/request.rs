@@ -37,7 +37,13 @@
 //!
 //! No heap, no `unsafe`, linear in the header's length.
 
-use crate::error::{Absent, Error, HeaderFault};
+use crate::dpop::{verify_proof, ProofHooks, ProofPolicy, ProofRequest, Thumbprint};
+use crate::error::{Absent, BindingFault, Error, HeaderFault, ProofFault};
+use crate::json::{self, Members, Value};
+use crate::keys::Key;
+use crate::lane::access::{AccessPolicy, AccessToken};
+use crate::limits::scratch_len;
+use crate::time::UnixTime;
 
 /// The Bearer token of an `Authorization` header value (RFC 6750 §2.1).
 ///
@@ -56,6 +62,26 @@ use crate::error::{Absent, Error, HeaderFault};
 /// assert_eq!(bearer_token(Some(b"Bearer a b")).unwrap_err().code(), "invalid_request");
 /// ```
 pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, Error> {
+    match credential(authorization)? {
+        (Scheme::Bearer, token) => Ok(token),
+        (Scheme::Dpop, _) => Err(Error::MissingToken(Absent::OtherScheme)),
+    }
+}
+
+/// The authorization scheme a credential came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// `Bearer` (RFC 6750).
+    Bearer,
+    /// `DPoP` (RFC 9449 §7.1).
+    Dpop,
+}
+
+/// The one `Bearer` or `DPoP` credential of an `Authorization` header
+/// value: the rules of the [module docs](self), with `DPoP` accepted as a
+/// second scheme (case-insensitive too).
+pub fn credential(authorization: Option<&[u8]>) -> Result<(Scheme, &str), Error> {
     let value = trim_ows(authorization.ok_or(Error::MissingToken(Absent::NoHeader))?);
     if value.is_empty() {
         return Err(Error::MissingToken(Absent::Empty));
@@ -67,13 +93,19 @@ pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, Error> {
     if !scheme.iter().all(|&b| is_tchar(b)) {
         return Err(Error::InvalidRequest(HeaderFault::BadScheme));
     }
-    if !scheme.eq_ignore_ascii_case(b"Bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case(b"Bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case(b"DPoP") {
+        Scheme::Dpop
+    } else {
         return Err(Error::MissingToken(Absent::OtherScheme));
-    }
+    };
     let credential = token68(skip_spaces(rest))?;
     // token68 is ASCII, so this never fails; the fallback is a refusal,
     // never a panic.
-    core::str::from_utf8(credential).map_err(|_| Error::InvalidRequest(HeaderFault::NotToken68))
+    let token = core::str::from_utf8(credential)
+        .map_err(|_| Error::InvalidRequest(HeaderFault::NotToken68))?;
+    Ok((scheme, token))
 }
 
 /// `credential` when it is exactly one `token68`, else the fault.
@@ -122,6 +154,223 @@ fn is_tchar(b: u8) -> bool {
 /// The characters of RFC 9110 `token68` before its `=` padding.
 fn is_b64token(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)
+}
+
+/// The facts of one HTTP request that decide how its access token is
+/// checked. Header values are passed as received, one slice per header
+/// line (a proxy may also have joined several lines with commas, which the
+/// parsers refuse).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestFacts<'a> {
+    /// The HTTP method (`GET`, `POST`, ...), compared with a proof's `htm`.
+    pub method: &'a str,
+    /// The absolute target URI, compared with a proof's `htu` (its query
+    /// and fragment are ignored).
+    pub uri: &'a str,
+    /// Every `Authorization` header value.
+    pub authorization: &'a [&'a [u8]],
+    /// Every `DPoP` header value.
+    pub dpop: &'a [&'a [u8]],
+    /// The SHA-256 of the client certificate's DER, from the TLS terminator
+    /// (RFC 8705 §3.1), when the connection had one.
+    pub certificate_sha256: Option<&'a [u8; 32]>,
+}
+
+/// Whether and how a server accepts DPoP (RFC 9449).
+#[derive(Debug, Clone, Copy)]
+pub enum DpopMode<'p> {
+    /// Bearer tokens only: the `DPoP` scheme is another scheme
+    /// (`missing_token`), and a `DPoP` header or a DPoP-bound token is
+    /// refused (no downgrade).
+    BearerOnly,
+    /// Both schemes, proofs checked by this policy.
+    Allowed(&'p ProofPolicy),
+    /// The `DPoP` scheme only: a `Bearer` credential is another scheme.
+    Required(&'p ProofPolicy),
+}
+
+/// How an accepted token was bound to its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    /// The scheme the credential came with.
+    pub scheme: Scheme,
+    /// The thumbprint of the proof key, which the token's `cnf.jkt` names
+    /// (DPoP scheme only).
+    pub jkt: Option<Thumbprint>,
+    /// Whether the token is bound to the client certificate
+    /// (`cnf.x5t#S256`) and the certificate matched.
+    pub certificate: bool,
+}
+
+/// The token's `cnf` members that bind it (RFC 7800, RFC 9449 §6.1,
+/// RFC 8705 §3.1).
+struct Cnf<'a> {
+    jkt: Option<json::JsonStr<'a>>,
+    x5t: Option<json::JsonStr<'a>>,
+}
+
+fn cnf_of(claims: &str) -> Result<Cnf<'_>, Error> {
+    let bad = Error::TokenBindingMismatch(BindingFault::BadCnf);
+    let mut out = Cnf {
+        jkt: None,
+        x5t: None,
+    };
+    let Some((_, cnf)) = Members::of(claims).find(|(k, _)| k.eq_str("cnf")) else {
+        return Ok(out);
+    };
+    let Value::Object(cnf) = cnf else {
+        return Err(bad);
+    };
+    for (k, v) in Members::of(cnf) {
+        if k.eq_str("jkt") {
+            out.jkt = Some(v.as_str().ok_or(bad)?);
+        } else if k.eq_str("x5t#S256") {
+            out.x5t = Some(v.as_str().ok_or(bad)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Decides one request: finds its credential, checks the DPoP proof when
+/// DPoP is in play, validates the access token with `policy`, and checks
+/// the token's binding. Returns the token and how it was bound.
+///
+/// `scratch` must hold `scratch_len(proof) + scratch_len(token)` bytes
+/// (the proof is checked in the first part; the token borrows the rest);
+/// a shorter buffer is `token_too_large`.
+///
+/// ## The rules, in order
+///
+/// 1. Exactly one `Authorization` header: none is `missing_token`, several
+///    are `invalid_request`. Its credential by [`credential`]: `Bearer`
+///    or `DPoP`; any other scheme (and `DPoP` under
+///    [`DpopMode::BearerOnly`], `Bearer` under [`DpopMode::Required`]) is
+///    `missing_token`, so the challenge offers the right scheme.
+/// 2. `DPoP` scheme: exactly one `DPoP` header, else
+///    `invalid_dpop_proof` (`HeaderCount`); the proof is checked by
+///    [`verify_proof`] with `ath` over the credential; its replay hook runs
+///    last within the proof, before the token's signature.
+///    `Bearer` scheme: a `DPoP` header is refused
+///    (`invalid_request`, [`HeaderFault::DpopWithBearer`]): DPoP rules apply
+///    whenever a DPoP signal is present, so the request cannot be read as a
+///    plain Bearer one.
+/// 3. The token by [`AccessPolicy::validate`] (a proof presented as the
+///    token is `wrong_token_type`: the lanes refuse `typ: dpop+jwt`).
+/// 4. Its `cnf` (not an object of strings → `token_binding_mismatch`,
+///    `BadCnf`). `DPoP` scheme: `cnf.jkt` must equal the proof key's
+///    thumbprint (`JktMismatch`; absent → `UnboundTokenWithProof`: a DPoP
+///    request with an unbound token is refused, not silently downgraded).
+///    `Bearer` scheme: a `cnf.jkt` is refused (`BoundTokenWithoutProof`,
+///    RFC 9449 §7.2).
+/// 5. `cnf.x5t#S256` (either scheme): a certificate must have been
+///    presented (`NoCertificate`) and its SHA-256, base64url, must equal it
+///    (`CertificateMismatch`), RFC 8705 §3.
+#[allow(clippy::too_many_arguments)]
+pub fn authorize<'s, S: AsRef<str>>(
+    facts: &RequestFacts<'_>,
+    policy: &AccessPolicy<'_, S>,
+    keys: &[Key],
+    mode: DpopMode<'_>,
+    hooks: &dyn ProofHooks,
+    now: UnixTime,
+    scratch: &'s mut [u8],
+) -> Result<(AccessToken<'s>, Binding), Error> {
+    // 1. The credential.
+    let header = match facts.authorization {
+        [] => None,
+        [one] => Some(*one),
+        _ => return Err(Error::InvalidRequest(HeaderFault::SeveralCredentials)),
+    };
+    let (scheme, token) = credential(header)?;
+    let proof_policy = match (scheme, mode) {
+        (Scheme::Dpop, DpopMode::BearerOnly) | (Scheme::Bearer, DpopMode::Required(_)) => {
+            return Err(Error::MissingToken(Absent::OtherScheme))
+        }
+        (Scheme::Dpop, DpopMode::Allowed(p) | DpopMode::Required(p)) => Some(p),
+        (Scheme::Bearer, _) => None,
+    };
+    // 2. The proof.
+    let (proof_scratch, token_scratch) = match proof_policy {
+        Some(p) => {
+            let [proof] = facts.dpop else {
+                return Err(Error::InvalidDpopProof(ProofFault::HeaderCount));
+            };
+            if proof.len() > p.max_proof_bytes() {
+                return Err(Error::InvalidDpopProof(ProofFault::TooLarge));
+            }
+            let need = scratch_len(proof.len());
+            if scratch.len() < need {
+                return Err(Error::TokenTooLarge {
+                    len: token.len(),
+                    max: 0,
+                });
+            }
+            let (a, b) = scratch.split_at_mut(need);
+            (Some((a, *proof, p)), b)
+        }
+        None => {
+            if !facts.dpop.is_empty() {
+                return Err(Error::InvalidRequest(HeaderFault::DpopWithBearer));
+            }
+            (None, scratch)
+        }
+    };
+    let proof = match proof_scratch {
+        Some((buf, proof, p)) => {
+            let request = ProofRequest {
+                method: facts.method,
+                uri: facts.uri,
+                access_token: Some(token),
+            };
+            Some(verify_proof(proof, p, &request, hooks, now, buf)?)
+        }
+        None => None,
+    };
+    // 3. The token.
+    let at = policy.validate(token.as_bytes(), keys, now, token_scratch)?;
+    // 4. DPoP binding.
+    let cnf = cnf_of(at.claims_json())?;
+    let jkt = match (proof, cnf.jkt) {
+        (Some(p), Some(j)) if j.eq_str(p.jkt().as_str()) => Some(*p.jkt()),
+        (Some(_), Some(_)) => return Err(Error::TokenBindingMismatch(BindingFault::JktMismatch)),
+        (Some(_), None) => {
+            return Err(Error::TokenBindingMismatch(
+                BindingFault::UnboundTokenWithProof,
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(Error::TokenBindingMismatch(
+                BindingFault::BoundTokenWithoutProof,
+            ))
+        }
+        (None, None) => None,
+    };
+    // 5. Certificate binding.
+    let certificate = match cnf.x5t {
+        None => false,
+        Some(x5t) => {
+            let cert = facts
+                .certificate_sha256
+                .ok_or(Error::TokenBindingMismatch(BindingFault::NoCertificate))?;
+            let mut b = [0u8; 43];
+            let want = <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode(cert, &mut b)
+                .map_err(|_| Error::TokenBindingMismatch(BindingFault::CertificateMismatch))?;
+            if !x5t.eq_str(want) {
+                return Err(Error::TokenBindingMismatch(
+                    BindingFault::CertificateMismatch,
+                ));
+            }
+            true
+        }
+    };
+    Ok((
+        at,
+        Binding {
+            scheme,
+            jkt,
+            certificate,
+        },
+    ))
 }
 
 #[cfg(test)]
