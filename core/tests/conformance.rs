@@ -1,7 +1,9 @@
 //! Runs every case of `tests/conformance/cases.json` (tokens minted by an
 //! independent library, see that folder's README) through the core, and
 //! checks the exact code, or the claims of an accepted token; and its
-//! Authorization header cases through `tokenlane::request::bearer_token`.
+//! Authorization header cases through `tokenlane::request::bearer_token`,
+//! and its request cases (DPoP proofs, bound tokens) through
+//! `tokenlane::request::authorize`.
 //!
 //! Each case is its own named test (a `libtest-mimic` harness: the cases
 //! come from the data file, so a new case in the generator is a new test
@@ -229,6 +231,130 @@ fn authorization_case(doc: &Value, index: usize) -> Result<(), Failed> {
     }
 }
 
+/// The replay store and nonce check of a request case: `seen_jti` is
+/// pre-filled; `dpop_nonce`, when present, is the one nonce accepted.
+struct CaseHooks {
+    seen: std::sync::Mutex<Vec<String>>,
+    nonce: Option<String>,
+}
+
+impl tokenlane::dpop::ProofHooks for CaseHooks {
+    fn nonce_required(&self) -> bool {
+        self.nonce.is_some()
+    }
+    fn nonce_ok(&self, nonce: &str, _now: UnixTime) -> bool {
+        self.nonce.as_deref() == Some(nonce)
+    }
+    fn check_replay(
+        &self,
+        jti: &str,
+        _jkt: &tokenlane::dpop::Thumbprint,
+        _iat: u64,
+        _now: UnixTime,
+    ) -> tokenlane::dpop::Replay {
+        let mut seen = self.seen.lock().expect("lock");
+        if seen.iter().any(|s| s == jti) {
+            return tokenlane::dpop::Replay::Replayed;
+        }
+        seen.push(jti.to_owned());
+        tokenlane::dpop::Replay::Fresh
+    }
+}
+
+/// Runs one request case through `tokenlane::request::authorize` on every
+/// backend: the scheme, the proof key's thumbprint and the certificate
+/// binding of an accepted request, or the exact code (and, when the case
+/// names it, the core's fault: which check refused).
+fn request_case(doc: &Value, index: usize) -> Result<(), Failed> {
+    use tokenlane::dpop::ProofPolicy;
+    use tokenlane::request::{authorize, DpopMode, RequestFacts, Scheme};
+    let case = &doc["request_cases"][index];
+    let name = case["name"].as_str().expect("name");
+    let keys = load_keyset(&doc["keysets"][case["keyset"].as_str().expect("keyset")])
+        .map_err(|e| format!("{name}: keyset: {e}"))?;
+    let policy = &case["policy"];
+    let req = &case["request"];
+    let now = UnixTime::from_secs(case["now"].as_u64().expect("now"));
+    let bytes = |v: &Value| -> Vec<Vec<u8>> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|h| h.as_str().expect("header").as_bytes().to_vec())
+            .collect()
+    };
+    let authorization = bytes(&req["authorization"]);
+    let dpop = bytes(&req["dpop"]);
+    let auth_refs: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
+    let dpop_refs: Vec<&[u8]> = dpop.iter().map(Vec::as_slice).collect();
+    let cert: Option<[u8; 32]> = req["certificate_sha256"]
+        .as_str()
+        .map(|h| common::hex(h).expect("hex").try_into().expect("32 bytes"));
+    let facts = RequestFacts {
+        method: req["method"].as_str().expect("method"),
+        uri: req["uri"].as_str().expect("uri"),
+        authorization: &auth_refs,
+        dpop: &dpop_refs,
+        certificate_sha256: cert.as_ref(),
+    };
+    let issuer = policy["issuer"].as_str().expect("issuer");
+    let aud = strings(policy.get("audience"));
+    let scopes = strings(policy.get("required_scopes"));
+    let proof_algs: AlgorithmSet = strings(policy.get("proof_algorithms"))
+        .iter()
+        .filter_map(|a| Algorithm::from_name(a))
+        .collect();
+    let expect = &case["expect"];
+    let mut first: Option<Value> = None;
+    for &backend in Backend::AVAILABLE {
+        let p = AccessPolicy::new(issuer, &aud, algorithms(policy))
+            .expect("policy")
+            .with_required_scopes(&scopes)
+            .expect("scopes")
+            .with_backend(backend)
+            .with_leeway(policy["leeway"].as_u64().expect("leeway"))
+            .expect("leeway");
+        let proof_policy = ProofPolicy::new(proof_algs)
+            .expect("proof policy")
+            .with_iat_window(policy["iat_window"].as_u64().expect("iat_window"))
+            .expect("window")
+            .with_backend(backend);
+        let mode = match policy["dpop"].as_str().expect("dpop mode") {
+            "bearer_only" => DpopMode::BearerOnly,
+            "allowed" => DpopMode::Allowed(&proof_policy),
+            "required" => DpopMode::Required(&proof_policy),
+            other => panic!("unknown dpop mode {other}"),
+        };
+        let hooks = CaseHooks {
+            seen: std::sync::Mutex::new(strings(policy.get("seen_jti"))),
+            nonce: policy.get("dpop_nonce").and_then(s).map(str::to_owned),
+        };
+        let mut scratch = vec![0u8; 64 * 1024];
+        let got = match authorize(&facts, &p, &keys, mode, &hooks, now, &mut scratch) {
+            Ok((_, b)) => serde_json::json!({
+                "ok": true,
+                "scheme": match b.scheme { Scheme::Bearer => "bearer", _ => "dpop" },
+                "jkt": b.jkt.as_ref().map(|t| t.as_str().to_owned()),
+                "certificate": b.certificate,
+            }),
+            Err(e) if expect.get("detail").is_some() => {
+                serde_json::json!({ "error": e.code(), "detail": format!("{e:?}") })
+            }
+            Err(e) => serde_json::json!({ "error": e.code() }),
+        };
+        if let Some(f) = &first {
+            if *f != got {
+                return Err(format!("{name}: backends disagree: {f} vs {got}").into());
+            }
+        } else {
+            first = Some(got.clone());
+        }
+        if got != *expect {
+            return Err(format!("{name}: expected {expect}, got {got}").into());
+        }
+    }
+    Ok(())
+}
+
 fn write_summary(line: &str) {
     println!("{line}");
     let dir = std::env::var("CARGO_TARGET_DIR")
@@ -255,6 +381,7 @@ fn main() {
     let token_names = names("cases");
     let key_names = names("key_cases");
     let auth_names = names("authorization_cases");
+    let request_names = names("request_cases");
     assert!(!token_names.is_empty(), "cases.json holds no token cases");
     let mut trials = Vec::with_capacity(token_names.len() + key_names.len() + auth_names.len());
     for (i, name) in token_names.iter().enumerate() {
@@ -272,13 +399,18 @@ fn main() {
                 .with_kind("authorization"),
         );
     }
+    for (i, name) in request_names.iter().enumerate() {
+        let doc = Arc::clone(&doc);
+        trials.push(Trial::test(name.clone(), move || request_case(&doc, i)).with_kind("request"));
+    }
     let conclusion = libtest_mimic::run(&args, trials);
     if !args.list && conclusion.num_filtered_out == 0 {
         write_summary(&format!(
-            "conformance: {} token cases, {} key cases, {} Authorization header cases, backends {:?} agree: {} passed, {} failed",
+            "conformance: {} token cases, {} key cases, {} Authorization header cases, {} request cases, backends {:?} agree: {} passed, {} failed",
             token_names.len(),
             key_names.len(),
             auth_names.len(),
+            request_names.len(),
             Backend::AVAILABLE
                 .iter()
                 .map(|b| b.name())

@@ -2197,6 +2197,208 @@ def authorization_cases():
     hc("auth_quoted_scheme", "the scheme must be an RFC 9110 token", f'"Bearer" {tok}', bad)
 
 
+# --------------------------------------------------------------------------
+# issue 19: the request lane (DPoP proofs, RFC 9449; certificate binding, RFC 8705)
+
+
+REQUEST_CASES = []
+DPOP_URI = "https://api.example/appointments"
+DPOP_NONCE = "srv-nonce-1"
+CERT_SHA256 = hashlib.sha256(b"the client certificate's DER (a fixed stand-in)").digest()
+
+
+def jwk_thumbprint(jwk: dict) -> str:
+    """RFC 7638 §3: SHA-256 over the required members, sorted, no spaces."""
+    required = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n")}[jwk["kty"]]
+    canon = json.dumps({k: jwk[k] for k in required}, sort_keys=True, separators=(",", ":"))
+    return b64u(hashlib.sha256(canon.encode()).digest())
+
+
+def ath_of(access_token: str) -> str:
+    return b64u(hashlib.sha256(access_token.encode("ascii")).digest())
+
+
+def dpop_client_jwk(**extra) -> dict:
+    jwk = jwk_ec(K.ec_2.public_key())
+    jwk.update(extra)
+    return jwk
+
+
+def dpop_proof(access_token=None, *, alg="ES256", key=None, jwk=None, typ="dpop+jwt",
+               htm="GET", htu=DPOP_URI, iat=NOW, jti="proof-1", ath=None, nonce=None,
+               sign_with=None, **extra_claims) -> str:
+    """A DPoP proof (RFC 9449 §4.2) by the client key ec-2 unless told otherwise."""
+    key = K.ec_2 if key is None else key
+    header = {"alg": alg}
+    if typ is not DROP:
+        header["typ"] = typ
+    if jwk is None:
+        jwk = dpop_client_jwk() if key is K.ec_2 else (
+            jwk_ec(key.public_key()) if alg.startswith("ES") else jwk_rsa(key.public_key()))
+    if jwk is not DROP:
+        header["jwk"] = jwk
+    claims = {}
+    for name, value in (("jti", jti), ("htm", htm), ("htu", htu), ("iat", iat), ("nonce", nonce)):
+        if value is not DROP and value is not None:
+            claims[name] = value
+    if ath is None and access_token is not None:
+        ath = ath_of(access_token)
+    if ath is not DROP and ath is not None:
+        claims["ath"] = ath
+    claims.update(extra_claims)
+    return token(header, claims, sign_with or signer(alg, key))
+
+
+def request_case(name, rule, expect, *, authorization, dpop=(), method="GET", uri=DPOP_URI,
+                 certificate=None, mode="allowed", proof_algorithms=("ES256", "RS256", "PS256"),
+                 nonce_required=False, seen_jti=(), iat_window=60, now=NOW, keyset_name="main"):
+    assert name not in {c["name"] for c in REQUEST_CASES}, name
+    policy = access_policy()
+    policy.update({"dpop": mode, "proof_algorithms": list(proof_algorithms),
+                   "iat_window": iat_window, "seen_jti": list(seen_jti)})
+    if nonce_required:
+        policy["dpop_nonce"] = DPOP_NONCE
+    REQUEST_CASES.append({
+        "name": name, "rule": rule, "keyset": keyset_name, "policy": policy, "now": now,
+        "request": {"method": method, "uri": uri, "authorization": list(authorization),
+                    "dpop": list(dpop),
+                    "certificate_sha256": certificate.hex() if certificate else None},
+        "expect": expect})
+
+
+def request_cases():
+    """The request lane: one entry point deciding Authorization + DPoP + certificate.
+
+    `policy.dpop` is bearer_only / allowed / required; `proof_algorithms`
+    the proof algorithms; `seen_jti` pre-fills the replay store;
+    `dpop_nonce`, when present, is the one nonce the server accepts (and
+    requires). `expect` is {"ok", "scheme", "jkt", "certificate"} or
+    {"error": code[, "detail": the core's fault]}."""
+    jkt = jwk_thumbprint(dpop_client_jwk())
+    bound = token(at_header(), at_claims(cnf={"jkt": jkt}), ES1)
+    other_jkt = jwk_thumbprint(jwk_ec(K.ec_1.public_key()))
+    bound_other = token(at_header(), at_claims(cnf={"jkt": other_jkt}), ES1)
+    cert_bound = token(at_header(), at_claims(cnf={"x5t#S256": b64u(CERT_SHA256)}), ES1)
+    proof = dpop_proof(bound)
+    ok_dpop = {"ok": True, "scheme": "dpop", "jkt": jkt, "certificate": False}
+    ok_bearer = {"ok": True, "scheme": "bearer", "jkt": None, "certificate": False}
+    # `detail` names the exact check (the Rust core's fault variant); the
+    # other front ends compare `error` only.
+    def proof_fault(f):
+        return {"error": "invalid_dpop_proof", "detail": f"InvalidDpopProof({f})"}
+
+    def binding(f):
+        return {"error": "token_binding_mismatch", "detail": f"TokenBindingMismatch({f})"}
+
+    rc = request_case
+
+    # accepted
+    rc("dpop_bound_token_with_valid_proof", "RFC 9449: DPoP scheme, cnf.jkt = the proof key's thumbprint, ath, htm, htu, iat",
+       ok_dpop, authorization=[f"DPoP {bound}"], dpop=[proof])
+    rc("dpop_scheme_is_case_insensitive", "RFC 9110 §11.1: the scheme 'dpop' is DPoP",
+       ok_dpop, authorization=[f"dpop {bound}"], dpop=[proof])
+    rc("dpop_htu_normalised_scheme_host_port", "RFC 3986 §6.2.2-6.2.3: scheme/host case and the default port",
+       ok_dpop, authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, htu="HTTPS://API.example:443/appointments")])
+    rc("dpop_request_query_is_ignored", "the request URI's query is not part of htu (RFC 9449 §4.3 step 9)",
+       ok_dpop, authorization=[f"DPoP {bound}"], dpop=[proof], uri=DPOP_URI + "?day=monday")
+    rc("dpop_iat_at_window_edges", "iat exactly window seconds old is still accepted",
+       ok_dpop, authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, iat=NOW - 60)])
+    rsa_jwk = jwk_rsa(K.rsa_2.public_key())
+    rsa_bound = token(at_header(), at_claims(cnf={"jkt": jwk_thumbprint(rsa_jwk)}), ES1)
+    rc("dpop_rsa_proof_key", "an RS256 proof with an RSA jwk",
+       {"ok": True, "scheme": "dpop", "jkt": jwk_thumbprint(rsa_jwk), "certificate": False},
+       authorization=[f"DPoP {rsa_bound}"],
+       dpop=[dpop_proof(rsa_bound, alg="RS256", key=K.rsa_2, jwk=rsa_jwk)])
+    rc("dpop_nonce_valid", "the server requires a nonce and the proof carries it",
+       ok_dpop, authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, nonce=DPOP_NONCE)],
+       nonce_required=True)
+    rc("bearer_unbound_token", "an unbound token with the Bearer scheme and no DPoP header",
+       ok_bearer, authorization=[f"Bearer {GOOD_AT}"])
+    rc("certificate_bound_token_matches", "RFC 8705 §3: cnf.x5t#S256 = SHA-256 of the client certificate",
+       {"ok": True, "scheme": "bearer", "jkt": None, "certificate": True},
+       authorization=[f"Bearer {cert_bound}"], certificate=CERT_SHA256)
+
+    # proof faults
+    rc("dpop_wrong_typ", "typ must be exactly dpop+jwt", proof_fault("Typ"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, typ="JWT")])
+    rc("dpop_typ_absent", "typ is required", proof_fault("Typ"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, typ=DROP)])
+    rc("dpop_alg_hs256", "a proof is never symmetric (RFC 9449 §4.3 step 5)", proof_fault("Alg"),
+       authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, alg="HS256", key=K.hs_32, jwk=dpop_client_jwk())],
+       proof_algorithms=("ES256", "HS256"))
+    rc("dpop_alg_none", "alg none", proof_fault("Alg"), authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, alg="none", jwk=dpop_client_jwk(), sign_with=fixed_sig(b""))])
+    rc("dpop_alg_not_in_policy", "RS256 proof when only ES256 proofs are allowed", proof_fault("Alg"),
+       authorization=[f"DPoP {rsa_bound}"],
+       dpop=[dpop_proof(rsa_bound, alg="RS256", key=K.rsa_2, jwk=rsa_jwk)], proof_algorithms=("ES256",))
+    rc("dpop_private_jwk", "the jwk holds the private scalar d", proof_fault("PrivateJwk"),
+       authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, jwk=dpop_client_jwk(
+           d=b64u(uint_bytes(K.ec_2.private_numbers().private_value, 32))))])
+    rc("dpop_jwk_absent", "no jwk in the header", proof_fault("Jwk"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, jwk=DROP)])
+    rc("dpop_signed_by_another_key", "the jwk is the client's, the signature another key's", proof_fault("Signature"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, sign_with=signer("ES256", K.attacker_ec))])
+    rc("dpop_wrong_htm", "htm POST on a GET", proof_fault("Htm"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, htm="POST")])
+    rc("dpop_htm_lowercase", "methods are case-sensitive (RFC 9110 §9.1)", proof_fault("Htm"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, htm="get")])
+    rc("dpop_wrong_htu", "htu of another resource", proof_fault("Htu"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, htu="https://api.example/admin")])
+    rc("dpop_htu_with_query", "htu carries no query (RFC 9449 §4.2)", proof_fault("Htu"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, htu=DPOP_URI + "?day=monday")],
+       uri=DPOP_URI + "?day=monday")
+    rc("dpop_htu_other_port", "a non-default port is part of the URI", proof_fault("Htu"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, htu="https://api.example:8443/appointments")])
+    rc("dpop_iat_stale", "iat one second older than the window", proof_fault("IatTooOld"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, iat=NOW - 61)])
+    rc("dpop_iat_future", "iat one second further ahead than the window", proof_fault("IatInFuture"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, iat=NOW + 61)])
+    rc("dpop_missing_jti", "jti is required", proof_fault("Jti"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, jti=DROP)])
+    rc("dpop_wrong_ath", "ath of another token", proof_fault("Ath"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, ath=ath_of(GOOD_AT))])
+    rc("dpop_missing_ath", "ath is required with an access token", proof_fault("Ath"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, ath=DROP)])
+    rc("dpop_replayed_jti", "the replay store has seen this jti", proof_fault("Replayed"),
+       authorization=[f"DPoP {bound}"], dpop=[proof], seen_jti=("proof-1",))
+    rc("dpop_two_headers", "exactly one DPoP header (RFC 9449 §4.3 step 1)", proof_fault("HeaderCount"),
+       authorization=[f"DPoP {bound}"], dpop=[proof, proof])
+    rc("dpop_scheme_without_proof", "the DPoP scheme needs a DPoP header", proof_fault("HeaderCount"),
+       authorization=[f"DPoP {bound}"])
+    rc("dpop_nonce_missing", "the server requires a nonce", err("use_dpop_nonce"),
+       authorization=[f"DPoP {bound}"], dpop=[proof], nonce_required=True)
+    rc("dpop_nonce_stale", "a nonce the server does not accept", err("use_dpop_nonce"),
+       authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, nonce="srv-nonce-0")],
+       nonce_required=True)
+
+    # binding and lanes
+    rc("dpop_jkt_mismatch", "cnf.jkt names another key", binding("JktMismatch"),
+       authorization=[f"DPoP {bound_other}"], dpop=[dpop_proof(bound_other)])
+    rc("dpop_unbound_token_with_proof", "decision: the DPoP scheme with a token lacking cnf.jkt is refused",
+       binding("UnboundTokenWithProof"), authorization=[f"DPoP {GOOD_AT}"], dpop=[dpop_proof(GOOD_AT)])
+    rc("dpop_bound_token_as_bearer", "RFC 9449 §7.2: a DPoP-bound token with the Bearer scheme", binding("BoundTokenWithoutProof"),
+       authorization=[f"Bearer {bound}"])
+    rc("bearer_with_dpop_header", "decision: a DPoP header with a Bearer credential is refused (no downgrade)",
+       err("invalid_request"), authorization=[f"Bearer {GOOD_AT}"], dpop=[dpop_proof(GOOD_AT)])
+    rc("dpop_proof_as_access_token", "a proof is never an access token (typ dpop+jwt is a lane mark)",
+       err("wrong_token_type"), authorization=[f"Bearer {proof}"])
+    rc("dpop_access_token_as_proof", "an access token is not a proof (typ at+jwt)", proof_fault("Typ"),
+       authorization=[f"DPoP {bound}"], dpop=[bound])
+    rc("dpop_scheme_in_bearer_only_mode", "DPoP not enabled: another scheme", err("missing_token"),
+       authorization=[f"DPoP {bound}"], dpop=[proof], mode="bearer_only")
+    rc("bearer_scheme_in_dpop_required_mode", "DPoP required: Bearer is another scheme", err("missing_token"),
+       authorization=[f"Bearer {GOOD_AT}"], mode="required")
+    rc("two_authorization_headers", "exactly one Authorization header", err("invalid_request"),
+       authorization=[f"Bearer {GOOD_AT}", f"Bearer {GOOD_AT}"])
+    rc("certificate_bound_token_mismatch", "RFC 8705 §3: another certificate", binding("CertificateMismatch"),
+       authorization=[f"Bearer {cert_bound}"], certificate=hashlib.sha256(b"another").digest())
+    rc("certificate_bound_token_without_certificate", "RFC 8705 §3: no certificate presented", binding("NoCertificate"),
+       authorization=[f"Bearer {cert_bound}"])
+
+
 def main():
     global ES1, GOOD_AT
     if "--make-keys" in sys.argv[1:]:
@@ -2238,10 +2440,11 @@ def main():
     authorization_cases()
     parse_keys_cases(parse_keys_keysets())
     parse_cost_cases()
+    request_cases()
     self_check()
 
     doc = {"version": 1, "keysets": KEYSETS, "key_cases": KEY_CASES, "cases": CASES,
-           "authorization_cases": AUTHORIZATION_CASES}
+           "authorization_cases": AUTHORIZATION_CASES, "request_cases": REQUEST_CASES}
     sys.stdout.write(json.dumps(doc, indent=1, sort_keys=False, ensure_ascii=True) + "\n")
 
     counts = Counter("ok" if c["expect"].get("ok") else c["expect"]["error"] for c in CASES)
