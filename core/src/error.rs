@@ -833,7 +833,7 @@ fn write_challenge<W: fmt::Write>(
     Ok(())
 }
 
-fn write_quoted_safe<W: fmt::Write>(out: &mut W, s: &str) -> fmt::Result {
+pub(crate) fn write_quoted_safe<W: fmt::Write>(out: &mut W, s: &str) -> fmt::Result {
     for c in s.chars() {
         if (c == ' ' || c.is_ascii_graphic()) && c != '"' && c != '\\' {
             out.write_char(c)?;

@@ -5,7 +5,10 @@
 //! [`bearer_token`] finds the one Bearer credential in it. Every front end
 //! (C `tokenlane_bearer_token`, Python `tokenlane.bearer_token`, the CLI)
 //! calls this function, so there is one rule for what a valid header is.
-//! The request lane (DPoP proofs, certificate-bound tokens) grows here.
+//! The request lane is here too: [`authorize`] decides a whole request
+//! (a `Bearer` or `DPoP` credential from [`credential`], a DPoP proof
+//! checked by [`crate::dpop::verify_proof`], a DPoP- or certificate-bound
+//! token), and [`write_challenge`] writes its `WWW-Authenticate` value.
 //!
 //! ## The rules, in order
 //!
@@ -373,6 +376,96 @@ pub fn authorize<'s, S: AsRef<str>>(
     ))
 }
 
+/// Writes the `WWW-Authenticate` value for a refusal of [`authorize`]
+/// (RFC 6750 §3, RFC 9449 §7.1), with no heap.
+///
+/// The schemes offered follow `mode`: `Bearer` ([`DpopMode::BearerOnly`]),
+/// `DPoP` ([`DpopMode::Required`]), or both, `Bearer` first
+/// ([`DpopMode::Allowed`]). The `DPoP` challenge carries
+/// `algs="ES256 …"` from the proof policy. The error (`error=`,
+/// `error_description=`, and `scope=` for `insufficient_scope`) goes only on
+/// the scheme the client tried: `DPoP` for a proof or nonce refusal or a
+/// `DPoP` credential, else `Bearer`; `missing_token` (no credential of an
+/// offered scheme) carries no error on either (RFC 6750 §3.1). `realm` and
+/// `scope` drop characters not allowed in a quoted value. The status is
+/// the error's [`Error::http_status`].
+///
+/// ```
+/// use tokenlane::dpop::ProofPolicy;
+/// use tokenlane::request::{write_challenge, DpopMode, Scheme};
+/// use tokenlane::{Algorithm, AlgorithmSet, Error, ProofFault};
+/// let proofs = ProofPolicy::new(AlgorithmSet::from_slice(&[Algorithm::ES256]))?;
+/// let mut out = String::new();
+/// let e = Error::InvalidDpopProof(ProofFault::Htu);
+/// write_challenge(&mut out, &e, DpopMode::Allowed(&proofs), Some(Scheme::Dpop), Some("api"), None)?;
+/// assert_eq!(out, "Bearer realm=\"api\", DPoP realm=\"api\", algs=\"ES256\", \
+///     error=\"invalid_dpop_proof\", error_description=\"the DPoP proof is invalid\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_challenge<W: core::fmt::Write>(
+    out: &mut W,
+    error: &Error,
+    mode: DpopMode<'_>,
+    tried: Option<Scheme>,
+    realm: Option<&str>,
+    scope: Option<&str>,
+) -> core::fmt::Result {
+    use crate::error::{write_quoted_safe, ErrorCode};
+    let code = error.kind();
+    let dpop_error = matches!(
+        code,
+        ErrorCode::InvalidDpopProof | ErrorCode::UseDpopNonce | ErrorCode::ReplayCheckFailed
+    ) || tried == Some(Scheme::Dpop);
+    let with_error = code != ErrorCode::MissingToken;
+    let (bearer, dpop) = match mode {
+        DpopMode::BearerOnly => (true, None),
+        DpopMode::Allowed(p) => (true, Some(p)),
+        DpopMode::Required(p) => (false, Some(p)),
+    };
+    if bearer {
+        if with_error && !(dpop_error && dpop.is_some()) {
+            error.write_www_authenticate(out, realm, scope)?;
+        } else {
+            ErrorCode::MissingToken.write_www_authenticate(out, realm, None)?;
+        }
+    }
+    if let Some(p) = dpop {
+        if bearer {
+            out.write_str(", ")?;
+        }
+        out.write_str("DPoP")?;
+        if let Some(realm) = realm {
+            out.write_str(" realm=\"")?;
+            write_quoted_safe(out, realm)?;
+            out.write_str("\",")?;
+        }
+        out.write_str(" algs=\"")?;
+        for (i, a) in p.algorithms().iter().enumerate() {
+            if i > 0 {
+                out.write_str(" ")?;
+            }
+            out.write_str(a.name())?;
+        }
+        out.write_str("\"")?;
+        if with_error && (dpop_error || !bearer) {
+            write!(
+                out,
+                ", error=\"{}\", error_description=\"{}\"",
+                code.rfc6750_error(),
+                error.description()
+            )?;
+            if code == ErrorCode::InsufficientScope {
+                if let Some(scope) = scope {
+                    out.write_str(", scope=\"")?;
+                    write_quoted_safe(out, scope)?;
+                    out.write_str("\"")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,6 +526,61 @@ mod tests {
         ] {
             assert_eq!(err(h), Error::InvalidRequest(fault), "{h:?}");
         }
+    }
+
+    #[test]
+    #[cfg(feature = "alloc")]
+    fn challenges_name_the_scheme_tried() {
+        use crate::dpop::ProofPolicy;
+        use crate::{Algorithm, AlgorithmSet, BindingFault};
+        let p = ProofPolicy::new(AlgorithmSet::from_slice(&[
+            Algorithm::ES256,
+            Algorithm::HS256,
+        ]))
+        .unwrap();
+        let w = |e: Error, mode, tried| {
+            let mut s = alloc::string::String::new();
+            write_challenge(&mut s, &e, mode, tried, Some("api"), None).unwrap();
+            s
+        };
+        // No credentials: both schemes offered, no error on either.
+        assert_eq!(
+            w(
+                Error::MissingToken(Absent::NoHeader),
+                DpopMode::Allowed(&p),
+                None
+            ),
+            "Bearer realm=\"api\", DPoP realm=\"api\", algs=\"ES256\""
+        );
+        // A Bearer refusal: the error on Bearer only.
+        assert_eq!(
+            w(
+                Error::TokenBindingMismatch(BindingFault::BoundTokenWithoutProof),
+                DpopMode::Allowed(&p),
+                Some(Scheme::Bearer)
+            ),
+            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"the token \
+             is bound to another key or certificate\", DPoP realm=\"api\", algs=\"ES256\""
+        );
+        // DPoP required: only DPoP, with the nonce error.
+        assert_eq!(
+            w(
+                Error::UseDpopNonce,
+                DpopMode::Required(&p),
+                Some(Scheme::Dpop)
+            ),
+            "DPoP realm=\"api\", algs=\"ES256\", error=\"use_dpop_nonce\", \
+             error_description=\"the DPoP proof must carry the server's nonce\""
+        );
+        // Bearer only: today's challenge.
+        assert_eq!(
+            w(
+                Error::MissingToken(Absent::OtherScheme),
+                DpopMode::BearerOnly,
+                Some(Scheme::Dpop)
+            ),
+            "Bearer realm=\"api\""
+        );
     }
 
     #[test]
