@@ -104,3 +104,65 @@ fn the_counting_allocator_does_count() {
     });
     assert_eq!(info.count_total, 1);
 }
+
+/// Issue 19: a DPoP-bound ES256 request (the proof's jwk, its signature,
+/// htu, ath, the thumbprint, the token and its `cnf.jkt`) is decided by
+/// `request::authorize` with no heap allocation, on the conformance
+/// generator's accepted case.
+#[test]
+fn a_dpop_bound_es256_request_makes_zero_heap_allocations() {
+    use tokenlane::dpop::{NoReplayCheck, ProofPolicy};
+    use tokenlane::request::{authorize, DpopMode, RequestFacts, Scheme};
+    use tokenlane::AlgorithmSet;
+    let doc: Value = serde_json::from_str(CASES).expect("cases.json");
+    let case = doc["request_cases"]
+        .as_array()
+        .expect("request_cases")
+        .iter()
+        .find(|c| c["name"] == "dpop_bound_token_with_valid_proof")
+        .expect("the accepted DPoP case");
+    let keys = common::load_keyset(&doc["keysets"][case["keyset"].as_str().expect("keyset")])
+        .expect("keys load");
+    let policy = &case["policy"];
+    let aud = [policy["audience"][0].as_str().expect("aud")];
+    let scopes = [policy["required_scopes"][0].as_str().expect("scope")];
+    let p = AccessPolicy::new(
+        policy["issuer"].as_str().unwrap(),
+        &aud,
+        AlgorithmSet::from_slice(&[Algorithm::ES256]),
+    )
+    .unwrap()
+    .with_required_scopes(&scopes)
+    .unwrap()
+    .with_leeway(60)
+    .unwrap();
+    let proofs = ProofPolicy::new(AlgorithmSet::from_slice(&[Algorithm::ES256])).unwrap();
+    let req = &case["request"];
+    let authorization = [req["authorization"][0].as_str().unwrap().as_bytes()];
+    let dpop = [req["dpop"][0].as_str().unwrap().as_bytes()];
+    let facts = RequestFacts {
+        method: req["method"].as_str().unwrap(),
+        uri: req["uri"].as_str().unwrap(),
+        authorization: &authorization,
+        dpop: &dpop,
+        certificate_sha256: None,
+    };
+    let now = UnixTime::from_secs(case["now"].as_u64().unwrap());
+    let mut scratch = vec![0u8; 8 * 1024];
+    let mut scheme = None;
+    let info = allocation_counter::measure(|| {
+        let (_, b) = authorize(
+            &facts,
+            &p,
+            &keys,
+            DpopMode::Allowed(&proofs),
+            &NoReplayCheck,
+            now,
+            &mut scratch,
+        )
+        .expect("accepted");
+        scheme = Some(b.scheme);
+    });
+    assert_eq!(scheme, Some(Scheme::Dpop));
+    assert_eq!(info.count_total, 0, "the DPoP request allocated");
+}
