@@ -767,6 +767,79 @@ mod tests {
         );
     }
 
+    /// RFC 9449 §4.1 (Figure 3): the token-request proof, with its key's
+    /// thumbprint from §6.1, accepted at the RFC's own time.
+    #[test]
+    #[cfg(feature = "ecdsa")]
+    fn rfc_9449_example_proof() {
+        use crate::{Algorithm, AlgorithmSet};
+        const PROOF: &str = concat!(
+            "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMz",
+            "R0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFq",
+            "SG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.",
+            "eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW",
+            "1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.",
+            "2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg"
+        );
+        let policy = ProofPolicy::new(AlgorithmSet::from_slice(&[Algorithm::ES256])).unwrap();
+        let request = ProofRequest {
+            method: "POST",
+            uri: "https://server.example.com/token",
+            access_token: None,
+        };
+        let mut scratch = [0u8; 1024];
+        let now = UnixTime::from_secs(1_562_262_616);
+        let p = verify_proof(
+            PROOF.as_bytes(),
+            &policy,
+            &request,
+            &NoReplayCheck,
+            now,
+            &mut scratch,
+        )
+        .unwrap();
+        assert_eq!(
+            p.jkt().as_str(),
+            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        );
+        assert_eq!(p.jti(), "-BwC3ESc6acc2lTc");
+        // The same proof for another method, or an hour later, is refused.
+        let get = ProofRequest {
+            method: "GET",
+            ..request
+        };
+        assert_eq!(
+            verify_proof(
+                PROOF.as_bytes(),
+                &policy,
+                &get,
+                &NoReplayCheck,
+                now,
+                &mut scratch
+            )
+            .unwrap_err(),
+            Error::InvalidDpopProof(ProofFault::Htm)
+        );
+        let later = UnixTime::from_secs(1_562_262_616 + 3600);
+        assert_eq!(
+            verify_proof(
+                PROOF.as_bytes(),
+                &policy,
+                &request,
+                &NoReplayCheck,
+                later,
+                &mut scratch
+            )
+            .unwrap_err(),
+            Error::InvalidDpopProof(ProofFault::IatTooOld)
+        );
+        // RFC 9449 §7.1's ath example.
+        let ath = Thumbprint::of_digest(&Sha256::digest(
+            b"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU",
+        ));
+        assert_eq!(ath.as_str(), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+    }
+
     #[test]
     fn htu_normalisation() {
         let m = |a: &str, b: &str| htu_matches(a.as_bytes(), b.as_bytes());
