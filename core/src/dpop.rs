@@ -69,6 +69,14 @@
 //!   to `iat + window`).
 //! - The proof's `kid`, `x5c` and every other header member are ignored:
 //!   only `jwk` names the key.
+//! - Bounds, all on the stack: `htu` at most [`MAX_HTU_BYTES`] bytes
+//!   (longer → `Htu`), `nonce` at most [`MAX_NONCE_BYTES`] (longer →
+//!   `use_dpop_nonce`), `jti` at most [`MAX_JTI_BYTES`]. JWK members with a
+//!   JSON escape are refused (`Jwk`): base64url and curve names never need
+//!   one.
+//! - Proof keys: `EC` P-256 (ES256) and, with the `rsa` feature, `RSA`
+//!   (RS*/PS*, 2048–8192 bits). Other algorithms of the table are refused
+//!   as `Jwk` until their key type is added here.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
@@ -91,6 +99,10 @@ pub const DEFAULT_MAX_PROOF_BYTES: usize = 8 * 1024;
 pub const DEFAULT_IAT_WINDOW_SECS: u64 = 60;
 /// The longest `jti` accepted, in bytes (unescaped).
 pub const MAX_JTI_BYTES: usize = 256;
+/// The longest `htu` compared, in bytes (unescaped).
+pub const MAX_HTU_BYTES: usize = 2048;
+/// The longest `nonce` passed to [`ProofHooks::nonce_ok`], in bytes.
+pub const MAX_NONCE_BYTES: usize = 512;
 /// The typ of a DPoP proof (RFC 9449 §4.2).
 pub const DPOP_TYP: &str = "dpop+jwt";
 
@@ -544,7 +556,7 @@ pub fn verify_proof(
         _ => return Err(fault(ProofFault::Htm)),
     }
     // 10. htu (compared unescaped; a URI longer than this buffer is refused).
-    let mut ubuf = [0u8; 2048];
+    let mut ubuf = [0u8; MAX_HTU_BYTES];
     let htu = match htu {
         Some(Value::Str(s)) => s
             .unescape_into(&mut ubuf)
@@ -585,7 +597,7 @@ pub fn verify_proof(
     }
     // 14. nonce.
     if hooks.nonce_required() {
-        let mut nbuf = [0u8; 512];
+        let mut nbuf = [0u8; MAX_NONCE_BYTES];
         let ok = match nonce {
             Some(Value::Str(s)) => s
                 .unescape_into(&mut nbuf)
