@@ -44,7 +44,8 @@
 //! 14. When [`ProofHooks::nonce_required`]: `nonce` present and accepted by
 //!     [`ProofHooks::nonce_ok`] → else [`Error::UseDpopNonce`].
 //! 15. Last, only for a proof that passed every other check (so junk proofs
-//!     never fill the store): [`ProofHooks::check_replay`] →
+//!     never fill the store; `MemoryReplayStore` is a bounded one for a
+//!     single `std` process): [`ProofHooks::check_replay`] →
 //!     `Replayed`, or [`Error::ReplayCheckFailed`] when the store fails.
 //!
 //! ## htu
@@ -112,7 +113,7 @@ fn fault(f: ProofFault) -> Error {
 
 /// An RFC 7638 JWK SHA-256 thumbprint, base64url without padding (43 ASCII
 /// characters), as `cnf.jkt` carries it (RFC 9449 §6.1).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Thumbprint([u8; 43]);
 
 impl Thumbprint {
@@ -332,6 +333,57 @@ pub struct NoReplayCheck;
 
 impl ProofHooks for NoReplayCheck {
     fn check_replay(&self, _: &str, _: &Thumbprint, _: u64, _: UnixTime) -> Replay {
+        Replay::Fresh
+    }
+}
+
+/// A bounded in-memory replay store (feature `std`) for a single process:
+/// it remembers each `(jkt, jti)` until `iat + iat_window`, and never
+/// forgets one earlier. When it holds `capacity` live entries it answers
+/// [`Replay::StoreFailed`] (the request is refused with HTTP 500) instead
+/// of evicting a live entry, since eviction would let that proof be
+/// replayed. Size `capacity` for the proofs a window can bring (requests
+/// per second × 2 × window); several replicas need a shared store of their
+/// own behind [`ProofHooks`].
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub struct MemoryReplayStore {
+    capacity: usize,
+    iat_window: u64,
+    seen: std::sync::Mutex<std::collections::HashMap<(Thumbprint, alloc::string::String), u64>>,
+}
+
+#[cfg(feature = "std")]
+impl MemoryReplayStore {
+    /// A store for at most `capacity` live proofs, checked with a proof
+    /// policy whose window is `iat_window` seconds.
+    pub fn new(capacity: usize, iat_window: u64) -> Self {
+        Self {
+            capacity,
+            iat_window,
+            seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl ProofHooks for MemoryReplayStore {
+    fn check_replay(&self, jti: &str, jkt: &Thumbprint, iat: u64, now: UnixTime) -> Replay {
+        let Ok(mut seen) = self.seen.lock() else {
+            return Replay::StoreFailed;
+        };
+        let key = (*jkt, alloc::string::String::from(jti));
+        let now = now.as_secs();
+        if seen.get(&key).is_some_and(|&until| until >= now) {
+            return Replay::Replayed;
+        }
+        if seen.len() >= self.capacity {
+            seen.retain(|_, until| *until >= now);
+        }
+        if seen.len() >= self.capacity {
+            return Replay::StoreFailed;
+        }
+        seen.insert(key, iat.saturating_add(self.iat_window));
         Replay::Fresh
     }
 }
@@ -850,6 +902,25 @@ mod tests {
             b"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU",
         ));
         assert_eq!(ath.as_str(), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+    }
+
+    #[test]
+    #[cfg(feature = "std")]
+    fn the_memory_store_refuses_replays_and_never_evicts_a_live_entry() {
+        let store = MemoryReplayStore::new(2, 60);
+        let k = Thumbprint::of_digest(&[0u8; 32]);
+        let other = Thumbprint::of_digest(&[1u8; 32]);
+        let t = UnixTime::from_secs(1000);
+        assert_eq!(store.check_replay("a", &k, 1000, t), Replay::Fresh);
+        assert_eq!(store.check_replay("a", &k, 1000, t), Replay::Replayed);
+        // The same jti from another key is another proof.
+        assert_eq!(store.check_replay("a", &other, 1000, t), Replay::Fresh);
+        // Full of live entries: a server fault, not an eviction.
+        assert_eq!(store.check_replay("b", &k, 1000, t), Replay::StoreFailed);
+        assert_eq!(store.check_replay("a", &k, 1000, t), Replay::Replayed);
+        // After the window the entries expire and make room.
+        let later = UnixTime::from_secs(1061);
+        assert_eq!(store.check_replay("b", &k, 1061, later), Replay::Fresh);
     }
 
     #[test]
