@@ -106,7 +106,7 @@ part_embedded() {
 }
 
 part_fuzz() {
-    step "fuzzing: a coverage-guided smoke run of every target (token, claims, jwks, ffi), invariants asserted"
+    step "fuzzing: a coverage-guided smoke run of every target (token, claims, jwks, ffi, cli_inspect), invariants asserted"
     FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz-smoke.sh
 }
 
