@@ -128,3 +128,91 @@ fn check_active(raw: &Raw<'_>) -> Result<(), Error> {
         }),
     }
 }
+
+/// Which validation an access token may take: local JWT validation, RFC
+/// 7662 introspection, or either by the token's form. Configured once per
+/// API; see [`route_access_token`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AccessPath {
+    /// Every token is validated locally as a JWT (the default, and the only
+    /// path before introspection existed): an opaque token is `malformed`.
+    #[default]
+    JwtOnly,
+    /// Every token, a JWT too, is sent to the introspection endpoint (for a
+    /// server whose JWTs must be checked for revocation).
+    IntrospectionOnly,
+    /// A token that parses as a compact JWS is validated locally; anything
+    /// else is introspected. A JWT is never introspected and an opaque token
+    /// is never decoded as a JWT.
+    Both,
+}
+
+/// Where [`route_access_token`] sends a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// Validate locally ([`AccessPolicy::validate`]).
+    Local,
+    /// Ask the introspection endpoint, then
+    /// [`AccessPolicy::validate_introspection`].
+    Introspect,
+}
+
+/// Chooses the path for `token` under `path`.
+///
+/// "Parses as a compact JWS" means: exactly three `.`-separated segments of
+/// base64url characters, a non-empty header that decodes (strict base64url)
+/// to a JSON object the core's strict reader accepts (RFC 7515 §5.2 steps
+/// 1–3). Only the
+/// header is decoded: a token with that header is a JWS whatever its
+/// payload, so a JWT with broken claims goes to local validation (and is
+/// refused there, `malformed`) rather than to the endpoint. An opaque token
+/// (node-oidc-provider's 43 base64url characters, Hydra's `ory_at_…`, any
+/// string without a JSON header) is never decoded further.
+///
+/// `max_token_bytes` is the policy's [`AccessPolicy::max_token_bytes`];
+/// `scratch` must hold [`crate::scratch_len`]`(token.len())` bytes (only
+/// read under [`AccessPath::Both`]). Errors: `token_too_large` when `token`
+/// is over `max_token_bytes`, on every path, so an oversized token is
+/// neither decoded nor sent anywhere.
+pub fn route_access_token(
+    token: &[u8],
+    path: AccessPath,
+    max_token_bytes: usize,
+    scratch: &mut [u8],
+) -> Result<Route, Error> {
+    if token.len() > max_token_bytes {
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: max_token_bytes,
+        });
+    }
+    Ok(match path {
+        AccessPath::JwtOnly => Route::Local,
+        AccessPath::IntrospectionOnly => Route::Introspect,
+        AccessPath::Both => {
+            if parses_as_compact_jws(token, scratch) {
+                Route::Local
+            } else {
+                Route::Introspect
+            }
+        }
+    })
+}
+
+fn parses_as_compact_jws(token: &[u8], scratch: &mut [u8]) -> bool {
+    let mut it = token.split(|&b| b == b'.');
+    let (Some(h), Some(p), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return false;
+    };
+    let b64url = |seg: &[u8]| {
+        seg.iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    };
+    if h.is_empty() || !b64url(p) || !b64url(s) {
+        return false;
+    }
+    let Some(out) = scratch.get_mut(..crate::b64::decoded_len(h.len())) else {
+        return false;
+    };
+    crate::b64::decode_url(h, out).is_some_and(|header| crate::json::validate(header).is_ok())
+}
