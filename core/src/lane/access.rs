@@ -75,6 +75,7 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
             audiences,
             scopes,
             typ,
+            introspection_aud: IntrospectionAudience::Required,
         }
     }
 
