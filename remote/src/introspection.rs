@@ -40,7 +40,8 @@
 //! decides the cached body again at the caller's `now`, so an expiry or a
 //! `nbf` is judged at the time of the request. At most `max_entries`;
 //! when full, expired entries go first, then the one expiring soonest.
-//! Concurrent lookups of one token make one request (single flight).
+//! Concurrent lookups of one token make one request (single flight); the
+//! threads that waited share its outcome, a fault included.
 //!
 //! | setting | default | meaning |
 //! |---|---:|---|
@@ -164,6 +165,8 @@ impl core::error::Error for IntrospectionError {}
 
 type Key = [u8; 32];
 
+type Flight = Mutex<Option<Result<Arc<[u8]>, IntrospectionError>>>;
+
 struct Entry {
     body: Arc<[u8]>,
     until: u64,
@@ -172,8 +175,9 @@ struct Entry {
 #[derive(Default)]
 struct Cache {
     entries: HashMap<Key, Entry>,
-    /// One lock per token being fetched (single flight).
-    flights: HashMap<Key, Arc<Mutex<()>>>,
+    /// One lock per token being fetched (single flight); the leader leaves
+    /// its outcome in it for the threads that waited.
+    flights: HashMap<Key, Arc<Flight>>,
 }
 
 /// An RFC 7662 client with a cache. Thread-safe; share it.
@@ -264,15 +268,36 @@ impl Introspector {
         now: UnixTime,
     ) -> Result<Arc<[u8]>, IntrospectionError> {
         let flight = Arc::clone(self.lock().flights.entry(*key).or_default());
-        let _turn = flight.lock().unwrap_or_else(|p| p.into_inner());
-        // Another thread may have fetched while this one waited.
+        let mut slot = flight.lock().unwrap_or_else(|p| p.into_inner());
+        // A thread that waited for the leader shares its outcome, a fault
+        // too (so N waiters on a down endpoint cost one timeout, not N).
+        if let Some(outcome) = slot.as_ref() {
+            return outcome.clone();
+        }
         if let Some(body) = self.cached(key, now) {
             return Ok(body);
         }
-        let result = self.post(token);
+        let outcome = self.fetch_and_cache(policy, token, key, now);
+        *slot = Some(outcome.clone());
         let mut cache = self.lock();
-        cache.flights.remove(key);
-        let body: Arc<[u8]> = Arc::from(result.map_err(IntrospectionError::Endpoint)?);
+        if cache
+            .flights
+            .get(key)
+            .is_some_and(|f| Arc::ptr_eq(f, &flight))
+        {
+            cache.flights.remove(key);
+        }
+        outcome
+    }
+
+    fn fetch_and_cache<S: AsRef<str>>(
+        &self,
+        policy: &AccessPolicy<'_, S>,
+        token: &str,
+        key: &Key,
+        now: UnixTime,
+    ) -> Result<Arc<[u8]>, IntrospectionError> {
+        let body: Arc<[u8]> = Arc::from(self.post(token).map_err(IntrospectionError::Endpoint)?);
         // Decide once to choose the cache life; a fault is not cached.
         let mut buf = Vec::new();
         let until = match decide(policy, &body, now, &mut buf) {
@@ -285,6 +310,7 @@ impl Introspector {
             Err(e @ IntrospectionError::Endpoint(_)) => return Err(e),
         };
         if self.options.max_entries > 0 && until > now.as_secs() {
+            let mut cache = self.lock();
             insert(
                 &mut cache,
                 self.options.max_entries,

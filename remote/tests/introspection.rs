@@ -313,6 +313,31 @@ fn concurrent_lookups_of_one_token_make_one_request() {
     assert_eq!(srv.hits.load(Ordering::SeqCst), 1);
 }
 
+#[test]
+fn threads_waiting_on_a_failing_request_share_its_fault() {
+    let srv = serve(|| {
+        Reply::Sleep(
+            Duration::from_millis(200),
+            Box::new(Reply::Http(503, vec![], b"down".to_vec())),
+        )
+    });
+    let i = Arc::new(client(&srv.url, basic()));
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let i = Arc::clone(&i);
+            std::thread::spawn(move || check(&i, TOKEN, NOW).unwrap_err())
+        })
+        .collect();
+    for t in threads {
+        let e = t.join().unwrap();
+        assert_eq!(
+            e,
+            IntrospectionError::Endpoint(RemoteError::HttpStatus(503))
+        );
+    }
+    assert_eq!(srv.hits.load(Ordering::SeqCst), 1);
+}
+
 fn endpoint_fault(reply: impl Fn() -> Reply + Send + Sync + 'static) -> IntrospectionError {
     let srv = serve(reply);
     let i = client(&srv.url, basic());
