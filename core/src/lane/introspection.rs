@@ -2,52 +2,7 @@
 //! access token is vouched for by the authorization server instead of a
 //! signature, and then held to the same rules as a JWT.
 //!
-//! [`AccessPolicy::validate_introspection`] decides the response body (the
-//! JSON the introspection endpoint returned); it does no I/O, so the Rust
-//! client in `tokenlane-remote`, C, Python and the CLI all share it. The
-//! refusal order:
-//!
-//! 1. The body is one strict JSON object (the reader the claims use: UTF-8,
-//!    no duplicate members, bounded depth and member count): else
-//!    `malformed`.
-//! 2. `active` is the JSON boolean `true`. Absent: `missing_claim` (active).
-//!    `false`, or anything that is not exactly `true` (`"true"`, `1`,
-//!    `null`): `invalid_claim` (active). RFC 7662 §2.2 says an inactive
-//!    token is answered with RFC 6750 `invalid_token`; `invalid_claim` is
-//!    that (401), and its detail names `active`.
-//! 3. From here the access lane's own code path (the one
-//!    [`AccessPolicy::validate`] runs after the signature): claim types and
-//!    bounds (`invalid_claim`), lane marks (`wrong_token_type`: a
-//!    `token_type` other than `Bearer`, `DPoP` or `access_token` in any
-//!    ASCII case, so `refresh_token`; Keycloak's `typ: Refresh`; ID-token
-//!    claims), required claims (`exp`, and `aud` unless opted out:
-//!    `missing_claim`), `iss` when present (`issuer_mismatch`), `aud`
-//!    (`audience_mismatch`), `exp`/`nbf`/`iat` with the leeway (`expired`,
-//!    `not_yet_valid`), required scopes from `scope` (`insufficient_scope`).
-//!
-//! What differs from a JWT, and why:
-//! - `iss` may be absent (the server answers for its own tokens); the
-//!   resulting [`AccessToken::iss`] is then the configured issuer.
-//! - RFC 9068's strict profile (`sub`, `client_id`, `iat`, `jti` required)
-//!   does not apply: it describes a JWT. They are read when present.
-//! - `exp` is required although RFC 7662 makes it optional: the result
-//!   carries an expiry and a cache needs an upper bound. A server that
-//!   omits it is refused with `missing_claim` (exp).
-//! - [`AccessToken::alg`] is `None`.
-//!
-//! # Refresh tokens
-//!
-//! Most client code checks only `active`, and an authorization server
-//! answers `active: true` for its refresh tokens too. node-oidc-provider 9
-//! returns neither `token_type` nor `aud` for a refresh token (it does
-//! return `scope`, `client_id`, `sub`, `exp`): the rule that refuses it is
-//! **`aud` is required** (`missing_claim` (aud)), on by default. A server
-//! that says `token_type: refresh_token` is refused by the `token_type`
-//! mark (`wrong_token_type`) whatever the audience setting. The audience
-//! opt-out ([`IntrospectionAudience::AllowAbsent`]) gives up the first
-//! protection: with it, a node-oidc-provider refresh token with the
-//! required scopes is accepted. Use it only with a server that states
-//! `token_type` for every token.
+//! The rules and decisions are on [`AccessPolicy::validate_introspection`].
 
 use crate::claims::Raw;
 use crate::error::{Claim, Error};
@@ -67,7 +22,7 @@ pub enum IntrospectionAudience {
     /// The explicit opt-out for servers that never return `aud`: an absent
     /// `aud` is accepted; a present one must still match. Refresh tokens
     /// are then refused only when the server says so in `token_type` (see
-    /// the module docs).
+    /// [`AccessPolicy::validate_introspection`]).
     AllowAbsent,
 }
 
@@ -82,7 +37,54 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
 
     /// Decides an RFC 7662 introspection response (the endpoint's JSON
     /// body) at time `now`, with this policy's issuer, audiences, scopes and
-    /// leeway; the refusal order is in the [module docs](self).
+    /// leeway.
+    ///
+    /// Decides the response body (the
+    /// JSON the introspection endpoint returned); it does no I/O, so the Rust
+    /// client in `tokenlane-remote`, C, Python and the CLI all share it. The
+    /// refusal order:
+    ///
+    /// 1. The body is one strict JSON object (the reader the claims use: UTF-8,
+    ///    no duplicate members, bounded depth and member count): else
+    ///    `malformed`.
+    /// 2. `active` is the JSON boolean `true`. Absent: `missing_claim` (active).
+    ///    `false`, or anything that is not exactly `true` (`"true"`, `1`,
+    ///    `null`): `invalid_claim` (active). RFC 7662 §2.2 says an inactive
+    ///    token is answered with RFC 6750 `invalid_token`; `invalid_claim` is
+    ///    that (401), and its detail names `active`.
+    /// 3. From here the access lane's own code path (the one
+    ///    [`AccessPolicy::validate`] runs after the signature): claim types and
+    ///    bounds (`invalid_claim`), lane marks (`wrong_token_type`: a
+    ///    `token_type` other than `Bearer`, `DPoP` or `access_token` in any
+    ///    ASCII case, so `refresh_token`; Keycloak's `typ: Refresh`; ID-token
+    ///    claims), required claims (`exp`, and `aud` unless opted out:
+    ///    `missing_claim`), `iss` when present (`issuer_mismatch`), `aud`
+    ///    (`audience_mismatch`), `exp`/`nbf`/`iat` with the leeway (`expired`,
+    ///    `not_yet_valid`), required scopes from `scope` (`insufficient_scope`).
+    ///
+    /// What differs from a JWT, and why:
+    /// - `iss` may be absent (the server answers for its own tokens); the
+    ///   resulting [`AccessToken::iss`] is then the configured issuer.
+    /// - RFC 9068's strict profile (`sub`, `client_id`, `iat`, `jti` required)
+    ///   does not apply: it describes a JWT. They are read when present.
+    /// - `exp` is required although RFC 7662 makes it optional: the result
+    ///   carries an expiry and a cache needs an upper bound. A server that
+    ///   omits it is refused with `missing_claim` (exp).
+    /// - [`AccessToken::alg`] is `None`.
+    ///
+    /// # Refresh tokens
+    ///
+    /// Most client code checks only `active`, and an authorization server
+    /// answers `active: true` for its refresh tokens too. node-oidc-provider 9
+    /// returns neither `token_type` nor `aud` for a refresh token (it does
+    /// return `scope`, `client_id`, `sub`, `exp`): the rule that refuses it is
+    /// **`aud` is required** (`missing_claim` (aud)), on by default. A server
+    /// that says `token_type: refresh_token` is refused by the `token_type`
+    /// mark (`wrong_token_type`) whatever the audience setting. The audience
+    /// opt-out ([`IntrospectionAudience::AllowAbsent`]) gives up the first
+    /// protection: with it, a node-oidc-provider refresh token with the
+    /// required scopes is accepted. Use it only with a server that states
+    /// `token_type` for every token.
     ///
     /// `scratch` must hold at least `response.len()` bytes (escaped strings
     /// are unescaped into it); the result borrows from `response` and
