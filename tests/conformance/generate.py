@@ -1439,6 +1439,10 @@ def id_token_at_api_cases():
         acc(f"access_token_with_token_type_{label}_is_wrong_type",
             f"A JWT whose token_type is {tt!r} names no access token.",
             token(at_header(), c, ES1), err("wrong_token_type"))
+    c = at_claims(token_use="refresh_token")
+    acc("access_token_with_token_use_refresh_token_is_wrong_type",
+        "A JWT whose token_use is refresh_token (Ory Hydra's name) is not an access token.",
+        token(at_header(), c, ES1), err("wrong_token_type"))
     for tt in ("Bearer", "dpop"):
         c = at_claims(token_type=tt)
         acc(f"access_token_with_token_type_{tt.lower()}_is_accepted",

@@ -246,6 +246,21 @@ mark_table! {
             .get(Claim::TokenType)
             .is_some_and(|v| !ACCESS_TOKEN_TYPES.iter().any(|k| claim_is(Some(v), k))),
     }
+    /// `token_use` is present and names another kind of token: anything
+    /// but `access`, `access_token` or `id` (any ASCII case), e.g. Ory
+    /// Hydra's `refresh_token` in an introspection response, or not a
+    /// string. (`access` and `id` are Amazon Cognito's, marked below.)
+    TokenUseOther {
+        place: Claims,
+        points_to: Some(TokenKind::Other),
+        refused: (true, true, true),
+        says: "token_use names a token other than an access or ID token (e.g. refresh_token)",
+        found: |f| f.claims.get(Claim::TokenUse).is_some_and(|v| {
+            !["access", "access_token", "id"]
+                .iter()
+                .any(|k| claim_is(Some(v), k))
+        }),
+    }
     /// The claims carry `nonce` (an ID-token claim).
     Nonce {
         place: Claims,
