@@ -846,6 +846,31 @@ tokenlane_result tokenlane_access_validator_validate(const struct tokenlane_acce
                                                      struct tokenlane_error_detail *detail);
 
 /**
+ * Decides an RFC 7662 token introspection response (`response`: the
+ * introspection endpoint's JSON body, `response_len` bytes) for an opaque
+ * access token at `now` (Unix seconds), with the validator's issuer,
+ * audiences, required scopes and leeway (its keys are not used). The
+ * rules are the core's `AccessPolicy::validate_introspection`: `active`
+ * must be JSON `true` (else `INVALID_CLAIM`, or `MISSING_CLAIM` when
+ * absent); `token_type`, when present, must be `Bearer`, `DPoP` or
+ * `access_token` (else `WRONG_TOKEN_TYPE`); `aud` is required (this is what
+ * refuses node-oidc-provider's refresh tokens); `iss`, when present, must
+ * be the issuer; `exp` is required. This function does no I/O: the caller
+ * POSTs to the endpoint and passes the body. The accepted token is a
+ * `tokenlane_access_token` like a JWT's, with an empty `alg`.
+ *
+ * Errors: `NULL_PARAMETER`, `MALFORMED` (the body is not a strict JSON
+ * object: an endpoint fault, not the user's), and the refusal codes above;
+ * `detail` (optional) receives a one-sentence reason.
+ */
+tokenlane_result tokenlane_access_validator_introspect_response(const struct tokenlane_access_validator *validator,
+                                                                const char *response,
+                                                                size_t response_len,
+                                                                uint64_t now,
+                                                                struct tokenlane_access_token **out,
+                                                                struct tokenlane_error_detail *detail);
+
+/**
  * Frees a validator. NULL is a no-op. No thread may use it afterwards;
  * tokens it returned stay valid (they own their data).
  */
@@ -900,7 +925,8 @@ tokenlane_result tokenlane_id_validator_validate(const struct tokenlane_id_valid
 void tokenlane_id_validator_free(struct tokenlane_id_validator *validator);
 
 /**
- * The `alg` the token was verified with (e.g. `"ES256"`).
+ * The `alg` the token was verified with (e.g. `"ES256"`); empty for a
+ * token vouched for by introspection.
  *
  * Errors: `NULL_PARAMETER`.
  */

@@ -107,6 +107,7 @@ for flavour in plain asan; do
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/conformance" ffi-c/tests/conformance.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -pthread -o "$d/threads" ffi-c/tests/threads.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/misuse" ffi-c/tests/misuse.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspection" ffi-c/tests/introspection.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/validate" ffi-c/examples/validate.c "$lib" "${syslibs[@]}"
     g++ "${cxxflags[@]}" "${extra[@]}" -o "$d/header-cpp" ffi-c/tests/header.cpp "$lib" "${syslibs[@]}"
 done
@@ -165,6 +166,7 @@ example_suite() { # BINARY [RUNNER...]: the example accepts, then refuses
 step "run"
 run "conformance" "$out/plain/conformance" "$out/cases.txt"
 run "misuse" "$out/plain/misuse"
+run "introspection responses" "$out/plain/introspection"
 run "C++ header" "$out/plain/header-cpp"
 run "threads + key rotation" "$out/plain/threads" "$out/cases.txt" 300
 run "README example" example_suite "$out/plain/validate"
@@ -172,6 +174,7 @@ run "README example" example_suite "$out/plain/validate"
 step "valgrind memcheck (no errors, no definite or indirect leaks)"
 run "valgrind conformance" "${vg[@]}" "$out/plain/conformance" "$out/cases.txt"
 run "valgrind misuse" "${vg[@]}" "$out/plain/misuse"
+run "valgrind introspection" "${vg[@]}" "$out/plain/introspection"
 run "valgrind C++ header" "${vg[@]}" "$out/plain/header-cpp"
 run "valgrind threads" "${vg[@]}" "$out/plain/threads" "$out/cases.txt" 3 16
 run "valgrind README example" example_suite "$out/plain/validate" "${vg_example[@]}"
@@ -180,6 +183,7 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "asan conformance" "$out/asan/conformance" "$out/cases.txt"
 run "asan misuse (asserts asan linked)" "$out/asan/misuse"
+run "asan introspection" "$out/asan/introspection"
 run "asan C++ header" "$out/asan/header-cpp"
 run "asan threads" "$out/asan/threads" "$out/cases.txt" 50
 run "asan README example" example_suite "$out/asan/validate"

@@ -286,7 +286,7 @@ pub(crate) fn access_json(t: &AccessToken<'_>) -> Object {
         ("nbf", json!(t.nbf())),
         ("iss", json!(t.iss())),
         ("jti", json!(t.jti())),
-        ("alg", json!(t.alg().name())),
+        ("alg", json!(t.alg().map(|a| a.name()))),
         ("claims", claims_value(t.claims_json())),
     ])
 }

@@ -350,6 +350,12 @@ claim_table! {
     Email = "email",
     /// `events` (RFC 8417 Security Event Tokens, e.g. logout tokens).
     Events = "events",
+    /// `active` (RFC 7662 introspection response: the JSON boolean `true`
+    /// for a token the authorization server considers valid).
+    Active = "active",
+    /// `token_type` (RFC 7662 introspection response, RFC 6749 §5.1: the
+    /// kind of token, e.g. `Bearer`, or `refresh_token`).
+    TokenType = "token_type",
 }
 
 impl Claim {

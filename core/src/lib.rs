@@ -230,6 +230,7 @@ pub use jws::{verify_compact, verify_compact_with};
 pub use keys::{Key, Kid};
 pub use lane::access::{AccessPolicy, AccessToken, TypMode};
 pub use lane::id::{IdChecks, IdPolicy, IdToken};
+pub use lane::introspection::{route_access_token, AccessPath, IntrospectionAudience, Route};
 pub use lane::marks::{Lane, TokenKind};
 #[cfg(feature = "alloc")]
 pub use lane::owned::{OwnedAccessPolicy, OwnedIdPolicy, PolicyBuilder};

@@ -103,7 +103,7 @@ pub(crate) struct AccessData {
 impl AccessData {
     pub(crate) fn new(t: &AccessToken<'_>) -> Self {
         Self {
-            alg: Text::new(t.alg().name()),
+            alg: Text::new(t.alg().map_or("", |a| a.name())),
             iss: Text::new(t.iss()),
             sub: t.sub().map(Text::new),
             client_id: t.client_id().map(Text::new),
@@ -122,7 +122,8 @@ impl Castable for tokenlane_access_token {
     type RustType = AccessData;
 }
 
-/// The `alg` the token was verified with (e.g. `"ES256"`).
+/// The `alg` the token was verified with (e.g. `"ES256"`); empty for a
+/// token vouched for by introspection.
 ///
 /// Errors: `NULL_PARAMETER`.
 #[no_mangle]

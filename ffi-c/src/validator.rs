@@ -201,6 +201,48 @@ pub extern "C" fn tokenlane_access_validator_validate(
     }
 }
 
+/// Decides an RFC 7662 token introspection response (`response`: the
+/// introspection endpoint's JSON body, `response_len` bytes) for an opaque
+/// access token at `now` (Unix seconds), with the validator's issuer,
+/// audiences, required scopes and leeway (its keys are not used). The
+/// rules are the core's `AccessPolicy::validate_introspection`: `active`
+/// must be JSON `true` (else `INVALID_CLAIM`, or `MISSING_CLAIM` when
+/// absent); `token_type`, when present, must be `Bearer`, `DPoP` or
+/// `access_token` (else `WRONG_TOKEN_TYPE`); `aud` is required (this is what
+/// refuses node-oidc-provider's refresh tokens); `iss`, when present, must
+/// be the issuer; `exp` is required. This function does no I/O: the caller
+/// POSTs to the endpoint and passes the body. The accepted token is a
+/// `tokenlane_access_token` like a JWT's, with an empty `alg`.
+///
+/// Errors: `NULL_PARAMETER`, `MALFORMED` (the body is not a strict JSON
+/// object: an endpoint fault, not the user's), and the refusal codes above;
+/// `detail` (optional) receives a one-sentence reason.
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_introspect_response(
+    validator: *const tokenlane_access_validator,
+    response: *const c_char,
+    response_len: usize,
+    now: u64,
+    out: *mut *mut tokenlane_access_token,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes NULL or a live validator.
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes `response_len` readable bytes at `response`.
+        let response = unsafe { ffi::try_slice(response, response_len, "response") }?;
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        let mut scratch = vec![0u8; response.len()];
+        let t = v.policy
+            .policy()
+            .validate_introspection(response, UnixTime::from_secs(now), &mut scratch)
+            .map_err(|e| Failure::core(&e))?;
+        out.write(ffi::box_into_ptr(AccessData::new(&t)));
+        Ok(())
+    }
+}
+
 /// Frees a validator. NULL is a no-op. No thread may use it afterwards;
 /// tokens it returned stay valid (they own their data).
 #[no_mangle]

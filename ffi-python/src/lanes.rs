@@ -203,7 +203,7 @@ impl AccessToken {
             iat: t.iat(),
             nbf: t.nbf(),
             jti: t.jti().map(str::to_owned),
-            alg: t.alg().name(),
+            alg: t.alg().map_or("", |a| a.name()),
             claims_json: t.claims_json().to_owned(),
         }
     }

@@ -185,7 +185,7 @@ fn access_ok(lane: Lane, t: &AccessToken<'_>) -> Accepted {
     write!(
         summary,
         "alg={} iss={} sub={:?} client_id={:?} jti={:?} aud={aud:?} scopes={scopes:?} exp={} iat={:?} nbf={:?}",
-        t.alg(),
+        t.alg().map_or("", |a| a.name()),
         t.iss(),
         t.sub(),
         t.client_id(),

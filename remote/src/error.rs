@@ -22,6 +22,9 @@ pub enum TransportError {
     Protocol,
     /// Any other I/O failure.
     Io,
+    /// The transport does not implement this kind of request (a custom
+    /// [`crate::Transport`] without `post`).
+    Unsupported,
 }
 
 impl fmt::Display for TransportError {
@@ -33,6 +36,7 @@ impl fmt::Display for TransportError {
             TransportError::BodyTooLarge => "the response body is over the size cap",
             TransportError::Protocol => "the reply is not valid HTTP",
             TransportError::Io => "I/O error",
+            TransportError::Unsupported => "the transport does not support this request",
         })
     }
 }
@@ -80,6 +84,9 @@ pub enum RemoteError {
     /// The JWKS did not load: not JSON, no `keys`, a broken key, or no
     /// usable key (the core's [`KeyError`], which says why).
     Keys(KeyError),
+    /// An introspection endpoint answered 200 with a body that is not a
+    /// JSON object the core's strict reader accepts (HTML, invalid JSON).
+    InvalidResponse,
     /// No keys yet, and the last attempt failed less than the retry
     /// interval ago (the error it failed with is inside).
     RetryLater(Box<RemoteError>),
@@ -106,6 +113,7 @@ impl fmt::Display for RemoteError {
                 write!(f, "the metadata names issuer {found:?}, not the configured {expected:?}")
             }
             RemoteError::NoJwksUri => f.write_str("the metadata has no jwks_uri"),
+            RemoteError::InvalidResponse => f.write_str("the response is not a JSON object"),
             RemoteError::Keys(e) => write!(f, "the key set did not load: {e}"),
             RemoteError::RetryLater(e) => write!(f, "no keys yet; the last attempt failed ({e}), retrying later"),
             RemoteError::StaleTooLong(e) => {

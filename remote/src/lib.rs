@@ -18,6 +18,9 @@
 //!   (time in, no I/O) — TTL from `Cache-Control: max-age`, revalidation
 //!   with `ETag` / `Last-Modified`, refresh ahead of expiry, refresh on an
 //!   unknown `kid` with a cooldown, single flight, stale-if-error.
+//! - **Introspection** ([`introspection`]): an RFC 7662 client for opaque
+//!   access tokens, with a hashed, bounded, single-flight cache; the core
+//!   decides each answer.
 //! - **The key source** ([`KeySource`]): what validation reads, lock-free
 //!   while fresh (`arc-swap`), and validators that follow it.
 //!
@@ -75,6 +78,7 @@
 pub mod discovery;
 mod error;
 mod fetch;
+pub mod introspection;
 pub mod policy;
 mod source;
 mod transport;
@@ -83,10 +87,14 @@ mod url;
 pub use discovery::{Metadata, WellKnown};
 pub use error::{RemoteError, TransportError, ValidationError};
 pub use fetch::CacheHeaders;
+pub use introspection::{
+    ClientAuth, IntrospectionError, IntrospectionOptions, Introspector,
+    MAX_INTROSPECTION_RESPONSE_BYTES,
+};
 pub use policy::{Event, RefreshPolicy};
 pub use source::{scratch_len, EventCallback, EventCounts, KeySource, KeySourceOptions, Keys};
 pub use transport::{
-    HttpOptions, HttpRequest, HttpResponse, HttpTransport, Transport, MAX_REDIRECTS_LIMIT,
+    HttpOptions, HttpPost, HttpRequest, HttpResponse, HttpTransport, Transport, MAX_REDIRECTS_LIMIT,
 };
 
 /// The README's example compiles (it is `no_run`: it needs the network;

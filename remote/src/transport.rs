@@ -41,12 +41,33 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-/// Sends one GET and returns the response as is: no redirect followed, any
-/// status returned, the body capped at `max_body`. Implementations must
+/// One form POST (the introspection request, RFC 7662 §2.1).
+#[derive(Debug, Clone, Copy)]
+pub struct HttpPost<'a> {
+    /// The absolute URL (already checked against the URL rules).
+    pub url: &'a str,
+    /// `Authorization` to send (`Basic ...` for `client_secret_basic`).
+    pub authorization: Option<&'a str>,
+    /// The `application/x-www-form-urlencoded` body. It holds the token:
+    /// implementations must never log it.
+    pub form: &'a [u8],
+    /// The largest body to read; a longer one is `BodyTooLarge`.
+    pub max_body: usize,
+}
+
+/// Sends one request and returns the response as is: no redirect followed,
+/// any status returned, the body capped at `max_body`. Implementations must
 /// honour their timeouts and never panic.
 pub trait Transport: Send + Sync {
-    /// Performs the request.
+    /// Performs a GET.
     fn get(&self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError>;
+
+    /// Performs a form POST. The default answers
+    /// [`TransportError::Unsupported`], for transports that only fetch keys.
+    fn post(&self, request: &HttpPost<'_>) -> Result<HttpResponse, TransportError> {
+        let _ = request;
+        Err(TransportError::Unsupported)
+    }
 }
 
 /// Options of the HTTP client and the fetch rules. Defaults and bounds: the
@@ -183,14 +204,14 @@ impl Transport for HttpTransport {
         if let Some(v) = request.if_modified_since {
             req = req.header("If-Modified-Since", v);
         }
-        let mut resp = req.call().map_err(|e| transport_error(&e))?;
+        let resp = req.call().map_err(|e| transport_error(&e))?;
         let header = |name: &str| {
             resp.headers()
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let mut out = HttpResponse {
+        let out = HttpResponse {
             status: resp.status().as_u16(),
             location: header("location"),
             etag: header("etag"),
@@ -198,13 +219,50 @@ impl Transport for HttpTransport {
             cache_control: header("cache-control"),
             body: Vec::new(),
         };
-        let cap = request.max_body.min(MAX_KEY_DOCUMENT_BYTES);
-        out.body = resp
-            .body_mut()
-            .with_config()
-            .limit(u64::try_from(cap).unwrap_or(u64::MAX))
-            .read_to_vec()
-            .map_err(|e| transport_error(&e))?;
-        Ok(out)
+        read_body(resp, out, request.max_body)
     }
+
+    fn post(&self, request: &HttpPost<'_>) -> Result<HttpResponse, TransportError> {
+        let mut req = self
+            .agent
+            .post(request.url)
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        if let Some(v) = request.authorization {
+            req = req.header("Authorization", v);
+        }
+        let resp = req.send(request.form).map_err(|e| transport_error(&e))?;
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let out = HttpResponse {
+            status: resp.status().as_u16(),
+            location: header("location"),
+            etag: None,
+            last_modified: None,
+            cache_control: header("cache-control"),
+            body: Vec::new(),
+        };
+        read_body(resp, out, request.max_body)
+    }
+}
+
+/// Reads the body into `out`, capped at `max_body` (and at the key
+/// documents' cap, the largest any request reads).
+fn read_body(
+    mut resp: ureq::http::Response<ureq::Body>,
+    mut out: HttpResponse,
+    max_body: usize,
+) -> Result<HttpResponse, TransportError> {
+    let cap = max_body.min(MAX_KEY_DOCUMENT_BYTES);
+    out.body = resp
+        .body_mut()
+        .with_config()
+        .limit(u64::try_from(cap).unwrap_or(u64::MAX))
+        .read_to_vec()
+        .map_err(|e| transport_error(&e))?;
+    Ok(out)
 }

@@ -1431,6 +1431,23 @@ def id_token_at_api_cases():
         acc(f"id_token_at_api_compat_with_{label}_is_wrong_type",
             f"Compat mode, typ absent, aud the API, but the {what} marks an ID token.",
             token(id_header(), c, rs1), err("wrong_token_type"), typ="compat", **pol)
+    # token_type (RFC 7662 / RFC 6749 §5.1) is a lane mark in the access
+    # lane: the introspection rule, and a JWT naming another kind is not an
+    # access token either. Access-token names pass, any ASCII case.
+    for tt, label in (("refresh_token", "refresh_token"), ("Refresh", "refresh"), ("", "empty")):
+        c = at_claims(token_type=tt)
+        acc(f"access_token_with_token_type_{label}_is_wrong_type",
+            f"A JWT whose token_type is {tt!r} names no access token.",
+            token(at_header(), c, ES1), err("wrong_token_type"))
+    c = at_claims(token_use="refresh_token")
+    acc("access_token_with_token_use_refresh_token_is_wrong_type",
+        "A JWT whose token_use is refresh_token (Ory Hydra's name) is not an access token.",
+        token(at_header(), c, ES1), err("wrong_token_type"))
+    for tt in ("Bearer", "dpop"):
+        c = at_claims(token_type=tt)
+        acc(f"access_token_with_token_type_{tt.lower()}_is_accepted",
+            f"A JWT whose token_type is {tt!r} (an access token, case ignored) passes.",
+            token(at_header(), c, ES1), ok_access(c))
     c = at_claims(nonce=NONCE)
     acc("access_token_at_jwt_with_nonce_is_wrong_type",
         "Even with typ at+jwt (strict), a payload nonce marks an ID token.",

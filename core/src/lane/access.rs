@@ -1,10 +1,11 @@
 //! The access-token lane (RFC 9068, RFC 6750, RFC 8725): what an API checks.
 
 use crate::alg::{Algorithm, AlgorithmSet};
-use crate::claims::{self, Arena, StrList};
+use crate::claims::{self, Arena, Raw, StrList};
 use crate::error::{Claim, Error};
 use crate::jws::verify_parts;
 use crate::keys::Key;
+use crate::lane::introspection::IntrospectionAudience;
 use crate::lane::marks::{self, Lane};
 use crate::lane::{aud_contains, require, Common, PolicyError};
 use crate::time::UnixTime;
@@ -34,6 +35,7 @@ pub struct AccessPolicy<'a, S: AsRef<str> = &'a str> {
     audiences: &'a [S],
     scopes: &'a [S],
     typ: TypMode,
+    introspection_aud: IntrospectionAudience,
 }
 
 impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
@@ -55,6 +57,7 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
             audiences,
             scopes: &[],
             typ: TypMode::Strict,
+            introspection_aud: IntrospectionAudience::Required,
         })
     }
 
@@ -72,6 +75,7 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
             audiences,
             scopes,
             typ,
+            introspection_aud: IntrospectionAudience::Required,
         }
     }
 
@@ -87,6 +91,14 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         }
         self.scopes = scopes;
         Ok(self)
+    }
+
+    pub(crate) fn issuer(&self) -> &'a str {
+        self.common.issuer
+    }
+
+    pub(crate) fn set_introspection_aud(&mut self, rule: IntrospectionAudience) {
+        self.introspection_aud = rule;
     }
 
     /// Sets the typ mode.
@@ -133,7 +145,6 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         now: UnixTime,
         scratch: &'s mut [u8],
     ) -> Result<AccessToken<'s>, Error> {
-        let strict = self.typ == TypMode::Strict;
         let lane = Lane::Access(self.typ);
         let v =
             verify_parts(
@@ -147,33 +158,66 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
                 },
             )?;
         let (text, raw) = claims::parse(v.payload)?;
+        self.decide(Carrier::Jws(v.header.alg), text, &raw, v.rest, now)
+    }
+
+    /// Steps 7–14 of the refusal order over claims that a carrier vouched
+    /// for: the JWS signature ([`Self::validate`]) or the authorization
+    /// server's `active: true` ([`Self::validate_introspection`]). The one
+    /// code path for the access lane's claim rules; only what the carrier
+    /// cannot provide differs (see the `Carrier` arms).
+    pub(crate) fn decide<'s>(
+        &self,
+        carrier: Carrier<'s>,
+        text: &'s str,
+        raw: &Raw<'s>,
+        rest: &'s mut [u8],
+        now: UnixTime,
+    ) -> Result<AccessToken<'s>, Error> {
+        let strict = self.typ == TypMode::Strict;
+        let lane = Lane::Access(self.typ);
+        let jws = matches!(carrier, Carrier::Jws(_));
+        // 7. Claim types and bounds.
         let t = raw.typed()?;
 
         // 8. Lane marks (ID-token marks, other kinds), in both modes.
-        if let Some(mark) = marks::claims_refusal(lane, &raw) {
+        if let Some(mark) = marks::claims_refusal(lane, raw) {
             return Err(Error::WrongTokenType { mark });
         }
 
-        // 9. Required claims.
-        let iss = require(t.iss, Claim::Iss)?;
+        // 9. Required claims. An introspection response may omit `iss`
+        // (RFC 7662 §2.2: the server answers for itself) and is never held
+        // to RFC 9068's JWT profile; its `aud` is required unless the policy
+        // opted out for servers that omit it.
+        let iss = if jws {
+            Some(require(t.iss, Claim::Iss)?)
+        } else {
+            t.iss
+        };
         let exp = require(t.exp, Claim::Exp)?;
-        require(t.aud, Claim::Aud)?;
-        if strict {
+        let aud_required = jws || self.introspection_aud == IntrospectionAudience::Required;
+        if aud_required {
+            require(t.aud, Claim::Aud)?;
+        }
+        if strict && jws {
             require(t.sub, Claim::Sub)?;
             require(t.client_id, Claim::ClientId)?;
             require(t.iat, Claim::Iat)?;
             require(t.jti, Claim::Jti)?;
         }
 
-        // 10–13.
-        let aud_ok = self
-            .audiences
-            .iter()
-            .any(|a| aud_contains(t.aud, a.as_ref()));
+        // 10–13. A present `aud` must always match, opt-out or not.
+        let aud_ok = match t.aud {
+            None => !aud_required,
+            Some(_) => self
+                .audiences
+                .iter()
+                .any(|a| aud_contains(t.aud, a.as_ref())),
+        };
         self.common.check(iss, aud_ok, exp, t.nbf, t.iat, now)?;
 
         // 14. Scopes.
-        let mut arena = Arena::new(v.rest);
+        let mut arena = Arena::new(rest);
         let scopes = arena.list(t.scopes, true)?;
         for (i, want) in self.scopes.iter().enumerate() {
             if !scopes.contains(want.as_ref()) {
@@ -182,8 +226,17 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         }
 
         Ok(AccessToken {
-            alg: v.header.alg,
-            iss: arena.str(iss)?,
+            alg: match carrier {
+                Carrier::Jws(alg) => Some(alg),
+                Carrier::Introspection(_) => None,
+            },
+            iss: match iss {
+                Some(iss) => arena.str(iss)?,
+                None => match carrier {
+                    Carrier::Introspection(issuer) => issuer,
+                    Carrier::Jws(_) => "",
+                },
+            },
             sub: arena.opt(t.sub)?,
             client_id: arena.opt(t.client_id)?,
             jti: arena.opt(t.jti)?,
@@ -197,6 +250,16 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
     }
 }
 
+/// What vouched for the claims the access lane decides on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Carrier<'s> {
+    /// A compact JWS verified with this algorithm.
+    Jws(Algorithm),
+    /// An RFC 7662 introspection response that said `active: true`; the
+    /// configured issuer, which the result names when `iss` is absent.
+    Introspection(&'s str),
+}
+
 /// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
 fn is_scope_token(s: &str) -> bool {
     !s.is_empty()
@@ -204,11 +267,13 @@ fn is_scope_token(s: &str) -> bool {
             .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
-/// A validated access token. Only [`AccessPolicy::validate`] makes one.
-/// Borrows from the scratch buffer.
+/// A validated access token. Only [`AccessPolicy::validate`] (a JWT) and
+/// [`AccessPolicy::validate_introspection`] (an RFC 7662 response for an
+/// opaque token) make one, through the same rules, so callers do not
+/// branch. Borrows from the scratch buffer (or the response).
 #[derive(Debug, Clone, Copy)]
 pub struct AccessToken<'a> {
-    alg: Algorithm,
+    alg: Option<Algorithm>,
     iss: &'a str,
     sub: Option<&'a str>,
     client_id: Option<&'a str>,
@@ -222,8 +287,10 @@ pub struct AccessToken<'a> {
 }
 
 impl<'a> AccessToken<'a> {
-    /// The algorithm that verified it.
-    pub fn alg(&self) -> Algorithm {
+    /// The algorithm whose signature verified it; `None` when the
+    /// authorization server vouched for it by introspection
+    /// ([`AccessPolicy::validate_introspection`]).
+    pub fn alg(&self) -> Option<Algorithm> {
         self.alg
     }
     /// `iss`.

@@ -127,7 +127,7 @@ impl<'a> IdPolicy<'a> {
 
         // 10–13.
         self.common.check(
-            iss,
+            Some(iss),
             aud_contains(Some(aud), self.client_id),
             exp,
             t.nbf,

@@ -84,6 +84,11 @@ fn typ_is_at(t: &JsonStr<'_>) -> bool {
 /// its internal serialized ID token.
 const OTHER_PAYLOAD_TYPS: [&str; 4] = ["Refresh", "Offline", "Logout", "Serialized-ID"];
 
+/// `token_type` values that name an access token: the RFC 6750 and RFC 9449
+/// token types, and RFC 7009/7662's `token_type_hint` name of an access
+/// token. Compared ignoring ASCII case.
+pub(crate) const ACCESS_TOKEN_TYPES: [&str; 3] = ["Bearer", "DPoP", "access_token"];
+
 /// Whether a claim is a string equal to `want`, ignoring ASCII case.
 fn claim_is(v: Option<Value<'_>>, want: &str) -> bool {
     v.and_then(|v| v.as_str())
@@ -225,6 +230,36 @@ mark_table! {
         refused: (true, true, true),
         says: "claims carry events: a security event token (RFC 8417), such as a logout token",
         found: |f| f.claims.get(Claim::Events).is_some(),
+    }
+    /// `token_type` is present and does not name an access token: anything
+    /// but `Bearer`, `DPoP` or `access_token` (any ASCII case; RFC 6749 §5.1
+    /// token types are case-insensitive), e.g. `refresh_token`, or not a
+    /// string. An RFC 7662 introspection response carries it; a JWT rarely
+    /// does, and one that names another kind is not an access token either.
+    TokenTypeNotAccess {
+        place: Claims,
+        points_to: Some(TokenKind::Other),
+        refused: (true, true, false),
+        says: "token_type names a token other than an access token (e.g. refresh_token)",
+        found: |f| f
+            .claims
+            .get(Claim::TokenType)
+            .is_some_and(|v| !ACCESS_TOKEN_TYPES.iter().any(|k| claim_is(Some(v), k))),
+    }
+    /// `token_use` is present and names another kind of token: anything
+    /// but `access`, `access_token` or `id` (any ASCII case), e.g. Ory
+    /// Hydra's `refresh_token` in an introspection response, or not a
+    /// string. (`access` and `id` are Amazon Cognito's, marked below.)
+    TokenUseOther {
+        place: Claims,
+        points_to: Some(TokenKind::Other),
+        refused: (true, true, true),
+        says: "token_use names a token other than an access or ID token (e.g. refresh_token)",
+        found: |f| f.claims.get(Claim::TokenUse).is_some_and(|v| {
+            !["access", "access_token", "id"]
+                .iter()
+                .any(|k| claim_is(Some(v), k))
+        }),
     }
     /// The claims carry `nonce` (an ID-token claim).
     Nonce {
