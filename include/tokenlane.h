@@ -84,6 +84,22 @@ enum tokenlane_alg
    * HMAC with SHA-512.
    */
   TOKENLANE_ALG_HS512 = 512,
+  /**
+   * ECDSA on P-384 with SHA-384.
+   */
+  TOKENLANE_ALG_ES384 = 1024,
+  /**
+   * ECDSA on P-521 with SHA-512.
+   */
+  TOKENLANE_ALG_ES512 = 2048,
+  /**
+   * EdDSA (RFC 8037) with an Ed25519 key (JOSE name `EdDSA`).
+   */
+  TOKENLANE_ALG_EDDSA = 4096,
+  /**
+   * Ed25519, RFC 9864's fully specified name for EdDSA with Ed25519.
+   */
+  TOKENLANE_ALG_ED25519 = 8192,
 };
 #ifndef __cplusplus
 typedef uint32_t tokenlane_alg;

@@ -98,6 +98,10 @@ part_nostd() {
     cargo build -p tokenlane --release --no-default-features --features ecdsa --target x86_64-unknown-none
     cargo build -p tokenlane --release --no-default-features --features hmac --target x86_64-unknown-none
     cargo build -p tokenlane --release --no-default-features --features ecdsa,hs256 --target thumbv7em-none-eabihf
+    cargo build -p tokenlane --release --no-default-features --features eddsa --target thumbv7em-none-eabihf
+    # eddsa is built for the firmware target only: on x86_64-unknown-none
+    # curve25519-dalek picks its AVX2 backend, which that soft-float target cannot compile.
+    cargo build -p tokenlane --release --no-default-features --features es384,es512,hmac --target x86_64-unknown-none
 }
 
 part_embedded() {

@@ -24,7 +24,8 @@ macro_rules! algorithm_table {
         /// A JWS signature algorithm that tokenlane implements (RFC 7518 §3).
         ///
         /// Each algorithm fits one key family: RSA keys verify `RS*`/`PS*`, P-256
-        /// keys verify `ES256`, HMAC secrets verify `HS*` when they are at least as
+        /// keys verify `ES256`, P-384 keys `ES384`, P-521 keys `ES512`, Ed25519
+        /// keys `EdDSA` and `Ed25519`, HMAC secrets verify `HS*` when they are at least as
         /// long as the hash. An algorithm whose cargo feature is disabled still has a
         /// name here but is refused as `unsupported_algorithm`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,6 +79,19 @@ algorithm_table! {
     HS384: Hmac, Sha384, Hmac, cfg!(feature = "hs384");
     /// HMAC-SHA-512; the secret must be at least 64 bytes.
     HS512: Hmac, Sha512, Hmac, cfg!(feature = "hs512");
+    /// ECDSA on P-384 with SHA-384; the signature is the raw 96-byte R‖S.
+    ES384: P384, Sha384, Ecdsa, cfg!(feature = "es384");
+    /// ECDSA on P-521 with SHA-512; the signature is the raw 132-byte R‖S
+    /// (two 66-byte integers).
+    ES512: P521, Sha512, Ecdsa, cfg!(feature = "es512");
+    /// EdDSA (RFC 8037), verified with Ed25519 keys only (Ed448 is not
+    /// implemented: an `OKP` key on `Ed448` is skipped as an unsupported key
+    /// type). The signature is 64 bytes. Its OIDC `at_hash` hash is
+    /// SHA-512, the hash inside Ed25519 (see the crate docs).
+    EdDSA: Ed25519, Sha512, Eddsa, cfg!(feature = "eddsa");
+    /// Ed25519 under its RFC 9864 fully specified name: the same
+    /// verification as `EdDSA` with an Ed25519 key.
+    Ed25519: Ed25519, Sha512, Eddsa, cfg!(feature = "eddsa");
 }
 
 /// One row of the algorithm table.
@@ -100,6 +114,12 @@ pub enum KeyFamily {
     Rsa,
     /// A P-256 public key.
     P256,
+    /// A P-384 public key.
+    P384,
+    /// A P-521 public key.
+    P521,
+    /// An Ed25519 public key (canonical, not of small order).
+    Ed25519,
     /// An HMAC secret.
     Hmac,
 }
@@ -133,6 +153,8 @@ pub(crate) enum Scheme {
     Pss,
     /// ECDSA with the fixed-size R‖S signature (RFC 7518 §3.4).
     Ecdsa,
+    /// Ed25519 (RFC 8032 §5.1.7, RFC 8037).
+    Eddsa,
     /// HMAC (RFC 7518 §3.2).
     Hmac,
 }
@@ -268,6 +290,10 @@ mod tests {
             ("HS256", 128),
             ("HS384", 256),
             ("HS512", 512),
+            ("ES384", 1024),
+            ("ES512", 2048),
+            ("EdDSA", 4096),
+            ("Ed25519", 8192),
         ];
         for (i, (name, bit)) in published.into_iter().enumerate() {
             let alg = Algorithm::ALL[i];
@@ -296,5 +322,22 @@ mod tests {
             (A::HS384.family(), A::HS384.hash(), A::HS384.scheme()),
             (KeyFamily::Hmac, Hash::Sha384, Scheme::Hmac)
         );
+        assert_eq!(
+            (A::ES384.family(), A::ES384.hash(), A::ES384.scheme()),
+            (KeyFamily::P384, Hash::Sha384, Scheme::Ecdsa)
+        );
+        assert_eq!(
+            (A::ES512.family(), A::ES512.hash(), A::ES512.scheme()),
+            (KeyFamily::P521, Hash::Sha512, Scheme::Ecdsa)
+        );
+        for a in [A::EdDSA, A::Ed25519] {
+            assert_eq!(
+                (a.family(), a.hash(), a.scheme()),
+                (KeyFamily::Ed25519, Hash::Sha512, Scheme::Eddsa)
+            );
+        }
+        // Names are case-sensitive; Ed448 is not implemented.
+        assert_eq!(Algorithm::from_name("EDDSA"), None);
+        assert_eq!(Algorithm::from_name("Ed448"), None);
     }
 }

@@ -1,11 +1,13 @@
 //! Verification backends: who does the signature arithmetic.
 //!
-//! [`Backend::RustCrypto`] (`rsa`, `p256`, `hmac`/`sha2`) is always present
+//! [`Backend::RustCrypto`] (`rsa`, `p256`, `p384`, `p521`, `ed25519-dalek`,
+//! `hmac`/`sha2`) is always present
 //! and is the only backend in `no_std`. With the `ring` feature, keys also
 //! carry `ring`'s prepared form, and [`Backend::Ring`] becomes the default.
 //! Both backends get exactly the same inputs after the same checks (key
 //! bounds at load, exact signature lengths, the same fit rules), so their
 //! verdicts are identical; the test suites run once per backend and compare.
+//! `ring` has no P-521 verifier: ES512 uses `p521` on both backends.
 //!
 //! With the `p256-cm4` feature on an Arm target (`thumbv7em`, Cortex-M4),
 //! ES256 keys also carry the public point as little-endian words for the
@@ -105,7 +107,7 @@ pub(crate) mod ring_impl {
                 (Scheme::Pss, Hash::Sha256) => &sig::RSA_PSS_2048_8192_SHA256,
                 (Scheme::Pss, Hash::Sha384) => &sig::RSA_PSS_2048_8192_SHA384,
                 (Scheme::Pss, Hash::Sha512) => &sig::RSA_PSS_2048_8192_SHA512,
-                (Scheme::Ecdsa | Scheme::Hmac, _) => return false,
+                (Scheme::Ecdsa | Scheme::Eddsa | Scheme::Hmac, _) => return false,
             };
             sig::RsaPublicKeyComponents {
                 n: &self.n,
@@ -118,6 +120,18 @@ pub(crate) mod ring_impl {
 
     pub(crate) fn verify_p256(point: &[u8; 65], msg: &[u8], s: &[u8]) -> bool {
         sig::UnparsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, point)
+            .verify(msg, s)
+            .is_ok()
+    }
+
+    pub(crate) fn verify_p384(point: &[u8; 97], msg: &[u8], s: &[u8]) -> bool {
+        sig::UnparsedPublicKey::new(&sig::ECDSA_P384_SHA384_FIXED, point)
+            .verify(msg, s)
+            .is_ok()
+    }
+
+    pub(crate) fn verify_ed25519(key: &[u8; 32], msg: &[u8], s: &[u8]) -> bool {
+        sig::UnparsedPublicKey::new(&sig::ED25519, key)
             .verify(msg, s)
             .is_ok()
     }

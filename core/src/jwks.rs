@@ -283,18 +283,36 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
             }
         }
         "EC" => {
+            // The coordinates must have the length of `crv`'s field (32, 48,
+            // 66 bytes): a P-256 point labelled P-384 is `MissingMember`, not
+            // a key of another curve.
             let crv = str_member(crv, "crv")?.ok_or(KeyError::MissingMember("crv"))?;
-            if !crv.eq_str("P-256") {
-                return Ok(Err(SkipReason::UnsupportedKeyType));
+            let _ = (&x, &y);
+            match crv.as_plain().unwrap_or("") {
+                #[cfg(feature = "es256")]
+                "P-256" => Key::p256(&b64(x, "x")?, &b64(y, "y")?)?,
+                #[cfg(feature = "es384")]
+                "P-384" => Key::p384(&b64(x, "x")?, &b64(y, "y")?)?,
+                #[cfg(feature = "es512")]
+                "P-521" => Key::p521(&b64(x, "x")?, &b64(y, "y")?)?,
+                _ => return Ok(Err(SkipReason::UnsupportedKeyType)),
             }
-            #[cfg(feature = "es256")]
-            {
-                Key::p256(&b64(x, "x")?, &b64(y, "y")?)?
-            }
-            #[cfg(not(feature = "es256"))]
-            {
-                let _ = (x, y);
-                return Ok(Err(SkipReason::UnsupportedKeyType));
+        }
+        "OKP" => {
+            // RFC 8037: `crv` Ed25519 with `x`. Ed448 (not implemented) and
+            // the key-agreement curves X25519/X448 are skipped.
+            let crv = str_member(crv, "crv")?.ok_or(KeyError::MissingMember("crv"))?;
+            let _ = &x;
+            match crv.as_plain().unwrap_or("") {
+                #[cfg(feature = "eddsa")]
+                "Ed25519" => {
+                    if y.is_some() {
+                        // An OKP key has no `y` (RFC 8037 §2): a mislabelled EC key.
+                        return Err(KeyError::MissingMember("y"));
+                    }
+                    Key::ed25519(&b64(x, "x")?)?
+                }
+                _ => return Ok(Err(SkipReason::UnsupportedKeyType)),
             }
         }
         "oct" => {

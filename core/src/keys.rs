@@ -1,9 +1,11 @@
-//! Verification keys: RSA and P-256 public keys and HMAC secrets, loaded
-//! once (JWK, JWKS, SPKI PEM/DER, raw secret) into [`Key`]s.
+//! Verification keys: RSA, P-256, P-384, P-521 and Ed25519 public keys and
+//! HMAC secrets, loaded once (JWK, JWKS, SPKI PEM/DER, raw secret) into
+//! [`Key`]s.
 //!
 //! A [`Key`] can only be built through constructors that enforce the bounds
-//! (RSA 2048–8192 bits with a sane exponent, a P-256 point on the curve, an
-//! HMAC secret of at least 32 bytes): a weak key cannot exist. Everything
+//! (RSA 2048–8192 bits with a sane exponent, an EC point on its curve and
+//! not the identity, an Ed25519 point in canonical encoding and not of small
+//! order, an HMAC secret of at least 32 bytes): a weak key cannot exist. Everything
 //! that depends only on the key (the decoded point, the RSA modulus, the
 //! keyed HMAC state) is prepared at load, never per token.
 
@@ -41,11 +43,16 @@ fn looks_like_public_key(secret: &[u8]) -> bool {
         }
     }
     // The base64 of the DER AlgorithmIdentifier of rsaEncryption and of
-    // id-ecPublicKey, as they appear in every SPKI body of a usable size.
+    // id-ecPublicKey, as they appear in every SPKI body of a usable size,
+    // and the fixed start of every Ed25519 SPKI body (its 12-byte header).
     let head = text.get(..text.len().min(64)).unwrap_or(&[]);
-    if [&b"BgkqhkiG9w0BAQEF"[..], &b"KoZIzj0CAQ"[..]]
-        .iter()
-        .any(|oid| head.windows(oid.len()).any(|w| w == *oid))
+    if [
+        &b"BgkqhkiG9w0BAQEF"[..],
+        &b"KoZIzj0CAQ"[..],
+        &b"MCowBQYDK2VwAyEA"[..],
+    ]
+    .iter()
+    .any(|oid| head.windows(oid.len()).any(|w| w == *oid))
     {
         return true;
     }
@@ -142,6 +149,12 @@ enum Material {
     Rsa(RsaKey),
     #[cfg(feature = "es256")]
     P256(P256Key),
+    #[cfg(feature = "es384")]
+    P384(P384Key),
+    #[cfg(feature = "es512")]
+    P521(P521Key),
+    #[cfg(feature = "eddsa")]
+    Ed25519(Ed25519Key),
     #[cfg(feature = "hs256")]
     Hmac(HmacKey),
 }
@@ -163,6 +176,50 @@ struct P256Key {
     point: [u8; 65],
     #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
     cm4: crate::backend::cm4_impl::Point,
+}
+
+#[cfg(feature = "es384")]
+#[derive(Clone)]
+struct P384Key {
+    rc: p384::ecdsa::VerifyingKey,
+    #[cfg(feature = "ring")]
+    point: [u8; 97],
+}
+
+/// P-521 has no `ring` verifier: both backends use `p521`.
+#[cfg(feature = "es512")]
+#[derive(Clone)]
+struct P521Key {
+    rc: p521::ecdsa::VerifyingKey,
+}
+
+#[cfg(feature = "eddsa")]
+#[derive(Clone)]
+struct Ed25519Key {
+    rc: ed25519_dalek::VerifyingKey,
+    #[cfg(feature = "ring")]
+    bytes: [u8; 32],
+}
+
+/// The uncompressed SEC1 point `04 ‖ x ‖ y` from JWK coordinates of
+/// exactly `N` bytes each (`MissingMember` names the coordinate otherwise).
+#[cfg(any(feature = "es256", feature = "es384", feature = "es512"))]
+fn sec1_from_xy<const N: usize, const P: usize>(x: &[u8], y: &[u8]) -> Result<[u8; P], KeyError> {
+    if x.len() != N {
+        return Err(KeyError::MissingMember("x"));
+    }
+    if y.len() != N {
+        return Err(KeyError::MissingMember("y"));
+    }
+    let mut sec1 = [0u8; P];
+    let (head, rest) = sec1.split_at_mut(1);
+    let (xs, ys) = rest.split_at_mut(N);
+    head.copy_from_slice(&[0x04]);
+    xs.copy_from_slice(x);
+    ys.get_mut(..N)
+        .ok_or(KeyError::Encoding)?
+        .copy_from_slice(y);
+    Ok(sec1)
 }
 
 /// An HMAC secret, held only as keyed hash states (the secret bytes are not
@@ -257,17 +314,7 @@ impl Key {
     /// `PointNotOnCurve` when the point is not on P-256.
     #[cfg(feature = "es256")]
     pub fn p256(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        if x.len() != 32 {
-            return Err(KeyError::MissingMember("x"));
-        }
-        if y.len() != 32 {
-            return Err(KeyError::MissingMember("y"));
-        }
-        let mut sec1 = [0u8; 65];
-        sec1[0] = 0x04;
-        sec1[1..33].copy_from_slice(x);
-        sec1[33..].copy_from_slice(y);
-        Self::p256_sec1(&sec1)
+        Self::p256_sec1(&sec1_from_xy::<32, 65>(x, y)?)
     }
 
     /// A P-256 public key from a SEC1 encoded point (compressed or not).
@@ -296,6 +343,82 @@ impl Key {
             point,
             #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
             cm4,
+        })))
+    }
+
+    /// A P-384 public key from its 48-byte affine coordinates.
+    ///
+    /// Errors: `MissingMember` when a coordinate is not 48 bytes,
+    /// `PointNotOnCurve` when the point is not on P-384.
+    #[cfg(feature = "es384")]
+    pub fn p384(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
+        Self::p384_sec1(&sec1_from_xy::<48, 97>(x, y)?)
+    }
+
+    /// A P-384 public key from a SEC1 encoded point (compressed or not).
+    /// Errors: `PointNotOnCurve` (off the curve, the identity, bad length).
+    #[cfg(feature = "es384")]
+    pub fn p384_sec1(point: &[u8]) -> Result<Self, KeyError> {
+        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map_err(|_| KeyError::PointNotOnCurve)?;
+        #[cfg(feature = "ring")]
+        let point = {
+            let enc = vk.to_encoded_point(false);
+            let mut p = [0u8; 97];
+            p.copy_from_slice(enc.as_bytes());
+            p
+        };
+        Ok(Self::from_material(Material::P384(P384Key {
+            rc: vk,
+            #[cfg(feature = "ring")]
+            point,
+        })))
+    }
+
+    /// A P-521 public key from its 66-byte affine coordinates (RFC 7518
+    /// §6.2.1.2: the full field size, leading zeros included).
+    ///
+    /// Errors: `MissingMember` when a coordinate is not 66 bytes,
+    /// `PointNotOnCurve` when the point is not on P-521.
+    #[cfg(feature = "es512")]
+    pub fn p521(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
+        Self::p521_sec1(&sec1_from_xy::<66, 133>(x, y)?)
+    }
+
+    /// A P-521 public key from a SEC1 encoded point (compressed or not).
+    /// Errors: `PointNotOnCurve` (off the curve, the identity, bad length).
+    #[cfg(feature = "es512")]
+    pub fn p521_sec1(point: &[u8]) -> Result<Self, KeyError> {
+        let vk = p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map_err(|_| KeyError::PointNotOnCurve)?;
+        Ok(Self::from_material(Material::P521(P521Key { rc: vk })))
+    }
+
+    /// An Ed25519 public key from its 32-byte encoding (RFC 8032 §5.1.2;
+    /// the JWK `x` of RFC 8037).
+    ///
+    /// Errors: `MissingMember("x")` when it is not 32 bytes;
+    /// `PointNotOnCurve` when it does not decode to a curve point, is not
+    /// the canonical encoding of its point (y ≥ p, or a "negative zero"
+    /// x), or is a point of small order (the identity and the other seven
+    /// torsion points). A small-order key is refused because a signature
+    /// that verifies under it for one message verifies for nearly every
+    /// message; no honest signer has one. See the crate docs, "Ed25519".
+    #[cfg(feature = "eddsa")]
+    pub fn ed25519(x: &[u8]) -> Result<Self, KeyError> {
+        let bytes: [u8; 32] = x.try_into().map_err(|_| KeyError::MissingMember("x"))?;
+        let vk = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| KeyError::PointNotOnCurve)?;
+        // from_bytes reduces y mod p and keeps the given bytes: re-encode the
+        // decoded point to catch a non-canonical encoding.
+        let canonical = vk.to_edwards().compress().to_bytes() == bytes;
+        if !canonical || vk.is_weak() {
+            return Err(KeyError::PointNotOnCurve);
+        }
+        Ok(Self::from_material(Material::Ed25519(Ed25519Key {
+            rc: vk,
+            #[cfg(feature = "ring")]
+            bytes,
         })))
     }
 
@@ -341,11 +464,14 @@ impl Key {
         })))
     }
 
-    /// A key from a DER SubjectPublicKeyInfo (RSA or P-256).
+    /// A key from a DER SubjectPublicKeyInfo (RSA, EC on P-256, P-384 or
+    /// P-521, or Ed25519 per RFC 8410).
     ///
     /// Errors: `Encoding` for bad DER, `UnsupportedKeyType` for another
-    /// algorithm, `UnsupportedCurve` for an EC key not on P-256, and the
-    /// bounds of [`Key::rsa`] / [`Key::p256_sec1`].
+    /// algorithm (Ed448, X25519, …) or a family whose feature is off,
+    /// `UnsupportedCurve` for an EC key on another curve, and the bounds of
+    /// [`Key::rsa`], [`Key::p256_sec1`], [`Key::p384_sec1`],
+    /// [`Key::p521_sec1`], [`Key::ed25519`].
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
         if der.len() > crate::limits::MAX_KEY_DOCUMENT_BYTES {
             return Err(KeyError::DocumentTooLarge);
@@ -357,8 +483,22 @@ impl Key {
             spki::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
         const PRIME256V1: spki::ObjectIdentifier =
             spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+        const SECP384R1: spki::ObjectIdentifier =
+            spki::ObjectIdentifier::new_unwrap("1.3.132.0.34");
+        const SECP521R1: spki::ObjectIdentifier =
+            spki::ObjectIdentifier::new_unwrap("1.3.132.0.35");
+        const ED25519: spki::ObjectIdentifier = spki::ObjectIdentifier::new_unwrap("1.3.101.112");
         let info = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::Encoding)?;
-        #[cfg_attr(not(any(feature = "rsa", feature = "es256")), allow(unused_variables))]
+        #[cfg_attr(
+            not(any(
+                feature = "rsa",
+                feature = "es256",
+                feature = "es384",
+                feature = "es512",
+                feature = "eddsa"
+            )),
+            allow(unused_variables)
+        )]
         let bits = info
             .subject_public_key
             .as_bytes()
@@ -378,12 +518,34 @@ impl Key {
                 .algorithm
                 .parameters_oid()
                 .map_err(|_| KeyError::UnsupportedCurve)?;
-            if curve != PRIME256V1 {
-                return Err(KeyError::UnsupportedCurve);
+            if curve == PRIME256V1 {
+                #[cfg(feature = "es256")]
+                return Self::p256_sec1(bits);
+                #[cfg(not(feature = "es256"))]
+                return Err(KeyError::UnsupportedKeyType);
             }
-            #[cfg(feature = "es256")]
-            return Self::p256_sec1(bits);
-            #[cfg(not(feature = "es256"))]
+            if curve == SECP384R1 {
+                #[cfg(feature = "es384")]
+                return Self::p384_sec1(bits);
+                #[cfg(not(feature = "es384"))]
+                return Err(KeyError::UnsupportedKeyType);
+            }
+            if curve == SECP521R1 {
+                #[cfg(feature = "es512")]
+                return Self::p521_sec1(bits);
+                #[cfg(not(feature = "es512"))]
+                return Err(KeyError::UnsupportedKeyType);
+            }
+            return Err(KeyError::UnsupportedCurve);
+        }
+        if info.algorithm.oid == ED25519 {
+            // RFC 8410 §3: the parameters are absent.
+            if info.algorithm.parameters.is_some() {
+                return Err(KeyError::Encoding);
+            }
+            #[cfg(feature = "eddsa")]
+            return Self::ed25519(bits);
+            #[cfg(not(feature = "eddsa"))]
             return Err(KeyError::UnsupportedKeyType);
         }
         Err(KeyError::UnsupportedKeyType)
@@ -453,6 +615,12 @@ impl Key {
             Material::Rsa(_) => KeyFamily::Rsa,
             #[cfg(feature = "es256")]
             Material::P256(_) => KeyFamily::P256,
+            #[cfg(feature = "es384")]
+            Material::P384(_) => KeyFamily::P384,
+            #[cfg(feature = "es512")]
+            Material::P521(_) => KeyFamily::P521,
+            #[cfg(feature = "eddsa")]
+            Material::Ed25519(_) => KeyFamily::Ed25519,
             #[cfg(feature = "hs256")]
             Material::Hmac(_) => KeyFamily::Hmac,
         }
@@ -477,8 +645,9 @@ impl Key {
 
     /// The signature step on its own, with the default [`Backend`]:
     /// verifies `sig` over `message` with `alg` and this key (JWS format: RSA
-    /// signatures are exactly the modulus length, ES256 is the raw 64-byte
-    /// R‖S, HMAC tags are never truncated).
+    /// signatures are exactly the modulus length, ES256/ES384/ES512 are the
+    /// raw 64/96/132-byte R‖S, Ed25519 is 64 bytes, HMAC tags are never
+    /// truncated).
     ///
     /// Errors: `AlgorithmNotAllowed` when `alg` does not fit the key,
     /// `InvalidSignature` otherwise.
@@ -511,7 +680,8 @@ impl Key {
 
     /// Verifies `sig` over `signing_input` with `alg`. Both backends see the
     /// same checks first: the key fits, and the signature has the exact
-    /// length of the algorithm (RSA: modulus length; ES256: 64; HS*: hash).
+    /// length of the algorithm (RSA: modulus length; ES256: 64; ES384: 96;
+    /// ES512: 132; EdDSA/Ed25519: 64; HS*: hash).
     pub(crate) fn verify(
         &self,
         backend: Backend,
@@ -560,6 +730,68 @@ impl Key {
                     // implementation in the build: every backend uses it.
                     #[cfg(all(not(feature = "ecdsa"), feature = "p256-cm4", target_arch = "arm"))]
                     _ => k.cm4.verify(signing_input, sig),
+                }
+            }
+            #[cfg(feature = "es384")]
+            Material::P384(k) => {
+                use p384::ecdsa::signature::Verifier;
+                if sig.len() != 96 {
+                    return false;
+                }
+                match backend {
+                    #[cfg(feature = "ring")]
+                    Backend::Ring => {
+                        crate::backend::ring_impl::verify_p384(&k.point, signing_input, sig)
+                    }
+                    // Cm4 (P-256 assembly) has no P-384: the RustCrypto
+                    // verifier serves it, as for the RustCrypto backend.
+                    #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+                    Backend::Cm4 => match p384::ecdsa::Signature::from_slice(sig) {
+                        Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
+                        Err(_) => false,
+                    },
+                    Backend::RustCrypto => match p384::ecdsa::Signature::from_slice(sig) {
+                        Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
+                        Err(_) => false,
+                    },
+                }
+            }
+            #[cfg(feature = "es512")]
+            Material::P521(k) => {
+                use p521::ecdsa::signature::Verifier;
+                if sig.len() != 132 {
+                    return false;
+                }
+                // ring has no P-521 verifier: every backend uses p521.
+                match p521::ecdsa::Signature::from_slice(sig) {
+                    Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
+                    Err(_) => false,
+                }
+            }
+            #[cfg(feature = "eddsa")]
+            Material::Ed25519(k) => {
+                use ed25519_dalek::Verifier;
+                let Ok(bytes) = <[u8; 64]>::try_from(sig) else {
+                    return false;
+                };
+                match backend {
+                    #[cfg(feature = "ring")]
+                    Backend::Ring => {
+                        crate::backend::ring_impl::verify_ed25519(&k.bytes, signing_input, sig)
+                    }
+                    // `verify`, not `verify_strict`: the same cofactorless
+                    // equation as ring (s < L required, R compared by its
+                    // encoding); small-order keys never get this far.
+                    // Cm4 is P-256 only: Ed25519 uses ed25519-dalek there.
+                    #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
+                    Backend::Cm4 => {
+                        k.rc.verify(signing_input, &ed25519_dalek::Signature::from_bytes(&bytes))
+                            .is_ok()
+                    }
+                    Backend::RustCrypto => {
+                        k.rc.verify(signing_input, &ed25519_dalek::Signature::from_bytes(&bytes))
+                            .is_ok()
+                    }
                 }
             }
             #[cfg(feature = "hs256")]
@@ -629,7 +861,7 @@ fn verify_rsa(k: &rsa::RsaPublicKey, alg: Algorithm, msg: &[u8], sig: &[u8]) -> 
             &Sha512::digest(msg),
             sig,
         ),
-        (Scheme::Ecdsa | Scheme::Hmac, _) => return false,
+        (Scheme::Ecdsa | Scheme::Eddsa | Scheme::Hmac, _) => return false,
     };
     r.is_ok()
 }

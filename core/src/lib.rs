@@ -46,14 +46,18 @@
 //! | `ecdsa` | yes | ES256 with the pure-Rust `p256` crate (implies `es256`) |
 //! | `p256-cm4` | no | ES256 with the P256-Cortex-M4 assembly (`p256-cm4` crate), `Backend::Cm4` as the default; Arm targets only (elsewhere it needs `ecdsa`); without `ecdsa` no `p256` crate is linked (see `EMBEDDED.md`) |
 //! | `es256` | via `ecdsa` / `p256-cm4` | the ES256 algorithm and P-256 keys; not useful alone |
+//! | `es384` | yes | ES384 (P-384, `p384`; `ring` on [`Backend::Ring`]) |
+//! | `es512` | yes | ES512 (P-521, `p521` on every backend: `ring` has no P-521) |
+//! | `eddsa` | yes | `EdDSA` and `Ed25519` with Ed25519 keys (`ed25519-dalek`; `ring` on [`Backend::Ring`]); no heap, so a firmware can take it alone. Ed448 is not implemented |
 //! | `hmac` | yes | HS256/384/512 (= `hs256` + `hs384` + `hs512`) |
 //! | `hs256`, `hs384`, `hs512` | via `hmac` | one HMAC algorithm each; `hs256` alone keeps SHA-384/512 out of a firmware image |
 //! | `ring` | no | the fast `Backend::Ring` for servers (implies `alloc`); the C library, Python wheel and CLI enable it |
 //!
-//! With `--no-default-features --features ecdsa,hmac` the crate builds for
-//! `thumbv7em-none-eabihf` and validation uses no heap at all: keys are
-//! built with [`Key::p256`] / [`Key::hmac`] / [`Key::from_spki_der`] into a
-//! plain `[Key; N]`, and the caller lends the scratch buffer.
+//! With `--no-default-features --features ecdsa,hmac` (or `eddsa` alone) the
+//! crate builds for `thumbv7em-none-eabihf` and validation uses no heap at
+//! all: keys are built with [`Key::p256`] / [`Key::ed25519`] / [`Key::hmac`]
+//! / [`Key::from_spki_der`] into a plain `[Key; N]`, and the caller lends
+//! the scratch buffer.
 //!
 //! ## The token path, and the refusal order
 //!
@@ -90,9 +94,35 @@
 //! ## Design choices
 //!
 //! - **The algorithm is never taken from the token alone.** It must be in the
-//!   policy *and* fit the key (RSA → RS*/PS*, P-256 → ES256, secret → HS* with
-//!   a secret as long as the hash) *and* equal a JWK `alg` pin. `none` is not
-//!   an [`Algorithm`], so no policy can allow it.
+//!   policy *and* fit the key (RSA → RS*/PS*, P-256 → ES256, P-384 → ES384,
+//!   P-521 → ES512, Ed25519 → `EdDSA`/`Ed25519`, secret → HS* with a secret
+//!   as long as the hash) *and* equal a JWK `alg` pin. `none` is not an
+//!   [`Algorithm`], so no policy can allow it. `EdDSA` and `Ed25519` (RFC
+//!   9864's fully specified name) are two rows of the table with the same
+//!   verification: a policy allows each by name, and a JWK pinned to one
+//!   refuses the other (a pin is exact).
+//! - **Ed25519 keys and signatures.** A public key must be the canonical
+//!   encoding of its point (y < p, no "negative zero" x) and not of small
+//!   order (the identity and the other seven torsion points); otherwise it is
+//!   `invalid_key` at load ([`KeyError::PointNotOnCurve`]). A small-order key
+//!   admits signatures valid for nearly every message, and no honest signer
+//!   has one; no Wycheproof case (`ed25519_test.json`) uses such a key, so
+//!   this contradicts no verdict. Signatures are exactly 64 bytes, `s` must
+//!   be below the group order, and the check is RFC 8032 §5.1.7's
+//!   cofactorless equation with the encoded `R` compared byte for byte, the
+//!   same on both backends (ed25519-dalek `verify`, ring `ED25519`); every
+//!   Wycheproof Ed25519 case matches (`core/tests/wycheproof.rs`).
+//! - **`at_hash` for the new algorithms** uses the hash of the algorithm's
+//!   table row: SHA-384 for ES384, SHA-512 for ES512, and SHA-512 for
+//!   `EdDSA`/`Ed25519` with an Ed25519 key. OpenID Connect Core §3.1.3.6
+//!   names "the hash algorithm used in the alg Header Parameter", which
+//!   `EdDSA` does not determine; the OpenID Connect working group settled it
+//!   on its 25 Nov 2019 call (openid/connect issue 1125: Ed25519 uses
+//!   SHA-512, the hash inside Ed25519), as the draft "OpenID Connect Token
+//!   Hash Algorithms 1.0" guide records, and `oidc-token-hash`, the
+//!   component node-oidc-provider and openid-client share, computes SHA-512
+//!   for both `EdDSA` with Ed25519 and `Ed25519`. Ed448 would need SHAKE256
+//!   and is not implemented, so no `EdDSA` token here is ever Ed448.
 //! - **Keys never come from the token.** `jwk`, `jku`, `x5u`, `x5c` headers are
 //!   ignored; keys are loaded once by the application.
 //! - **Every `crit` is refused**: no JWS extension is implemented, so there is
@@ -184,8 +214,17 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(any(feature = "rsa", feature = "es256", feature = "hs256")))]
-compile_error!("tokenlane needs at least one algorithm family: enable `rsa`, `ecdsa` or `hmac`");
+#[cfg(not(any(
+    feature = "rsa",
+    feature = "es256",
+    feature = "es384",
+    feature = "es512",
+    feature = "eddsa",
+    feature = "hs256"
+)))]
+compile_error!(
+    "tokenlane needs at least one algorithm family: enable `rsa`, `ecdsa`, `es384`, `es512`, `eddsa` or `hmac`"
+);
 #[cfg(all(
     feature = "es256",
     not(feature = "ecdsa"),

@@ -1,5 +1,6 @@
 //! Project Wycheproof vectors (C2SP/wycheproof `testvectors_v1/`, read in
-//! place from `../shared/vectors/wycheproof/`) drive the signature layer
+//! place from `../shared/vectors/wycheproof/` and
+//! `../shared/vectors/wycheproof-es384-es512-ed25519/`) drive the signature layer
 //! ([`Key::verify_signature`]) and the JWS layer ([`tokenlane::verify_compact`],
 //! [`KeySet::from_jwks`]).
 //!
@@ -12,8 +13,10 @@
 //! - **not-jwa**: a group whose parameters JWS never uses (a truncated HMAC
 //!   tag, a PSS salt length other than the hash length, another hash): every
 //!   case must be refused, whatever its `result`;
-//! - **unsupported**: a `valid` JWS in an algorithm tokenlane does not
-//!   implement (ES512): it must be refused with `unsupported_algorithm`;
+//! - **unsupported**: a `valid` JWS in an algorithm this build does not
+//!   implement: it must be refused with `unsupported_algorithm` (with the
+//!   default features every JWS algorithm in the files is implemented, and
+//!   only JSON-serialized JWS count here);
 //! - **skipped** (with a reason): none today, every case is run;
 //! - **divergence**: a known, deliberate difference, listed with `file`,
 //!   `tcId`, `expected`, `actual` and `reason` in the exceptions file;
@@ -52,6 +55,9 @@ const MAX_TOKEN_BYTES: usize = 16 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
     EcdsaP256,
+    EcdsaP384,
+    EcdsaP521,
+    Ed25519,
     RsaPkcs1,
     RsaPss,
     Hmac,
@@ -63,6 +69,9 @@ impl Family {
     fn of(file: &str) -> Option<Self> {
         let table = [
             ("ecdsa_secp256r1_sha256_p1363_", Family::EcdsaP256),
+            ("ecdsa_secp384r1_sha384_p1363_", Family::EcdsaP384),
+            ("ecdsa_secp521r1_sha512_p1363_", Family::EcdsaP521),
+            ("ed25519_", Family::Ed25519),
             ("rsa_signature_", Family::RsaPkcs1),
             ("rsa_pss_", Family::RsaPss),
             ("hmac_sha", Family::Hmac),
@@ -366,13 +375,13 @@ fn tests(group: &Value) -> &[Value] {
     group["tests"].as_array().expect("tests")
 }
 
-/// A P-256 coordinate from hex, as exactly 32 bytes (Wycheproof writes
+/// An EC coordinate from hex, as exactly `size` bytes (Wycheproof writes
 /// them as ASN.1 integers: a leading `00` when the top bit is set).
-fn coordinate(pk: &Value, name: &str) -> Vec<u8> {
+fn coordinate(pk: &Value, name: &str, size: usize) -> Vec<u8> {
     let b = hex_field(pk, name);
     let first = b.iter().position(|&x| x != 0).unwrap_or(b.len());
     let digits = &b[first..];
-    let mut out = vec![0u8; 32usize.saturating_sub(digits.len())];
+    let mut out = vec![0u8; size.saturating_sub(digits.len())];
     out.extend_from_slice(digits);
     out
 }
@@ -430,6 +439,9 @@ fn jwa_alg(family: Family, sha: &str) -> Option<Algorithm> {
     };
     match family {
         Family::EcdsaP256 => (sha == "SHA-256").then_some(ES256),
+        Family::EcdsaP384 => (sha == "SHA-384").then_some(ES384),
+        Family::EcdsaP521 => (sha == "SHA-512").then_some(ES512),
+        Family::Ed25519 => Some(EdDSA),
         Family::RsaPkcs1 => by_hash(RS256, RS384, RS512),
         Family::RsaPss => by_hash(PS256, PS384, PS512),
         Family::Hmac => by_hash(HS256, HS384, HS512),
@@ -446,26 +458,67 @@ fn hash_len(sha: &str) -> Option<u64> {
     }
 }
 
-fn run_ecdsa(judge: &mut Judge<'_>, doc: &Value) {
+/// The curve of an ECDSA file: its Wycheproof name, JWA algorithm,
+/// coordinate size, and the two key constructors (SEC1 point, x/y).
+struct Curve {
+    name: &'static str,
+    alg: Algorithm,
+    size: usize,
+    sec1: fn(&[u8]) -> Result<Key, KeyError>,
+    xy: fn(&[u8], &[u8]) -> Result<Key, KeyError>,
+}
+
+fn curve_of(family: Family) -> Curve {
+    match family {
+        Family::EcdsaP256 => Curve {
+            name: "secp256r1",
+            alg: Algorithm::ES256,
+            size: 32,
+            sec1: Key::p256_sec1,
+            xy: Key::p256,
+        },
+        Family::EcdsaP384 => Curve {
+            name: "secp384r1",
+            alg: Algorithm::ES384,
+            size: 48,
+            sec1: Key::p384_sec1,
+            xy: Key::p384,
+        },
+        Family::EcdsaP521 => Curve {
+            name: "secp521r1",
+            alg: Algorithm::ES512,
+            size: 66,
+            sec1: Key::p521_sec1,
+            xy: Key::p521,
+        },
+        other => panic!("{other:?} is not an ECDSA family"),
+    }
+}
+
+fn run_ecdsa(judge: &mut Judge<'_>, doc: &Value, family: Family) {
+    let c = curve_of(family);
     for g in groups(doc) {
         let sha = g["sha"].as_str().unwrap_or("");
         let curve = g["publicKey"]["curve"].as_str().unwrap_or("");
-        let (alg, kind) = match jwa_alg(Family::EcdsaP256, sha) {
-            Some(a) if curve == "secp256r1" => (a, Kind::Normal),
-            _ => (Algorithm::ES256, Kind::NotJwa),
+        let (alg, kind) = match jwa_alg(family, sha) {
+            Some(a) if curve == c.name => (a, Kind::Normal),
+            _ => (c.alg, Kind::NotJwa),
         };
         let pk = &g["publicKey"];
         let mut keys = vec![
-            ("SEC1 point", Key::p256_sec1(&hex_field(pk, "uncompressed"))),
+            ("SEC1 point", (c.sec1)(&hex_field(pk, "uncompressed"))),
             (
                 "SPKI DER",
                 Key::from_spki_der(&hex_field(g, "publicKeyDer")),
             ),
             (
                 "x/y",
-                Key::p256(&coordinate(pk, "wx"), &coordinate(pk, "wy")),
+                (c.xy)(&coordinate(pk, "wx", c.size), &coordinate(pk, "wy", c.size)),
             ),
         ];
+        if let Some(pem) = g["publicKeyPem"].as_str() {
+            keys.push(("SPKI PEM", Key::from_spki_pem(pem)));
+        }
         if let Some(jwk) = g.get("publicKeyJwk") {
             keys.push(("JWK", key_from_jwk(jwk)));
         }
@@ -479,6 +532,41 @@ fn run_ecdsa(judge: &mut Judge<'_>, doc: &Value) {
                 &hex_field(t, "sig"),
             );
             judge.case(t, kind, &o);
+        }
+    }
+}
+
+/// Ed25519 (RFC 8032): every group's key loaded four ways (raw 32 bytes,
+/// SPKI DER and PEM, OKP JWK), each case verified as `EdDSA` and, since the
+/// RFC 9864 name is the same verification, also as `Ed25519`, which must
+/// agree.
+fn run_ed25519(judge: &mut Judge<'_>, doc: &Value) {
+    for g in groups(doc) {
+        let keys = vec![
+            ("raw", Key::ed25519(&hex_field(&g["publicKey"], "pk"))),
+            (
+                "SPKI DER",
+                Key::from_spki_der(&hex_field(g, "publicKeyDer")),
+            ),
+            (
+                "SPKI PEM",
+                Key::from_spki_pem(g["publicKeyPem"].as_str().expect("publicKeyPem")),
+            ),
+            ("JWK", key_from_jwk(&g["publicKeyJwk"])),
+        ];
+        for t in tests(g) {
+            let (msg, sig) = (hex_field(t, "msg"), hex_field(t, "sig"));
+            let o = verify_all_paths(judge, t, &keys, Algorithm::EdDSA, &msg, &sig);
+            let o2 = verify_all_paths(judge, t, &keys, Algorithm::Ed25519, &msg, &sig);
+            if o != o2 {
+                judge.problem(format!(
+                    "#{}: EdDSA gives {}, Ed25519 gives {}",
+                    t["tcId"],
+                    o.text(),
+                    o2.text()
+                ));
+            }
+            judge.case(t, Kind::Normal, &o);
         }
     }
 }
@@ -680,6 +768,9 @@ fn run_jwk(judge: &mut Judge<'_>, doc: &Value) {
 // ---------------------------------------------------------------------------
 // The run
 
+/// The vector folders under `../shared/vectors/`, each read whole.
+const VECTOR_DIRS: [&str; 2] = ["wycheproof", "wycheproof-es384-es512-ed25519"];
+
 /// Where the summary lines are also written (`<target>/wycheproof-summary.txt`).
 const SUMMARY_FILE: &str = "wycheproof-summary.txt";
 
@@ -687,19 +778,24 @@ fn run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
     RUN.get_or_init(|| {
         let ex = load_exceptions();
-        let dir = vectors_dir().join("wycheproof");
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.ends_with(".json"))
-            .collect();
-        names.sort();
+        let mut names: Vec<(std::path::PathBuf, String)> = Vec::new();
+        for sub in VECTOR_DIRS {
+            let dir = vectors_dir().join(sub);
+            let mut here: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".json"))
+                .map(|n| (dir.clone(), n))
+                .collect();
+            here.sort_by(|a, b| a.1.cmp(&b.1));
+            names.extend(here);
+        }
         let mut used_divergences = BTreeSet::new();
         let mut used_decisions = BTreeSet::new();
         let mut stale = Vec::new();
         let mut files = Vec::new();
         let mut undriven = Vec::new();
-        for name in names {
+        for (dir, name) in names {
             let Some(family) = Family::of(&name) else {
                 undriven.push(name);
                 continue;
@@ -715,7 +811,10 @@ fn run() -> &'static Run {
                 problems: Vec::new(),
             };
             match family {
-                Family::EcdsaP256 => run_ecdsa(&mut judge, &doc),
+                Family::EcdsaP256 | Family::EcdsaP384 | Family::EcdsaP521 => {
+                    run_ecdsa(&mut judge, &doc, family)
+                }
+                Family::Ed25519 => run_ed25519(&mut judge, &doc),
                 Family::RsaPkcs1 | Family::RsaPss => run_rsa(&mut judge, &doc, family),
                 Family::Hmac => run_hmac(&mut judge, &doc),
                 Family::Jws => run_jws(&mut judge, &doc),
@@ -803,6 +902,21 @@ fn assert_family(family: Family) {
 #[test]
 fn wycheproof_ecdsa_p256_p1363_signatures_match_expected_results() {
     assert_family(Family::EcdsaP256);
+}
+
+#[test]
+fn wycheproof_ecdsa_p384_p1363_signatures_match_expected_results() {
+    assert_family(Family::EcdsaP384);
+}
+
+#[test]
+fn wycheproof_ecdsa_p521_p1363_signatures_match_expected_results() {
+    assert_family(Family::EcdsaP521);
+}
+
+#[test]
+fn wycheproof_ed25519_signatures_match_expected_results() {
+    assert_family(Family::Ed25519);
 }
 
 #[test]

@@ -39,6 +39,14 @@ pub enum tokenlane_alg {
     Hs384 = 256,
     /// HMAC with SHA-512.
     Hs512 = 512,
+    /// ECDSA on P-384 with SHA-384.
+    Es384 = 1024,
+    /// ECDSA on P-521 with SHA-512.
+    Es512 = 2048,
+    /// EdDSA (RFC 8037) with an Ed25519 key (JOSE name `EdDSA`).
+    Eddsa = 4096,
+    /// Ed25519, RFC 9864's fully specified name for EdDSA with Ed25519.
+    Ed25519 = 8192,
 }
 
 /// How an access validator treats the header `typ`.
@@ -306,7 +314,8 @@ mod alg_tests {
     use super::*;
 
     /// `tokenlane_alg` (written out for cbindgen) is exactly the core's
-    /// algorithm table: one variant per row, named after it, valued
+    /// algorithm table: one variant per row, named after it (the JOSE name in
+    /// capitals: `EdDSA` is `TOKENLANE_ALG_EDDSA`), valued
     /// `Algorithm::bit()`, and no other; the header says the same.
     #[test]
     fn c_algorithm_bits_are_the_core_table() {
@@ -314,15 +323,16 @@ mod alg_tests {
         for alg in Algorithm::ALL {
             let c = tokenlane_alg::from_repr(alg.bit());
             let name = c.map(|c| format!("{c:?}").to_ascii_uppercase());
+            let upper = alg.name().to_ascii_uppercase();
             assert_eq!(
                 name.as_deref(),
-                Some(alg.name()),
+                Some(upper.as_str()),
                 "{alg}: add `{}{} = {},`",
                 &alg.name()[..1],
                 alg.name()[1..].to_ascii_lowercase(),
                 alg.bit()
             );
-            let line = format!("  TOKENLANE_ALG_{} = {},", alg.name(), alg.bit());
+            let line = format!("  TOKENLANE_ALG_{upper} = {},", alg.bit());
             assert!(header.contains(&line), "include/tokenlane.h lacks `{line}`");
         }
         for shift in 0..32 {

@@ -430,6 +430,11 @@ class Entry:
             return False
 
 
+# An OKP Ed448 public JWK (RFC 8037): a key kind tokenlane does not implement,
+# so a key set skips it. x is any 57 bytes: the key is skipped before decoding.
+ED448_JWK = {"kty": "OKP", "kid": "ed448", "crv": "Ed448",
+             "x": b64u(hashlib.shake_256(b"tokenlane Ed448").digest(57))}
+
 KEYSETS = {}  # name -> list of key sources (written to cases.json)
 ENTRIES = {}  # name -> list of Entry (the generator's own view)
 
@@ -466,8 +471,8 @@ def build_keysets() -> None:
     keyset("mixed_with_enc",
            [src_jwks(jwk_ec(ec1, "ec-1", use="sig"),
                      jwk_rsa(rsa2, "rsa-enc", use="enc"),
-                     jwk_okp(K.ed_1.public_key(), "ed-1"))],
-           [Entry("ec-1", ec1)])  # rsa-enc (use enc) and ed-1 (kty OKP) are skipped
+                     ED448_JWK)],
+           [Entry("ec-1", ec1)])  # rsa-enc (use enc) and ed448 (OKP Ed448) are skipped
     keyset("shared_kid",
            [src_jwks(jwk_rsa(rsa1, "shared"), jwk_ec(ec1, "shared"))],
            [Entry("shared", rsa1), Entry("shared", ec1)])
@@ -760,7 +765,7 @@ def alg_cases():
         acc(f"alg_{label}_with_signature_is_unsupported",
             f"alg {casing!r} (none in any casing) is never accepted, whatever the signature.",
             token(h, claims, None, s64=good_sig), err("unsupported_algorithm"))
-    for alg in ("hs256", "ES512", "HS1", "EdDSA", ""):
+    for alg in ("hs256", "ES521", "HS1", "Ed448", "eddsa", ""):
         acc(f"alg_{alg.lower() or 'empty'}{'_lowercase' if alg.islower() else ''}_is_unsupported",
             f"alg {alg!r} is not an implemented algorithm name (names are case-sensitive).",
             token(at_header(alg), claims, None, s64=good_sig), err("unsupported_algorithm"))
@@ -1752,10 +1757,10 @@ def build_key_cases():
              src_jwks(off), {"error": "invalid_key"})
     key_case("ec_point_zero_is_invalid", "x = y = 0 is not a point on P-256.",
              src_jwks(dict(good_ec, x=b64u(bytes(32)), y=b64u(bytes(32)))), {"error": "invalid_key"})
-    key_case("ec_p384_jwk_is_invalid", "A P-384 key is not P-256 (the only curve implemented); with no other key, nothing loads.",
-             src_jwks(jwk_ec(K.ec_p384.public_key(), "ec-384", use="sig")), {"error": "invalid_key"})
-    key_case("ec_p384_pem_is_invalid", "A P-384 SPKI PEM is not P-256.",
-             src_pem(K.ec_p384.public_key()), {"error": "invalid_key"})
+    key_case("ec_p384_jwk_loads", "A P-384 signing JWK loads (ES384, issue 20).",
+             src_jwks(jwk_ec(K.ec_p384.public_key(), "ec-384", use="sig")), loaded(1))
+    key_case("ec_p384_pem_loads", "A P-384 SPKI PEM loads (ES384, issue 20).",
+             src_pem(K.ec_p384.public_key()), loaded(1))
     key_case("secret_31_bytes_is_invalid", "An HMAC secret of 31 bytes is under 32.",
              src_secret(K.hs_32[:31], "hs-31"), {"error": "invalid_key"})
     key_case("oct_jwk_31_bytes_is_invalid", "An oct JWK of 31 bytes is under 32.",
@@ -1785,10 +1790,10 @@ def build_key_cases():
              src_jwks(), {"error": "invalid_key"})
 
     rsa_enc = jwk_rsa(K.rsa_2.public_key(), "rsa-enc", use="enc")
-    okp = jwk_okp(K.ed_1.public_key(), "ed-1")
+    ed448 = ED448_JWK
     key_case("jwks_with_sig_enc_and_unknown_kty_loads_one_skips_two",
-             "The sig key loads; the use=enc key and the kty OKP key are skipped and reported.",
-             src_jwks(good_ec, rsa_enc, okp), loaded(1, 2))
+             "The sig key loads; the use=enc key and the OKP Ed448 key (not implemented) are skipped and reported.",
+             src_jwks(good_ec, rsa_enc, ed448), loaded(1, 2))
     key_case("jwks_of_only_enc_keys_is_invalid", "Every key has use enc: no usable key.",
              src_jwks(rsa_enc, jwk_ec(ec1, "ec-enc", use="enc")), {"error": "invalid_key"})
     key_case("jwks_key_ops_encrypt_is_skipped", "A key whose key_ops lack verify is skipped.",
@@ -1797,10 +1802,10 @@ def build_key_cases():
              src_jwks(jwk_ec(ec1, "ec-1", key_ops=["verify"])), loaded(1))
     key_case("jwks_unimplemented_alg_is_skipped", "A key whose alg is not implemented (RSA-OAEP) is skipped.",
              src_jwks(good_ec, jwk_rsa(K.rsa_2.public_key(), "rsa-oaep", alg="RSA-OAEP")), loaded(1, 1))
-    key_case("jwks_es512_alg_is_skipped", "A JWK with alg ES512 (not implemented) is skipped.",
+    key_case("jwks_es512_alg_is_skipped", "A P-256 JWK pinned to alg ES512 (which needs a P-521 key) does not fit its alg: skipped.",
              src_jwks(good_rsa, jwk_ec(ec1, "ec-512", alg="ES512")), loaded(1, 1))
-    key_case("jwks_of_only_okp_keys_is_invalid", "kty OKP is not implemented: no usable key.",
-             src_jwks(okp), {"error": "invalid_key"})
+    key_case("jwks_of_only_ed448_keys_is_invalid", "OKP Ed448 is not implemented (issue 20: Ed448 stays unsupported): no usable key.",
+             src_jwks(ed448), {"error": "invalid_key"})
     key_case("jwks_all_keys_loads_six", "The 'all' key set's JWKS: two RSA, two P-256, two secrets.",
              KEYSETS["all"][0], loaded(6))
 
