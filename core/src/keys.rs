@@ -43,12 +43,16 @@ fn looks_like_public_key(secret: &[u8]) -> bool {
         }
     }
     // The base64 of the DER AlgorithmIdentifier of rsaEncryption and of
-    // id-ecPublicKey, as they appear in every SPKI body of a usable size,
-    // and the fixed start of every Ed25519 SPKI body (its 12-byte header).
+    // id-ecPublicKey (the latter at each of its three base64 alignments: a
+    // P-521 SPKI's longer length field shifts it), as they appear in every
+    // SPKI body of a usable size, and the fixed start of every Ed25519 SPKI
+    // body (its 12-byte header).
     let head = text.get(..text.len().min(64)).unwrap_or(&[]);
     if [
         &b"BgkqhkiG9w0BAQEF"[..],
         &b"KoZIzj0CAQ"[..],
+        &b"BgcqhkjOPQIB"[..],
+        &b"ByqGSM49Ag"[..],
         &b"MCowBQYDK2VwAyEA"[..],
     ]
     .iter()

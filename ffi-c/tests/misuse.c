@@ -125,6 +125,10 @@ static void bad_text_and_numbers_are_invalid_arguments(void) {
     CHECK("alg names are case-sensitive", tokenlane_validator_config_add_algorithm(cfg, S("hs256")) ==
                                               TOKENLANE_RESULT_INVALID_ARGUMENT);
     CHECK("alg by name", tokenlane_validator_config_add_algorithm(cfg, S("PS256")) == TOKENLANE_RESULT_OK);
+    CHECK("issue 20 algorithm bits", tokenlane_validator_config_set_algorithms(
+                                         cfg, TOKENLANE_ALG_ES384 | TOKENLANE_ALG_ES512 | TOKENLANE_ALG_EDDSA |
+                                                  TOKENLANE_ALG_ED25519) == TOKENLANE_RESULT_OK);
+    CHECK("alg EdDSA by name", tokenlane_validator_config_add_algorithm(cfg, S("EdDSA")) == TOKENLANE_RESULT_OK);
     CHECK("unknown algorithm bit",
           tokenlane_validator_config_set_algorithms(cfg, 1u << 20) == TOKENLANE_RESULT_INVALID_ARGUMENT);
     CHECK("unknown typ mode", tokenlane_validator_config_set_typ_mode(cfg, 7) == TOKENLANE_RESULT_INVALID_ARGUMENT);

@@ -140,6 +140,7 @@ KEY_SPECS = {
     "ec-2": ("p256", None),
     "attacker-ec": ("p256", None),
     "ec-p384": ("p384", None),
+    "ec-p521": ("p521", None),
     "ed-1": ("ed25519", None),
     "hs-32": ("secret", 32),
     "hs-64": ("secret", 64),
@@ -167,6 +168,8 @@ def make_keys() -> None:
                 key = ec.generate_private_key(ec.SECP256R1())
             elif kind == "p384":
                 key = ec.generate_private_key(ec.SECP384R1())
+            elif kind == "p521":
+                key = ec.generate_private_key(ec.SECP521R1())
             else:
                 key = ed25519.Ed25519PrivateKey.generate()
             data = key.private_bytes(
@@ -273,14 +276,31 @@ def sign_es256(key, message: bytes) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
+# ES384 / ES512 / EdDSA (issue 20): curve, hash and R||S half-length per alg.
+EC_ALGS = {"ES256": (ec.SECP256R1, hashes.SHA256, 32),
+           "ES384": (ec.SECP384R1, hashes.SHA384, 48),
+           "ES512": (ec.SECP521R1, hashes.SHA512, 66)}
+EDDSA_ALGS = ("EdDSA", "Ed25519")
+
+
+def sign_ecdsa(alg: str, key, message: bytes) -> bytes:
+    """Deterministic ECDSA (RFC 6979) as the raw JWS R||S of the curve's size."""
+    _, h, size = EC_ALGS[alg]
+    r, s = decode_dss_signature(key.sign(message, ec.ECDSA(h(), deterministic_signing=True)))
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
 def sign_hs(secret: bytes, bits: str, message: bytes) -> bytes:
     return hmac.new(secret, message, HASHLIB[bits]).digest()
 
 
 def sign(alg: str, key, message: bytes) -> bytes:
+    if alg in EDDSA_ALGS:
+        return key.sign(message)  # Ed25519 is deterministic (RFC 8032)
     family, bits = alg[:2], alg[2:]
+    if family == "ES" and bits != "256":
+        return sign_ecdsa(alg, key, message)
     if family == "ES":
-        assert bits == "256"
         return sign_es256(key, message)
     if family == "RS":
         return sign_rs(key, bits, message)
@@ -319,8 +339,10 @@ def segments(tok: str):
 
 
 def at_hash(access_token: str, alg: str) -> str:
-    """OIDC at_hash: left half of the hash named by the ID token's alg."""
-    digest = HASHLIB[alg[2:]](access_token.encode("ascii")).digest()
+    """OIDC at_hash: left half of the hash named by the ID token's alg
+    (EdDSA/Ed25519 with an Ed25519 key: SHA-512, openid/connect issue 1125)."""
+    bits = "512" if alg in EDDSA_ALGS else alg[2:]
+    digest = HASHLIB[bits](access_token.encode("ascii")).digest()
     return b64u(digest[: len(digest) // 2])
 
 
@@ -346,7 +368,7 @@ def jwk_ec(pub, kid=None, **extra) -> dict:
     if kid is not None:
         jwk["kid"] = kid
     jwk.update(extra)
-    jwk["crv"] = {256: "P-256", 384: "P-384"}[pub.curve.key_size]
+    jwk["crv"] = {256: "P-256", 384: "P-384", 521: "P-521"}[pub.curve.key_size]
     jwk["x"] = b64u(uint_bytes(nums.x, size))
     jwk["y"] = b64u(uint_bytes(nums.y, size))
     return jwk
@@ -402,7 +424,9 @@ class Entry:
         if isinstance(self.key, rsa.RSAPublicKey):
             return family in ("RS", "PS")
         if isinstance(self.key, ec.EllipticCurvePublicKey):
-            return alg == "ES256" and self.key.curve.name == "secp256r1"
+            return alg in EC_ALGS and self.key.curve.name == EC_ALGS[alg][0].name
+        if isinstance(self.key, ed25519.Ed25519PublicKey):
+            return alg in EDDSA_ALGS
         return False
 
     def verifies(self, alg: str, message: bytes, sig: bytes) -> bool:
@@ -423,6 +447,18 @@ class Entry:
                 if not (0 < r < P256_N and 0 < s < P256_N):
                     return False
                 self.key.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
+            elif alg in EC_ALGS:
+                _, h, size = EC_ALGS[alg]
+                if len(sig) != 2 * size:
+                    return False
+                r, s = int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big")
+                if r == 0 or s == 0:
+                    return False
+                self.key.verify(encode_dss_signature(r, s), message, ec.ECDSA(h()))
+            elif alg in EDDSA_ALGS:
+                if len(sig) != 64:
+                    return False
+                self.key.verify(sig, message)
             else:
                 return False
             return True
@@ -476,6 +512,7 @@ def build_keysets() -> None:
     keyset("shared_kid",
            [src_jwks(jwk_rsa(rsa1, "shared"), jwk_ec(ec1, "shared"))],
            [Entry("shared", rsa1), Entry("shared", ec1)])
+    build_new_alg_keysets()
     keyset("pem_and_secret",
            [src_pem(rsa1, kid="rsa-1", alg="RS256"),
             src_secret(K.hs_64, kid="hs-64", alg="HS512")],
@@ -1811,6 +1848,215 @@ def build_key_cases():
 
 
 # --------------------------------------------------------------------------
+# ES384, ES512, EdDSA / Ed25519 (issue 20). Kept in their own block.
+
+# (JWS alg, kid, key name) of each new algorithm's signing key.
+NEW_ALGS = (("ES384", "ec-384", "ec_p384"), ("ES512", "ec-521", "ec_p521"),
+            ("EdDSA", "ed-1", "ed_1"), ("Ed25519", "ed-1", "ed_1"))
+
+
+def build_new_alg_keysets() -> None:
+    p384, p521, ed1 = K.ec_p384.public_key(), K.ec_p521.public_key(), K.ed_1.public_key()
+    keyset("new_algs",
+           [src_jwks(jwk_ec(p384, "ec-384", use="sig"), jwk_ec(p521, "ec-521", use="sig"),
+                     jwk_okp(ed1, "ed-1", use="sig"))],
+           [Entry("ec-384", p384), Entry("ec-521", p521), Entry("ed-1", ed1)])
+    keyset("new_algs_pinned",
+           [src_jwks(jwk_ec(p384, "ec-384", alg="ES384"), jwk_ec(p521, "ec-521", alg="ES512"),
+                     jwk_okp(ed1, "ed-1", alg="Ed25519"))],
+           [Entry("ec-384", p384, "ES384"), Entry("ec-521", p521, "ES512"),
+            Entry("ed-1", ed1, "Ed25519")])
+    keyset("p384_der", [src_der(p384)], [Entry(None, p384)])
+    keyset("p521_pem", [src_pem(p521)], [Entry(None, p521)])
+    keyset("ed25519_pem", [src_pem(ed1)], [Entry(None, ed1)])
+    keyset("ed25519_der", [src_der(ed1)], [Entry(None, ed1)])
+
+
+def new_alg_cases():
+    claims = at_claims()
+    for alg, kid, key in NEW_ALGS:
+        sk = getattr(K, key)
+        a = alg.lower()
+        acc(f"access_{a}_strict_is_accepted",
+            f"An {alg} access token (kid {kid}, minted by cryptography) verifies with its JWKS key.",
+            token(at_header(alg, kid), claims, signer(alg, sk)), ok_access(claims),
+            keyset_name="new_algs", algorithms=[alg])
+        good = token(at_header(alg, kid), claims, signer(alg, sk))
+        h64, p64, s64 = segments(good)
+        sig = b64u_decode(s64)
+        for label, bad in (("one_byte_short", sig[:-1]), ("one_byte_long", sig + b"\x00")):
+            acc(f"access_{a}_signature_{label}_is_invalid_signature",
+                f"{alg} signatures have exactly {len(sig)} bytes (raw R||S / RFC 8032); {len(bad)} is refused.",
+                f"{h64}.{p64}.{b64u(bad)}", err("invalid_signature"),
+                keyset_name="new_algs", algorithms=[alg])
+        acc(f"access_{a}_not_in_policy_is_not_allowed",
+            f"A valid {alg} token against a policy allowing only ES256.",
+            good, err("algorithm_not_allowed"), keyset_name="new_algs")
+    # each SPKI encoding, without kid
+    for alg, key, ks in (("ES384", "ec_p384", "p384_der"), ("ES512", "ec_p521", "p521_pem"),
+                         ("EdDSA", "ed_1", "ed25519_pem"), ("Ed25519", "ed_1", "ed25519_der")):
+        acc(f"access_{alg.lower()}_with_{ks}_key_is_accepted",
+            f"An {alg} token without kid verifies with the key loaded as {ks.replace('_', ' ')}.",
+            token(at_header(alg, DROP), claims, signer(alg, getattr(K, key))), ok_access(claims),
+            keyset_name=ks, algorithms=[alg])
+    # the ES256 signature length under ES512
+    es512 = token(at_header("ES512", "ec-521"), claims, signer("ES512", K.ec_p521))
+    h64, p64, s64 = segments(es512)
+    acc("access_es512_with_96_byte_signature_is_invalid_signature",
+        "An ES512 signature cut to 96 bytes (the ES384 length) is refused.",
+        f"{h64}.{p64}.{b64u(b64u_decode(s64)[:96])}", err("invalid_signature"),
+        keyset_name="new_algs", algorithms=["ES512"])
+    # strict alg/key binding
+    acc("es512_token_with_kid_of_p384_key_is_not_allowed",
+        "kid ec-384 names a P-384 key, which verifies ES384 only; the token says ES512.",
+        token(at_header("ES512", "ec-384"), claims, signer("ES384", K.ec_p384)),
+        err("algorithm_not_allowed"), keyset_name="new_algs", algorithms=["ES384", "ES512"])
+    acc("es384_token_with_kid_of_p521_key_is_not_allowed",
+        "kid ec-521 names a P-521 key, which verifies ES512 only; the token says ES384.",
+        token(at_header("ES384", "ec-521"), claims, signer("ES512", K.ec_p521)),
+        err("algorithm_not_allowed"), keyset_name="new_algs", algorithms=["ES384", "ES512"])
+    acc("es256_token_with_kid_of_ed25519_key_is_not_allowed",
+        "kid ed-1 names an Ed25519 key, which never verifies ES256.",
+        token(at_header("ES256", "ed-1"), claims, fixed_sig(b"\x01" * 64)),
+        err("algorithm_not_allowed"), keyset_name="new_algs", algorithms=["ES256", "EdDSA"])
+    acc("eddsa_token_with_kid_of_p384_key_is_not_allowed",
+        "kid ec-384 names a P-384 key, which never verifies EdDSA.",
+        token(at_header("EdDSA", "ec-384"), claims, signer("EdDSA", K.ed_1)),
+        err("algorithm_not_allowed"), keyset_name="new_algs", algorithms=["ES384", "EdDSA"])
+    acc("eddsa_token_without_kid_and_only_p384_key_has_no_key",
+        "No kid; the only key is P-384, which does not fit EdDSA.",
+        token(at_header("EdDSA", DROP), claims, signer("EdDSA", K.ed_1)),
+        err("key_not_found"), keyset_name="p384_der", algorithms=["ES384", "EdDSA"])
+    acc("eddsa_token_with_key_pinned_to_ed25519_is_not_allowed",
+        "The JWK pins alg Ed25519 (RFC 9864); a pin is exact, so an EdDSA token does not fit.",
+        token(at_header("EdDSA", "ed-1"), claims, signer("EdDSA", K.ed_1)),
+        err("algorithm_not_allowed"), keyset_name="new_algs_pinned", algorithms=["EdDSA", "Ed25519"])
+    acc("ed25519_token_with_key_pinned_to_ed25519_is_accepted",
+        "The JWK pins alg Ed25519 and the token says Ed25519.",
+        token(at_header("Ed25519", "ed-1"), claims, signer("Ed25519", K.ed_1)), ok_access(claims),
+        keyset_name="new_algs_pinned", algorithms=["EdDSA", "Ed25519"])
+    acc("ed25519_name_not_in_policy_allowing_eddsa_is_not_allowed",
+        "The policy allows EdDSA only; Ed25519 is a name of its own in the policy.",
+        token(at_header("Ed25519", "ed-1"), claims, signer("Ed25519", K.ed_1)),
+        err("algorithm_not_allowed"), keyset_name="new_algs", algorithms=["EdDSA"])
+    acc("eddsa_signature_by_other_key_is_invalid_signature",
+        "An EdDSA token for kid ed-1 signed by a different Ed25519 key.",
+        token(at_header("EdDSA", "ed-1"), claims,
+              signer("EdDSA", ed25519.Ed25519PrivateKey.from_private_bytes(
+                  hashlib.sha256(b"tokenlane: an Ed25519 key in no key set").digest()))),
+        err("invalid_signature"), keyset_name="new_algs", algorithms=["EdDSA"])
+    # HS256 keyed with the new public keys in each encoding
+    for kty, pub, kid, asym_alg, nokid_set in (
+            ("p384", K.ec_p384.public_key(), "ec-384", "ES384", "p384_der"),
+            ("p521", K.ec_p521.public_key(), "ec-521", "ES512", "p521_pem"),
+            ("ed25519", K.ed_1.public_key(), "ed-1", "EdDSA", "ed25519_pem")):
+        jwk = jwk_okp(pub, kid, use="sig") if kty == "ed25519" else jwk_ec(pub, kid, use="sig")
+        for enc, secret in {"pem": pem_of(pub), "der": der_of(pub), "jwk_json": compact(jwk)}.items():
+            hs = signer("HS256", secret)
+            acc(f"hs256_keyed_with_{kty}_public_{enc}_and_its_kid_does_not_fit",
+                f"Policy wrongly allows {asym_alg} and HS256; kid {kid} names a {kty} key, which never fits HS256.",
+                token(at_header("HS256", kid), claims, hs), err("algorithm_not_allowed"),
+                keyset_name="new_algs", algorithms=[asym_alg, "HS256"])
+            acc(f"hs256_keyed_with_{kty}_public_{enc}_without_kid_has_no_key",
+                f"Policy wrongly allows {asym_alg} and HS256; without kid no key in the set is a secret.",
+                token(at_header("HS256", DROP), claims, hs), err("key_not_found"),
+                keyset_name=nokid_set, algorithms=[asym_alg, "HS256"])
+    # at_hash per algorithm (SHA-384, SHA-512, SHA-512 for Ed25519)
+    for alg, kid, key in NEW_ALGS:
+        sk = getattr(K, key)
+        bits = "512" if alg in EDDSA_ALGS else alg[2:]
+        idl(f"id_token_{alg.lower()}_with_sha{bits}_at_hash_is_accepted",
+            f"at_hash of a {alg} ID token is the left half of SHA-{bits} of the access token"
+            + (" (Ed25519: SHA-512, openid/connect issue 1125)." if alg in EDDSA_ALGS else "."),
+            token(id_header(alg, kid), id_claims(at_hash=at_hash(GOOD_AT, alg)), signer(alg, sk)),
+            ok_id(), keyset_name="new_algs", algorithms=[alg], access_token=GOOD_AT)
+        idl(f"id_token_{alg.lower()}_with_sha256_at_hash_is_at_hash_mismatch",
+            f"A {alg} ID token whose at_hash was computed with SHA-256 instead of SHA-{bits}.",
+            token(id_header(alg, kid), id_claims(at_hash=at_hash(GOOD_AT, "RS256")), signer(alg, sk)),
+            err("at_hash_mismatch"), keyset_name="new_algs", algorithms=[alg], access_token=GOOD_AT)
+
+
+ED25519_P = 2**255 - 19
+
+
+def new_alg_key_cases():
+    p384, p521, ed1 = K.ec_p384.public_key(), K.ec_p521.public_key(), K.ed_1.public_key()
+    ec1 = K.ec_1.public_key()
+    j384, j521, jed = jwk_ec(p384, "ec-384", use="sig"), jwk_ec(p521, "ec-521", use="sig"), jwk_okp(ed1, "ed-1", use="sig")
+    j256 = jwk_ec(ec1, "ec-1", use="sig")
+    key_case("ec_p521_jwk_loads", "A P-521 signing JWK (66-byte coordinates) loads.", src_jwks(j521), loaded(1))
+    key_case("ec_p521_pem_loads", "A P-521 SPKI PEM loads.", src_pem(p521), loaded(1))
+    key_case("ec_p384_der_loads", "A P-384 SPKI DER loads.", src_der(p384, "ec-384", "ES384"), loaded(1))
+    key_case("okp_ed25519_jwk_loads", "An OKP Ed25519 JWK (RFC 8037) loads.", src_jwks(jed), loaded(1))
+    key_case("ed25519_pem_loads", "An Ed25519 SPKI PEM (RFC 8410) loads.", src_pem(ed1), loaded(1))
+    key_case("ed25519_der_loads", "An Ed25519 SPKI DER loads, pinned to EdDSA.", src_der(ed1, "ed-1", "EdDSA"), loaded(1))
+    key_case("okp_ed25519_jwk_pinned_to_es256_is_skipped",
+             "An Ed25519 JWK whose alg is ES256 does not fit its alg: skipped, the other key loads.",
+             src_jwks(j256, dict(jed, alg="ES256")), loaded(1, 1))
+    # crv mismatches
+    key_case("ec_jwk_crv_p384_with_p256_coordinates_is_invalid",
+             "crv P-384 but 32-byte (P-256) coordinates: the coordinates do not have the curve's length.",
+             src_jwks(dict(j256, crv="P-384")), {"error": "invalid_key"})
+    key_case("ec_jwk_crv_p256_with_p384_coordinates_is_invalid",
+             "crv P-256 but 48-byte (P-384) coordinates.",
+             src_jwks(dict(j384, crv="P-256")), {"error": "invalid_key"})
+    key_case("ec_jwk_crv_p521_with_p384_coordinates_is_invalid",
+             "crv P-521 but 48-byte (P-384) coordinates.",
+             src_jwks(dict(j384, crv="P-521")), {"error": "invalid_key"})
+    key_case("ec_jwk_crv_p384_with_p521_coordinates_is_invalid",
+             "crv P-384 but 66-byte (P-521) coordinates.",
+             src_jwks(dict(j521, crv="P-384")), {"error": "invalid_key"})
+    key_case("okp_jwk_with_y_is_invalid",
+             "kty OKP crv Ed25519 carrying a y member (an EC key relabelled): refused, not guessed.",
+             src_jwks(dict(jed, y=j256["y"])), {"error": "invalid_key"})
+    key_case("okp_ed25519_x_not_on_curve_is_invalid",
+             "x encodes y = 2, for which no x satisfies the edwards25519 equation: not a point.",
+             src_jwks({"kty": "OKP", "kid": "ed-x", "crv": "Ed25519", "x": b64u(b"\x02" + bytes(31))}),
+             {"error": "invalid_key"})
+    key_case("ec_jwk_with_crv_ed25519_is_invalid",
+             "kty EC with crv Ed25519 is no EC curve tokenlane knows: skipped, so no usable key.",
+             src_jwks(dict(j256, crv="Ed25519")), {"error": "invalid_key"})
+    key_case("okp_jwk_with_crv_p256_is_invalid",
+             "kty OKP with crv P-256 is not an OKP curve: skipped, so no usable key.",
+             src_jwks(dict(jed, crv="P-256")), {"error": "invalid_key"})
+    key_case("okp_x25519_jwk_is_skipped",
+             "OKP X25519 is a key-agreement key, never a verification key: skipped.",
+             src_jwks(j256, dict(jed, kid="x25519", crv="X25519")), loaded(1, 1))
+    # Ed25519 point validation
+    key_case("okp_ed25519_x_of_31_bytes_is_invalid", "x must be 32 bytes.",
+             src_jwks(dict(jed, x=b64u(b64u_decode(jed["x"])[:31]))), {"error": "invalid_key"})
+    key_case("okp_ed25519_identity_point_is_invalid",
+             "x encodes the identity (y = 1): a small-order key, refused at load.",
+             src_jwks(dict(jed, x=b64u(b"\x01" + bytes(31)))), {"error": "invalid_key"})
+    key_case("okp_ed25519_order_2_point_is_invalid",
+             "x encodes (0, -1), the point of order 2: small order, refused at load.",
+             src_jwks(dict(jed, x=b64u((ED25519_P - 1).to_bytes(32, "little")))), {"error": "invalid_key"})
+    key_case("okp_ed25519_non_canonical_identity_is_invalid",
+             "x encodes y = p + 1 (non-canonical, reduces to the identity): refused at load.",
+             src_jwks(dict(jed, x=b64u((ED25519_P + 1).to_bytes(32, "little")))), {"error": "invalid_key"})
+    key_case("okp_ed25519_negative_zero_x_is_invalid",
+             "y = 1 with the sign bit set: x = 0 has no negative, a non-canonical encoding.",
+             src_jwks(dict(jed, x=b64u(b"\x01" + bytes(30) + b"\x80"))), {"error": "invalid_key"})
+    key_case("ed25519_spki_small_order_is_invalid",
+             "An Ed25519 SPKI DER whose key is the identity point.",
+             {"kind": "der", "data": b64u(der_of(ed1)[:-32] + b"\x01" + bytes(31)), "kid": None, "alg": None},
+             {"error": "invalid_key"})
+    key_case("ed448_spki_is_invalid",
+             "An Ed448 SPKI (OID 1.3.101.113): Ed448 is not implemented.",
+             {"kind": "der", "data": b64u(bytes.fromhex("3043300506032b6571033a00") + hashlib.shake_256(b"ed448").digest(57)),
+              "kid": None, "alg": None}, {"error": "invalid_key"})
+    # the new public keys handed over as HMAC secrets
+    for kty, pub, jwk in (("p384", p384, j384), ("p521", p521, j521), ("ed25519", ed1, jed)):
+        body = b"".join(line for line in pem_of(pub).splitlines() if not line.startswith(b"-----"))
+        for enc, secret in (("spki_pem", pem_of(pub)), ("spki_der", der_of(pub)),
+                            ("jwk_json", compact(jwk)), ("spki_base64_body", body)):
+            assert len(secret) >= 32
+            key_case(f"secret_that_is_{kty}_{enc}_is_invalid",
+                     f"An HMAC secret that is the {kty} public key ({enc}): refused at load.",
+                     src_secret(secret, "hs-x"), {"error": "invalid_key"})
+
+
+# --------------------------------------------------------------------------
 # key documents: escaped member names, private members, minimal integers,
 # public keys handed over as HMAC secrets, kid-less fan-out (issue 16 items
 # 1, 3, 10, 11, 12)
@@ -2458,7 +2704,10 @@ def main():
     scope_bound_cases()
     escaped_at_hash_cases()
     empty_identity_cases()
+    # issue 20, ES384 / ES512 / EdDSA / Ed25519
+    new_alg_cases()
     build_key_cases()
+    new_alg_key_cases()
     authorization_cases()
     parse_keys_cases(parse_keys_keysets())
     parse_cost_cases()
