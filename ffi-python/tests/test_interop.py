@@ -1,21 +1,23 @@
 """Tokens minted by independent libraries (PyJWT, joserfc, plain
-``cryptography``) in every algorithm are accepted in their lane, and the same
-libraries' ID tokens are refused by an API with ``WrongTokenType``."""
+``cryptography``) in every algorithm (ES384, ES512, EdDSA and Ed25519
+included) are accepted in their lane, and the same libraries' ID tokens are
+refused by an API with ``WrongTokenType``."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc import jwt as jose_jwt
-from joserfc.jwk import ECKey, KeySet as JoseKeySet, OctKey, RSAKey
+from joserfc.jwk import ECKey, KeySet as JoseKeySet, OctKey, OKPKey, RSAKey
 
 import tokenlane
 from conftest import (
@@ -182,3 +184,135 @@ def test_hs256_signed_with_the_rsa_public_pem_is_refused(keys: Keys, now: int) -
     token = signing_input.decode() + "." + b64url(hmac.new(keys.rsa_pem(), signing_input, hashlib.sha256).digest())
     with pytest.raises(tokenlane.AlgorithmNotAllowed):
         access_validator(ks).validate(token)
+
+
+# --------------------------------------------------------------------------
+# ES384 (P-384), ES512 (P-521), EdDSA and its RFC 9864 name Ed25519 (issue 20)
+
+NEW_ALGS = ["ES384", "ES512", "EdDSA", "Ed25519"]
+_EC_NEW = {"ES384": (hashes.SHA384, 48), "ES512": (hashes.SHA512, 66)}
+
+
+def _pkcs8(priv: Any) -> bytes:
+    return priv.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+@dataclass(frozen=True)
+class NewKeys:
+    """A P-384 key, a P-521 key and an Ed25519 key from ``cryptography``,
+    with a JWKS built by hand from their numbers and raw bytes."""
+
+    p384: ec.EllipticCurvePrivateKey
+    p521: ec.EllipticCurvePrivateKey
+    ed: ed25519.Ed25519PrivateKey
+
+    def private(self, alg: str) -> Any:
+        return {"ES384": self.p384, "ES512": self.p521}.get(alg, self.ed)
+
+    @staticmethod
+    def kid(alg: str) -> str:
+        return {"ES384": "ec-384", "ES512": "ec-521"}.get(alg, "ed-1")
+
+    def jwks(self) -> str:
+        def ec_jwk(kid: str, crv: str, pub: ec.EllipticCurvePublicKey, size: int) -> dict[str, str]:
+            n = pub.public_numbers()
+            return {"kty": "EC", "kid": kid, "crv": crv, "x": b64url(n.x.to_bytes(size, "big")), "y": b64url(n.y.to_bytes(size, "big"))}
+
+        x = self.ed.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return json.dumps({"keys": [
+            ec_jwk("ec-384", "P-384", self.p384.public_key(), 48),
+            ec_jwk("ec-521", "P-521", self.p521.public_key(), 66),
+            {"kty": "OKP", "kid": "ed-1", "crv": "Ed25519", "x": b64url(x)},
+        ]})
+
+
+@pytest.fixture(scope="module")
+def new_keys() -> NewKeys:
+    return NewKeys(
+        p384=ec.generate_private_key(ec.SECP384R1()),
+        p521=ec.generate_private_key(ec.SECP521R1()),
+        ed=ed25519.Ed25519PrivateKey.generate(),
+    )
+
+
+@pytest.fixture(scope="module")
+def new_keyset(new_keys: NewKeys) -> tokenlane.KeySet:
+    return tokenlane.KeySet.from_jwks(new_keys.jwks())
+
+
+def mint_new(minter: str, keys: NewKeys, alg: str, header: dict[str, Any], claims: dict[str, Any]) -> str:
+    priv = keys.private(alg)
+    if minter == "pyjwt":
+        if alg == "Ed25519":
+            pytest.skip("PyJWT does not know the RFC 9864 name Ed25519 (it signs EdDSA)")
+        return pyjwt.encode(claims, priv, algorithm=alg, headers=header)
+    if minter == "joserfc":
+        key: Any = ECKey.import_key(_pkcs8(priv)) if alg in _EC_NEW else OKPKey.import_key(_pkcs8(priv))
+        return jose_jwt.encode({"alg": alg, **header}, claims, key, algorithms=[alg])
+    signing_input = (
+        b64url(json.dumps({"alg": alg, **header}).encode()) + "." + b64url(json.dumps(claims).encode())
+    ).encode("ascii")
+    if alg in _EC_NEW:
+        h, size = _EC_NEW[alg]
+        r, s = decode_dss_signature(priv.sign(signing_input, ec.ECDSA(h())))
+        sig = r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    else:
+        sig = priv.sign(signing_input)
+    return signing_input.decode("ascii") + "." + b64url(sig)
+
+
+@pytest.mark.parametrize("alg", NEW_ALGS)
+@pytest.mark.parametrize("minter", list(MINTERS))
+def test_new_algorithm_access_token_from_independent_library_is_accepted(
+    new_keys: NewKeys, new_keyset: tokenlane.KeySet, now: int, minter: str, alg: str
+) -> None:
+    token = mint_new(minter, new_keys, alg, {"kid": NewKeys.kid(alg), "typ": "at+jwt"}, access_claims(now))
+    tok = access_validator(new_keyset, algorithms=[alg]).validate(token)
+    assert (tok.sub, tok.alg) == ("user-123", alg)
+    # The key fits its own algorithm only (a P-384 key never verifies ES512,
+    # an Ed25519 key never ES256): the policy allowing everything changes nothing.
+    assert access_validator(new_keyset, algorithms=[*ALL_ALGS, *NEW_ALGS]).validate(token).alg == alg
+    with pytest.raises(tokenlane.AlgorithmNotAllowed):
+        access_validator(new_keyset, algorithms=["ES256"]).validate(token)
+
+
+@pytest.mark.parametrize("alg", NEW_ALGS)
+def test_new_algorithm_id_token_at_hash_computed_independently_matches(
+    new_keys: NewKeys, new_keyset: tokenlane.KeySet, now: int, alg: str
+) -> None:
+    # SHA-384 for ES384, SHA-512 for ES512 and for EdDSA/Ed25519 with an
+    # Ed25519 key (openid/connect issue 1125; oidc-token-hash does the same).
+    access = mint_new("joserfc", new_keys, alg, {"kid": NewKeys.kid(alg), "typ": "at+jwt"}, access_claims(now))
+    digest = (hashlib.sha384 if alg == "ES384" else hashlib.sha512)(access.encode("ascii")).digest()
+    token = mint_new("joserfc", new_keys, alg, {"kid": NewKeys.kid(alg)}, id_claims(now, at_hash=b64url(digest[:len(digest) // 2])))
+    app = id_validator(new_keyset, algorithms=[alg])
+    assert app.validate(token, access_token=access).sub == "user-123"
+    sha256 = hashlib.sha256(access.encode("ascii")).digest()
+    wrong = mint_new("joserfc", new_keys, alg, {"kid": NewKeys.kid(alg)}, id_claims(now, at_hash=b64url(sha256[:16])))
+    with pytest.raises(tokenlane.AtHashMismatch):
+        app.validate(wrong, access_token=access)
+
+
+def test_new_public_keys_load_from_pem_and_from_joserfc_jwks(new_keys: NewKeys, now: int) -> None:
+    pems = [
+        tokenlane.KeySet.from_pem(
+            new_keys.private(alg).public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+            kid=NewKeys.kid(alg), alg=alg,
+        )
+        for alg in ("ES384", "ES512", "EdDSA")
+    ]
+    ks = pems[0] + pems[1] + pems[2]
+    jose_set = JoseKeySet([
+        ECKey.import_key(_pkcs8(new_keys.p384), {"kid": "ec-384"}),
+        ECKey.import_key(_pkcs8(new_keys.p521), {"kid": "ec-521"}),
+        OKPKey.import_key(_pkcs8(new_keys.ed), {"kid": "ed-1"}),
+    ])
+    from_jose = tokenlane.KeySet.from_jwks(json.dumps(jose_set.as_dict(private=False)))
+    for keyset in (ks, from_jose):
+        for alg in ("ES384", "ES512", "EdDSA"):
+            token = mint_new("pyjwt", new_keys, alg, {"kid": NewKeys.kid(alg), "typ": "at+jwt"}, access_claims(now))
+            assert access_validator(keyset, algorithms=[alg]).validate(token).alg == alg
+    # The PEM key pinned to EdDSA refuses the Ed25519 name (a pin is exact).
+    token = mint_new("joserfc", new_keys, "Ed25519", {"kid": "ed-1", "typ": "at+jwt"}, access_claims(now))
+    with pytest.raises(tokenlane.AlgorithmNotAllowed):
+        access_validator(ks, algorithms=["Ed25519"]).validate(token)
