@@ -7,7 +7,8 @@
 
 One access token (RFC 9068, `typ: at+jwt`) per algorithm, signed with the
 fixed conformance keys in `tests/conformance/keys/` (test material only):
-rsa-1 (RSA-2048) for RS*/PS*, ec-1 (P-256) for ES256, hs-64 (a 64-byte
+rsa-1 (RSA-2048) for RS*/PS*, ec-1 (P-256) for ES256, ec-p384 for ES384,
+ec-p521 for ES512, ed-1 (Ed25519) for EdDSA and Ed25519, hs-64 (a 64-byte
 secret) for HS256/384/512. The output is deterministic, so a rerun writes
 the same bytes: ES256 uses RFC 6979 deterministic ECDSA, RS* is
 deterministic by construction, and PS* is EMSA-PSS-ENCODE with a fixed salt
@@ -40,10 +41,17 @@ EXP = 4102444800  # 2100-01-01T00:00:00Z
 ISSUER = "https://issuer.example/"
 AUDIENCE = "https://api.example"
 ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-        "HS256", "HS384", "HS512"]
+        "HS256", "HS384", "HS512", "ES384", "ES512", "EdDSA", "Ed25519"]
 HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
 HASHLIB = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
 KIDS = {"RS": "rsa-1", "PS": "rsa-1", "ES": "ec-1", "HS": "hs-64"}
+# issue 20: the algorithms whose key is not the family's first one.
+KID_OF = {"ES384": "ec-384", "ES512": "ec-521", "EdDSA": "ed-1", "Ed25519": "ed-1"}
+EC_SIZES = {"ES384": (hashes.SHA384, 48), "ES512": (hashes.SHA512, 66)}
+
+
+def kid_of(alg: str) -> str:
+    return KID_OF.get(alg) or KIDS[alg[:2]]
 
 
 def b64u(data: bytes) -> str:
@@ -98,7 +106,14 @@ def sign_ps(key, bits: str, message: bytes) -> bytes:
     return sig
 
 
-def sign(alg: str, rsa_key, ec_key, secret: bytes, message: bytes) -> bytes:
+def sign(alg: str, rsa_key, ec_key, secret: bytes, message: bytes, new=None) -> bytes:
+    if alg in ("EdDSA", "Ed25519"):
+        return new["ed"].sign(message)  # deterministic (RFC 8032)
+    if alg in EC_SIZES:
+        h, size = EC_SIZES[alg]
+        der = new[alg].sign(message, ec.ECDSA(h(), deterministic_signing=True))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
     family, bits = alg[:2], alg[2:]
     if family == "RS":
         return rsa_key.sign(message, padding.PKCS1v15(), HASHES[bits]())
@@ -131,6 +146,19 @@ def main() -> None:
               "x": b64u(ec_pub.x.to_bytes(32, "big")),
               "y": b64u(ec_pub.y.to_bytes(32, "big"))}
     oct_jwk = {"kty": "oct", "kid": "hs-64", "k": b64u(secret)}
+    new = {"ES384": load_private("ec-p384.pem"), "ES512": load_private("ec-p521.pem"),
+           "ed": load_private("ed-1.pem")}
+
+    def ec_new(alg, kid, crv):
+        n = new[alg].public_key().public_numbers()
+        size = EC_SIZES[alg][1]
+        return {"kty": "EC", "kid": kid, "crv": crv, "x": b64u(n.x.to_bytes(size, "big")),
+                "y": b64u(n.y.to_bytes(size, "big"))}
+    ec384_jwk = ec_new("ES384", "ec-384", "P-384")
+    ec521_jwk = ec_new("ES512", "ec-521", "P-521")
+    ed_jwk = {"kty": "OKP", "kid": "ed-1", "crv": "Ed25519",
+              "x": b64u(new["ed"].public_key().public_bytes(serialization.Encoding.Raw,
+                                                             serialization.PublicFormat.Raw))}
 
     claims = {
         "iss": ISSUER,
@@ -144,18 +172,18 @@ def main() -> None:
     }
     tokens = {}
     for alg in ALGS:
-        header = {"alg": alg, "typ": "at+jwt", "kid": KIDS[alg[:2]]}
+        header = {"alg": alg, "typ": "at+jwt", "kid": kid_of(alg)}
         signing_input = (b64u(compact(header)) + "." + b64u(compact(claims))).encode()
-        sig = sign(alg, rsa_key, ec_key, secret, signing_input)
+        sig = sign(alg, rsa_key, ec_key, secret, signing_input, new)
         tokens[alg] = signing_input.decode() + "." + b64u(sig)
 
     # The same tokens with `typ: JWT`, for libraries that refuse RFC 9068's
     # `at+jwt` (libjwt 1.10 does); tokenlane reads them in compat typ mode.
     jwt_tokens = {}
     for alg in ALGS:
-        header = {"alg": alg, "typ": "JWT", "kid": KIDS[alg[:2]]}
+        header = {"alg": alg, "typ": "JWT", "kid": kid_of(alg)}
         signing_input = (b64u(compact(header)) + "." + b64u(compact(claims))).encode()
-        sig = sign(alg, rsa_key, ec_key, secret, signing_input)
+        sig = sign(alg, rsa_key, ec_key, secret, signing_input, new)
         jwt_tokens[alg] = signing_input.decode() + "." + b64u(sig)
 
     doc = {
@@ -165,10 +193,14 @@ def main() -> None:
         "issuer": ISSUER,
         "audience": AUDIENCE,
         "scope": "read:appointments",
-        "jwks": json.dumps({"keys": [rsa_jwk, ec_jwk, oct_jwk]}, separators=(",", ":")),
+        "jwks": json.dumps({"keys": [rsa_jwk, ec_jwk, oct_jwk, ec384_jwk, ec521_jwk, ed_jwk]},
+                           separators=(",", ":")),
         "rsa": {"kid": "rsa-1", "n": rsa_jwk["n"], "e": rsa_jwk["e"], "pem": pem(rsa_key)},
         "ec": {"kid": "ec-1", "x": ec_jwk["x"], "y": ec_jwk["y"], "pem": pem(ec_key)},
         "hmac": {"kid": "hs-64", "secret": oct_jwk["k"]},
+        "ec384": {"kid": "ec-384", "x": ec384_jwk["x"], "y": ec384_jwk["y"], "pem": pem(new["ES384"])},
+        "ec521": {"kid": "ec-521", "x": ec521_jwk["x"], "y": ec521_jwk["y"], "pem": pem(new["ES512"])},
+        "ed25519": {"kid": "ed-1", "x": ed_jwk["x"], "pem": pem(new["ed"])},
         "tokens": tokens,
         "typ_jwt_tokens": jwt_tokens,
     }
