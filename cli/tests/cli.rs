@@ -829,7 +829,7 @@ fn missing_pieces_and_contradictions_are_usage_errors() {
             "--audience",
             API,
             "--alg",
-            "ES512",
+            "Ed448",
             "tok",
         ],
         &[
@@ -966,7 +966,12 @@ fn every_subcommand_has_help_with_an_example() {
         );
     }
     let out = run(&["verify", "--help"], None);
-    for needle in ["Exit status:", "22 wrong_token_type", "3   configuration"] {
+    for needle in [
+        "Exit status:",
+        "22 wrong_token_type",
+        "3   configuration",
+        "ES384, ES512, EdDSA, Ed25519",
+    ] {
         assert!(
             out.stdout.contains(needle),
             "verify --help lacks {needle:?}"
