@@ -87,10 +87,19 @@ impl Default for Backend {
 
 #[cfg(feature = "ring")]
 pub(crate) mod ring_impl {
+    #[cfg(any(feature = "rsa", feature = "hs256"))]
     use crate::alg::{Algorithm, Hash, Scheme};
+    #[cfg(feature = "rsa")]
     use alloc::vec::Vec;
+    #[cfg(any(
+        feature = "rsa",
+        feature = "ecdsa",
+        feature = "es384",
+        feature = "eddsa"
+    ))]
     use ring::signature as sig;
 
+    #[cfg(feature = "rsa")]
     /// RSA modulus and exponent, big-endian without leading zeros.
     #[derive(Clone)]
     pub(crate) struct Rsa {
@@ -98,6 +107,7 @@ pub(crate) mod ring_impl {
         pub(crate) e: Vec<u8>,
     }
 
+    #[cfg(feature = "rsa")]
     impl Rsa {
         pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], s: &[u8]) -> bool {
             let params: &sig::RsaParameters = match (alg.scheme(), alg.hash()) {
@@ -118,24 +128,28 @@ pub(crate) mod ring_impl {
         }
     }
 
+    #[cfg(feature = "ecdsa")]
     pub(crate) fn verify_p256(point: &[u8; 65], msg: &[u8], s: &[u8]) -> bool {
         sig::UnparsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, point)
             .verify(msg, s)
             .is_ok()
     }
 
+    #[cfg(feature = "es384")]
     pub(crate) fn verify_p384(point: &[u8; 97], msg: &[u8], s: &[u8]) -> bool {
         sig::UnparsedPublicKey::new(&sig::ECDSA_P384_SHA384_FIXED, point)
             .verify(msg, s)
             .is_ok()
     }
 
+    #[cfg(feature = "eddsa")]
     pub(crate) fn verify_ed25519(key: &[u8; 32], msg: &[u8], s: &[u8]) -> bool {
         sig::UnparsedPublicKey::new(&sig::ED25519, key)
             .verify(msg, s)
             .is_ok()
     }
 
+    #[cfg(feature = "hs256")]
     /// Keyed HMAC states, prepared once.
     #[derive(Clone)]
     pub(crate) struct Hmac {
@@ -144,6 +158,7 @@ pub(crate) mod ring_impl {
         pub(crate) k512: ring::hmac::Key,
     }
 
+    #[cfg(feature = "hs256")]
     impl Hmac {
         pub(crate) fn new(secret: &[u8]) -> Self {
             Self {
