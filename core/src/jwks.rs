@@ -285,10 +285,11 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
         "EC" => {
             // The coordinates must have the length of `crv`'s field (32, 48,
             // 66 bytes): a P-256 point labelled P-384 is `MissingMember`, not
-            // a key of another curve.
+            // a key of another curve. `crv` compares by its unescaped value,
+            // like `kty` and `alg`.
             let crv = str_member(crv, "crv")?.ok_or(KeyError::MissingMember("crv"))?;
             let _ = (&x, &y);
-            match crv.as_plain().unwrap_or("") {
+            match unescaped(crv, &mut [0u8; 8]).unwrap_or("") {
                 #[cfg(feature = "es256")]
                 "P-256" => Key::p256(&b64(x, "x")?, &b64(y, "y")?)?,
                 #[cfg(feature = "es384")]
@@ -303,7 +304,7 @@ fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
             // the key-agreement curves X25519/X448 are skipped.
             let crv = str_member(crv, "crv")?.ok_or(KeyError::MissingMember("crv"))?;
             let _ = &x;
-            match crv.as_plain().unwrap_or("") {
+            match unescaped(crv, &mut [0u8; 8]).unwrap_or("") {
                 #[cfg(feature = "eddsa")]
                 "Ed25519" => {
                     if y.is_some() {

@@ -2019,6 +2019,12 @@ def new_alg_key_cases():
     key_case("okp_jwk_with_crv_p256_is_invalid",
              "kty OKP with crv P-256 is not an OKP curve: skipped, so no usable key.",
              src_jwks(dict(jed, crv="P-256")), {"error": "invalid_key"})
+    key_case("okp_jwk_escaped_crv_value_loads",
+             "crv \"Ed\\u00325519\" is Ed25519: crv compares by its unescaped value, like kty and alg.",
+             raw_jwks(sub1(compact(jed), b'"Ed25519"', b'"Ed\\u00325519"')), loaded(1))
+    key_case("ec_jwk_escaped_crv_value_loads",
+             "crv \"P\\u002d384\" is P-384.",
+             raw_jwks(sub1(compact(j384), b'"P-384"', b'"P\\u002d384"')), loaded(1))
     key_case("okp_x25519_jwk_is_skipped",
              "OKP X25519 is a key-agreement key, never a verification key: skipped.",
              src_jwks(j256, dict(jed, kid="x25519", crv="X25519")), loaded(1, 1))
