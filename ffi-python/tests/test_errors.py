@@ -63,6 +63,11 @@ def test_every_code_has_its_own_class_named_after_it() -> None:
         assert cls.__module__ == "tokenlane.exceptions"
         if code == "invalid_key":
             assert issubclass(cls, ValueError) and not issubclass(cls, tokenlane.TokenError)
+        if cls.http_status == 500:
+            # A server fault (a bad key configuration, a failing DPoP replay
+            # store) is never a TokenError: a handler that turns TokenError
+            # into a 401 must not hide it.
+            assert not issubclass(cls, tokenlane.TokenError)
         else:
             assert issubclass(cls, tokenlane.TokenError)
 
