@@ -399,15 +399,21 @@ pub struct ProofPolicy {
 }
 
 impl ProofPolicy {
-    /// A policy accepting proofs signed with the asymmetric algorithms of
-    /// `algorithms` (HMAC algorithms in the set are never used for proofs).
+    /// A policy accepting proofs signed with the algorithms of `algorithms`
+    /// whose proof keys this build reads: ES256 (P-256) and RS*/PS* (RSA).
+    /// HMAC algorithms are never used for proofs, and ES384, ES512 and
+    /// EdDSA/Ed25519 proof keys are not read yet, so those are dropped from
+    /// the set: the `DPoP algs` challenge never offers an algorithm whose
+    /// proofs would be refused.
     ///
     /// Errors: [`PolicyError::NoAlgorithm`] when the set holds no
-    /// implemented asymmetric algorithm.
+    /// implemented proof algorithm.
     pub fn new(algorithms: AlgorithmSet) -> Result<Self, PolicyError> {
         let algorithms: AlgorithmSet = algorithms
             .iter()
-            .filter(|a| a.family() != KeyFamily::Hmac && a.is_implemented())
+            .filter(|a| {
+                matches!(a.family(), KeyFamily::P256 | KeyFamily::Rsa) && a.is_implemented()
+            })
             .collect();
         if algorithms.iter().next().is_none() {
             return Err(PolicyError::NoAlgorithm);
@@ -817,6 +823,28 @@ pub fn htu_matches(htu: &[u8], uri: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(all(feature = "ecdsa", feature = "es384", feature = "eddsa"))]
+    #[test]
+    fn proof_policy_offers_only_algorithms_whose_proof_keys_are_read() {
+        let p = ProofPolicy::new(AlgorithmSet::from_slice(&[
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ]))
+        .unwrap();
+        assert!(p.algorithms.contains(Algorithm::ES256));
+        assert!(!p.algorithms.contains(Algorithm::ES384));
+        assert!(!p.algorithms.contains(Algorithm::EdDSA));
+        assert_eq!(
+            ProofPolicy::new(AlgorithmSet::from_slice(&[
+                Algorithm::ES384,
+                Algorithm::EdDSA
+            ]))
+            .unwrap_err(),
+            PolicyError::NoAlgorithm
+        );
+    }
 
     #[test]
     fn rfc_7638_thumbprint_and_an_ec_key() {
