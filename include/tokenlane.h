@@ -31,6 +31,37 @@
 #define TOKENLANE_VERSION_PATCH 0
 
 /**
+ * `tokenlane_dpop_options.mode`: whether and how DPoP is accepted.
+ */
+#define TOKENLANE_DPOP_BEARER_ONLY 0
+
+/**
+ * Both `Bearer` and `DPoP` schemes.
+ */
+#define TOKENLANE_DPOP_ALLOWED 1
+
+/**
+ * The `DPoP` scheme only.
+ */
+#define TOKENLANE_DPOP_REQUIRED 2
+
+/**
+ * `check_replay` answers: first time seen (now recorded).
+ */
+#define TOKENLANE_REPLAY_FRESH 0
+
+/**
+ * `check_replay` answers: seen before (`INVALID_DPOP_PROOF`).
+ */
+#define TOKENLANE_REPLAY_REPLAYED 1
+
+/**
+ * `check_replay` answers: the store failed (`REPLAY_CHECK_FAILED`, HTTP
+ * 500). Any other value means the same.
+ */
+#define TOKENLANE_REPLAY_STORE_FAILED 2
+
+/**
  * Algorithm bits for `tokenlane_validator_config_set_algorithms`
  * (combine with `|`). No bit stands for `none`: no configuration can allow
  * unsigned tokens.
@@ -452,6 +483,138 @@ typedef struct tokenlane_id_checks {
    */
   size_t access_token_len;
 } tokenlane_id_checks;
+
+/**
+ * One HTTP header value: `len` bytes at `value` (no NUL needed).
+ */
+typedef struct tokenlane_header {
+  /**
+   * The value's bytes (may be NULL only when `len` is 0).
+   */
+  const char *value;
+  /**
+   * Its length in bytes.
+   */
+  size_t len;
+} tokenlane_header;
+
+/**
+ * The facts of one HTTP request (the Rust core's
+ * `tokenlane::request::RequestFacts`). Every pointer is borrowed for the
+ * call only.
+ */
+typedef struct tokenlane_request {
+  /**
+   * The HTTP method (`GET`, ...), UTF-8, `method_len` bytes.
+   */
+  const char *method;
+  /**
+   * Length of `method`.
+   */
+  size_t method_len;
+  /**
+   * The absolute target URI, UTF-8, `uri_len` bytes.
+   */
+  const char *uri;
+  /**
+   * Length of `uri`.
+   */
+  size_t uri_len;
+  /**
+   * Every `Authorization` header value, `authorization_count` of them
+   * (NULL when the count is 0).
+   */
+  const struct tokenlane_header *authorization;
+  /**
+   * Number of `Authorization` header values.
+   */
+  size_t authorization_count;
+  /**
+   * Every `DPoP` header value, `dpop_count` of them (NULL when 0).
+   */
+  const struct tokenlane_header *dpop;
+  /**
+   * Number of `DPoP` header values.
+   */
+  size_t dpop_count;
+  /**
+   * NULL, or the 32-byte SHA-256 of the client certificate's DER from
+   * the TLS terminator (RFC 8705 §3.1).
+   */
+  const uint8_t *certificate_sha256;
+} tokenlane_request;
+
+/**
+ * The caller's nonce and replay state (the core's `ProofHooks`). Both
+ * callbacks see only a proof whose signature verified; `check_replay`
+ * only one that passed every other check. They run on the calling thread,
+ * during the call, and must not unwind (C++ exceptions included).
+ */
+typedef struct tokenlane_dpop_hooks {
+  /**
+   * Passed unchanged to both callbacks.
+   */
+  void *ctx;
+  /**
+   * Whether proofs must carry a server nonce (RFC 9449 §8).
+   */
+  bool nonce_required;
+  /**
+   * NULL (no nonce is accepted), or: is the `nonce_len` bytes at
+   * `nonce` a nonce this server issued and still accepts at `now`?
+   */
+  bool (*nonce_ok)(void*, const char*, size_t, uint64_t);
+  /**
+   * Records the proof's `jti` (`jti_len` bytes) for the proof key
+   * thumbprint `jkt` (`jkt_len` bytes) and answers a
+   * `TOKENLANE_REPLAY_*` value; keep it at least until
+   * `iat + iat_window`. NULL: every proof is fresh (no replay check).
+   */
+  uint32_t (*check_replay)(void*, const char*, size_t, const char*, size_t, uint64_t, uint64_t);
+} tokenlane_dpop_hooks;
+
+/**
+ * How DPoP proofs are checked for one call.
+ */
+typedef struct tokenlane_dpop_options {
+  /**
+   * `TOKENLANE_DPOP_BEARER_ONLY`, `_ALLOWED` or `_REQUIRED`.
+   */
+  uint32_t mode;
+  /**
+   * Allowed proof algorithms, `tokenlane_alg` bits (not empty unless
+   * the mode is bearer-only; HMAC bits are refused by the core).
+   */
+  uint32_t proof_algorithms;
+  /**
+   * The proof `iat` window in seconds (0: the core's default).
+   */
+  uint64_t iat_window;
+  /**
+   * NULL (no nonce, no replay check: say so in your threat model), or
+   * the caller's hooks.
+   */
+  const struct tokenlane_dpop_hooks *hooks;
+} tokenlane_dpop_options;
+
+/**
+ * How an accepted token was bound to its request.
+ */
+typedef struct tokenlane_binding {
+  /**
+   * 0: the `Bearer` scheme; 1: the `DPoP` scheme.
+   */
+  uint32_t scheme;
+  /**
+   * The proof key's RFC 7638 thumbprint (43 characters, NUL-terminated),
+   * which the token's `cnf.jkt` names; empty for `Bearer`.
+   */
+  char jkt[44];
+  /**
+   * Whether the token is certificate-bound and the certificate matched.
+   */
+  bool certificate;
+} tokenlane_binding;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1184,6 +1347,70 @@ tokenlane_result tokenlane_bearer_token(const char *header,
                                         const char **out_token,
                                         size_t *out_token_len,
                                         struct tokenlane_error_detail *detail);
+
+/**
+ * Decides one HTTP request with an access validator (the Rust core's
+ * `tokenlane::request::authorize`; its rules, in order, are in the crate
+ * docs and `tests/conformance/README.md`): the credential of the one
+ * `Authorization` header (`Bearer` or `DPoP` per `dpop->mode`), the DPoP
+ * proof when the scheme is `DPoP`, the access token with the validator's
+ * policy and current keys, then the token's `cnf` binding (`cnf.jkt`
+ * against the proof key, `cnf.x5t#S256` against `certificate_sha256`).
+ *
+ * `dpop` NULL means bearer-only with no proof policy. On success
+ * `*out_token` receives a new token handle (free it with
+ * `tokenlane_access_token_free`) and `*out_binding` is filled; on failure
+ * neither is written.
+ *
+ * Errors: `MISSING_TOKEN`, `INVALID_REQUEST`, `INVALID_DPOP_PROOF`,
+ * `USE_DPOP_NONCE`, `TOKEN_BINDING_MISMATCH`, `REPLAY_CHECK_FAILED`, every
+ * code of `tokenlane_access_validator_validate`; `NULL_PARAMETER` for a
+ * NULL `validator`, `facts`, `out_token`, `out_binding`, method, URI, or a
+ * header list with a count; `INVALID_ARGUMENT` for a method or URI that is
+ * not UTF-8, an unknown mode or algorithm bit, or a proof policy the core
+ * refuses (no algorithm, an HMAC algorithm, a window out of range).
+ * Write the `WWW-Authenticate` value with
+ * `tokenlane_request_challenge`.
+ *
+ * Thread safety: as `tokenlane_access_validator_validate`; the hooks are
+ * called on this thread.
+ */
+tokenlane_result tokenlane_access_validator_authorize(const struct tokenlane_access_validator *validator,
+                                                      const struct tokenlane_request *facts,
+                                                      uint64_t now,
+                                                      const struct tokenlane_dpop_options *dpop,
+                                                      struct tokenlane_access_token **out_token,
+                                                      struct tokenlane_binding *out_binding,
+                                                      struct tokenlane_error_detail *detail);
+
+/**
+ * Writes the `WWW-Authenticate` value for a refusal `code` of
+ * `tokenlane_access_validator_authorize` (the Rust core's
+ * `tokenlane::request::write_challenge_for_code`; RFC 6750 §3, RFC 9449
+ * §7.1) into `buf`, as `tokenlane_error_www_authenticate` does (same
+ * buffer contract, NUL, `BUFFER_TOO_SMALL`, `realm`/`scope` optional).
+ *
+ * The schemes offered follow `dpop` (the options of the call; NULL:
+ * bearer-only): `Bearer`, `DPoP algs="…"`, or both. The error goes on the
+ * scheme the client tried, which is read from `facts` (optional: the
+ * request of the call, whose one `Authorization` header names it) or is
+ * `DPoP` for a proof or nonce refusal; `MISSING_TOKEN` carries no error.
+ *
+ * Errors: `NULL_PARAMETER` (`out_len` NULL, `buf` NULL with a non-zero
+ * `buf_len`, a NULL header list with a count), `INVALID_ARGUMENT`
+ * (`code` not a refusal code, `realm`/`scope` not UTF-8, invalid `dpop`
+ * options), `BUFFER_TOO_SMALL`.
+ */
+tokenlane_result tokenlane_request_challenge(uint32_t code,
+                                             const struct tokenlane_dpop_options *dpop,
+                                             const struct tokenlane_request *facts,
+                                             const char *realm,
+                                             size_t realm_len,
+                                             const char *scope,
+                                             size_t scope_len,
+                                             char *buf,
+                                             size_t buf_len,
+                                             size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

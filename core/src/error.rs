@@ -809,7 +809,7 @@ impl Error {
 /// error_description="…"[, scope="…"]`; for `missing_token` only
 /// `Bearer[ realm="…"]` (§3.1: a request without credentials gets no error
 /// information).
-fn write_challenge<W: fmt::Write>(
+pub(crate) fn write_challenge<W: fmt::Write>(
     out: &mut W,
     code: ErrorCode,
     description: &str,

@@ -410,8 +410,41 @@ pub fn write_challenge<W: core::fmt::Write>(
     realm: Option<&str>,
     scope: Option<&str>,
 ) -> core::fmt::Result {
+    challenge(
+        out,
+        error.kind(),
+        error.description(),
+        mode,
+        tried,
+        realm,
+        scope,
+    )
+}
+
+/// [`write_challenge`] for a refusal known only by its code (a front end
+/// that reports codes, such as the C ABI): the description is the code's
+/// fixed phrase ([`ErrorCode::description`](crate::ErrorCode::description)).
+pub fn write_challenge_for_code<W: core::fmt::Write>(
+    out: &mut W,
+    code: crate::ErrorCode,
+    mode: DpopMode<'_>,
+    tried: Option<Scheme>,
+    realm: Option<&str>,
+    scope: Option<&str>,
+) -> core::fmt::Result {
+    challenge(out, code, code.description(), mode, tried, realm, scope)
+}
+
+fn challenge<W: core::fmt::Write>(
+    out: &mut W,
+    code: crate::ErrorCode,
+    description: &str,
+    mode: DpopMode<'_>,
+    tried: Option<Scheme>,
+    realm: Option<&str>,
+    scope: Option<&str>,
+) -> core::fmt::Result {
     use crate::error::{write_quoted_safe, ErrorCode};
-    let code = error.kind();
     let dpop_error = matches!(
         code,
         ErrorCode::InvalidDpopProof | ErrorCode::UseDpopNonce | ErrorCode::ReplayCheckFailed
@@ -424,7 +457,7 @@ pub fn write_challenge<W: core::fmt::Write>(
     };
     if bearer {
         if with_error && !(dpop_error && dpop.is_some()) {
-            error.write_www_authenticate(out, realm, scope)?;
+            crate::error::write_challenge(out, code, description, realm, scope)?;
         } else {
             ErrorCode::MissingToken.write_www_authenticate(out, realm, None)?;
         }
@@ -452,7 +485,7 @@ pub fn write_challenge<W: core::fmt::Write>(
                 out,
                 ", error=\"{}\", error_description=\"{}\"",
                 code.rfc6750_error(),
-                error.description()
+                description
             )?;
             if code == ErrorCode::InsufficientScope {
                 if let Some(scope) = scope {

@@ -352,7 +352,7 @@ fn core_entry(
 }
 
 /// The core refusal code with this number (1 to 99), if any.
-fn core_code(code: u32) -> Option<ErrorCode> {
+pub(crate) fn core_code(code: u32) -> Option<ErrorCode> {
     ErrorCode::from_number(code)
 }
 

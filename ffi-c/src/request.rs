@@ -55,3 +55,397 @@ pub extern "C" fn tokenlane_bearer_token(
         Ok(())
     }
 }
+
+/// One HTTP header value: `len` bytes at `value` (no NUL needed).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tokenlane_header {
+    /// The value's bytes (may be NULL only when `len` is 0).
+    pub value: *const c_char,
+    /// Its length in bytes.
+    pub len: usize,
+}
+
+/// The facts of one HTTP request (the Rust core's
+/// `tokenlane::request::RequestFacts`). Every pointer is borrowed for the
+/// call only.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tokenlane_request {
+    /// The HTTP method (`GET`, ...), UTF-8, `method_len` bytes.
+    pub method: *const c_char,
+    /// Length of `method`.
+    pub method_len: usize,
+    /// The absolute target URI, UTF-8, `uri_len` bytes.
+    pub uri: *const c_char,
+    /// Length of `uri`.
+    pub uri_len: usize,
+    /// Every `Authorization` header value, `authorization_count` of them
+    /// (NULL when the count is 0).
+    pub authorization: *const tokenlane_header,
+    /// Number of `Authorization` header values.
+    pub authorization_count: usize,
+    /// Every `DPoP` header value, `dpop_count` of them (NULL when 0).
+    pub dpop: *const tokenlane_header,
+    /// Number of `DPoP` header values.
+    pub dpop_count: usize,
+    /// NULL, or the 32-byte SHA-256 of the client certificate's DER from
+    /// the TLS terminator (RFC 8705 §3.1).
+    pub certificate_sha256: *const u8,
+}
+
+/// `tokenlane_dpop_options.mode`: whether and how DPoP is accepted.
+pub const TOKENLANE_DPOP_BEARER_ONLY: u32 = 0;
+/// Both `Bearer` and `DPoP` schemes.
+pub const TOKENLANE_DPOP_ALLOWED: u32 = 1;
+/// The `DPoP` scheme only.
+pub const TOKENLANE_DPOP_REQUIRED: u32 = 2;
+
+/// `check_replay` answers: first time seen (now recorded).
+pub const TOKENLANE_REPLAY_FRESH: u32 = 0;
+/// `check_replay` answers: seen before (`INVALID_DPOP_PROOF`).
+pub const TOKENLANE_REPLAY_REPLAYED: u32 = 1;
+/// `check_replay` answers: the store failed (`REPLAY_CHECK_FAILED`, HTTP
+/// 500). Any other value means the same.
+pub const TOKENLANE_REPLAY_STORE_FAILED: u32 = 2;
+
+/// The caller's nonce and replay state (the core's `ProofHooks`). Both
+/// callbacks see only a proof whose signature verified; `check_replay`
+/// only one that passed every other check. They run on the calling thread,
+/// during the call, and must not unwind (C++ exceptions included).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tokenlane_dpop_hooks {
+    /// Passed unchanged to both callbacks.
+    pub ctx: *mut core::ffi::c_void,
+    /// Whether proofs must carry a server nonce (RFC 9449 §8).
+    pub nonce_required: bool,
+    /// NULL (no nonce is accepted), or: is the `nonce_len` bytes at
+    /// `nonce` a nonce this server issued and still accepts at `now`?
+    pub nonce_ok:
+        Option<unsafe extern "C" fn(*mut core::ffi::c_void, *const c_char, usize, u64) -> bool>,
+    /// Records the proof's `jti` (`jti_len` bytes) for the proof key
+    /// thumbprint `jkt` (`jkt_len` bytes) and answers a
+    /// `TOKENLANE_REPLAY_*` value; keep it at least until
+    /// `iat + iat_window`. NULL: every proof is fresh (no replay check).
+    pub check_replay: Option<
+        unsafe extern "C" fn(
+            *mut core::ffi::c_void,
+            *const c_char,
+            usize,
+            *const c_char,
+            usize,
+            u64,
+            u64,
+        ) -> u32,
+    >,
+}
+
+/// How DPoP proofs are checked for one call.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tokenlane_dpop_options {
+    /// `TOKENLANE_DPOP_BEARER_ONLY`, `_ALLOWED` or `_REQUIRED`.
+    pub mode: u32,
+    /// Allowed proof algorithms, `tokenlane_alg` bits (not empty unless
+    /// the mode is bearer-only; HMAC bits are refused by the core).
+    pub proof_algorithms: u32,
+    /// The proof `iat` window in seconds (0: the core's default).
+    pub iat_window: u64,
+    /// NULL (no nonce, no replay check: say so in your threat model), or
+    /// the caller's hooks.
+    pub hooks: *const tokenlane_dpop_hooks,
+}
+
+/// How an accepted token was bound to its request.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tokenlane_binding {
+    /// 0: the `Bearer` scheme; 1: the `DPoP` scheme.
+    pub scheme: u32,
+    /// The proof key's RFC 7638 thumbprint (43 characters, NUL-terminated),
+    /// which the token's `cnf.jkt` names; empty for `Bearer`.
+    pub jkt: [c_char; 44],
+    /// Whether the token is certificate-bound and the certificate matched.
+    pub certificate: bool,
+}
+
+struct CHooks(Option<tokenlane_dpop_hooks>);
+
+impl tokenlane::dpop::ProofHooks for CHooks {
+    fn nonce_required(&self) -> bool {
+        self.0.is_some_and(|h| h.nonce_required)
+    }
+    fn nonce_ok(&self, nonce: &str, now: tokenlane::UnixTime) -> bool {
+        match self.0.and_then(|h| h.nonce_ok.map(|f| (h.ctx, f))) {
+            // SAFETY: the caller's callback, called with its own `ctx` and a
+            // borrowed buffer valid for the call.
+            Some((ctx, f)) => unsafe { f(ctx, nonce.as_ptr().cast(), nonce.len(), now.as_secs()) },
+            None => false,
+        }
+    }
+    fn check_replay(
+        &self,
+        jti: &str,
+        jkt: &tokenlane::dpop::Thumbprint,
+        iat: u64,
+        now: tokenlane::UnixTime,
+    ) -> tokenlane::dpop::Replay {
+        use tokenlane::dpop::Replay;
+        let Some((ctx, f)) = self.0.and_then(|h| h.check_replay.map(|f| (h.ctx, f))) else {
+            return Replay::Fresh;
+        };
+        let jkt = jkt.as_str();
+        // SAFETY: the caller's callback, called with its own `ctx` and
+        // borrowed buffers valid for the call.
+        let r = unsafe {
+            f(
+                ctx,
+                jti.as_ptr().cast(),
+                jti.len(),
+                jkt.as_ptr().cast(),
+                jkt.len(),
+                iat,
+                now.as_secs(),
+            )
+        };
+        match r {
+            TOKENLANE_REPLAY_FRESH => Replay::Fresh,
+            TOKENLANE_REPLAY_REPLAYED => Replay::Replayed,
+            _ => Replay::StoreFailed,
+        }
+    }
+}
+
+/// # Safety
+/// `list` is NULL with `count` 0, or `count` readable headers whose values
+/// are readable for their lengths during the call.
+unsafe fn headers<'a>(
+    list: *const tokenlane_header,
+    count: usize,
+    name: &'static str,
+) -> Result<Vec<&'a [u8]>, Failure> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if list.is_null() {
+        return Err(Failure::null(name));
+    }
+    // SAFETY: forwarded contract: `count` readable headers at `list`.
+    let list = unsafe { core::slice::from_raw_parts(list, count) };
+    list.iter()
+        // SAFETY: forwarded contract: each value is `len` readable bytes.
+        .map(|h| unsafe { ffi::try_slice(h.value, h.len, name) })
+        .collect()
+}
+
+fn proof_policy(o: &tokenlane_dpop_options) -> Result<tokenlane::dpop::ProofPolicy, Failure> {
+    use tokenlane::Algorithm;
+    let known = Algorithm::ALL.iter().fold(0u32, |m, a| m | a.bit());
+    if o.proof_algorithms & !known != 0 {
+        return Err(Failure::invalid(format!(
+            "bits {:#x} name no algorithm",
+            o.proof_algorithms & !known
+        )));
+    }
+    let algs = Algorithm::ALL
+        .into_iter()
+        .filter(|a| o.proof_algorithms & a.bit() != 0)
+        .collect();
+    let bad = |e: tokenlane::PolicyError| Failure::invalid(format!("invalid DPoP options: {e}"));
+    let p = tokenlane::dpop::ProofPolicy::new(algs).map_err(bad)?;
+    if o.iat_window == 0 {
+        Ok(p)
+    } else {
+        p.with_iat_window(o.iat_window).map_err(bad)
+    }
+}
+
+/// Decides one HTTP request with an access validator (the Rust core's
+/// `tokenlane::request::authorize`; its rules, in order, are in the crate
+/// docs and `tests/conformance/README.md`): the credential of the one
+/// `Authorization` header (`Bearer` or `DPoP` per `dpop->mode`), the DPoP
+/// proof when the scheme is `DPoP`, the access token with the validator's
+/// policy and current keys, then the token's `cnf` binding (`cnf.jkt`
+/// against the proof key, `cnf.x5t#S256` against `certificate_sha256`).
+///
+/// `dpop` NULL means bearer-only with no proof policy. On success
+/// `*out_token` receives a new token handle (free it with
+/// `tokenlane_access_token_free`) and `*out_binding` is filled; on failure
+/// neither is written.
+///
+/// Errors: `MISSING_TOKEN`, `INVALID_REQUEST`, `INVALID_DPOP_PROOF`,
+/// `USE_DPOP_NONCE`, `TOKEN_BINDING_MISMATCH`, `REPLAY_CHECK_FAILED`, every
+/// code of `tokenlane_access_validator_validate`; `NULL_PARAMETER` for a
+/// NULL `validator`, `facts`, `out_token`, `out_binding`, method, URI, or a
+/// header list with a count; `INVALID_ARGUMENT` for a method or URI that is
+/// not UTF-8, an unknown mode or algorithm bit, or a proof policy the core
+/// refuses (no algorithm, an HMAC algorithm, a window out of range).
+/// Write the `WWW-Authenticate` value with
+/// `tokenlane_request_challenge`.
+///
+/// Thread safety: as `tokenlane_access_validator_validate`; the hooks are
+/// called on this thread.
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_authorize(
+    validator: *const crate::validator::tokenlane_access_validator,
+    facts: *const tokenlane_request,
+    now: u64,
+    dpop: *const tokenlane_dpop_options,
+    out_token: *mut *mut crate::token::tokenlane_access_token,
+    out_binding: *mut tokenlane_binding,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        use tokenlane::request::{authorize, DpopMode, RequestFacts, Scheme};
+        // SAFETY: the caller passes NULL or a live validator.
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes NULL or an initialized struct.
+        let f = unsafe { ffi::try_struct(facts) }.ok_or_else(|| Failure::null("facts"))?;
+        // SAFETY: the struct's contract: `method_len` readable bytes.
+        let method = unsafe { ffi::try_str(f.method, f.method_len, "method") }?;
+        // SAFETY: the struct's contract: `uri_len` readable bytes.
+        let uri = unsafe { ffi::try_str(f.uri, f.uri_len, "uri") }?;
+        // SAFETY: the struct's contract for the header lists.
+        let authorization = unsafe { headers(f.authorization, f.authorization_count, "authorization") }?;
+        // SAFETY: the struct's contract for the header lists.
+        let dpop_headers = unsafe { headers(f.dpop, f.dpop_count, "dpop") }?;
+        let cert: Option<&[u8; 32]> = if f.certificate_sha256.is_null() {
+            None
+        } else {
+            // SAFETY: the struct's contract: NULL or 32 readable bytes.
+            Some(unsafe { &*f.certificate_sha256.cast::<[u8; 32]>() })
+        };
+        // SAFETY: the caller passes NULL or an initialized struct.
+        let options = unsafe { ffi::try_struct(dpop) }.copied();
+        // SAFETY: the options' contract: NULL or an initialized struct.
+        let hooks = CHooks(options.and_then(|o| unsafe { ffi::try_struct(o.hooks) }.copied()));
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out_token = unsafe { OutPtr::new(out_token, "out_token") }?;
+        // SAFETY: the caller passes NULL or a writable struct.
+        let out_binding = unsafe { OutPtr::new(out_binding, "out_binding") }?;
+        let mode_number = options.map_or(TOKENLANE_DPOP_BEARER_ONLY, |o| o.mode);
+        let proofs = match options {
+            Some(o) if mode_number != TOKENLANE_DPOP_BEARER_ONLY => Some(proof_policy(&o)?),
+            _ => None,
+        };
+        let mode = match (mode_number, proofs.as_ref()) {
+            (TOKENLANE_DPOP_ALLOWED, Some(p)) => DpopMode::Allowed(p),
+            (TOKENLANE_DPOP_REQUIRED, Some(p)) => DpopMode::Required(p),
+            (TOKENLANE_DPOP_BEARER_ONLY, _) => DpopMode::BearerOnly,
+            (m, _) => return Err(Failure::invalid(format!("unknown DPoP mode {m}"))),
+        };
+        let request = RequestFacts {
+            method,
+            uri,
+            authorization: &authorization,
+            dpop: &dpop_headers,
+            certificate_sha256: cert,
+        };
+        let (policy, keys) = v.parts();
+        let token_len = authorization.iter().map(|h| h.len()).max().unwrap_or(0);
+        let proof_len = match &proofs {
+            Some(p) => dpop_headers.iter().map(|h| h.len()).max().unwrap_or(0).min(p.max_proof_bytes()),
+            None => 0,
+        };
+        let mut scratch = vec![
+            0u8;
+            tokenlane::scratch_len(token_len.min(policy.max_token_bytes()))
+                + tokenlane::scratch_len(proof_len)
+        ];
+        let (t, b) = authorize(
+            &request,
+            &policy.policy(),
+            &keys,
+            mode,
+            &hooks,
+            tokenlane::UnixTime::from_secs(now),
+            &mut scratch,
+        )
+        .map_err(|e| Failure::core(&e))?;
+        let mut jkt = [0 as c_char; 44];
+        if let Some(j) = &b.jkt {
+            for (d, s) in jkt.iter_mut().zip(j.as_str().bytes()) {
+                *d = s as c_char;
+            }
+        }
+        out_token.write(ffi::box_into_ptr(crate::token::AccessData::new(&t)));
+        out_binding.write(tokenlane_binding {
+            scheme: u32::from(b.scheme != Scheme::Bearer),
+            jkt,
+            certificate: b.certificate,
+        });
+        Ok(())
+    }
+}
+
+/// Writes the `WWW-Authenticate` value for a refusal `code` of
+/// `tokenlane_access_validator_authorize` (the Rust core's
+/// `tokenlane::request::write_challenge_for_code`; RFC 6750 §3, RFC 9449
+/// §7.1) into `buf`, as `tokenlane_error_www_authenticate` does (same
+/// buffer contract, NUL, `BUFFER_TOO_SMALL`, `realm`/`scope` optional).
+///
+/// The schemes offered follow `dpop` (the options of the call; NULL:
+/// bearer-only): `Bearer`, `DPoP algs="…"`, or both. The error goes on the
+/// scheme the client tried, which is read from `facts` (optional: the
+/// request of the call, whose one `Authorization` header names it) or is
+/// `DPoP` for a proof or nonce refusal; `MISSING_TOKEN` carries no error.
+///
+/// Errors: `NULL_PARAMETER` (`out_len` NULL, `buf` NULL with a non-zero
+/// `buf_len`, a NULL header list with a count), `INVALID_ARGUMENT`
+/// (`code` not a refusal code, `realm`/`scope` not UTF-8, invalid `dpop`
+/// options), `BUFFER_TOO_SMALL`.
+#[no_mangle]
+pub extern "C" fn tokenlane_request_challenge(
+    code: u32,
+    dpop: *const tokenlane_dpop_options,
+    facts: *const tokenlane_request,
+    realm: *const c_char,
+    realm_len: usize,
+    scope: *const c_char,
+    scope_len: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        use tokenlane::request::{credential, write_challenge_for_code, DpopMode};
+        // SAFETY: the caller promises `buf_len` writable bytes at `buf` and a
+        // writable `*out_len`.
+        let out = unsafe { ffi::OutBuf::new(buf, buf_len, out_len) }?;
+        // SAFETY: the caller passes NULL or `realm_len` readable bytes.
+        let realm = unsafe { ffi::try_opt_str(realm, realm_len, "realm") }?;
+        // SAFETY: the caller passes NULL or `scope_len` readable bytes.
+        let scope = unsafe { ffi::try_opt_str(scope, scope_len, "scope") }?;
+        let code = crate::error::core_code(code)
+            .ok_or_else(|| Failure::invalid(format!("{code} is not a refusal code")))?;
+        // SAFETY: the caller passes NULL or an initialized struct.
+        let options = unsafe { ffi::try_struct(dpop) }.copied();
+        let proofs = match options {
+            Some(o) if o.mode != TOKENLANE_DPOP_BEARER_ONLY => Some(proof_policy(&o)?),
+            _ => None,
+        };
+        let mode = match (options.map_or(TOKENLANE_DPOP_BEARER_ONLY, |o| o.mode), proofs.as_ref()) {
+            (TOKENLANE_DPOP_ALLOWED, Some(p)) => DpopMode::Allowed(p),
+            (TOKENLANE_DPOP_REQUIRED, Some(p)) => DpopMode::Required(p),
+            (TOKENLANE_DPOP_BEARER_ONLY, _) => DpopMode::BearerOnly,
+            (m, _) => return Err(Failure::invalid(format!("unknown DPoP mode {m}"))),
+        };
+        // SAFETY: the caller passes NULL or an initialized struct.
+        let tried = match unsafe { ffi::try_struct(facts) } {
+            None => None,
+            Some(f) => {
+                // SAFETY: the struct's contract for the header list.
+                let headers = unsafe { headers(f.authorization, f.authorization_count, "authorization") }?;
+                match headers.as_slice() {
+                    [one] => credential(Some(one)).ok().map(|(s, _)| s),
+                    _ => None,
+                }
+            }
+        };
+        let mut value = String::new();
+        write_challenge_for_code(&mut value, code, mode, tried, realm, scope)
+            .map_err(|_| Failure::invalid(String::from("formatting failed")))?;
+        crate::error::fill(out, value.as_bytes())
+    }
+}

@@ -111,6 +111,13 @@ impl Castable for tokenlane_access_validator {
     type RustType = AccessValidator;
 }
 
+impl AccessValidator {
+    /// The policy and the current key set (the request lane reads both).
+    pub(crate) fn parts(&self) -> (&OwnedAccessPolicy, Arc<KeySet>) {
+        (&self.policy, self.keys.current())
+    }
+}
+
 /// Builds an access-token validator from `config` (copied) and `keyset`
 /// (the validator takes its own reference; the caller still frees its
 /// `keyset` and `config`). The result goes to `*out`; free it with

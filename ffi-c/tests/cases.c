@@ -114,6 +114,7 @@ int tl_cases_load(const char *path, tl_cases *out) {
     size_t cap = 0, lineno = 0;
     /* 0: none, 1: in keyset, 2: after keycase (expects source), 3: in case */
     int state = 0;
+    tl_case *c = NULL; /* the case being read */
     memset(out, 0, sizeof *out);
     if (f == NULL) {
         perror(path);
@@ -123,7 +124,6 @@ int tl_cases_load(const char *path, tl_cases *out) {
         char *fl[8];
         size_t n;
         const char *k;
-        tl_case *c = out->n_cases ? &out->cases[out->n_cases - 1] : NULL;
         lineno++;
         n = split(line, fl, 8);
         if (n == 0) continue;
@@ -150,9 +150,15 @@ int tl_cases_load(const char *path, tl_cases *out) {
         } else if (strcmp(k, "source") == 0 && state == 2) {
             if (parse_source(fl, n, &out->keycases[out->n_keycases - 1].source) != 0) goto bad;
             state = 0;
-        } else if (strcmp(k, "case") == 0 && n == 5) {
-            out->cases = grow(out->cases, out->n_cases, sizeof *out->cases);
-            c = &out->cases[out->n_cases++];
+        } else if ((strcmp(k, "case") == 0 || strcmp(k, "reqcase") == 0) && n == 5) {
+            if (strcmp(k, "case") == 0) {
+                out->cases = grow(out->cases, out->n_cases, sizeof *out->cases);
+                c = &out->cases[out->n_cases++];
+            } else {
+                out->reqcases = grow(out->reqcases, out->n_reqcases, sizeof *out->reqcases);
+                c = &out->reqcases[out->n_reqcases++];
+            }
+            memset(c, 0, sizeof *c);
             copy_field(c->name, sizeof c->name, fl[1]);
             c->id_lane = strcmp(fl[2], "id") == 0;
             copy_field(c->keyset, sizeof c->keyset, fl[3]);
@@ -215,6 +221,31 @@ int tl_cases_load(const char *path, tl_cases *out) {
             else if (strcmp(k, "gscope") == 0) {
                 c->granted = grow(c->granted, c->n_granted, sizeof *c->granted);
                 rc = unhex(v, &c->granted[c->n_granted++]);
+            } else if (strcmp(k, "mode") == 0) {
+                c->mode = strcmp(v, "required") == 0  ? TOKENLANE_DPOP_REQUIRED
+                          : strcmp(v, "allowed") == 0 ? TOKENLANE_DPOP_ALLOWED
+                                                      : TOKENLANE_DPOP_BEARER_ONLY;
+            } else if (strcmp(k, "palg") == 0) {
+                c->palgs = grow(c->palgs, c->n_palgs, sizeof *c->palgs);
+                copy_field(c->palgs[c->n_palgs++], sizeof c->palgs[0], v);
+            } else if (strcmp(k, "window") == 0) c->window = strtoull(v, NULL, 10);
+            else if (strcmp(k, "seen") == 0) {
+                c->seen = grow(c->seen, c->n_seen, sizeof *c->seen);
+                rc = unhex(v, &c->seen[c->n_seen++]);
+            } else if (strcmp(k, "dnonce") == 0) rc = unhex(v, &c->dnonce);
+            else if (strcmp(k, "method") == 0) rc = unhex(v, &c->method);
+            else if (strcmp(k, "uri") == 0) rc = unhex(v, &c->uri);
+            else if (strcmp(k, "cert") == 0) rc = unhex(v, &c->cert);
+            else if (strcmp(k, "authz") == 0) {
+                c->authz = grow(c->authz, c->n_authz, sizeof *c->authz);
+                rc = unhex(v, &c->authz[c->n_authz++]);
+            } else if (strcmp(k, "dpophdr") == 0) {
+                c->dpop = grow(c->dpop, c->n_dpop, sizeof *c->dpop);
+                rc = unhex(v, &c->dpop[c->n_dpop++]);
+            } else if (strcmp(k, "bind") == 0 && n == 4) {
+                c->bind_dpop = strcmp(v, "dpop") == 0;
+                copy_field(c->bind_jkt, sizeof c->bind_jkt, strcmp(fl[2], "-") == 0 ? "" : fl[2]);
+                c->bind_cert = strcmp(fl[3], "1") == 0;
             } else rc = -1;
             if (rc != 0) goto bad;
         } else if (state == 3 && strcmp(k, "end") == 0) {
@@ -244,6 +275,28 @@ static void free_bufs(tl_buf *b, size_t n) {
     free(b);
 }
 
+static void free_case(tl_case *c) {
+    free(c->issuer.data);
+    free(c->client_id.data);
+    free(c->nonce.data);
+    free(c->access_token.data);
+    free(c->token.data);
+    free(c->sub.data);
+    free(c->cid.data);
+    free_bufs(c->audiences, c->n_audiences);
+    free_bufs(c->scopes, c->n_scopes);
+    free_bufs(c->granted, c->n_granted);
+    free(c->algs);
+    free(c->palgs);
+    free_bufs(c->seen, c->n_seen);
+    free(c->dnonce.data);
+    free(c->method.data);
+    free(c->uri.data);
+    free(c->cert.data);
+    free_bufs(c->authz, c->n_authz);
+    free_bufs(c->dpop, c->n_dpop);
+}
+
 void tl_cases_free(tl_cases *cases) {
     size_t i, j;
     for (i = 0; i < cases->n_keysets; i++) {
@@ -253,26 +306,15 @@ void tl_cases_free(tl_cases *cases) {
     free(cases->keysets);
     for (i = 0; i < cases->n_keycases; i++) free_source(&cases->keycases[i].source);
     free(cases->keycases);
-    for (i = 0; i < cases->n_cases; i++) {
-        tl_case *c = &cases->cases[i];
-        free(c->issuer.data);
-        free(c->client_id.data);
-        free(c->nonce.data);
-        free(c->access_token.data);
-        free(c->token.data);
-        free(c->sub.data);
-        free(c->cid.data);
-        free_bufs(c->audiences, c->n_audiences);
-        free_bufs(c->scopes, c->n_scopes);
-        free_bufs(c->granted, c->n_granted);
-        free(c->algs);
-    }
+    for (i = 0; i < cases->n_cases; i++) free_case(&cases->cases[i]);
     free(cases->cases);
     for (i = 0; i < cases->n_authcases; i++) {
         free(cases->authcases[i].header.data);
         free(cases->authcases[i].token.data);
     }
     free(cases->authcases);
+    for (i = 0; i < cases->n_reqcases; i++) free_case(&cases->reqcases[i]);
+    free(cases->reqcases);
     memset(cases, 0, sizeof *cases);
 }
 

@@ -66,6 +66,21 @@ typedef struct {
     int has_scopes;
     tl_buf *granted;
     size_t n_granted;
+    /* Request cases only (reqcase): the DPoP options, the replay store and
+     * nonce, the request, and an accepted request's binding. */
+    uint32_t mode; /* TOKENLANE_DPOP_* */
+    char (*palgs)[16];
+    size_t n_palgs;
+    uint64_t window;
+    tl_buf *seen;
+    size_t n_seen;
+    tl_buf dnonce, method, uri, cert;
+    tl_buf *authz;
+    size_t n_authz;
+    tl_buf *dpop;
+    size_t n_dpop;
+    int bind_dpop, bind_cert;
+    char bind_jkt[48]; /* "" when none */
 } tl_case;
 
 /* An Authorization header case: the header (data NULL: no header) and the
@@ -86,6 +101,8 @@ typedef struct {
     size_t n_cases;
     tl_authcase *authcases;
     size_t n_authcases;
+    tl_case *reqcases;
+    size_t n_reqcases;
 } tl_cases;
 
 /* Loads the line file; returns 0 on success (prints why otherwise). */

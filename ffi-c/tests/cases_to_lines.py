@@ -16,6 +16,14 @@ byte value is hex-encoded (so nothing needs escaping); "-" means absent.
     end
     authcase NAME HEADER_HEX|- token HEX      (an Authorization header case;
     authcase NAME HEADER_HEX|- error CODE      "-": the request has no header)
+    reqcase NAME access KEYSET NOW            (a request case: the access policy
+    ... policy lines as for case ...            lines above, then:)
+    mode bearer_only|allowed|required | palg NAME | window N
+    seen HEX | dnonce HEX                     (replay store pre-filled; the nonce)
+    method HEX | uri HEX | authz HEX | dpophdr HEX | cert HEX
+    expect ok | expect error CODE
+    bind bearer|dpop JKT|- 0|1                (an accepted request's binding)
+    end
 
 Usage: python3 cases_to_lines.py cases.json > cases.txt
 """
@@ -111,6 +119,36 @@ def main() -> None:
         e = a["expect"]
         result = f"token {hx(e['token'])}" if "token" in e else f"error {e['error']}"
         out.append(f"authcase {a['name']} {hx(header)} {result}")
+    for c in doc.get("request_cases", []):
+        p = c["policy"]
+        r = c["request"]
+        out.append(f"reqcase {c['name']} access {c['keyset']} {c['now']}")
+        out.append(f"issuer {hx(p['issuer'])}")
+        out.extend(f"audience {hx(a)}" for a in p.get("audience", []))
+        out.extend(f"alg {a}" for a in p["algorithms"])
+        out.append(f"leeway {p.get('leeway', 0)}")
+        out.extend(f"scope {hx(s)}" for s in p.get("required_scopes", []))
+        if "typ" in p:
+            out.append(f"typ {p['typ']}")
+        out.append(f"mode {p['dpop']}")
+        out.extend(f"palg {a}" for a in p.get("proof_algorithms", []))
+        out.append(f"window {p['iat_window']}")
+        out.extend(f"seen {hx(j)}" for j in p.get("seen_jti", []))
+        if p.get("dpop_nonce") is not None:
+            out.append(f"dnonce {hx(p['dpop_nonce'])}")
+        out.append(f"method {hx(r['method'])}")
+        out.append(f"uri {hx(r['uri'])}")
+        out.extend(f"authz {hx(h)}" for h in r["authorization"])
+        out.extend(f"dpophdr {hx(h)}" for h in r["dpop"])
+        if r.get("certificate_sha256") is not None:
+            out.append(f"cert {r['certificate_sha256']}")
+        e = c["expect"]
+        if e.get("ok"):
+            out.append("expect ok")
+            out.append(f"bind {e['scheme']} {e['jkt'] or '-'} {int(e['certificate'])}")
+        else:
+            out.append(f"expect error {e['error']}")
+        out.append("end")
     sys.stdout.write("\n".join(out) + "\n")
 
 
