@@ -582,8 +582,9 @@ typedef struct tokenlane_dpop_options {
    */
   uint32_t mode;
   /**
-   * Allowed proof algorithms, `tokenlane_alg` bits (not empty unless
-   * the mode is bearer-only; HMAC bits are refused by the core).
+   * Allowed proof algorithms, `tokenlane_alg` bits. HMAC bits are
+   * dropped (a proof is never HMAC-signed); none left is
+   * `INVALID_ARGUMENT` unless the mode is bearer-only.
    */
   uint32_t proof_algorithms;
   /**
@@ -1368,7 +1369,7 @@ tokenlane_result tokenlane_bearer_token(const char *header,
  * NULL `validator`, `facts`, `out_token`, `out_binding`, method, URI, or a
  * header list with a count; `INVALID_ARGUMENT` for a method or URI that is
  * not UTF-8, an unknown mode or algorithm bit, or a proof policy the core
- * refuses (no algorithm, an HMAC algorithm, a window out of range).
+ * refuses (no asymmetric algorithm, a window out of range).
  * Write the `WWW-Authenticate` value with
  * `tokenlane_request_challenge`.
  *

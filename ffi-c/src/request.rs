@@ -147,8 +147,9 @@ pub struct tokenlane_dpop_hooks {
 pub struct tokenlane_dpop_options {
     /// `TOKENLANE_DPOP_BEARER_ONLY`, `_ALLOWED` or `_REQUIRED`.
     pub mode: u32,
-    /// Allowed proof algorithms, `tokenlane_alg` bits (not empty unless
-    /// the mode is bearer-only; HMAC bits are refused by the core).
+    /// Allowed proof algorithms, `tokenlane_alg` bits. HMAC bits are
+    /// dropped (a proof is never HMAC-signed); none left is
+    /// `INVALID_ARGUMENT` unless the mode is bearer-only.
     pub proof_algorithms: u32,
     /// The proof `iat` window in seconds (0: the core's default).
     pub iat_window: u64,
@@ -280,7 +281,7 @@ fn proof_policy(o: &tokenlane_dpop_options) -> Result<tokenlane::dpop::ProofPoli
 /// NULL `validator`, `facts`, `out_token`, `out_binding`, method, URI, or a
 /// header list with a count; `INVALID_ARGUMENT` for a method or URI that is
 /// not UTF-8, an unknown mode or algorithm bit, or a proof policy the core
-/// refuses (no algorithm, an HMAC algorithm, a window out of range).
+/// refuses (no asymmetric algorithm, a window out of range).
 /// Write the `WWW-Authenticate` value with
 /// `tokenlane_request_challenge`.
 ///

@@ -427,6 +427,97 @@ static void bearer_token_contract(void) {
     tokenlane_error_detail_free(d);
 }
 
+static void authorize_contract(void) {
+    tokenlane_validator_config *cfg = good_config();
+    tokenlane_keyset *keys = NULL;
+    tokenlane_access_validator *v = NULL;
+    tokenlane_access_token *tok = (tokenlane_access_token *)&passed; /* a sentinel, never freed */
+    tokenlane_binding bind;
+    tokenlane_error_detail *d = NULL;
+    tokenlane_header authz = {S("Bearer abc")};
+    tokenlane_header dpop_authz = {S("DPoP abc")};
+    tokenlane_request facts = {S("GET"), S("https://api.example/r"), &authz, 1, NULL, 0, NULL};
+    tokenlane_dpop_options opts = {TOKENLANE_DPOP_ALLOWED, TOKENLANE_ALG_ES256, 0, NULL};
+    char challenge[256];
+    size_t clen = 0;
+    tokenlane_error_detail_new(&d);
+    tokenlane_keyset_from_jwks(S(JWKS), &keys, NULL);
+    if (tokenlane_access_validator_new(cfg, keys, &v, NULL) != TOKENLANE_RESULT_OK) exit(2);
+    memset(&bind, 0xAB, sizeof bind);
+    CHECK("authorize: NULL validator",
+          tokenlane_access_validator_authorize(NULL, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("authorize: NULL facts",
+          tokenlane_access_validator_authorize(v, NULL, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("authorize: NULL out_token",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, NULL, &bind, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("authorize: NULL out_binding",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, NULL, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    facts.method = NULL;
+    CHECK("authorize: NULL method",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    facts.method = "G\xff";
+    facts.method_len = 2;
+    CHECK("authorize: a method that is not UTF-8",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    facts.method = "GET";
+    facts.method_len = 3;
+    facts.authorization = NULL;
+    CHECK("authorize: a NULL header list with a count",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    facts.authorization_count = 0;
+    CHECK("authorize: no Authorization header is missing_token",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_MISSING_TOKEN &&
+              tokenlane_error_detail_code(d) == TOKENLANE_RESULT_MISSING_TOKEN);
+    facts.authorization = &authz;
+    facts.authorization_count = 1;
+    opts.mode = 7;
+    CHECK("authorize: an unknown mode",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    opts.mode = TOKENLANE_DPOP_ALLOWED;
+    opts.proof_algorithms = 1u << 31;
+    CHECK("authorize: an unknown algorithm bit",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    opts.proof_algorithms = TOKENLANE_ALG_HS256;
+    CHECK("authorize: HMAC only leaves no proof algorithm",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    opts.proof_algorithms = TOKENLANE_ALG_ES256;
+    facts.authorization = &dpop_authz;
+    CHECK("authorize: NULL options are bearer-only (DPoP is another scheme)",
+          tokenlane_access_validator_authorize(v, &facts, 0, NULL, &tok, &bind, d) == TOKENLANE_RESULT_MISSING_TOKEN);
+    CHECK("authorize: the DPoP scheme without a proof",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) ==
+              TOKENLANE_RESULT_INVALID_DPOP_PROOF);
+    CHECK("authorize: outputs untouched on failure",
+          tok == (tokenlane_access_token *)&passed && bind.scheme == 0xABABABABu);
+    CHECK("challenge: a proof refusal goes on DPoP",
+          tokenlane_request_challenge(TOKENLANE_RESULT_INVALID_DPOP_PROOF, &opts, &facts, S("api"), NULL, 0, challenge,
+                                      sizeof challenge, &clen) == TOKENLANE_RESULT_OK &&
+              strstr(challenge, "Bearer realm=\"api\", DPoP realm=\"api\", algs=\"ES256\", error=\"invalid_dpop_proof\"") ==
+                  challenge);
+    CHECK("challenge: missing_token offers both, no error",
+          tokenlane_request_challenge(TOKENLANE_RESULT_MISSING_TOKEN, &opts, NULL, NULL, 0, NULL, 0, challenge,
+                                      sizeof challenge, &clen) == TOKENLANE_RESULT_OK &&
+              strcmp(challenge, "Bearer, DPoP algs=\"ES256\"") == 0);
+    CHECK("challenge: NULL options are Bearer only",
+          tokenlane_request_challenge(TOKENLANE_RESULT_MISSING_TOKEN, NULL, NULL, NULL, 0, NULL, 0, challenge,
+                                      sizeof challenge, &clen) == TOKENLANE_RESULT_OK &&
+              strcmp(challenge, "Bearer") == 0);
+    CHECK("challenge: too small reports the length",
+          tokenlane_request_challenge(TOKENLANE_RESULT_MISSING_TOKEN, &opts, NULL, NULL, 0, NULL, 0, challenge, 4, &clen) ==
+                  TOKENLANE_RESULT_BUFFER_TOO_SMALL &&
+              clen == strlen("Bearer, DPoP algs=\"ES256\""));
+    CHECK("challenge: NULL out_len", tokenlane_request_challenge(TOKENLANE_RESULT_MISSING_TOKEN, &opts, NULL, NULL, 0,
+                                                                 NULL, 0, challenge, sizeof challenge,
+                                                                 NULL) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("challenge: 0 is not a refusal code",
+          tokenlane_request_challenge(0, &opts, NULL, NULL, 0, NULL, 0, challenge, sizeof challenge, &clen) ==
+              TOKENLANE_RESULT_INVALID_ARGUMENT);
+    tokenlane_access_validator_free(v);
+    tokenlane_keyset_free(keys);
+    tokenlane_validator_config_free(cfg);
+    tokenlane_error_detail_free(d);
+}
+
 static void version_and_clock(void) {
     char want[64];
     snprintf(want, sizeof want, "%d.%d.%d", TOKENLANE_VERSION_MAJOR, TOKENLANE_VERSION_MINOR, TOKENLANE_VERSION_PATCH);
@@ -448,6 +539,7 @@ int main(void) {
     lanes_refuse_each_others_settings();
     jwks_and_single_jwk();
     bearer_token_contract();
+    authorize_contract();
     version_and_clock();
     printf("%lu passed, %lu failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
