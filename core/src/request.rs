@@ -563,6 +563,44 @@ mod tests {
 
     #[test]
     #[cfg(feature = "alloc")]
+    fn a_code_alone_writes_the_same_challenge() {
+        use crate::dpop::ProofPolicy;
+        use crate::{Algorithm, AlgorithmSet, BindingFault, ProofFault};
+        let p = ProofPolicy::new(AlgorithmSet::from_slice(&[Algorithm::ES256])).unwrap();
+        let errors = [
+            Error::MissingToken(Absent::NoHeader),
+            Error::InvalidRequest(HeaderFault::SeveralCredentials),
+            Error::InvalidDpopProof(ProofFault::Htu),
+            Error::UseDpopNonce,
+            Error::TokenBindingMismatch(BindingFault::JktMismatch),
+        ];
+        for e in &errors {
+            for mode in [
+                DpopMode::BearerOnly,
+                DpopMode::Allowed(&p),
+                DpopMode::Required(&p),
+            ] {
+                for tried in [None, Some(Scheme::Bearer), Some(Scheme::Dpop)] {
+                    let (mut a, mut b) =
+                        (alloc::string::String::new(), alloc::string::String::new());
+                    write_challenge(&mut a, e, mode, tried, Some("api"), Some("read")).unwrap();
+                    write_challenge_for_code(
+                        &mut b,
+                        e.kind(),
+                        mode,
+                        tried,
+                        Some("api"),
+                        Some("read"),
+                    )
+                    .unwrap();
+                    assert_eq!(a, b);
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "alloc")]
     fn challenges_name_the_scheme_tried() {
         use crate::dpop::ProofPolicy;
         use crate::{Algorithm, AlgorithmSet, BindingFault};

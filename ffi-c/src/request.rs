@@ -364,10 +364,11 @@ pub extern "C" fn tokenlane_access_validator_authorize(
             &mut scratch,
         )
         .map_err(|e| Failure::core(&e))?;
-        let mut jkt = [0 as c_char; 44];
+        let mut jkt: [c_char; 44] = [0; 44];
         if let Some(j) = &b.jkt {
             for (d, s) in jkt.iter_mut().zip(j.as_str().bytes()) {
-                *d = s as c_char;
+                // base64url is ASCII: every byte fits a `c_char`.
+                *d = c_char::try_from(s).unwrap_or(0);
             }
         }
         out_token.write(ffi::box_into_ptr(crate::token::AccessData::new(&t)));

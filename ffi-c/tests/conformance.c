@@ -2,7 +2,10 @@
  * Runs every case of tests/conformance/cases.json (converted to the line
  * format by cases_to_lines.py) through the C ABI: key loading cases compare
  * the loaded and skipped counts or the error; token cases compare the code,
- * and for accepted tokens sub, client_id and the scopes in token order.
+ * and for accepted tokens sub, client_id and the scopes in token order;
+ * Authorization header cases go through tokenlane_bearer_token; request
+ * cases through tokenlane_access_validator_authorize (the code, the
+ * binding, and the challenge's scheme by tokenlane_request_challenge).
  *
  * Usage: conformance CASES.txt
  */
