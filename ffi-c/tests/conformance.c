@@ -159,7 +159,8 @@ static uint32_t alg_bit(const char *name) {
     } table[] = {{"RS256", TOKENLANE_ALG_RS256}, {"RS384", TOKENLANE_ALG_RS384}, {"RS512", TOKENLANE_ALG_RS512},
                  {"PS256", TOKENLANE_ALG_PS256}, {"PS384", TOKENLANE_ALG_PS384}, {"PS512", TOKENLANE_ALG_PS512},
                  {"ES256", TOKENLANE_ALG_ES256}, {"HS256", TOKENLANE_ALG_HS256}, {"HS384", TOKENLANE_ALG_HS384},
-                 {"HS512", TOKENLANE_ALG_HS512}};
+                 {"HS512", TOKENLANE_ALG_HS512}, {"ES384", TOKENLANE_ALG_ES384}, {"ES512", TOKENLANE_ALG_ES512},
+                 {"EdDSA", TOKENLANE_ALG_EDDSA}, {"Ed25519", TOKENLANE_ALG_ED25519}};
     size_t i;
     for (i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (strcmp(table[i].name, name) == 0) return table[i].bit;
