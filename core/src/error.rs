@@ -827,6 +827,20 @@ pub(crate) fn write_challenge<W: fmt::Write>(
     if code == ErrorCode::MissingToken {
         return Ok(());
     }
+    write_error_params(out, sep, code, description, scope)
+}
+
+/// The error part of a challenge, after `sep`: `error="…",
+/// error_description="…"`, and `scope="…"` for `insufficient_scope`. One
+/// writer for every scheme's challenge (Bearer here, DPoP in
+/// [`crate::request`]).
+pub(crate) fn write_error_params<W: fmt::Write>(
+    out: &mut W,
+    sep: &str,
+    code: ErrorCode,
+    description: &str,
+    scope: Option<&str>,
+) -> fmt::Result {
     write!(out, "{sep}error=\"{}\"", code.rfc6750_error())?;
     write!(out, ", error_description=\"{description}\"")?;
     if code == ErrorCode::InsufficientScope {

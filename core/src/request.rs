@@ -481,19 +481,7 @@ fn challenge<W: core::fmt::Write>(
         }
         out.write_str("\"")?;
         if with_error && (dpop_error || !bearer) {
-            write!(
-                out,
-                ", error=\"{}\", error_description=\"{}\"",
-                code.rfc6750_error(),
-                description
-            )?;
-            if code == ErrorCode::InsufficientScope {
-                if let Some(scope) = scope {
-                    out.write_str(", scope=\"")?;
-                    write_quoted_safe(out, scope)?;
-                    out.write_str("\"")?;
-                }
-            }
+            crate::error::write_error_params(out, ", ", code, description, scope)?;
         }
     }
     Ok(())
