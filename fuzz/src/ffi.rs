@@ -26,7 +26,9 @@ use tokenlane_ffi::keyset::*;
 use tokenlane_ffi::token::*;
 use tokenlane_ffi::validator::*;
 
-use crate::fixtures::{conformance_keys, sources, SourceKind, API, CLIENT, ISSUER, LEEWAY, NOW};
+use crate::fixtures::{
+    all_algorithms, conformance_keys, sources, SourceKind, API, CLIENT, ISSUER, LEEWAY, NOW,
+};
 use crate::lanes::Lane;
 
 /// The validators, built once per thread through the C ABI and freed with
@@ -112,8 +114,11 @@ impl World {
                     "client_id",
                 );
             }
+            // The same set as the core lanes it is compared with: every
+            // algorithm of the table, as C bits.
+            let mask = all_algorithms().iter().fold(0, |m, a| m | a.bit());
             ok(
-                tokenlane_validator_config_set_algorithms(c, 0x3ff),
+                tokenlane_validator_config_set_algorithms(c, mask),
                 "algorithms",
             );
             ok(tokenlane_validator_config_set_leeway(c, LEEWAY), "leeway");

@@ -270,7 +270,10 @@ pub fn check_error(e: &Error) {
     // missing_token (no credentials sent) has no RFC 6750 error (§3.1).
     assert!(matches!(
         (code, e.rfc6750_error()),
-        (_, "invalid_request" | "invalid_token" | "insufficient_scope") | ("missing_token", "")
+        (
+            _,
+            "invalid_request" | "invalid_token" | "insufficient_scope"
+        ) | ("missing_token", "")
     ));
     let message = e.to_string();
     assert!(!message.is_empty(), "{code}: empty Display");
