@@ -9,19 +9,7 @@
 
 #include "tokenlane.h"
 
-static unsigned long passed, failed;
-
-#define CHECK(name, cond)                                    \
-    do {                                                     \
-        if (cond) {                                          \
-            passed++;                                        \
-        } else {                                             \
-            failed++;                                        \
-            printf("FAIL %s (line %d)\n", name, __LINE__);   \
-        }                                                    \
-    } while (0)
-
-#define S(lit) (lit), (sizeof(lit) - 1)
+#include "check.h"
 
 /* RFC 7515 Appendix A.1's HMAC key: the validator needs keys, introspection
  * does not use them. */

@@ -18,19 +18,7 @@
 extern void __asan_init(void) __attribute__((weak));
 #endif
 
-static unsigned long passed, failed;
-
-#define CHECK(name, cond)                                    \
-    do {                                                     \
-        if (cond) {                                          \
-            passed++;                                        \
-        } else {                                             \
-            failed++;                                        \
-            printf("FAIL %s (line %d)\n", name, __LINE__);   \
-        }                                                    \
-    } while (0)
-
-#define S(lit) (lit), (sizeof(lit) - 1)
+#include "check.h"
 
 /* RFC 7515 Appendix A.1's HMAC key, and a JWKS with one encryption key
  * that is skipped. */
