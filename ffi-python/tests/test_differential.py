@@ -47,7 +47,7 @@ from joserfc.jws import JWSRegistry
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
 import tokenlane
-from conftest import ALL_ALGS, AUDIENCE, CLIENT_ID, ISSUER, REPO, Keys, b64url
+from conftest import ALL_ALGS, AUDIENCE, CLIENT_ID, ISSUER, REPO, Keys, access_claims, b64url
 
 SEED = int(os.environ.get("TOKENLANE_DIFF_SEED", "20261201"))
 COUNT = int(os.environ.get("TOKENLANE_DIFF_COUNT", "3000"))
@@ -130,16 +130,7 @@ def starts(now: int) -> list[Start]:
                 "access",
                 alg,
                 {"alg": alg, "typ": "at+jwt", "kid": kid},
-                {
-                    "iss": ISSUER,
-                    "sub": "user-123",
-                    "aud": AUDIENCE,
-                    "client_id": CLIENT_ID,
-                    "iat": now - 10,
-                    "exp": now + 600,
-                    "jti": "at-7f3c2a",
-                    "scope": "read:appointments write:appointments",
-                },
+                access_claims(now),
             )
         )
         out.append(
