@@ -18,6 +18,9 @@
 #![no_main]
 
 mod stack;
+
+// Size-tuned memcpy / memmove / memset (see the file's header).
+core::arch::global_asm!(include_str!("mem.s"), options(raw));
 #[rustfmt::skip]
 #[cfg_attr(not(all(any(feature = "es256", feature = "cm4"), feature = "hs256")), allow(dead_code))]
 mod tokens;
