@@ -4,9 +4,9 @@
 use core::mem::MaybeUninit;
 use core::ptr;
 
-use cortex_m_semihosting::hprintln;
 use tokenlane::{scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Key, UnixTime};
 
+use crate::out::say;
 use crate::{tokens, StackMeter, Tally};
 
 /// Number of keys the firmware holds.
@@ -185,10 +185,12 @@ fn steps(base: usize, meter: &mut StackMeter, keys: &[Key]) {
                 &tokens::ES256_ACCESS_SIG,
             )
         });
-        hprintln!(
-            "[step] ES256 verify_signature alone: {} (stack {})",
-            ok,
-            depth
+        say!(
+            "[step] ES256 verify_signature alone: ",
+            if ok { "true" } else { "false" },
+            " (stack ",
+            depth,
+            ")"
         );
     }
     #[cfg(feature = "hs256")]
@@ -201,10 +203,12 @@ fn steps(base: usize, meter: &mut StackMeter, keys: &[Key]) {
                 &tokens::HS256_ACCESS_SIG,
             )
         });
-        hprintln!(
-            "[step] HS256 verify_signature alone: {} (stack {})",
-            ok,
-            depth
+        say!(
+            "[step] HS256 verify_signature alone: ",
+            if ok { "true" } else { "false" },
+            " (stack ",
+            depth,
+            ")"
         );
     }
 }
@@ -221,15 +225,18 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
         Err(_) => {
             // Not formatted with Display: that would link every key error
             // message into the image for a line that never prints.
-            hprintln!("[FAIL] keys refused");
+            say!("[FAIL] keys refused");
             crate::fail_now()
         }
     };
-    hprintln!(
-        "keys: {} built, {} bytes each, in .bss (stack {})",
+    say!(
+        "keys: ",
         KEY_COUNT,
+        " built, ",
         core::mem::size_of::<Key>(),
-        depth
+        " bytes each, in .bss (stack ",
+        depth,
+        ")"
     );
 
     let Ok(policy) = AccessPolicy::new(
@@ -237,7 +244,7 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
         &AUDIENCES,
         AlgorithmSet::from_slice(ALGORITHMS),
     ) else {
-        hprintln!("[FAIL] policy refused");
+        say!("[FAIL] policy refused");
         crate::fail_now()
     };
 
@@ -256,7 +263,7 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
             let (_, insns) = crate::icount::measure(overhead, || {
                 check(&policy, keys, case.token, &mut scratch[..])
             });
-            hprintln!("[insns] {}: {}", case.name, insns);
+            say!("[insns] ", case.name, ": ", insns);
         }
         {
             {
@@ -274,15 +281,19 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
                 let want = case.expect.unwrap_or("accepted");
                 if ok {
                     tally.passed += 1;
-                    hprintln!("[ok] {}: {} (stack {})", case.name, got, depth);
+                    say!("[ok] ", case.name, ": ", got, " (stack ", depth, ")");
                 } else {
                     tally.failed += 1;
-                    hprintln!(
-                        "[FAIL] {}: got {}, expected {} (stack {})",
+                    say!(
+                        "[FAIL] ",
                         case.name,
+                        ": got ",
                         got,
+                        ", expected ",
                         want,
-                        depth
+                        " (stack ",
+                        depth,
+                        ")"
                     );
                 }
             }
