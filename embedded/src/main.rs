@@ -9,8 +9,8 @@
 //! There is no global allocator: nothing here or in tokenlane (built without
 //! `alloc`) can use a heap, so any heap use would fail to link.
 //!
-//! Features: `es256` (ES256 on `p256`), `cm4` (ES256 on `p256-cm4`), `hs256`
-//! (default: `es256` + `hs256`); `icount`, `wycheproof`, `steps` add
+//! Features: `es256` (ES256 on `p256`), `cm4` (ES256 on `p256-cm4`), `hs256`,
+//! `eddsa` (Ed25519 on `ed25519-dalek`) (default: `es256` + `hs256`); `icount`, `wycheproof`, `steps` add
 //! measurements and checks. With no algorithm, the firmware is
 //! the bare harness, the baseline of the footprint table in `EMBEDDED.md`.
 
@@ -23,7 +23,10 @@ mod stack;
 // Size-tuned memcpy / memmove / memset (see the file's header).
 core::arch::global_asm!(include_str!("mem.s"), options(raw));
 #[rustfmt::skip]
-#[cfg_attr(not(all(any(feature = "es256", feature = "cm4"), feature = "hs256")), allow(dead_code))]
+#[cfg_attr(
+    not(all(any(feature = "es256", feature = "cm4"), feature = "hs256", feature = "eddsa")),
+    allow(dead_code)
+)]
 mod tokens;
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
@@ -33,7 +36,12 @@ use crate::out::{say, Hex};
 
 #[cfg(feature = "icount")]
 mod icount;
-#[cfg(any(feature = "es256", feature = "cm4", feature = "hs256"))]
+#[cfg(any(
+    feature = "es256",
+    feature = "cm4",
+    feature = "hs256",
+    feature = "eddsa"
+))]
 mod validate;
 #[cfg(all(feature = "wycheproof", any(feature = "es256", feature = "cm4")))]
 mod wycheproof;
@@ -101,6 +109,7 @@ impl StackMeter {
 #[cfg(any(
     any(feature = "es256", feature = "cm4"),
     feature = "hs256",
+    feature = "eddsa",
     feature = "icount"
 ))]
 pub(crate) fn fail_now() -> ! {
@@ -128,11 +137,21 @@ fn main() -> ! {
     #[cfg(not(feature = "icount"))]
     let overhead = 0;
 
-    #[cfg(any(feature = "es256", feature = "cm4", feature = "hs256"))]
+    #[cfg(any(
+        feature = "es256",
+        feature = "cm4",
+        feature = "hs256",
+        feature = "eddsa"
+    ))]
     validate::run(base, &mut meter, &mut tally, overhead);
     #[cfg(all(feature = "wycheproof", any(feature = "es256", feature = "cm4")))]
     wycheproof::run(&mut tally);
-    #[cfg(not(any(feature = "es256", feature = "cm4", feature = "hs256")))]
+    #[cfg(not(any(
+        feature = "es256",
+        feature = "cm4",
+        feature = "hs256",
+        feature = "eddsa"
+    )))]
     {
         let _ = overhead;
         let _ = meter.measure(base, || core::hint::black_box(tokens::NOW));

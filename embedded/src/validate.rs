@@ -14,7 +14,8 @@ const KEY_COUNT: usize = if cfg!(any(feature = "es256", feature = "cm4")) {
     1
 } else {
     0
-} + if cfg!(feature = "hs256") { 1 } else { 0 };
+} + if cfg!(feature = "hs256") { 1 } else { 0 }
+    + if cfg!(feature = "eddsa") { 1 } else { 0 };
 
 /// The algorithms this build accepts.
 const ALGORITHMS: &[Algorithm] = &[
@@ -22,6 +23,8 @@ const ALGORITHMS: &[Algorithm] = &[
     Algorithm::ES256,
     #[cfg(feature = "hs256")]
     Algorithm::HS256,
+    #[cfg(feature = "eddsa")]
+    Algorithm::EdDSA,
 ];
 
 /// The API's audiences.
@@ -92,6 +95,30 @@ const CASES: &[Case] = &[
         token: tokens::HS256_EXPIRED,
         expect: Some("expired"),
     },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA access token",
+        token: tokens::EDDSA_ACCESS,
+        expect: None,
+    },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA ID token",
+        token: tokens::EDDSA_ID_TOKEN,
+        expect: Some("wrong_token_type"),
+    },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA tampered signature",
+        token: tokens::EDDSA_TAMPERED,
+        expect: Some("invalid_signature"),
+    },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA expired",
+        token: tokens::EDDSA_EXPIRED,
+        expect: Some("expired"),
+    },
 ];
 
 /// The keys, built in place at boot (in `.bss`, so counted as static RAM).
@@ -119,6 +146,12 @@ fn build_keys() -> Result<&'static [Key], tokenlane::KeyError> {
         hs_key(unsafe { first.add(built) })?;
         built += 1;
     }
+    #[cfg(feature = "eddsa")]
+    {
+        // SAFETY: as above.
+        ed_key(unsafe { first.add(built) })?;
+        built += 1;
+    }
     if built != KEY_COUNT {
         crate::fail_now();
     }
@@ -142,6 +175,16 @@ fn ec_key(slot: *mut Key) -> Result<(), tokenlane::KeyError> {
 #[inline(never)]
 fn hs_key(slot: *mut Key) -> Result<(), tokenlane::KeyError> {
     let key = Key::hmac(&tokens::HS_SECRET)?.with_kid(tokens::HS_KID)?;
+    // SAFETY: as in `ec_key`.
+    unsafe { slot.write(key) };
+    Ok(())
+}
+
+/// Writes the Ed25519 key into `slot`, an uninitialised slot of [`KEYS`].
+#[cfg(feature = "eddsa")]
+#[inline(never)]
+fn ed_key(slot: *mut Key) -> Result<(), tokenlane::KeyError> {
+    let key = Key::ed25519(&tokens::ED_X)?.with_kid(tokens::ED_KID)?;
     // SAFETY: as in `ec_key`.
     unsafe { slot.write(key) };
     Ok(())
@@ -205,6 +248,24 @@ fn steps(base: usize, meter: &mut StackMeter, keys: &[Key]) {
         });
         say!(
             "[step] HS256 verify_signature alone: ",
+            if ok { "true" } else { "false" },
+            " (stack ",
+            depth,
+            ")"
+        );
+    }
+    #[cfg(feature = "eddsa")]
+    if let Some(key) = keys.next() {
+        let (ok, depth) = meter.measure(base, || {
+            verify(
+                key,
+                Algorithm::EdDSA,
+                tokens::EDDSA_ACCESS,
+                &tokens::EDDSA_ACCESS_SIG,
+            )
+        });
+        say!(
+            "[step] EdDSA verify_signature alone: ",
             if ok { "true" } else { "false" },
             " (stack ",
             depth,
