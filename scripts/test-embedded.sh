@@ -8,11 +8,12 @@
 #   scripts/test-embedded.sh                 # default features: es256 + hs256
 #   FEATURES="--no-default-features --features es256" scripts/test-embedded.sh
 #
-# Without FEATURES it runs three images: the default one; ES256 on the
+# Without FEATURES it runs four images: the default one; ES256 on the
 # p256-cm4 backend + HS256 with Wycheproof's P-256 file run through both
 # ES256 backends (`cm4,es256,hs256,wycheproof`: rustcrypto and cm4 must
-# agree with the file); and p256-cm4 alone, without the p256 crate
-# (`cm4,wycheproof`). The vectors are packed from ../shared/vectors/wycheproof
+# agree with the file); p256-cm4 alone, without the p256 crate, plus the
+# check of the firmware's memcpy/memmove/memset (`cm4,wycheproof,memtest`);
+# and Ed25519 alone (`eddsa`). The vectors are packed from ../shared/vectors/wycheproof
 # by embedded/gen_wycheproof.py.
 #
 # Installs what it needs when missing: the Rust target, qemu-system-arm and
@@ -116,6 +117,7 @@ else
     run_image "" || status=1
     python3 embedded/gen_wycheproof.py
     run_image "--no-default-features --features cm4,es256,hs256,wycheproof" || status=1
-    run_image "--no-default-features --features cm4,wycheproof" || status=1
+    run_image "--no-default-features --features cm4,wycheproof,memtest" || status=1
+    run_image "--no-default-features --features eddsa" || status=1
 fi
 exit "$status"

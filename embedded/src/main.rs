@@ -36,6 +36,8 @@ use crate::out::{say, Hex};
 
 #[cfg(feature = "icount")]
 mod icount;
+#[cfg(feature = "memtest")]
+mod memtest;
 #[cfg(any(
     feature = "es256",
     feature = "cm4",
@@ -146,6 +148,8 @@ fn main() -> ! {
     validate::run(base, &mut meter, &mut tally, overhead);
     #[cfg(all(feature = "wycheproof", any(feature = "es256", feature = "cm4")))]
     wycheproof::run(&mut tally);
+    #[cfg(feature = "memtest")]
+    memtest::run(&mut tally);
     #[cfg(not(any(
         feature = "es256",
         feature = "cm4",
