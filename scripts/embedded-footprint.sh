@@ -105,7 +105,9 @@ arm-none-eabi-nm --size-sort -S -C "$OUT/ES256-only--p256-cm4-z.elf" >"$OUT/ES25
 arm-none-eabi-nm --size-sort -S -C "$OUT/Ed25519-only-z.elf" >"$OUT/Ed25519-only-z.nm"
 
 python3 - "$RESULTS" "$OUT" "$DOC" "$PRINT_ONLY" <<'PY'
+import collections
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -190,6 +192,67 @@ def breakdown(nm_path: Path):
     top.sort(reverse=True)
     return totals, other, top
 
+def by_source(elf: Path) -> collections.Counter:
+    """Code bytes by the source they were written in: every instruction of
+    the disassembly, attributed through DWARF's inlining chain
+    (`objdump -l --inlines`) to the innermost frame outside Rust's core
+    library, so core-library helpers count for the crate that inlined them
+    and a crate's code inlined into the firmware's functions counts for
+    that crate."""
+    out = subprocess.run(["arm-none-eabi-objdump", "-d", "-l", "--inlines", "--no-show-raw-insn", str(elf)],
+                         capture_output=True, text=True, check=True).stdout
+    ins = re.compile(r"^\s+([0-9a-f]+):\t")
+    loc = re.compile(r"^(/\S+|[A-Za-z0-9_.][^\s:]*):\d+")
+    inl = re.compile(r"^inlined by (\S+):\d+")
+    inner, outer, prev_ins, addrs = None, [], False, []
+    for line in out.splitlines():
+        m = ins.match(line)
+        if m:
+            addrs.append((int(m.group(1), 16), [inner] + outer if inner else []))
+            prev_ins = True
+            continue
+        if re.match(r"^[0-9a-f]+ <.*>:$", line):
+            inner, outer = None, []
+        elif (m := inl.match(line)):
+            if prev_ins:  # the chain is repeated before each instruction
+                outer = []
+            outer.append(m.group(1))
+        elif (m := loc.match(line)):
+            inner, outer = m.group(1), []
+        prev_ins = False
+
+    def origin(chain):
+        for path in chain:
+            if "/rustc/" in path:
+                continue
+            if "/embedded/vendor/p256-cm4/" in path:
+                return "p256-cm4 (its Rust glue)"
+            if "/embedded/" in path:
+                return "firmware harness (embedded/src)"
+            if "/core/src/" in path:
+                return "**tokenlane (core/src)**"
+            m = re.search(r"registry/src/[^/]+/([A-Za-z0-9_-]+?)-\d+\.", path)
+            return m.group(1) if m else path
+        return "Rust core library (not inlined)" if chain else "no line info (p256-cm4's assembly, mem.s, compiler_builtins)"
+
+    sizes = collections.Counter()
+    addrs.sort()
+    for (a, chain), (b, _) in zip(addrs, addrs[1:] + [(addrs[-1][0] + 2, None)]):
+        sizes[origin(chain)] += min(b - a, 4)
+    return sizes
+
+def source_table(elf: Path) -> str:
+    sizes = by_source(elf)
+    total = sum(sizes.values())
+    lines = ["| code (.text) by the source it was written in | bytes | share |", "|---|--:|--:|"]
+    for k, v in sizes.most_common():
+        if v >= 64:
+            lines.append(f"| {k} | {n(v)} | {100 * v / total:.0f}% |")
+    rest = sum(v for v in sizes.values() if v < 64)
+    if rest:
+        lines.append(f"| other crates (under 64 B each) | {n(rest)} | {100 * rest / total:.0f}% |")
+    return "\n".join(lines)
+
 def breakdown_table(nm_path: Path, flash: int) -> str:
     totals, other, top = breakdown(nm_path)
     lines = ["| where the flash goes | bytes | share |", "|---|--:|--:|"]
@@ -205,6 +268,8 @@ def breakdown_table(nm_path: Path, flash: int) -> str:
         if len(sym) > 90:
             sym = sym[:87] + "..."
         lines.append(f"| `{sym}` | {n(size)} |")
+    lines.append("")
+    lines.append(source_table(nm_path.with_suffix(".elf")))
     return "\n".join(lines)
 
 es_z = next(r for r in rows if r["name"] == "ES256 only" and r["opt"] == "z")
