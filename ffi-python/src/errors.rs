@@ -18,6 +18,7 @@ use tokenlane::{Error, ErrorCode, KeyError, PolicyError};
 /// The base class, for a code `tokenlane.exceptions` does not (yet) map.
 mod exc {
     pyo3::import_exception!(tokenlane.exceptions, TokenError);
+    pyo3::import_exception!(tokenlane.exceptions, RemoteError);
 }
 
 /// Everything that can go wrong in this module, before it becomes a Python
@@ -40,6 +41,16 @@ pub(crate) enum NativeError {
     /// A configuration value is refused here (unknown algorithm name, bad
     /// typ mode, a number out of range).
     Config(String),
+    /// The authorization server could not be used (keys unavailable, an
+    /// introspection endpoint fault): the token was not judged. `code` is
+    /// one of [`crate::remote::REMOTE_FAULTS`].
+    Remote {
+        /// The fault's code.
+        code: &'static str,
+        /// One sentence (the remote crate's `Display`), no key material,
+        /// no token.
+        message: String,
+    },
 }
 
 impl From<Error> for NativeError {
@@ -86,6 +97,9 @@ impl From<NativeError> for PyErr {
             NativeError::Key(k) => token_error(&Error::InvalidKey(k)),
             NativeError::Policy(p) => PyValueError::new_err(p.to_string()),
             NativeError::Config(msg) => PyValueError::new_err(msg),
+            NativeError::Remote { code, message } => {
+                by_code(code, message).unwrap_or_else(exc::RemoteError::new_err)
+            }
         }
     }
 }
@@ -96,17 +110,23 @@ impl From<NativeError> for PyErr {
 /// per-code list lives here: a code the module does not map yet still ends
 /// in a `TokenError`, and the drift test in `tests/test_errors.py` names it.
 fn token_error(error: &Error) -> PyErr {
-    let msg = error.to_string();
+    by_code(error.code(), error.to_string()).unwrap_or_else(exc::TokenError::new_err)
+}
+
+/// The exception of the class `tokenlane.exceptions._BY_CODE` maps `code`
+/// to, with `msg`; `Err(msg)` when no class is mapped (the caller picks the
+/// base class).
+fn by_code(code: &str, msg: String) -> Result<PyErr, String> {
     Python::attach(|py| {
         let class = py
             .import("tokenlane.exceptions")
             .and_then(|m| m.getattr("_BY_CODE"))
-            .and_then(|map| map.get_item(error.code()))
+            .and_then(|map| map.get_item(code))
             .ok()
             .and_then(|c| c.cast_into::<PyType>().ok());
         match class {
-            Some(class) => PyErr::from_type(class, msg),
-            None => exc::TokenError::new_err(msg),
+            Some(class) => Ok(PyErr::from_type(class, msg)),
+            None => Err(msg),
         }
     })
 }

@@ -29,6 +29,7 @@ mod errors;
 mod input;
 mod keys;
 mod lanes;
+mod remote;
 mod request;
 
 use pyo3::prelude::*;
@@ -42,6 +43,8 @@ mod _native {
     use super::keys::KeySet;
     #[pymodule_export]
     use super::lanes::{AccessToken, AccessTokenValidator, IdToken, IdTokenValidator};
+    #[pymodule_export]
+    use super::remote::{remote_error_codes, Introspector, KeySource};
     #[pymodule_export]
     use super::request::bearer_token;
 }

@@ -25,7 +25,9 @@ from tokenlane._native import (
     AccessTokenValidator,
     IdToken,
     IdTokenValidator,
+    Introspector,
     KeySet,
+    KeySource,
 )
 from tokenlane import exceptions as _exceptions
 from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see exceptions.__all__)
@@ -35,7 +37,9 @@ __all__ = [
     "AccessTokenValidator",
     "IdToken",
     "IdTokenValidator",
+    "Introspector",
     "KeySet",
+    "KeySource",
     "bearer_token",
 ]
 __all__ += _exceptions.__all__
