@@ -799,7 +799,7 @@ impl Introspector {
     /// an unknown `auth`, a bad CA bundle or a value out of its bounds.
     #[new]
     #[pyo3(signature = (
-        endpoint, *, client_id, client_secret, auth="basic".to_owned(),
+        endpoint, *, client_id, client_secret, auth="basic",
         positive_ttl=60, negative_ttl=10, max_entries=10000,
         connect_timeout=5.0, total_timeout=10.0, system_roots=true,
         ca_bundle=None, ca_bundle_pem=None, dangerously_allow_plain_http=false
@@ -809,7 +809,7 @@ impl Introspector {
         endpoint: String,
         client_id: String,
         client_secret: String,
-        auth: String,
+        auth: &str,
         positive_ttl: i128,
         negative_ttl: i128,
         max_entries: i128,
@@ -823,7 +823,7 @@ impl Introspector {
         if client_id.is_empty() {
             return Err(PyValueError::new_err("client_id must not be empty"));
         }
-        let auth = match auth.as_str() {
+        let auth = match auth {
             "basic" => ClientAuth::Basic {
                 client_id,
                 client_secret,
