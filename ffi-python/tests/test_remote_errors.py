@@ -44,3 +44,11 @@ def test_remote_fault_challenge_has_no_token_error(code: str) -> None:
     # The token was not judged: no error="invalid_token" in a challenge.
     e = exceptions._BY_CODE[code]("x")
     assert e.www_authenticate(realm="api") == 'Bearer realm="api"'
+
+
+def test_readme_table_lists_every_remote_fault() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for code, status, _ in _native.remote_error_codes():
+        assert f"| `{_class_name(code)}` | `{code}` | {status} |" in readme, code
