@@ -296,6 +296,14 @@ def test_tls_with_a_ca_bundle(tmp_path: Path, k1: SigningKey) -> None:
         untrusted = tokenlane.KeySource.from_jwks_uri(server.url(JWKS))
         with pytest.raises(tokenlane.KeysUnavailable, match="TLS"):
             untrusted.refresh()
+        # A redirect from https to plain http is never followed.
+        with Server() as plain:
+            plain.routes[JWKS] = Reply(body=jwks(k1))
+            server.routes["/to-http"] = Reply(302, b"", {"Location": plain.url(JWKS)})
+            downgraded = tokenlane.KeySource.from_jwks_uri(server.url("/to-http"), ca_bundle=bundle)
+            with pytest.raises(tokenlane.KeysUnavailable, match="https to http"):
+                downgraded.refresh()
+            assert plain.hits[JWKS] == 0
 
 
 # ---------------------------------------------------------------------------
