@@ -262,6 +262,38 @@ def test_stale_keys_serve_while_the_endpoint_is_dead(k1: SigningKey) -> None:
         v.validate(token, now=t0 + ttl + 200)
 
 
+def test_refresh_ahead_runs_in_the_background_without_holding_the_request(server: Server, k1: SigningKey) -> None:
+    import threading
+
+    server.routes[JWKS] = Reply(body=jwks(k1))
+    source = tokenlane.KeySource.from_jwks_uri(server.url(JWKS))  # inline_refresh=False: the default
+    v = api(source, server.base)
+    t0 = int(time.time())
+    token = k1.access_token(server.base, exp=t0 + 10_000)
+    v.validate(token, now=t0)
+    entered, release, replied = threading.Event(), threading.Event(), threading.Event()
+
+    def held(h: Handler) -> None:
+        entered.set()
+        release.wait(10)
+        h.reply(Reply(body=jwks(k1)))
+        replied.set()
+
+    server.routes[JWKS] = held
+    ttl, ahead = source.policy["default_ttl"], source.policy["refresh_ahead"]
+    # Inside the refresh-ahead window: served from the current keys at once,
+    # while the refresh waits on the endpoint.
+    assert v.validate(token, now=t0 + ttl - ahead + 1).sub == "user-123"
+    assert entered.wait(10) and not replied.is_set()
+    release.set()
+    assert replied.wait(10)
+    for _ in range(200):  # the background thread records the fetch after the reply
+        if source.counts["fetched"] == 2:
+            break
+        time.sleep(0.01)
+    assert source.counts["fetched"] == 2 and server.hits[JWKS] == 2
+
+
 def test_refresh_and_keys_return_snapshots(server: Server, k1: SigningKey, k2: SigningKey) -> None:
     server.routes[JWKS] = Reply(body=jwks(k1, k2), headers={"Cache-Control": "max-age=120", "ETag": '"v1"'})
     source = tokenlane.KeySource.from_jwks_uri(server.url(JWKS))
