@@ -358,6 +358,15 @@ impl Keys {
                 Ok(IdToken::from_core(&t))
             }
             Keys::Source(source) => {
+                // An oversized token is refused before the keys are read, so
+                // it never causes a fetch.
+                if token.len() > max {
+                    return Err(tokenlane::Error::TokenTooLarge {
+                        len: token.len(),
+                        max,
+                    }
+                    .into());
+                }
                 let mut scratch = source_scratch(token.len(), max);
                 source
                     .validate_id(&policy, token, now, checks, &mut scratch)
@@ -459,11 +468,14 @@ impl Routing {
         now: UnixTime,
     ) -> Result<AccessToken, NativeError> {
         let policy = policy.policy().with_introspection_audience(self.audience);
+        let max = policy.max_token_bytes();
+        // Routing refuses an oversized token first, on every path: it is
+        // neither decoded, nor sent, nor a reason to fetch keys.
         let route = match self.path {
-            AccessPath::JwtOnly => Route::Local,
+            AccessPath::JwtOnly => route_access_token(token, AccessPath::JwtOnly, max, &mut [])?,
             path => {
-                let mut scratch = input::scratch(token.len(), policy.max_token_bytes());
-                route_access_token(token, path, policy.max_token_bytes(), &mut scratch)?
+                let mut scratch = input::scratch(token.len(), max);
+                route_access_token(token, path, max, &mut scratch)?
             }
         };
         match (route, &self.introspector) {

@@ -433,3 +433,14 @@ def test_keys_must_be_a_keyset_or_a_keysource() -> None:
         tokenlane.AccessTokenValidator(None, **validator_kwargs("https://issuer.example/"))
     with pytest.raises(TypeError):
         tokenlane.IdTokenValidator(None, issuer="x", client_id="c", algorithms=["ES256"])  # type: ignore[arg-type]
+
+
+def test_an_oversized_token_never_causes_a_fetch(server: Server, k1: SigningKey) -> None:
+    server.routes[JWKS] = Reply(body=jwks(k1))
+    source = tokenlane.KeySource.from_jwks_uri(server.url(JWKS))
+    huge = "e" * 20_000
+    with pytest.raises(tokenlane.TokenTooLarge):
+        api(source, server.base).validate(huge)
+    with pytest.raises(tokenlane.TokenTooLarge):
+        tokenlane.IdTokenValidator(source, issuer=server.base, client_id="c", algorithms=["ES256"]).validate(huge)
+    assert server.hits[JWKS] == 0
