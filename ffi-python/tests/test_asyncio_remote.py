@@ -86,6 +86,26 @@ def test_refresh_async_does_not_block_the_loop(key: SigningKey) -> None:
     assert max_gap < DELAY / 4, max_gap
 
 
+def test_validate_async_does_not_block_the_loop_while_introspection_is_slow() -> None:
+    with Server() as server:
+        now = int(time.time())
+        answer = {"active": True, "iss": server.base, "aud": "https://api.example", "sub": "user-123",
+                  "exp": now + 600}
+
+        def slow(h: Handler) -> None:
+            h.sleep(DELAY)
+            h.reply(Reply(body=answer))
+
+        server.routes["/introspect"] = slow
+        intro = tokenlane.Introspector(server.url("/introspect"), client_id="rs", client_secret="s")
+        api = tokenlane.AccessTokenValidator(
+            None, introspection=intro, path="introspection", **validator_kwargs(server.base)
+        )
+        result, max_gap, _ = asyncio.run(_with_ticker(lambda: api.validate_async("opaque-token")))
+    assert result.sub == "user-123" and server.hits["/introspect"] == 1
+    assert max_gap < DELAY / 4, max_gap
+
+
 def test_id_lane_validate_async(key: SigningKey) -> None:
     with Server() as server:
         server.routes[JWKS] = Reply(body=jwks(key))
