@@ -315,19 +315,15 @@ impl Keys {
         now: UnixTime,
     ) -> Result<AccessToken, NativeError> {
         let max = policy.max_token_bytes();
-        match self {
-            Keys::Static(keys) => {
+        match self.resolve() {
+            Ok(keys) => {
                 let mut scratch = input::scratch(token.len(), max);
                 let t = policy.validate(token, keys, now, &mut scratch)?;
                 Ok(AccessToken::from_core(&t))
             }
-            Keys::None => {
-                let mut scratch = input::scratch(token.len(), max);
-                let t = policy.validate(token, &[], now, &mut scratch)?;
-                Ok(AccessToken::from_core(&t))
-            }
-            Keys::Source(source) => {
-                let mut scratch = source_scratch(token.len(), max);
+            Err(source) => {
+                within(token, max)?;
+                let mut scratch = vec![0; tokenlane_remote::scratch_len(token.len())];
                 source
                     .validate_access(policy, token, now, &mut scratch)
                     .map(|t| AccessToken::from_core(&t))
@@ -346,28 +342,15 @@ impl Keys {
     ) -> Result<IdToken, NativeError> {
         let max = policy.max_token_bytes();
         let policy = policy.policy();
-        match self {
-            Keys::Static(keys) => {
+        match self.resolve() {
+            Ok(keys) => {
                 let mut scratch = input::scratch(token.len(), max);
                 let t = policy.validate(token, keys, now, checks, &mut scratch)?;
                 Ok(IdToken::from_core(&t))
             }
-            Keys::None => {
-                let mut scratch = input::scratch(token.len(), max);
-                let t = policy.validate(token, &[], now, checks, &mut scratch)?;
-                Ok(IdToken::from_core(&t))
-            }
-            Keys::Source(source) => {
-                // An oversized token is refused before the keys are read, so
-                // it never causes a fetch.
-                if token.len() > max {
-                    return Err(tokenlane::Error::TokenTooLarge {
-                        len: token.len(),
-                        max,
-                    }
-                    .into());
-                }
-                let mut scratch = source_scratch(token.len(), max);
+            Err(source) => {
+                within(token, max)?;
+                let mut scratch = vec![0; tokenlane_remote::scratch_len(token.len())];
                 source
                     .validate_id(&policy, token, now, checks, &mut scratch)
                     .map(|t| IdToken::from_core(&t))
@@ -375,16 +358,29 @@ impl Keys {
             }
         }
     }
+
+    /// The fixed keys (`Ok`: a `KeySet`'s, or none), or the key source
+    /// (`Err`) to validate through.
+    fn resolve(&self) -> Result<&[tokenlane::Key], &tokenlane_remote::KeySource> {
+        match self {
+            Keys::Static(keys) => Ok(keys),
+            Keys::None => Ok(&[]),
+            Keys::Source(source) => Err(source),
+        }
+    }
 }
 
-/// The key source's scratch (twice the core's), none for an oversized
-/// token (the core refuses it first, as with `input::scratch`).
-fn source_scratch(len: usize, max_token_bytes: usize) -> Vec<u8> {
-    if len > max_token_bytes {
-        Vec::new()
-    } else {
-        vec![0; tokenlane_remote::scratch_len(len)]
+/// Refuses a token over `max` bytes before a key source is read, so an
+/// oversized token never causes a fetch (the core's `token_too_large`).
+fn within(token: &[u8], max: usize) -> Result<(), NativeError> {
+    if token.len() > max {
+        return Err(tokenlane::Error::TokenTooLarge {
+            len: token.len(),
+            max,
+        }
+        .into());
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
