@@ -42,13 +42,13 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use super::errors::{error_codes, www_authenticate};
+    use super::errors::{error_codes, remote_error_codes, www_authenticate};
     #[pymodule_export]
     use super::keys::KeySet;
     #[pymodule_export]
     use super::lanes::{AccessToken, AccessTokenValidator, IdToken, IdTokenValidator};
     #[pymodule_export]
-    use super::remote::{remote_error_codes, Introspector, KeySource};
+    use super::remote::{Introspector, KeySource};
     #[pymodule_export]
     use super::request::bearer_token;
 }

@@ -13,8 +13,9 @@
 //!   a bad value, URL or CA bundle raises `ValueError` at construction.
 //! - **Remote faults are server errors**: keys that cannot be had, an
 //!   introspection endpoint that cannot judge the token. They raise the
-//!   classes of `tokenlane.exceptions` whose codes are [`REMOTE_FAULTS`]
-//!   (looked up in `_BY_CODE` like the core's codes), never a `TokenError`.
+//!   classes of `tokenlane.exceptions` whose codes are the table
+//!   `errors::REMOTE_FAULTS` (looked up in `_BY_CODE` like the core's
+//!   codes), never a `TokenError`.
 //! - **Events** (fetched, not modified, failed, served stale, cooldown) are
 //!   counted by the remote crate (`KeySource.counts`), logged through
 //!   `logging` (logger `tokenlane.keysource`, the remote crate's one-line
@@ -39,42 +40,12 @@ use tokenlane_remote::{
     KeySourceOptions, RefreshPolicy, RemoteError, ValidationError, WellKnown, MAX_REDIRECTS_LIMIT,
 };
 
-use crate::errors::NativeError;
+use crate::errors::{
+    NativeError, INTROSPECTION_CREDENTIALS_REFUSED, INTROSPECTION_UNAVAILABLE, KEYS_UNAVAILABLE,
+};
 use crate::input;
 use crate::keys::KeySet;
 use crate::lanes::{AccessToken, IdToken};
-
-/// The server-side faults of the network front end: `(code, HTTP status,
-/// meaning)`. The one list: `tokenlane.exceptions` has one class per code
-/// (checked by `tests/test_remote_errors.py` against
-/// [`remote_error_codes`]), and the status of an introspection fault is the
-/// remote crate's [`IntrospectionError::http_status`].
-pub(crate) const REMOTE_FAULTS: [(&str, u16, &str); 3] = [
-    (
-        KEYS_UNAVAILABLE,
-        503,
-        "no verification keys could be had from the key source",
-    ),
-    (
-        INTROSPECTION_UNAVAILABLE,
-        503,
-        "the introspection endpoint could not judge the token",
-    ),
-    (
-        INTROSPECTION_CREDENTIALS_REFUSED,
-        500,
-        "the introspection endpoint refused this resource server's credentials",
-    ),
-];
-const KEYS_UNAVAILABLE: &str = "keys_unavailable";
-const INTROSPECTION_UNAVAILABLE: &str = "introspection_unavailable";
-const INTROSPECTION_CREDENTIALS_REFUSED: &str = "introspection_credentials_refused";
-
-/// The remote faults' table, `(code, http_status, description)`.
-#[pyfunction]
-pub(crate) fn remote_error_codes() -> Vec<(&'static str, u16, &'static str)> {
-    REMOTE_FAULTS.to_vec()
-}
 
 fn keys_unavailable(e: &RemoteError) -> NativeError {
     NativeError::Remote {
