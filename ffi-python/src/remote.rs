@@ -330,6 +330,21 @@ impl Keys {
         }
     }
 
+    /// The keys to verify with at `now`, for callers that take a key slice
+    /// (the request lane). Through a key source this reads its current keys
+    /// (fetching on the first load or past the stale limit: call it with
+    /// the GIL released); an unknown `kid` does not refetch on this path.
+    /// Errors: `keys_unavailable`.
+    pub(crate) fn current(&self, now: UnixTime) -> Result<CurrentKeys, NativeError> {
+        Ok(match self {
+            Keys::Static(keys) => CurrentKeys::Fixed(Arc::clone(keys)),
+            Keys::None => CurrentKeys::Fixed(Arc::default()),
+            Keys::Source(source) => {
+                CurrentKeys::Source(source.keys(now).map_err(|e| keys_unavailable(&e))?)
+            }
+        })
+    }
+
     /// The fixed keys (`Ok`: a `KeySet`'s, or none), or the key source
     /// (`Err`) to validate through.
     fn resolve(&self) -> Result<&[tokenlane::Key], &tokenlane_remote::KeySource> {
@@ -337,6 +352,22 @@ impl Keys {
             Keys::Static(keys) => Ok(keys),
             Keys::None => Ok(&[]),
             Keys::Source(source) => Err(source),
+        }
+    }
+}
+
+/// What [`Keys::current`] returns: derefs to the key slice validation takes.
+pub(crate) enum CurrentKeys {
+    Fixed(Arc<tokenlane::KeySet>),
+    Source(tokenlane_remote::Keys),
+}
+
+impl core::ops::Deref for CurrentKeys {
+    type Target = [tokenlane::Key];
+    fn deref(&self) -> &[tokenlane::Key] {
+        match self {
+            CurrentKeys::Fixed(keys) => keys,
+            CurrentKeys::Source(keys) => keys,
         }
     }
 }

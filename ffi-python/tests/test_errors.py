@@ -86,11 +86,14 @@ def test_all_lists_are_the_classes_themselves() -> None:
     natives = [
         "AccessToken",
         "AccessTokenValidator",
+        "AuthorizedRequest",
+        "DpopPolicy",
         "IdToken",
         "IdTokenValidator",
         "Introspector",
         "KeySet",
         "KeySource",
+        "ReplayStore",
         "bearer_token",
     ]
     assert tokenlane.__all__ == natives + exceptions.__all__

@@ -504,3 +504,18 @@ def test_threads_validate_through_a_rotation(server: Server, k1: SigningKey, k2:
     with pytest.raises(tokenlane.KeyNotFound):
         v.validate(old, now=t0 + 2)  # within the cooldown: no fetch
     assert server.hits[JWKS] == 2
+
+
+def test_authorize_reads_the_key_source(server: Server, k1: SigningKey) -> None:
+    """The request lane (``authorize``) verifies with the key source's
+    current keys, and no keys is a server fault there too."""
+    server.routes[JWKS] = Reply(body=jwks(k1))
+    v = api(tokenlane.KeySource.from_jwks_uri(server.url(JWKS)), server.base)
+    headers = [("Authorization", f"Bearer {k1.access_token(server.base)}")]
+    done = v.authorize("GET", "https://api.example/appointments", headers)
+    assert done.scheme == "Bearer" and done.token.sub == "user-123"
+    assert server.hits[JWKS] == 1
+    server.routes["/gone"] = Reply(500, "down")
+    dead = v.with_keys(tokenlane.KeySource.from_jwks_uri(server.url("/gone")))
+    with pytest.raises(tokenlane.KeysUnavailable):
+        dead.authorize("GET", "https://api.example/appointments", headers)

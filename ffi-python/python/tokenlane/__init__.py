@@ -28,11 +28,14 @@ from tokenlane._bearer import bearer_token
 from tokenlane._native import (
     AccessToken,
     AccessTokenValidator,
+    AuthorizedRequest,
+    DpopPolicy,
     IdToken,
     IdTokenValidator,
     Introspector,
     KeySet,
     KeySource,
+    ReplayStore,
 )
 from tokenlane import exceptions as _exceptions
 from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see exceptions.__all__)
@@ -40,11 +43,14 @@ from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see 
 __all__ = [
     "AccessToken",
     "AccessTokenValidator",
+    "AuthorizedRequest",
+    "DpopPolicy",
     "IdToken",
     "IdTokenValidator",
     "Introspector",
     "KeySet",
     "KeySource",
+    "ReplayStore",
     "bearer_token",
 ]
 __all__ += _exceptions.__all__
