@@ -468,6 +468,8 @@ pub(crate) fn authorize(
     let now = input::now(now)?;
     let dpop = dpop.map(Bound::get);
     let (keys, policy) = validator.parts();
+    // A key source may fetch here (first load, past its stale limit).
+    let keys = py.detach(|| keys.current(now))?;
     let auth_refs: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
     let dpop_refs: Vec<&[u8]> = dpop_headers.iter().map(Vec::as_slice).collect();
     let facts = RequestFacts {
@@ -491,7 +493,7 @@ pub(crate) fn authorize(
         let outcome = tokenlane::request::authorize(
             &facts,
             &policy.policy(),
-            keys,
+            &keys,
             mode,
             &hooks,
             now,

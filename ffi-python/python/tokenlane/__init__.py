@@ -15,6 +15,11 @@ the GIL while the core verifies.
 
 Refusals raise :class:`TokenError` subclasses, one per error code (see
 :mod:`tokenlane.exceptions`).
+
+Keys that stay fresh come from :class:`KeySource` (``from_issuer`` /
+``from_jwks_uri``), opaque access tokens are introspected by an
+:class:`Introspector`; both are given to the validators, and a server fault
+of either raises :class:`RemoteError` (503/500), never :class:`TokenError`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from tokenlane._native import (
     DpopPolicy,
     IdToken,
     IdTokenValidator,
+    Introspector,
     KeySet,
+    KeySource,
     ReplayStore,
 )
 from tokenlane import exceptions as _exceptions
@@ -40,7 +47,9 @@ __all__ = [
     "DpopPolicy",
     "IdToken",
     "IdTokenValidator",
+    "Introspector",
     "KeySet",
+    "KeySource",
     "ReplayStore",
     "bearer_token",
 ]

@@ -1,5 +1,7 @@
 """Type stubs of the extension module (checked by ``python -m mypy.stubtest tokenlane._native``)."""
 
+import asyncio
+import os
 from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
 
 __all__ = [
@@ -9,14 +11,19 @@ __all__ = [
     "DpopPolicy",
     "IdToken",
     "IdTokenValidator",
+    "Introspector",
     "KeySet",
+    "KeySource",
     "ReplayStore",
     "bearer_token",
     "error_codes",
+    "remote_error_codes",
     "www_authenticate",
 ]
 
 _Text = Union[str, bytes]
+_Keys = Union[KeySet, KeySource]
+_Path = Union[str, os.PathLike[str]]
 _Headers = Union[Mapping[Any, Any], Iterable[Tuple[_Text, _Text]]]
 
 class _NonceSource(Protocol):
@@ -35,6 +42,9 @@ def error_codes() -> list[tuple[str, str, int]]:
 
 def www_authenticate(code: str, realm: Optional[str] = None, scope: Optional[str] = None) -> str:
     """The ``WWW-Authenticate`` value the core writes for ``code``."""
+
+def remote_error_codes() -> list[tuple[str, int, str]]:
+    """The remote faults' table: ``(code, http_status, description)``."""
 
 @final
 class KeySet:
@@ -65,7 +75,7 @@ class AccessTokenValidator:
 
     def __new__(
         cls,
-        keys: KeySet,
+        keys: Optional[_Keys],
         *,
         issuer: str,
         audience: Union[str, Sequence[str]],
@@ -74,8 +84,13 @@ class AccessTokenValidator:
         required_scopes: Sequence[str] = (),
         typ: str = "strict",
         max_token_bytes: int = 16384,
+        introspection: Optional[Introspector] = None,
+        path: Optional[str] = None,
+        introspection_audience: str = "required",
     ) -> AccessTokenValidator: ...
     def validate(self, token: _Text, now: Optional[int] = None) -> AccessToken: ...
+    def validate_async(self, token: _Text, now: Optional[int] = None) -> asyncio.Future[AccessToken]: ...
+    def validate_introspection(self, response: _Text, now: Optional[int] = None) -> AccessToken: ...
     def authorize(
         self,
         method: str,
@@ -87,7 +102,7 @@ class AccessTokenValidator:
         realm: Optional[str] = None,
         now: Optional[int] = None,
     ) -> AuthorizedRequest: ...
-    def with_keys(self, keys: KeySet) -> AccessTokenValidator: ...
+    def with_keys(self, keys: _Keys) -> AccessTokenValidator: ...
 
 @final
 class ReplayStore:
@@ -172,7 +187,7 @@ class IdTokenValidator:
 
     def __new__(
         cls,
-        keys: KeySet,
+        keys: _Keys,
         *,
         issuer: str,
         client_id: str,
@@ -189,7 +204,16 @@ class IdTokenValidator:
         access_token: Optional[_Text] = None,
         now: Optional[int] = None,
     ) -> IdToken: ...
-    def with_keys(self, keys: KeySet) -> IdTokenValidator: ...
+    def validate_async(
+        self,
+        token: _Text,
+        *,
+        nonce: Optional[str] = None,
+        max_age: Optional[int] = None,
+        access_token: Optional[_Text] = None,
+        now: Optional[int] = None,
+    ) -> asyncio.Future[IdToken]: ...
+    def with_keys(self, keys: _Keys) -> IdTokenValidator: ...
 
 @final
 class IdToken:
@@ -219,3 +243,86 @@ class IdToken:
     def claims_json(self) -> str: ...
     @property
     def claims(self) -> dict[str, Any]: ...
+
+@final
+class KeySource:
+    """Keys from an authorization server, kept fresh by the refresh policy."""
+
+    @staticmethod
+    def from_issuer(
+        issuer: str,
+        *,
+        connect_timeout: float = 5.0,
+        total_timeout: float = 10.0,
+        max_redirects: int = 3,
+        system_roots: bool = True,
+        ca_bundle: Optional[_Path] = None,
+        ca_bundle_pem: Optional[bytes] = None,
+        dangerously_allow_plain_http: bool = False,
+        default_ttl: Optional[int] = None,
+        min_ttl: Optional[int] = None,
+        max_ttl: Optional[int] = None,
+        refresh_ahead: Optional[int] = None,
+        kid_miss_cooldown: Optional[int] = None,
+        retry_interval: Optional[int] = None,
+        max_stale: Optional[int] = None,
+        inline_refresh: bool = False,
+        on_event: Optional[Callable[[str, str], object]] = None,
+    ) -> KeySource: ...
+    @staticmethod
+    def from_jwks_uri(
+        jwks_uri: str,
+        *,
+        connect_timeout: float = 5.0,
+        total_timeout: float = 10.0,
+        max_redirects: int = 3,
+        system_roots: bool = True,
+        ca_bundle: Optional[_Path] = None,
+        ca_bundle_pem: Optional[bytes] = None,
+        dangerously_allow_plain_http: bool = False,
+        default_ttl: Optional[int] = None,
+        min_ttl: Optional[int] = None,
+        max_ttl: Optional[int] = None,
+        refresh_ahead: Optional[int] = None,
+        kid_miss_cooldown: Optional[int] = None,
+        retry_interval: Optional[int] = None,
+        max_stale: Optional[int] = None,
+        inline_refresh: bool = False,
+        on_event: Optional[Callable[[str, str], object]] = None,
+    ) -> KeySource: ...
+    def keys(self, now: Optional[int] = None) -> KeySet: ...
+    def refresh(self, now: Optional[int] = None) -> KeySet: ...
+    def refresh_async(self, now: Optional[int] = None) -> asyncio.Future[KeySet]: ...
+    @property
+    def counts(self) -> dict[str, int]:
+        """``fetched``, ``not_modified``, ``failed``, ``served_stale``, ``cooldown``."""
+    @property
+    def policy(self) -> dict[str, int]:
+        """The refresh policy in force, seconds by setting name."""
+    @property
+    def metadata(self) -> Optional[dict[str, Optional[str]]]:
+        """The discovered metadata, after the first load of an issuer source."""
+
+@final
+class Introspector:
+    """An RFC 7662 introspection client with a cache."""
+
+    def __new__(
+        cls,
+        endpoint: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        auth: str = "basic",
+        positive_ttl: int = 60,
+        negative_ttl: int = 10,
+        max_entries: int = 10000,
+        connect_timeout: float = 5.0,
+        total_timeout: float = 10.0,
+        system_roots: bool = True,
+        ca_bundle: Optional[_Path] = None,
+        ca_bundle_pem: Optional[bytes] = None,
+        dangerously_allow_plain_http: bool = False,
+    ) -> Introspector: ...
+    @property
+    def cached_len(self) -> int: ...

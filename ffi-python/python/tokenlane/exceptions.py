@@ -21,6 +21,13 @@ module raises the class ``_BY_CODE`` maps the core's code string to.
 Loading keys raises :class:`InvalidKey`; parsing an ``Authorization`` header
 with :func:`tokenlane.bearer_token` raises :class:`InvalidRequest` (or its
 subclass :class:`MissingToken`).
+
+When the authorization server cannot be used (a :class:`tokenlane.KeySource`
+with no keys to serve, an introspection endpoint that is down, slow, answers
+garbage or refuses this resource server's credentials), the token was not
+judged: a :class:`RemoteError` subclass is raised, a server fault (HTTP 503,
+or 500 for refused credentials), never a :class:`TokenError`. Their codes are
+the native module's ``remote_error_codes()`` table.
 """
 
 from __future__ import annotations
@@ -37,6 +44,10 @@ __all__ = [
     "UseDpopNonce",
     "TokenBindingMismatch",
     "ReplayCheckFailed",
+    "RemoteError",
+    "KeysUnavailable",
+    "IntrospectionUnavailable",
+    "IntrospectionCredentialsRefused",
     "Malformed",
     "TokenTooLarge",
     "UnsupportedAlgorithm",
@@ -201,6 +212,44 @@ class ReplayCheckFailed(TokenlaneError):
 
     code: ClassVar[str] = "replay_check_failed"
     rfc6750_error: ClassVar[str] = "invalid_request"
+    http_status: ClassVar[int] = 500
+
+
+class RemoteError(TokenlaneError):
+    """The authorization server could not be used, so the token was not
+    judged: a server fault, never the client's. Answer ``http_status`` (503,
+    500 for :class:`IntrospectionCredentialsRefused`) without blaming the
+    token; ``str(e)`` says what failed (no key material, never the token)."""
+
+    rfc6750_error: ClassVar[str] = ""
+    http_status: ClassVar[int] = 503
+
+
+class KeysUnavailable(RemoteError):
+    """A :class:`tokenlane.KeySource` has no keys to serve: the first load
+    failed (endpoint down, slow, garbage, metadata naming another issuer, no
+    usable key), or the last good keys are past ``max_stale`` and refreshing
+    failed. Retry later; the token may well be valid."""
+
+    code: ClassVar[str] = "keys_unavailable"
+    http_status: ClassVar[int] = 503
+
+
+class IntrospectionUnavailable(RemoteError):
+    """The introspection endpoint could not judge the token: down, slow,
+    answered a status other than 200 (a redirect too), HTML or invalid JSON,
+    or a body over 64 KiB."""
+
+    code: ClassVar[str] = "introspection_unavailable"
+    http_status: ClassVar[int] = 503
+
+
+class IntrospectionCredentialsRefused(RemoteError):
+    """The introspection endpoint answered 401 or 403: it refused this
+    resource server's own credentials (``client_id`` / ``client_secret``), a
+    configuration fault (HTTP 500), not the user's ``invalid_token``."""
+
+    code: ClassVar[str] = "introspection_credentials_refused"
     http_status: ClassVar[int] = 500
 
 
