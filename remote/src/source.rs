@@ -318,6 +318,11 @@ impl KeySource {
     /// Handles a token whose `kid` the current keys lack: fetches unless
     /// within the cooldown (or joins the fetch in flight). Returns whether a
     /// fetch completed, i.e. whether a retry can see other keys.
+    ///
+    /// Prefer [`Self::kid_miss_since`] when the miss was found on keys read
+    /// earlier: another thread's fetch may have replaced them in between,
+    /// and this call then answers `false` (cooldown) although a retry would
+    /// see the new keys.
     pub fn kid_miss(&self, now: UnixTime) -> bool {
         let t = now.as_secs();
         let mut st = lock(&self.inner.state);
@@ -343,8 +348,33 @@ impl KeySource {
         }
     }
 
+    /// [`Self::kid_miss`] for a miss found on `seen`, keys read earlier:
+    /// also `true` when the current key set is no longer `seen` (another
+    /// thread's fetch replaced it meanwhile, whatever the cooldown says), so
+    /// a token signed by a freshly rotated key is never refused in that
+    /// race. The cooldown still bounds the fetches.
+    pub fn kid_miss_since(&self, seen: &Keys, now: UnixTime) -> bool {
+        self.retry_after_miss(seen.0.as_ref().map(Arc::clone), now)
+    }
+
+    /// [`Self::kid_miss_since`] on the set itself, so the caller can drop
+    /// its guard before a fetch.
+    fn retry_after_miss(&self, seen: Option<Arc<KeySet>>, now: UnixTime) -> bool {
+        // The cooldown's answer first: a fetch it runs is what replaces the keys.
+        self.kid_miss(now) || !self.is_current(seen.as_ref())
+    }
+
+    /// Whether `seen` is still the key set served.
+    fn is_current(&self, seen: Option<&Arc<KeySet>>) -> bool {
+        match (self.inner.keys.load().as_ref(), seen) {
+            (Some(now), Some(seen)) => Arc::ptr_eq(now, seen),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
     /// Validates an access token with the current keys; on `key_not_found`
-    /// for a token that names a `kid`, follows [`Self::kid_miss`] and
+    /// for a token that names a `kid`, follows [`Self::kid_miss_since`] and
     /// retries once with the keys it brings.
     ///
     /// `scratch` must hold [`scratch_len`]`(token.len())` bytes (twice the
@@ -363,8 +393,9 @@ impl KeySource {
             Err(e @ tokenlane::Error::KeyNotFound { kid_given: true }) => e,
             other => return other.map_err(ValidationError::Token),
         };
+        let seen = keys.0.as_ref().map(Arc::clone);
         drop(keys);
-        if !self.kid_miss(now) {
+        if !self.retry_after_miss(seen, now) {
             return Err(ValidationError::Token(miss));
         }
         let keys = self.keys(now).map_err(ValidationError::KeysUnavailable)?;
@@ -388,8 +419,9 @@ impl KeySource {
             Err(e @ tokenlane::Error::KeyNotFound { kid_given: true }) => e,
             other => return other.map_err(ValidationError::Token),
         };
+        let seen = keys.0.as_ref().map(Arc::clone);
         drop(keys);
-        if !self.kid_miss(now) {
+        if !self.retry_after_miss(seen, now) {
             return Err(ValidationError::Token(miss));
         }
         let keys = self.keys(now).map_err(ValidationError::KeysUnavailable)?;

@@ -607,3 +607,52 @@ fn threads_validate_without_a_miss_during_rotations() {
     assert!(total > 0);
     assert_eq!(server.hits(), 11);
 }
+
+/// A stub that serves `sets[i]` on its i-th fetch (the last one after) and
+/// counts the fetches.
+struct Rotating {
+    sets: Vec<String>,
+    fetches: std::sync::atomic::AtomicUsize,
+}
+
+impl Transport for Rotating {
+    fn get(&self, _: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+        let i = self
+            .fetches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(HttpResponse {
+            status: 200,
+            body: self.sets[i.min(self.sets.len() - 1)].clone().into_bytes(),
+            ..HttpResponse::default()
+        })
+    }
+}
+
+/// The race: a request reads the keys, another thread's fetch replaces
+/// them, then the request's kid miss lands in the cooldown. Answering
+/// "no new keys" there would refuse a token the new keys verify; the miss
+/// is judged against the keys the request saw, with no extra fetch.
+#[test]
+fn a_kid_miss_on_keys_replaced_meanwhile_retries_within_the_cooldown() {
+    let stub = Arc::new(Rotating {
+        sets: vec![jwks_with(&["ec-1"]), jwks_with(&["ec-1", "rsa-1"])],
+        fetches: Default::default(),
+    });
+    let (opts, _) = options();
+    let src =
+        KeySource::with_transport_jwks_uri("https://as.example/jwks", opts, stub.clone()).unwrap();
+    let now = UnixTime::from_secs(1_000);
+    let seen = src.keys(now).unwrap();
+    assert_eq!(seen.len(), 1);
+    // Another thread's refresh brings the new set.
+    assert_eq!(src.refresh(now).unwrap().len(), 2);
+    // The plain cooldown answer says nothing was fetched for this miss...
+    assert!(!src.kid_miss(now));
+    // ...but the keys this request saw are gone: retry, without a fetch.
+    assert!(src.kid_miss_since(&seen, now));
+    assert_eq!(stub.fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // A miss on the current keys stays a miss within the cooldown.
+    let current = src.keys(now).unwrap();
+    assert!(!src.kid_miss_since(&current, now));
+    assert_eq!(stub.fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
