@@ -16,6 +16,8 @@ mod exit;
 mod input;
 mod inspect;
 mod json;
+mod remote;
+mod request;
 mod style;
 mod timefmt;
 mod verify;
@@ -81,6 +83,9 @@ enum Command {
     /// or an ID token for a client app (--id-token).
     #[command(after_help = verify_help())]
     Verify(Box<verify::VerifyArgs>),
+    /// Fetch an issuer's (or a jwks_uri's) keys as `verify --issuer-url`
+    /// does and show them: loaded, skipped and why, cache headers.
+    Keys(remote::KeysArgs),
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +269,7 @@ pub fn run() -> ExitCode {
         Command::Demo => Ok(demo::run(style)),
         Command::Inspect(a) => run_inspect(a, style),
         Command::Verify(a) => verify::run(a, style),
+        Command::Keys(a) => remote::run_keys(a),
     };
     ExitCode::from(match result {
         Ok(status) => status,
