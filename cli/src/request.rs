@@ -15,7 +15,7 @@
 //! `replay_check_failed` (HTTP 500), never an accept. Expired lines are
 //! dropped when the file is read. Without the flag, replays are not checked.
 
-use std::fmt::Write as _;
+use core::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::Mutex;
 

@@ -85,3 +85,26 @@ def test_unreadable_replay_store_is_a_server_error(op, cli, bound, tmp_path: Pat
     rc, out = request(cli, op, at, "--dpop", dpop_proof(key, "GET", HTU, at), "--dpop-replay-file", str(store))
     assert rc == 36
     assert out["error"]["code"] == "replay_check_failed" and out["error"]["http_status"] == 500
+
+
+def test_inspect_recognises_the_proof_and_the_bound_token(cli, bound):
+    key, at = bound
+    rc, out = cli.json("inspect", at)
+    assert rc == 0
+    assert out["sender_constraint"] == {"dpop_proof": False, "cnf_jkt": jwk_thumbprint(key), "cnf_x5t#S256": None}
+    proof = dpop_proof(key, "GET", HTU, at)
+    rc, out = cli.json("inspect", proof)
+    assert rc == 0
+    assert out["sender_constraint"]["dpop_proof"] is True
+    assert out["lane"]["guess"] == "other"
+    rc, text, _ = cli("inspect", proof)
+    assert "Sender constraint:\n  - a DPoP proof (header typ dpop+jwt, RFC 9449)" in text
+    rc, text, _ = cli("inspect", at)
+    assert f'  - DPoP-bound (cnf.jkt "{jwk_thumbprint(key)}")' in text
+
+
+def test_proof_presented_as_the_access_token_is_refused(op, cli, bound):
+    key, at = bound
+    proof = dpop_proof(key, "GET", HTU, at)
+    rc, out = request(cli, op, proof)
+    assert rc == 22 and out["error"]["code"] == "wrong_token_type"
