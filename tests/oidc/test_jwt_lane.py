@@ -72,7 +72,7 @@ def test_login_id_token_accepted_by_the_client_app(op, cli):
     tokens = op.login(JWT_API)
     rc, out = cli.json(
         "verify", "--issuer-url", op.issuer, "--id-token", "--client-id", APP_CLIENT[0],
-        "--nonce", tokens["nonce"], tokens["id_token"],
+        f"--nonce={tokens['nonce']}", tokens["id_token"],
     )
     assert rc == OK, out
     assert out["lane"] == "id" and out["sub"] == "alice" and out["aud"] == [APP_CLIENT[0]]

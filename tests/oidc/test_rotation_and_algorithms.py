@@ -51,7 +51,7 @@ def test_provider_signing_with_new_algorithms(cli, alg, kty, crv):
         assert unverified_header(tokens["id_token"])["alg"] == alg
         rc, out = cli.json(
             "verify", "--issuer-url", op.issuer, "--id-token", "--client-id", APP_CLIENT[0],
-            "--nonce", tokens["nonce"], tokens["id_token"],
+            f"--nonce={tokens['nonce']}", tokens["id_token"],
         )
         assert rc == OK, out
         rc, out = cli.json("verify", "--issuer-url", op.issuer, "--audience", JWT_API, tokens["id_token"])
