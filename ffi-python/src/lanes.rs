@@ -49,6 +49,11 @@ pub(crate) struct AccessTokenValidator {
 }
 
 impl AccessTokenValidator {
+    /// The key set and the policy, for the request lane (`request.rs`).
+    pub(crate) fn parts(&self) -> (&tokenlane::KeySet, &OwnedAccessPolicy) {
+        (&self.keys, &self.policy)
+    }
+
     fn check(&self, token: &[u8], now: UnixTime) -> Result<AccessToken, NativeError> {
         let mut scratch = input::scratch(token.len(), self.policy.max_token_bytes());
         match self.policy.validate(token, &self.keys, now, &mut scratch) {
@@ -134,6 +139,41 @@ impl AccessTokenValidator {
         Ok(py.detach(|| self.check(token, now))?)
     }
 
+    /// Decides one HTTP request (the core's `tokenlane::request::authorize`):
+    /// the one `Authorization` credential (`Bearer`, or `DPoP` when `dpop`
+    /// allows it), the DPoP proof of the `DPoP` header, the access token,
+    /// and its `cnf` binding (`jkt` to the proof key, `x5t#S256` to
+    /// `client_cert_sha256`). Returns an `AuthorizedRequest`; a refusal
+    /// raises the code's `TokenError` subclass carrying `challenge` (the
+    /// `WWW-Authenticate` value, with `realm`), `dpop_nonce` and `headers`.
+    /// Implemented in `request.rs`; the GIL is released while the core
+    /// works (a Python replay or nonce hook takes it back for its call).
+    #[pyo3(signature = (method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        headers: &Bound<'_, PyAny>,
+        dpop: Option<&Bound<'_, crate::request::DpopPolicy>>,
+        client_cert_sha256: Option<&Bound<'_, PyAny>>,
+        realm: Option<&str>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::request::AuthorizedRequest> {
+        crate::request::authorize(
+            self,
+            py,
+            method,
+            url,
+            headers,
+            dpop,
+            client_cert_sha256,
+            realm,
+            now,
+        )
+    }
+
     /// A validator with the same configuration and other keys (key
     /// rotation: build it, then swap the reference your code uses).
     fn with_keys(&self, keys: &Bound<'_, KeySet>) -> Self {
@@ -192,7 +232,7 @@ pub(crate) struct AccessToken {
 }
 
 impl AccessToken {
-    fn from_core(t: &tokenlane::AccessToken<'_>) -> Self {
+    pub(crate) fn from_core(t: &tokenlane::AccessToken<'_>) -> Self {
         Self {
             sub: t.sub().map(str::to_owned),
             client_id: t.client_id().map(str::to_owned),

@@ -43,5 +43,5 @@ mod _native {
     #[pymodule_export]
     use super::lanes::{AccessToken, AccessTokenValidator, IdToken, IdTokenValidator};
     #[pymodule_export]
-    use super::request::bearer_token;
+    use super::request::{bearer_token, AuthorizedRequest, DpopPolicy, ReplayStore};
 }

@@ -81,7 +81,10 @@ def test_all_lists_are_the_classes_themselves() -> None:
         if isinstance(obj, type) and issubclass(obj, exceptions.TokenlaneError)
     )
     assert sorted(exceptions.__all__) == defined
-    natives = ["AccessToken", "AccessTokenValidator", "IdToken", "IdTokenValidator", "KeySet", "bearer_token"]
+    natives = [
+        "AccessToken", "AccessTokenValidator", "AuthorizedRequest", "DpopPolicy", "IdToken",
+        "IdTokenValidator", "KeySet", "ReplayStore", "bearer_token",
+    ]
     assert tokenlane.__all__ == natives + exceptions.__all__
     for name in tokenlane.__all__:
         assert getattr(tokenlane, name) is not None

@@ -84,6 +84,26 @@ def main() -> None:
     except tokenlane.InvalidRequest as e:
         assert e.code == "missing_token" and e.http_status == 401
 
+    # The request lane: a whole request, Bearer here (DPoP allowed too).
+    store = tokenlane.ReplayStore(capacity=10_000, iat_window=60)
+    dpop = tokenlane.DpopPolicy(algorithms=["ES256", "PS256"], mode="allowed", replay=store)
+    done: tokenlane.AuthorizedRequest = api.authorize(
+        "GET", "https://api.example/appointments", [("Authorization", f"Bearer {access}")],
+        dpop=dpop, client_cert_sha256=None, realm="api",
+    )
+    bound: str | None = done.jkt
+    extra: dict[str, str] = done.headers
+    assert done.scheme == "Bearer" and bound is None and not done.certificate_bound and extra == {}
+    assert done.token.sub == "user-1"
+    try:
+        api.authorize("GET", "https://api.example/appointments", {"Authorization": f"DPoP {access}"}, dpop=dpop)
+    except tokenlane.InvalidDpopProof as e:
+        challenge: str | None = e.challenge
+        nonce: str | None = e.dpop_nonce
+        answer: dict[str, str] = e.headers
+        assert challenge is not None and f'algs="{" ".join(dpop.algorithms)}"' in challenge and nonce is None
+        assert answer["WWW-Authenticate"] == challenge
+
 
 if __name__ == "__main__":
     main()

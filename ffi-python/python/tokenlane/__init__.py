@@ -23,9 +23,12 @@ from tokenlane._bearer import bearer_token
 from tokenlane._native import (
     AccessToken,
     AccessTokenValidator,
+    AuthorizedRequest,
+    DpopPolicy,
     IdToken,
     IdTokenValidator,
     KeySet,
+    ReplayStore,
 )
 from tokenlane import exceptions as _exceptions
 from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see exceptions.__all__)
@@ -33,9 +36,12 @@ from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see 
 __all__ = [
     "AccessToken",
     "AccessTokenValidator",
+    "AuthorizedRequest",
+    "DpopPolicy",
     "IdToken",
     "IdTokenValidator",
     "KeySet",
+    "ReplayStore",
     "bearer_token",
 ]
 __all__ += _exceptions.__all__

@@ -1,19 +1,31 @@
 """Type stubs of the extension module (checked by ``python -m mypy.stubtest tokenlane._native``)."""
 
-from typing import Any, Optional, Sequence, Union, final
+from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
 
 __all__ = [
     "AccessToken",
     "AccessTokenValidator",
+    "AuthorizedRequest",
+    "DpopPolicy",
     "IdToken",
     "IdTokenValidator",
     "KeySet",
+    "ReplayStore",
     "bearer_token",
     "error_codes",
     "www_authenticate",
 ]
 
 _Text = Union[str, bytes]
+_Headers = Union[Mapping[Any, Any], Iterable[Tuple[_Text, _Text]]]
+
+class _NonceSource(Protocol):
+    """What ``DpopPolicy(nonce=...)`` takes: issues and checks server nonces."""
+
+    def issue(self, now: int, /) -> str: ...
+    def check(self, nonce: str, now: int, /) -> bool: ...
+
+_ReplayCallback = Callable[[str, str, int, int], bool]
 
 def bearer_token(authorization: Union[str, bytes, bytearray, None]) -> str:
     """The Bearer token of an ``Authorization`` value, by the core's RFC 6750 §2.1 rules."""
@@ -64,7 +76,65 @@ class AccessTokenValidator:
         max_token_bytes: int = 16384,
     ) -> AccessTokenValidator: ...
     def validate(self, token: _Text, now: Optional[int] = None) -> AccessToken: ...
+    def authorize(
+        self,
+        method: str,
+        url: str,
+        headers: _Headers,
+        *,
+        dpop: Optional[DpopPolicy] = None,
+        client_cert_sha256: Optional[bytes] = None,
+        realm: Optional[str] = None,
+        now: Optional[int] = None,
+    ) -> AuthorizedRequest: ...
     def with_keys(self, keys: KeySet) -> AccessTokenValidator: ...
+
+@final
+class ReplayStore:
+    """A bounded in-memory DPoP replay store for one process."""
+
+    def __new__(cls, capacity: int = 100000, *, iat_window: int = 60) -> ReplayStore: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def iat_window(self) -> int: ...
+    def __len__(self) -> int: ...
+
+@final
+class DpopPolicy:
+    """How DPoP proofs are checked (RFC 9449)."""
+
+    def __new__(
+        cls,
+        *,
+        algorithms: Sequence[str],
+        mode: str = "allowed",
+        iat_window: int = 60,
+        max_proof_bytes: int = 8192,
+        replay: Union[ReplayStore, _ReplayCallback, None] = None,
+        nonce: Optional[_NonceSource] = None,
+    ) -> DpopPolicy: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def algorithms(self) -> list[str]: ...
+
+@final
+class AuthorizedRequest:
+    """A request ``authorize`` accepted: the token and how it was bound."""
+
+    @property
+    def token(self) -> AccessToken: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def jkt(self) -> Optional[str]: ...
+    @property
+    def certificate_bound(self) -> bool: ...
+    @property
+    def dpop_nonce(self) -> Optional[str]: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
 
 @final
 class AccessToken:

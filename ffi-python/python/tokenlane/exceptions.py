@@ -25,7 +25,7 @@ subclass :class:`MissingToken`).
 
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional
 
 __all__ = [
     "TokenlaneError",
@@ -71,6 +71,30 @@ class TokenlaneError(Exception):
     http_status: ClassVar[int] = 500
     description: ClassVar[str] = "the request could not be processed"
 
+    #: Set on refusals of :meth:`AccessTokenValidator.authorize`: the ready
+    #: ``WWW-Authenticate`` value, written by the core's one challenge
+    #: builder for the request's DPoP mode, with the error on the scheme the
+    #: client tried and the ``realm`` passed to ``authorize``. ``None`` for
+    #: refusals of ``validate`` (use :meth:`www_authenticate`).
+    challenge: Optional[str] = None
+    #: Set on refusals of :meth:`AccessTokenValidator.authorize` whose DPoP
+    #: policy has a nonce source: a fresh nonce for the ``DPoP-Nonce``
+    #: response header (RFC 9449 §8), also on refusals other than
+    #: ``use_dpop_nonce``.
+    dpop_nonce: Optional[str] = None
+    # The request's challenge context (a native object), set by authorize.
+    _request: Optional[Any] = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers for this refusal: ``WWW-Authenticate`` (the
+        ready :attr:`challenge`, or :meth:`www_authenticate` without realm),
+        and ``DPoP-Nonce`` when :attr:`dpop_nonce` is set."""
+        out = {"WWW-Authenticate": self.challenge if self.challenge is not None else self.www_authenticate()}
+        if self.dpop_nonce is not None:
+            out["DPoP-Nonce"] = self.dpop_nonce
+        return out
+
     def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
         """The value of a ``WWW-Authenticate`` header (RFC 6750 §3) for this error.
 
@@ -79,12 +103,21 @@ class TokenlaneError(Exception):
         Characters outside printable ASCII, ``"`` and ``\\`` are dropped from
         ``realm`` and ``scope``. ``scope`` is only written for
         ``insufficient_scope``. The description is fixed per code and never
-        echoes the token. :class:`MissingToken` (no credentials sent) gets
+        echoes the token. A refusal of
+        :meth:`~tokenlane.AccessTokenValidator.authorize` answers for its
+        request: the schemes its DPoP mode offers (``Bearer``,
+        ``DPoP algs="..."``, or both), the error on the scheme the client
+        tried (``tokenlane::request::write_challenge_for_code``). :class:`MissingToken` (no credentials sent) gets
         ``Bearer realm="api"`` without an error (RFC 6750 §3.1), and so do the
         base classes, whose codes are not in the core's table.
         """
         from tokenlane import _native
 
+        if self._request is not None:
+            # A refusal of authorize: the challenge for that request's mode
+            # and scheme (Bearer, DPoP algs="...", or both).
+            challenge: str = self._request.challenge(self.code, realm, scope)
+            return challenge
         try:
             return _native.www_authenticate(self.code, realm, scope)
         except ValueError:
