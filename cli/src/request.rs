@@ -23,7 +23,10 @@ use serde_json::json;
 use tokenlane::dpop::{
     NoReplayCheck, ProofHooks, ProofPolicy, Replay, Thumbprint, DEFAULT_IAT_WINDOW_SECS,
 };
-use tokenlane::request::{authorize, write_challenge, Binding, DpopMode, RequestFacts, Scheme};
+use tokenlane::request::{
+    authorize, authorize_scratch_len, tried_scheme, write_challenge, Binding, DpopMode,
+    RequestFacts, Scheme,
+};
 use tokenlane::{AccessPolicy, Algorithm, AlgorithmSet, Error, Key, UnixTime};
 
 use crate::escape;
@@ -183,12 +186,7 @@ pub(crate) fn decide(
         }
         None => &NoReplayCheck,
     };
-    let proof_len = dpop.first().map_or(0, |p| p.len());
-    let mut scratch = vec![
-        0u8;
-        tokenlane::scratch_len(proof_len)
-            .saturating_add(tokenlane::scratch_len(token.len()))
-    ];
+    let mut scratch = vec![0u8; authorize_scratch_len(&facts, policy.max_token_bytes(), mode)];
     Ok(
         match authorize(&facts, policy, keys, mode, hooks, now, &mut scratch) {
             Ok((t, b)) => {
@@ -205,11 +203,7 @@ pub(crate) fn decide(
                 Ok((o, b))
             }
             Err(e) => {
-                let tried = Some(if a.dpop.is_some() {
-                    Scheme::Dpop
-                } else {
-                    Scheme::Bearer
-                });
+                let tried = tried_scheme(facts.authorization);
                 let scope = (!a.scope.is_empty()).then(|| a.scope.join(" "));
                 let mut challenge = String::new();
                 // Writing to a String cannot fail.
