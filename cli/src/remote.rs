@@ -214,6 +214,7 @@ fn show(v: Option<&Value>) -> String {
         Some(Value::Array(a)) => a
             .iter()
             .filter_map(Value::as_str)
+            .map(escape::text)
             .collect::<Vec<_>>()
             .join(" "),
         Some(other) => escape::json(&other.to_string()).into_owned(),

@@ -47,7 +47,8 @@ fn sample(name: &str) -> String {
 fn jwks() -> String {
     let mut doc: Value = serde_json::from_str(&sample("jwks.json")).expect("jwks");
     let mut enc = doc["keys"][0].clone();
-    enc["kid"] = json!("enc-1");
+    // A kid with a terminal escape: printed escaped, never raw.
+    enc["kid"] = json!("enc\u{1b}[2J");
     enc["use"] = json!("enc");
     enc.as_object_mut().expect("object").remove("alg");
     doc["keys"].as_array_mut().expect("keys").push(enc);
@@ -196,7 +197,7 @@ fn keys_shows_loaded_and_skipped_keys_and_the_cache_headers() {
     );
     assert_eq!(
         v["skipped"],
-        json!([{"index": 1, "kid": "enc-1", "kty": "EC", "crv": "P-256", "alg": null,
+        json!([{"index": 1, "kid": "enc\u{1b}[2J", "kty": "EC", "crv": "P-256", "alg": null,
             "reason": "not a signature-verification key (use/key_ops)"}])
     );
     assert_eq!(
@@ -205,15 +206,21 @@ fn keys_shows_loaded_and_skipped_keys_and_the_cache_headers() {
             "last_modified": "Thu, 01 Jan 2026 00:00:00 GMT", "ttl": 120})
     );
 
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "raw escape in --json output"
+    );
+
     let out = run(&["keys", &srv.base], &[]);
     assert_eq!(out.status, 0);
+    assert!(!out.stdout.contains('\u{1b}'), "raw escape in text output");
     for line in [
         format!(
             "issuer      {} (metadata: openid-configuration)\n",
             srv.base
         ),
         "keys loaded 1\n  kid demo-ec-1  EC P-256  alg ES256  verifies ES256\n".to_owned(),
-        "skipped     1\n  #1 kid enc-1  kty EC: not a signature-verification key (use/key_ops)\n"
+        "skipped     1\n  #1 kid enc\\u001b[2J  kty EC: not a signature-verification key (use/key_ops)\n"
             .to_owned(),
         "cache       Cache-Control: public, max-age=120\n            ETag: \"v1\"\n".to_owned(),
     ] {
