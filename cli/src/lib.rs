@@ -55,6 +55,11 @@ Examples:
   tokenlane verify --jwks cli/samples/jwks.json --issuer https://issuer.example/ \\
       --id-token --client-id client-app --nonce n-0S6_WzA2Mj \\
       --now 2026-01-01T00:00:00Z \"$(cat cli/samples/id.jwt)\"
+  tokenlane verify --issuer-url https://issuer.example --audience https://api.example TOKEN
+  tokenlane verify --issuer-url https://issuer.example --audience https://api.example \\
+      --introspect --client-id my-api --client-secret-file /run/secrets/my-api TOKEN
+  tokenlane verify --issuer-url https://issuer.example --audience https://api.example \\
+      --method GET --url https://api.example/items --dpop PROOF TOKEN
 
 {}",
         exit::table()
