@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 export CARGO_TERM_COLOR=never
 
-PARTS=(lint generators rust nostd embedded fuzz bench c python)
+PARTS=(lint generators rust nostd embedded fuzz bench c python oidc)
 describe() {
     case "$1" in
     lint) echo "cargo fmt --check, cargo clippy -D warnings" ;;
@@ -26,6 +26,7 @@ describe() {
     bench) echo "benchmarks, quick smoke (they must run; numbers are not pass/fail)" ;;
     c) echo "C ABI: header drift, conformance, misuse, C++, threads, valgrind, ASan/UBSan, pkg-config" ;;
     python) echo "Python: wheel in a fresh venv, pytest (conformance, interop, differential), mypy, stubtest" ;;
+    oidc) echo "a real OpenID Provider (node-oidc-provider, npm ci): CLI discovery, rotation, EdDSA/ES384, introspection, DPoP" ;;
     esac
 }
 
@@ -127,6 +128,11 @@ part_c() {
 part_python() {
     step "Python: wheel built from the checkout, installed in a fresh venv, pytest + mypy --strict + stubtest"
     bash scripts/test-python.sh
+}
+
+part_oidc() {
+    step "OpenID Provider: node-oidc-provider on loopback; the CLI and the key source against its real tokens"
+    bash scripts/test-oidc.sh
 }
 
 step "setup"

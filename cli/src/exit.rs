@@ -6,6 +6,7 @@
 //! | 1 | inspect: the token could not be decoded at all; demo: a verdict differed from the expected one |
 //! | 2 | usage: bad flags, unreadable file, no token |
 //! | 3 | configuration: `invalid_key`, or a policy the core refuses |
+//! | 4 | remote: the keys (`--issuer-url`, `keys`) or the introspection endpoint could not be had; the token was not judged |
 //! | 10 + N | verify refused the token with the code whose stable number is N (from the core's `ErrorCode` table: 11 `malformed`, 18 `expired`, …) |
 
 use tokenlane::{Error, ErrorCode};
@@ -18,6 +19,10 @@ pub(crate) const FAILED: u8 = 1;
 pub(crate) const USAGE: u8 = 2;
 /// `invalid_key` or a policy the core refuses.
 pub(crate) const CONFIG: u8 = 3;
+/// The keys or the introspection endpoint could not be had: the token was
+/// not judged (an API answers 503, or 500 when the endpoint refused the
+/// resource server's credentials).
+pub(crate) const REMOTE: u8 = 4;
 /// A refusal exits with this plus the code's stable number.
 pub(crate) const REFUSAL_BASE: u8 = 10;
 
@@ -57,6 +62,7 @@ pub(crate) fn table() -> String {
   0   accepted
   2   usage: bad flags, unreadable file, no token
   3   configuration: invalid_key (a key the core refuses), or a bad policy
+  4   remote: keys or the introspection endpoint unavailable (not judged)
   10+N  refused; N is the error code's stable number:",
     );
     for (i, left) in refusals.iter().take(rows).enumerate() {
@@ -93,7 +99,7 @@ mod tests {
             .map(|c| format!("{} {}", for_code(c), c.as_str()))
             .collect();
         let rows = refusals.len().div_ceil(2);
-        let lines: Vec<&str> = table.lines().skip(5).collect();
+        let lines: Vec<&str> = table.lines().skip(6).collect();
         assert_eq!(lines.len(), rows);
         for (i, line) in lines.iter().enumerate() {
             let words: Vec<&str> = line.split_whitespace().collect();

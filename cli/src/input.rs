@@ -28,6 +28,9 @@ pub(crate) enum Failure {
     Usage(String),
     /// Keys or policy the core refuses (exit 3).
     Config(String),
+    /// The keys or the introspection endpoint could not be had (exit 4):
+    /// the token was not judged.
+    Remote(String),
 }
 
 impl Failure {
@@ -36,13 +39,14 @@ impl Failure {
         match self {
             Failure::Usage(_) => exit::USAGE,
             Failure::Config(_) => exit::CONFIG,
+            Failure::Remote(_) => exit::REMOTE,
         }
     }
 
     /// The one-line message.
     pub(crate) fn message(&self) -> &str {
         match self {
-            Failure::Usage(m) | Failure::Config(m) => m,
+            Failure::Usage(m) | Failure::Config(m) | Failure::Remote(m) => m,
         }
     }
 }

@@ -87,6 +87,48 @@ pub(crate) struct Decoded {
     times: Vec<(Claim, u64)>,
     /// What is unusual, apart from the times (those depend on `now`).
     notes: Vec<String>,
+    /// DPoP / certificate facts: a proof, or a token's binding.
+    sender: Sender,
+}
+
+/// What says how a token is sender-constrained (RFC 9449, RFC 8705), read
+/// for display only: header `typ` `dpop+jwt` (a proof, not a token), and
+/// the claims' `cnf.jkt` / `cnf.x5t#S256` (a bound token).
+#[derive(Debug, Default)]
+struct Sender {
+    dpop_proof: bool,
+    jkt: Option<String>,
+    x5t: Option<String>,
+}
+
+impl Sender {
+    fn of(typ: Option<&str>, claims: &Value) -> Self {
+        let cnf = claims.get("cnf");
+        let member = |name: &str| {
+            cnf.and_then(|c| c.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        Self {
+            dpop_proof: typ.is_some_and(|t| t.eq_ignore_ascii_case("dpop+jwt")),
+            jkt: member("jkt"),
+            x5t: member("x5t#S256"),
+        }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.dpop_proof {
+            v.push("a DPoP proof (header typ dpop+jwt, RFC 9449): it goes in the DPoP header of one request, never in Authorization; check it with verify --dpop".to_owned());
+        }
+        if let Some(jkt) = &self.jkt {
+            v.push(format!("DPoP-bound (cnf.jkt {}): valid only with the DPoP scheme and a proof signed by that key; refused as a Bearer token", quoted(jkt)));
+        }
+        if let Some(x5t) = &self.x5t {
+            v.push(format!("certificate-bound (cnf.x5t#S256 {}, RFC 8705): valid only over mTLS with that client certificate", quoted(x5t)));
+        }
+        v
+    }
 }
 
 /// Decodes a compact JWS with the core's untrusted view. `Err` is the
@@ -109,6 +151,7 @@ pub(crate) fn decode(token: &str) -> Result<Decoded, String> {
         refusals: Lane::ALL.iter().map(|&l| (l, t.refusal(l))).collect(),
         times,
         notes: notes(&t, token.len()),
+        sender: Sender::of(t.typ(), &Shown::of(t.claims_json()).value()),
     })
 }
 
@@ -350,6 +393,14 @@ pub(crate) fn render_text(d: &Decoded, now: u64, style: Style) -> String {
             rfc3339(*t)
         ));
     }
+    let sender = d.sender.lines();
+    if !sender.is_empty() {
+        o.push('\n');
+        o.push_str(&format!("{}\n", style.bold("Sender constraint:")));
+        for line in sender {
+            o.push_str(&format!("  - {line}\n"));
+        }
+    }
     let u = unusual(d, now);
     o.push('\n');
     if u.is_empty() {
@@ -402,6 +453,10 @@ pub(crate) fn render_json(d: &Decoded, now: u64) -> Object {
                     })
                     .collect(),
             ),
+        ),
+        (
+            "sender_constraint",
+            json!({"dpop_proof": d.sender.dpop_proof, "cnf_jkt": d.sender.jkt, "cnf_x5t#S256": d.sender.x5t}),
         ),
         ("unusual", json!(unusual(d, now))),
     ])

@@ -16,6 +16,8 @@ mod exit;
 mod input;
 mod inspect;
 mod json;
+mod remote;
+mod request;
 mod style;
 mod timefmt;
 mod verify;
@@ -53,6 +55,11 @@ Examples:
   tokenlane verify --jwks cli/samples/jwks.json --issuer https://issuer.example/ \\
       --id-token --client-id client-app --nonce n-0S6_WzA2Mj \\
       --now 2026-01-01T00:00:00Z \"$(cat cli/samples/id.jwt)\"
+  tokenlane verify --issuer-url https://issuer.example --audience https://api.example TOKEN
+  tokenlane verify --issuer-url https://issuer.example --audience https://api.example \\
+      --introspect --client-id my-api --client-secret-file /run/secrets/my-api TOKEN
+  tokenlane verify --issuer-url https://issuer.example --audience https://api.example \\
+      --method GET --url https://api.example/items --dpop PROOF TOKEN
 
 {}",
         exit::table()
@@ -81,6 +88,9 @@ enum Command {
     /// or an ID token for a client app (--id-token).
     #[command(after_help = verify_help())]
     Verify(Box<verify::VerifyArgs>),
+    /// Fetch an issuer's (or a jwks_uri's) keys as `verify --issuer-url`
+    /// does and show them: loaded, skipped and why, cache headers.
+    Keys(remote::KeysArgs),
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +274,7 @@ pub fn run() -> ExitCode {
         Command::Demo => Ok(demo::run(style)),
         Command::Inspect(a) => run_inspect(a, style),
         Command::Verify(a) => verify::run(a, style),
+        Command::Keys(a) => remote::run_keys(a),
     };
     ExitCode::from(match result {
         Ok(status) => status,

@@ -6,13 +6,19 @@
 //! the core's API, and prints what the core returns. It never prints key
 //! material or secrets (key errors name the file and the core's reason).
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use tokenlane::{limits, untrusted};
 use tokenlane::{
-    AccessPolicy, AccessToken, Algorithm, AlgorithmSet, Error, ErrorCode, IdChecks, IdPolicy,
-    IdToken, KeySet, TypMode, UnixTime,
+    route_access_token, AccessPath, AccessPolicy, AccessToken, Algorithm, AlgorithmSet, Error,
+    ErrorCode, IdChecks, IdPolicy, IdToken, Key, KeySet, Route, TypMode, UnixTime,
 };
+use tokenlane_remote::{
+    IntrospectionError, IntrospectionOptions, Introspector, KeySource, KeySourceOptions,
+    ValidationError,
+};
+
+use crate::remote::{self, AuthMethod};
 
 use crate::escape::quoted;
 use crate::input::{read_file, read_text, read_token, token_from_stdin, Failure};
@@ -50,9 +56,75 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "KID")]
     pub(crate) kid: Option<String>,
 
-    /// The expected issuer (exact match).
-    #[arg(long, value_name = "ISS")]
-    pub(crate) issuer: String,
+    /// The expected issuer (exact match). Default with --issuer-url: that URL.
+    #[arg(long, value_name = "ISS", required_unless_present = "issuer_url")]
+    pub(crate) issuer: Option<String>,
+
+    /// Discover the issuer's metadata (OpenID Connect, then RFC 8414; its
+    /// `issuer` must equal this URL exactly) and fetch its keys from
+    /// `jwks_uri`. https only; plain http only to a loopback IP literal.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["jwks", "pem", "der", "secret_file"])]
+    pub(crate) issuer_url: Option<String>,
+
+    /// Extra trusted CA certificates (PEM) for --issuer-url and --introspect.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_bundle: Option<String>,
+
+    /// Validate opaque access tokens by RFC 7662 introspection. `--introspect`
+    /// alone takes the endpoint from --issuer-url's metadata;
+    /// `--introspect=URL` names it. The default --access-path is then
+    /// `both`: a JWT is validated locally, anything else introspected.
+    #[arg(long, value_name = "URL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub(crate) introspect: Option<String>,
+
+    /// Which path an access token takes: jwt-only (the default without
+    /// --introspect), introspection-only, or both (the default with it).
+    #[arg(long, value_enum, value_name = "PATH")]
+    pub(crate) access_path: Option<PathArg>,
+
+    /// How --introspect authenticates as the resource server.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "METHOD",
+        default_value = "client_secret_basic"
+    )]
+    pub(crate) client_auth: AuthMethod,
+
+    /// The resource server's secret for --introspect: the file's text (one
+    /// trailing newline removed). Without it: --client-secret-env, else the
+    /// TOKENLANE_CLIENT_SECRET variable. Never taken on the command line.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) client_secret_file: Option<String>,
+
+    /// The environment variable holding the resource server's secret.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) client_secret_env: Option<String>,
+
+    /// A DPoP proof (RFC 9449) for this request: the token is then sent
+    /// with the DPoP scheme and the request is decided by the core's
+    /// request::authorize (needs --method and --url).
+    #[arg(long, value_name = "PROOF", requires_all = ["method", "url"])]
+    pub(crate) dpop: Option<String>,
+
+    /// The request's HTTP method (request mode: compared with a proof's htm).
+    #[arg(long, value_name = "M", requires = "url")]
+    pub(crate) method: Option<String>,
+
+    /// The request's absolute URL (request mode: compared with a proof's htu).
+    #[arg(long, value_name = "U", requires = "method")]
+    pub(crate) url: Option<String>,
+
+    /// The client certificate's SHA-256 (RFC 8705), base64url (43
+    /// characters) or hex (64): checked against the token's cnf.x5t#S256.
+    #[arg(long, value_name = "SHA256", requires = "method")]
+    pub(crate) cert_thumbprint: Option<String>,
+
+    /// A file of DPoP proofs already seen (request mode): a proof whose
+    /// jti is in it is a replay; an accepted proof's jti is added. Entries
+    /// older than the proof window are dropped.
+    #[arg(long, value_name = "FILE", requires = "dpop")]
+    pub(crate) dpop_replay_file: Option<String>,
 
     /// An audience this API accepts (access lane). Repeatable.
     #[arg(long, value_name = "AUD")]
@@ -82,8 +154,9 @@ pub(crate) struct VerifyArgs {
     #[arg(long, requires = "client_id")]
     pub(crate) id_token: bool,
 
-    /// The client's client_id (ID-token lane).
-    #[arg(long, value_name = "C", requires = "id_token")]
+    /// The client's client_id (ID-token lane), or the resource server's
+    /// client_id for --introspect.
+    #[arg(long, value_name = "C")]
     pub(crate) client_id: Option<String>,
 
     /// The nonce the client sent with the login (ID-token lane).
@@ -200,7 +273,7 @@ fn alg_help() -> String {
 }
 
 /// The algorithms: the `--alg` flags, or every algorithm that fits a key.
-pub(crate) fn algorithms(names: &[String], keys: &KeySet) -> Result<AlgorithmSet, Failure> {
+pub(crate) fn algorithms(names: &[String], keys: &[Key]) -> Result<AlgorithmSet, Failure> {
     if names.is_empty() {
         let set: AlgorithmSet = Algorithm::ALL
             .into_iter()
@@ -340,7 +413,7 @@ pub(crate) fn refused_json(
 }
 
 /// A hint for `key_not_found` when the token names a kid that no loaded key has.
-fn kid_hint(token: &str, keys: &KeySet) -> Option<String> {
+fn kid_hint(token: &str, keys: &[Key]) -> Option<String> {
     let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
     let view = untrusted::decode(
         token.as_bytes(),
@@ -361,67 +434,120 @@ fn kid_hint(token: &str, keys: &KeySet) -> Option<String> {
     ))
 }
 
-/// Runs `verify`; returns the exit status.
-pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
+/// Which validation path an access token may take (`--access-path`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PathArg {
+    /// Local JWT validation only.
+    JwtOnly,
+    /// Introspection only (a JWT too).
+    IntrospectionOnly,
+    /// A JWT locally, anything else introspected (the core's routing).
+    Both,
+}
+
+/// Where the verification keys come from.
+enum KeysFrom {
+    /// `--jwks`, `--pem`, `--der`, `--secret-file`.
+    Local(KeySet),
+    /// `--issuer-url`: discovered and fetched.
+    Remote(KeySource),
+}
+
+fn checks(a: &VerifyArgs) -> Result<(), Failure> {
+    let usage = |m: &str| Err(Failure::Usage(m.to_owned()));
+    let request_mode = a.method.is_some();
     if a.id_token {
         if !a.audience.is_empty() {
-            return Err(Failure::Usage(
-                "--audience is for access tokens; an ID token's aud is checked against --client-id"
-                    .to_owned(),
-            ));
+            return usage(
+                "--audience is for access tokens; an ID token's aud is checked against --client-id",
+            );
         }
         if !a.scope.is_empty() {
-            return Err(Failure::Usage(
-                "--scope is for access tokens; ID tokens grant no scopes".to_owned(),
-            ));
+            return usage("--scope is for access tokens; ID tokens grant no scopes");
         }
         if a.compat {
-            return Err(Failure::Usage("--compat is for access tokens".to_owned()));
+            return usage("--compat is for access tokens");
+        }
+        if a.introspect.is_some() || a.access_path.is_some() {
+            return usage("--introspect and --access-path are for access tokens");
+        }
+        if request_mode {
+            return usage("--dpop, --method and --url are for access tokens");
         }
     } else if a.audience.is_empty() {
-        return Err(Failure::Usage(
-            "--audience is required for an access token (or pass --id-token --client-id C)"
-                .to_owned(),
-        ));
+        return usage(
+            "--audience is required for an access token (or pass --id-token --client-id C)",
+        );
     }
-    let keys = load_keys(a)?;
+    if a.client_id.is_some() && !a.id_token && a.introspect.is_none() {
+        return usage(
+            "--client-id needs --id-token (the client app) or --introspect (the resource server)",
+        );
+    }
+    if a.introspect.is_some() && a.client_id.is_none() {
+        return usage("--introspect needs --client-id (the resource server's client_id)");
+    }
+    if request_mode && (a.introspect.is_some() || a.access_path.is_some()) {
+        return usage(
+            "--dpop/--method/--url decide a request with a JWT access token; they do not combine with --introspect",
+        );
+    }
+    if a.access_path.is_some_and(|p| p != PathArg::JwtOnly) && a.introspect.is_none() {
+        return usage("--access-path introspection-only/both needs --introspect");
+    }
+    Ok(())
+}
+
+fn keys_from(a: &VerifyArgs) -> Result<KeysFrom, Failure> {
+    match &a.issuer_url {
+        Some(url) => {
+            let options = KeySourceOptions {
+                http: remote::http_options(a.ca_bundle.as_deref())?,
+                inline_refresh: true,
+                ..KeySourceOptions::default()
+            };
+            KeySource::from_issuer(url, options)
+                .map(KeysFrom::Remote)
+                .map_err(|e| Failure::Usage(format!("--issuer-url {}: {e}", escape::text(url))))
+        }
+        None => load_keys(a).map(KeysFrom::Local),
+    }
+}
+
+/// The refusal or the failure of a key source's validation.
+fn remote_validation(e: ValidationError) -> Result<Error, Failure> {
+    match e {
+        ValidationError::Token(e) => Ok(e),
+        ValidationError::KeysUnavailable(e) => Err(remote::unavailable("keys", &e)),
+    }
+}
+
+/// Runs `verify`; returns the exit status.
+pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
+    checks(a)?;
+    let issuer = a
+        .issuer
+        .as_deref()
+        .or(a.issuer_url.as_deref())
+        .unwrap_or_default();
     let token = read_token(a.token.as_deref())?;
-    let algs = algorithms(&a.alg, &keys)?;
     let now = a.now.unwrap_or_else(|| UnixTime::now().as_secs());
     let policy_err = |e: tokenlane::PolicyError| Failure::Config(format!("policy: {e}"));
-    let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
     let realm = a.realm.as_deref();
+    let lane = if a.id_token { "id" } else { "access" };
 
-    let result: Result<Object, Error> = if a.id_token {
-        let client = a.client_id.as_deref().unwrap_or_default();
-        let mut policy = IdPolicy::new(&a.issuer, client, algs)
-            .map_err(policy_err)?
-            .with_leeway(a.leeway)
-            .map_err(policy_err)?;
-        if let Some(n) = a.max_token_bytes {
-            policy = policy.with_max_token_bytes(n).map_err(policy_err)?;
-        }
-        let checks = IdChecks {
-            nonce: a.nonce.as_deref(),
-            max_age: a.max_age,
-            access_token: a.access_token.as_deref().map(str::as_bytes),
-        };
-        policy
-            .validate(
-                token.as_bytes(),
-                &keys,
-                UnixTime::from_secs(now),
-                &checks,
-                &mut scratch,
-            )
-            .map(|t| id_json(&t))
+    let path = match (a.access_path, a.introspect.is_some()) {
+        (Some(PathArg::JwtOnly), _) | (None, false) => AccessPath::JwtOnly,
+        (Some(PathArg::IntrospectionOnly), _) => AccessPath::IntrospectionOnly,
+        (Some(PathArg::Both), _) | (None, true) => AccessPath::Both,
+    };
+    let typ = if a.compat {
+        TypMode::Compat
     } else {
-        let typ = if a.compat {
-            TypMode::Compat
-        } else {
-            TypMode::Strict
-        };
-        let mut policy = AccessPolicy::new(&a.issuer, &a.audience, algs)
+        TypMode::Strict
+    };
+    let access_policy = |algs: AlgorithmSet| -> Result<AccessPolicy<'_, String>, Failure> {
+        let mut policy = AccessPolicy::new(issuer, &a.audience, algs)
             .map_err(policy_err)?
             .with_required_scopes(&a.scope)
             .map_err(policy_err)?
@@ -431,51 +557,202 @@ pub(crate) fn run(a: &VerifyArgs, style: Style) -> Result<u8, Failure> {
         if let Some(n) = a.max_token_bytes {
             policy = policy.with_max_token_bytes(n).map_err(policy_err)?;
         }
-        policy
-            .validate(
-                token.as_bytes(),
-                &keys,
-                UnixTime::from_secs(now),
-                &mut scratch,
-            )
-            .map(|t| access_json(&t))
+        Ok(policy)
     };
-    let lane = if a.id_token { "id" } else { "access" };
+
+    // The path (access lane): introspection never needs keys.
+    let route = if a.id_token {
+        Route::Local
+    } else {
+        let max = access_policy(AlgorithmSet::from_slice(&[Algorithm::ES256]))?.max_token_bytes();
+        let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+        match route_access_token(token.as_bytes(), path, max, &mut scratch) {
+            Ok(r) => r,
+            Err(e) => return Ok(refused(a, lane, realm, &e, None, None, style)),
+        }
+    };
+
+    let mut binding = None;
+    let mut hint = None;
+    let mut challenge = None;
+    let result: Result<Object, Error> = if route == Route::Introspect {
+        let http = remote::http_options(a.ca_bundle.as_deref())?;
+        let endpoint = remote::introspection_endpoint(
+            a.introspect.as_deref().filter(|u| !u.is_empty()),
+            a.issuer_url.as_deref(),
+            &http,
+        )?;
+        let secret = remote::client_secret(
+            a.client_secret_file.as_deref(),
+            a.client_secret_env.as_deref(),
+        )?;
+        let client_id = a.client_id.clone().unwrap_or_default();
+        let mut options =
+            IntrospectionOptions::new(remote::client_auth(a.client_auth, client_id, secret));
+        options.http = http;
+        let introspector = Introspector::new(&endpoint, options).map_err(|e| {
+            Failure::Usage(format!("--introspect {}: {e}", escape::text(&endpoint)))
+        })?;
+        // Introspection has no signature: the algorithm set is not read.
+        let policy = access_policy(AlgorithmSet::from_slice(&[Algorithm::ES256]))?;
+        let mut buf = Vec::new();
+        match introspector.validate(&policy, &token, UnixTime::from_secs(now), &mut buf) {
+            Ok(t) => Ok(with_path(access_json(&t), "introspection")),
+            Err(IntrospectionError::Token(e)) => Err(e),
+            Err(IntrospectionError::Endpoint(e)) => {
+                return Err(remote::unavailable("introspection endpoint", &e))
+            }
+        }
+    } else {
+        let keys = keys_from(a)?;
+        let current = match &keys {
+            KeysFrom::Local(_) => None,
+            KeysFrom::Remote(source) => Some(
+                source
+                    .keys(UnixTime::from_secs(now))
+                    .map_err(|e| remote::unavailable("keys", &e))?,
+            ),
+        };
+        let key_slice: &[Key] = match (&keys, &current) {
+            (KeysFrom::Local(set), _) => set,
+            (KeysFrom::Remote(_), Some(k)) => k,
+            (KeysFrom::Remote(_), None) => &[],
+        };
+        let algs = algorithms(&a.alg, key_slice)?;
+        let at = UnixTime::from_secs(now);
+        let r = if a.id_token {
+            let client = a.client_id.as_deref().unwrap_or_default();
+            let mut policy = IdPolicy::new(issuer, client, algs)
+                .map_err(policy_err)?
+                .with_leeway(a.leeway)
+                .map_err(policy_err)?;
+            if let Some(n) = a.max_token_bytes {
+                policy = policy.with_max_token_bytes(n).map_err(policy_err)?;
+            }
+            let checks = IdChecks {
+                nonce: a.nonce.as_deref(),
+                max_age: a.max_age,
+                access_token: a.access_token.as_deref().map(str::as_bytes),
+            };
+            match &keys {
+                KeysFrom::Local(set) => {
+                    let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+                    policy
+                        .validate(token.as_bytes(), set, at, &checks, &mut scratch)
+                        .map(|t| id_json(&t))
+                }
+                KeysFrom::Remote(source) => {
+                    let mut scratch = vec![0u8; tokenlane_remote::scratch_len(token.len())];
+                    match source.validate_id(&policy, token.as_bytes(), at, &checks, &mut scratch) {
+                        Ok(t) => Ok(id_json(&t)),
+                        Err(e) => Err(remote_validation(e)?),
+                    }
+                }
+            }
+        } else {
+            let policy = access_policy(algs)?;
+            if a.method.is_some() {
+                match crate::request::decide(a, &policy, key_slice, &token, at)? {
+                    Ok((json, b)) => {
+                        binding = Some(b);
+                        Ok(json)
+                    }
+                    Err((e, c)) => {
+                        challenge = Some(c);
+                        Err(e)
+                    }
+                }
+            } else {
+                match &keys {
+                    KeysFrom::Local(set) => {
+                        let mut scratch = vec![0u8; tokenlane::scratch_len(token.len())];
+                        policy
+                            .validate(token.as_bytes(), set, at, &mut scratch)
+                            .map(|t| with_path(access_json(&t), "local"))
+                    }
+                    KeysFrom::Remote(source) => {
+                        let mut scratch = vec![0u8; tokenlane_remote::scratch_len(token.len())];
+                        match source.validate_access(&policy, token.as_bytes(), at, &mut scratch) {
+                            Ok(t) => Ok(with_path(access_json(&t), "local")),
+                            Err(e) => Err(remote_validation(e)?),
+                        }
+                    }
+                }
+            }
+        };
+        if let Err(e) = &r {
+            if e.kind() == ErrorCode::KeyNotFound {
+                hint = kid_hint(&token, key_slice);
+            }
+        }
+        r
+    };
     match result {
         Ok(v) => {
             if a.json {
                 println!("{}", escape::json(&v.to_json()));
             } else {
                 print!("{}", accepted_text(&v, now, style));
+                if let Some(b) = binding {
+                    print!("{}", crate::request::binding_text(&b));
+                }
             }
             Ok(exit::OK)
         }
-        Err(e) => {
-            if a.json {
-                let v = refused_json(lane, &e, realm, &a.scope);
-                println!("{}", escape::json(&v.to_json()));
-            } else {
-                println!(
-                    "{} {}",
-                    style.bad(&format!("refused ({lane} lane):")),
-                    message(&e, &a.scope)
-                );
-                if e.kind() == ErrorCode::KeyNotFound {
-                    if let Some(h) = kid_hint(&token, &keys) {
-                        println!("  hint: {h}");
-                    }
-                }
-                println!("  an API answers: HTTP {}", e.http_status());
-                println!(
-                    "  WWW-Authenticate: {}",
-                    www_authenticate(&e, realm, &a.scope)
-                );
-            }
-            Ok(exit::for_error(&e))
-        }
+        Err(e) => Ok(refused(
+            a,
+            lane,
+            realm,
+            &e,
+            hint.as_deref(),
+            challenge,
+            style,
+        )),
     }
 }
 
+/// Adds how the token was validated (`local` or `introspection`) to its JSON.
+fn with_path(mut o: Object, path: &str) -> Object {
+    o.members.insert(2, ("path".to_owned(), json!(path)));
+    o
+}
+
+/// Prints a refusal; returns its exit status.
+fn refused(
+    a: &VerifyArgs,
+    lane: &str,
+    realm: Option<&str>,
+    e: &Error,
+    hint: Option<&str>,
+    challenge: Option<String>,
+    style: Style,
+) -> u8 {
+    let challenge = challenge.unwrap_or_else(|| www_authenticate(e, realm, &a.scope));
+    if a.json {
+        let mut v = refused_json(lane, e, realm, &a.scope);
+        if let Some(Value::Object(err)) = v
+            .members
+            .iter_mut()
+            .find(|(k, _)| k == "error")
+            .map(|(_, v)| v)
+        {
+            err.insert("www_authenticate".to_owned(), json!(challenge));
+        }
+        println!("{}", escape::json(&v.to_json()));
+    } else {
+        println!(
+            "{} {}",
+            style.bad(&format!("refused ({lane} lane):")),
+            message(e, &a.scope)
+        );
+        if let Some(h) = hint {
+            println!("  hint: {h}");
+        }
+        println!("  an API answers: HTTP {}", e.http_status());
+        println!("  WWW-Authenticate: {challenge}");
+    }
+    exit::for_error(e)
+}
 /// The text for an accepted token (from its JSON form).
 fn accepted_text(v: &Object, now: u64, style: Style) -> String {
     let lane = v.get("lane").and_then(Value::as_str).unwrap_or_default();

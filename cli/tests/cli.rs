@@ -705,12 +705,12 @@ fn clap_errors_name_what_is_missing_or_wrong() {
         (
             vec!["verify", "--jwks", &jwks, "--issuer", ISSUER, "--id-token", "tok"],
             "tokenlane: error: the following required arguments were not provided: --client-id <C>; \
-             usage: tokenlane verify --issuer <ISS> --id-token --client-id <C> --jwks <FILE> <TOKEN>\n",
+             usage: tokenlane verify --client-id <C> --jwks <FILE> --issuer <ISS> --id-token <TOKEN>\n",
         ),
         (
             vec!["verify", "--jwkz", "x"],
             "tokenlane: error: unexpected argument '--jwkz' (did you mean '--jwks'?); \
-             usage: tokenlane verify --issuer <ISS> --jwks <FILE> [TOKEN]\n",
+             usage: tokenlane verify --jwks <FILE> [TOKEN]\n",
         ),
         (
             vec!["inspect", "--now", "yesterday", "tok"],
