@@ -612,14 +612,14 @@ fn threads_validate_without_a_miss_during_rotations() {
 /// counts the fetches.
 struct Rotating {
     sets: Vec<String>,
-    fetches: std::sync::atomic::AtomicUsize,
+    fetches: core::sync::atomic::AtomicUsize,
 }
 
 impl Transport for Rotating {
     fn get(&self, _: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
         let i = self
             .fetches
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            .fetch_add(1, core::sync::atomic::Ordering::SeqCst);
         Ok(HttpResponse {
             status: 200,
             body: self.sets[i.min(self.sets.len() - 1)].clone().into_bytes(),
@@ -650,9 +650,9 @@ fn a_kid_miss_on_keys_replaced_meanwhile_retries_within_the_cooldown() {
     assert!(!src.kid_miss(now));
     // ...but the keys this request saw are gone: retry, without a fetch.
     assert!(src.kid_miss_since(&seen, now));
-    assert_eq!(stub.fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(stub.fetches.load(core::sync::atomic::Ordering::SeqCst), 2);
     // A miss on the current keys stays a miss within the cooldown.
     let current = src.keys(now).unwrap();
     assert!(!src.kid_miss_since(&current, now));
-    assert_eq!(stub.fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(stub.fetches.load(core::sync::atomic::Ordering::SeqCst), 2);
 }
