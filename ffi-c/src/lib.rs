@@ -31,6 +31,8 @@ pub mod error;
 
 pub mod keyset;
 
+pub mod keysource;
+
 pub mod config;
 
 pub mod validator;
@@ -38,6 +40,8 @@ pub mod validator;
 pub mod token;
 
 pub mod request;
+
+pub mod introspector;
 
 use core::ffi::c_char;
 
