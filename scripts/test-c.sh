@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Tests the C ABI from C: header drift, the conformance cases, API misuse,
-# a C++ build of the header, 8 threads validating during key rotation, the
-# README's example (built both directly and through pkg-config after an
+# Tests the C ABI from C: header drift, the conformance cases (cases.json
+# and introspection.json), API misuse, a C++ build of the header, 8 threads
+# validating during key rotation, the key source and the introspector
+# against a loopback server (ffi-c/tests/loopback_server.py, one per run),
+# the README's example (built both directly and through pkg-config after an
 # install), all again under valgrind memcheck and as an ASan+UBSan build.
 # Every C file is compiled from scratch into target/c-tests.
 #
@@ -14,6 +16,7 @@ step() { printf '\n==> %s\n' "$*"; }
 target="${CARGO_TARGET_DIR:-target}"
 out="$target/c-tests"
 cases_json=tests/conformance/cases.json
+introspection_json=tests/conformance/introspection.json
 lib="$target/release/libtokenlane.a"
 syslibs=(-lpthread -ldl -lm)
 cflags=(-std=c99 -Wall -Wextra -Wpedantic -Werror -g -O1 -Iinclude)
@@ -37,7 +40,7 @@ run() {
     "$@" >"$log" 2>&1
     rc=$?
     set -e
-    grep -E '^(FAIL|sanitizers|threads|conformance)' "$log" | head -40 || true
+    grep -E '^(FAIL|sanitizers|threads|conformance|introspection cases)' "$log" | head -40 || true
     summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)"
     if [ -n "$summary" ]; then
         p="${summary%% passed*}"
@@ -56,11 +59,32 @@ run() {
     printf '%-34s %s passed, %s failed\n' "$name:" "$p" "$f"
 }
 
+# served NAME CMD...: starts ffi-c/tests/loopback_server.py on 127.0.0.1 (a
+# port the OS chooses) in a fresh directory, runs the suite with every
+# "{dir}" in CMD replaced by that directory, then stops the server (it also
+# stops by itself after 300 s).
+served() {
+    local name="$1" d a pid i
+    local args=()
+    shift
+    d="$(mktemp -d "$out/server.XXXXXX")"
+    .venv/bin/python ffi-c/tests/loopback_server.py "$d" --lifetime 300 >"$d/server.log" 2>&1 &
+    pid=$!
+    for i in $(seq 100); do
+        [ -s "$d/issuer" ] && break
+        sleep 0.1
+    done
+    for a in "$@"; do args+=("${a//\{dir\}/$d}"); done
+    run "$name" "${args[@]}"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 step "setup (pinned cbindgen, compilers, valgrind, Python venv)"
 bash scripts/setup-c.sh
 [ -x .venv/bin/python ] || bash scripts/setup.sh
-if [ ! -f "$cases_json" ]; then
-    echo "missing $cases_json (generate it: see tests/conformance/README.md)" >&2
+if [ ! -f "$cases_json" ] || [ ! -f "$introspection_json" ]; then
+    echo "missing $cases_json or $introspection_json (see tests/conformance/README.md)" >&2
     exit 1
 fi
 
@@ -97,6 +121,7 @@ fi
 
 step "convert the conformance cases for C"
 .venv/bin/python ffi-c/tests/cases_to_lines.py "$cases_json" >"$out/cases.txt"
+.venv/bin/python ffi-c/tests/cases_to_lines.py "$introspection_json" >"$out/introspection.txt"
 
 step "compile (gcc -std=c99 -Wall -Wextra -Wpedantic -Werror; g++ -std=c++17)"
 for flavour in plain asan; do
@@ -107,7 +132,9 @@ for flavour in plain asan; do
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/conformance" ffi-c/tests/conformance.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -pthread -o "$d/threads" ffi-c/tests/threads.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/misuse" ffi-c/tests/misuse.c "$lib" "${syslibs[@]}"
-    gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspection" ffi-c/tests/introspection.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspection" ffi-c/tests/introspection.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -pthread -o "$d/keysource" ffi-c/tests/keysource.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspector" ffi-c/tests/introspector.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/validate" ffi-c/examples/validate.c "$lib" "${syslibs[@]}"
     g++ "${cxxflags[@]}" "${extra[@]}" -o "$d/header-cpp" ffi-c/tests/header.cpp "$lib" "${syslibs[@]}"
 done
@@ -166,7 +193,9 @@ example_suite() { # BINARY [RUNNER...]: the example accepts, then refuses
 step "run"
 run "conformance" "$out/plain/conformance" "$out/cases.txt"
 run "misuse" "$out/plain/misuse"
-run "introspection responses" "$out/plain/introspection"
+run "introspection conformance" "$out/plain/introspection" "$out/introspection.txt"
+served "key source (loopback)" "$out/plain/keysource" "{dir}" 200
+served "introspector (loopback)" "$out/plain/introspector" "{dir}"
 run "C++ header" "$out/plain/header-cpp"
 run "threads + key rotation" "$out/plain/threads" "$out/cases.txt" 300
 run "README example" example_suite "$out/plain/validate"
@@ -174,7 +203,9 @@ run "README example" example_suite "$out/plain/validate"
 step "valgrind memcheck (no errors, no definite or indirect leaks)"
 run "valgrind conformance" "${vg[@]}" "$out/plain/conformance" "$out/cases.txt"
 run "valgrind misuse" "${vg[@]}" "$out/plain/misuse"
-run "valgrind introspection" "${vg[@]}" "$out/plain/introspection"
+run "valgrind introspection" "${vg[@]}" "$out/plain/introspection" "$out/introspection.txt"
+served "valgrind key source" "${vg[@]}" "$out/plain/keysource" "{dir}" 5
+served "valgrind introspector" "${vg[@]}" "$out/plain/introspector" "{dir}"
 run "valgrind C++ header" "${vg[@]}" "$out/plain/header-cpp"
 run "valgrind threads" "${vg[@]}" "$out/plain/threads" "$out/cases.txt" 3 16
 run "valgrind README example" example_suite "$out/plain/validate" "${vg_example[@]}"
@@ -183,7 +214,9 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "asan conformance" "$out/asan/conformance" "$out/cases.txt"
 run "asan misuse (asserts asan linked)" "$out/asan/misuse"
-run "asan introspection" "$out/asan/introspection"
+run "asan introspection" "$out/asan/introspection" "$out/introspection.txt"
+served "asan key source" "$out/asan/keysource" "{dir}" 50
+served "asan introspector" "$out/asan/introspector" "{dir}"
 run "asan C++ header" "$out/asan/header-cpp"
 run "asan threads" "$out/asan/threads" "$out/cases.txt" 50
 run "asan README example" example_suite "$out/asan/validate"

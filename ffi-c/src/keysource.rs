@@ -74,7 +74,7 @@ impl tokenlane_http_options {
     /// # Safety
     /// `ca_bundle_path` is NULL or points to `ca_bundle_path_len` readable
     /// bytes.
-    pub(crate) unsafe fn to_rust(&self) -> Result<HttpOptions, Failure> {
+    pub(crate) unsafe fn to_rust(self) -> Result<HttpOptions, Failure> {
         let timeout = |name: &str, ms: u64| {
             if (1..=MAX_TIMEOUT_MS).contains(&ms) {
                 Ok(Duration::from_millis(ms))
