@@ -105,19 +105,21 @@ else
     failures+=("header drift")
 fi
 
-step "README: its example is ffi-c/examples/validate.c, verbatim"
-awk '/^<!-- example: ffi-c\/examples\/validate.c -->$/ {grab=1; next}
-     grab && /^```c$/ {inside=1; next}
-     inside && /^```$/ {exit}
-     inside {print}' ffi-c/README.md >"$out/readme-example.c"
-if diff -u ffi-c/examples/validate.c "$out/readme-example.c" >"$out/readme-example.diff"; then
-    echo "README example is the tested file"
-    total_passed=$((total_passed + 1))
-else
-    head -40 "$out/readme-example.diff"
-    total_failed=$((total_failed + 1))
-    failures+=("README example differs from ffi-c/examples/validate.c")
-fi
+step "README: its examples are ffi-c/examples/validate.c and remote.c, verbatim"
+for example in validate remote; do
+    awk -v want="<!-- example: ffi-c/examples/$example.c -->" '$0 == want {grab=1; next}
+         grab && /^```c$/ {inside=1; next}
+         inside && /^```$/ {exit}
+         inside {print}' ffi-c/README.md >"$out/readme-$example.c"
+    if diff -u "ffi-c/examples/$example.c" "$out/readme-$example.c" >"$out/readme-$example.diff"; then
+        echo "README example is the tested file ffi-c/examples/$example.c"
+        total_passed=$((total_passed + 1))
+    else
+        head -40 "$out/readme-$example.diff"
+        total_failed=$((total_failed + 1))
+        failures+=("README example differs from ffi-c/examples/$example.c")
+    fi
+done
 
 step "convert the conformance cases for C"
 .venv/bin/python ffi-c/tests/cases_to_lines.py "$cases_json" >"$out/cases.txt"
@@ -136,6 +138,7 @@ for flavour in plain asan; do
     gcc "${cflags[@]}" "${extra[@]}" -pthread -o "$d/keysource" ffi-c/tests/keysource.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspector" ffi-c/tests/introspector.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/validate" ffi-c/examples/validate.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/remote" ffi-c/examples/remote.c "$lib" "${syslibs[@]}"
     g++ "${cxxflags[@]}" "${extra[@]}" -o "$d/header-cpp" ffi-c/tests/header.cpp "$lib" "${syslibs[@]}"
 done
 echo "compiled"
@@ -190,6 +193,27 @@ example_suite() { # BINARY [RUNNER...]: the example accepts, then refuses
     [ "$f" -eq 0 ]
 }
 
+remote_example_suite() { # SERVER_DIR BINARY [RUNNER...]: a JWT and an opaque
+    # token accepted, then a refresh token refused with 401
+    local dir="$1" bin="$2" p=0 f=0 o rc
+    shift 2
+    set +e
+    o="$("$@" "$bin" "$(cat "$dir/issuer")" https://api.example rs 's3cret:&' "$(cat "$dir/token_a")" \
+        opaque-good opaque-refresh 2>"$dir/remote-example.err")"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 1 ] && [ "$(grep -c '^accepted: sub=user-1 via jwt$' <<<"$o")" -eq 1 ] &&
+        [ "$(grep -c '^accepted: sub=user-1 via introspection$' <<<"$o")" -eq 1 ] &&
+        grep -q '^HTTP 401: missing_claim$' <<<"$o" && grep -q '^keys \[1\]: jwks fetched' "$dir/remote-example.err"; then
+        p=$((p + 1))
+    else
+        echo "FAIL remote example (exit $rc): $o $(cat "$dir/remote-example.err")"
+        f=$((f + 1))
+    fi
+    echo "$p passed, $f failed"
+    [ "$f" -eq 0 ]
+}
+
 step "run"
 run "conformance" "$out/plain/conformance" "$out/cases.txt"
 run "misuse" "$out/plain/misuse"
@@ -199,6 +223,7 @@ served "introspector (loopback)" "$out/plain/introspector" "{dir}"
 run "C++ header" "$out/plain/header-cpp"
 run "threads + key rotation" "$out/plain/threads" "$out/cases.txt" 300
 run "README example" example_suite "$out/plain/validate"
+served "README remote example" remote_example_suite "{dir}" "$out/plain/remote"
 
 step "valgrind memcheck (no errors, no definite or indirect leaks)"
 run "valgrind conformance" "${vg[@]}" "$out/plain/conformance" "$out/cases.txt"
@@ -209,6 +234,7 @@ served "valgrind introspector" "${vg[@]}" "$out/plain/introspector" "{dir}"
 run "valgrind C++ header" "${vg[@]}" "$out/plain/header-cpp"
 run "valgrind threads" "${vg[@]}" "$out/plain/threads" "$out/cases.txt" 3 16
 run "valgrind README example" example_suite "$out/plain/validate" "${vg_example[@]}"
+served "valgrind remote example" remote_example_suite "{dir}" "$out/plain/remote" "${vg_example[@]}"
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -220,6 +246,7 @@ served "asan introspector" "$out/asan/introspector" "{dir}"
 run "asan C++ header" "$out/asan/header-cpp"
 run "asan threads" "$out/asan/threads" "$out/cases.txt" 50
 run "asan README example" example_suite "$out/asan/validate"
+served "asan remote example" remote_example_suite "{dir}" "$out/asan/remote"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "install, then build the example with pkg-config"
