@@ -64,13 +64,13 @@ run() {
 # "{dir}" in CMD replaced by that directory, then stops the server (it also
 # stops by itself after 300 s).
 served() {
-    local name="$1" d a pid i
+    local name="$1" d a pid
     local args=()
     shift
     d="$(mktemp -d "$out/server.XXXXXX")"
     .venv/bin/python ffi-c/tests/loopback_server.py "$d" --lifetime 300 >"$d/server.log" 2>&1 &
     pid=$!
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         [ -s "$d/issuer" ] && break
         sleep 0.1
     done

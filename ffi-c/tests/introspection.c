@@ -83,14 +83,18 @@ static const char *accepted_mismatch(const icase *c, const tokenlane_access_toke
     const char *p = NULL;
     size_t n = 0, i;
     uint64_t v = 0;
+    tokenlane_result rc;
     if (tokenlane_access_token_alg(t, &p, &n) != TOKENLANE_RESULT_OK || n != 0) return "alg is not empty";
-    if (c->has_iss && !text_ok(tokenlane_access_token_iss(t, &p, &n), p, n, &c->iss)) return "iss";
-    if (c->has_sub && !text_ok(tokenlane_access_token_sub(t, &p, &n), p, n, &c->sub)) return "sub";
-    if (c->has_cid && !text_ok(tokenlane_access_token_client_id(t, &p, &n), p, n, &c->cid)) return "client_id";
-    if (c->has_jti && !text_ok(tokenlane_access_token_jti(t, &p, &n), p, n, &c->jti)) return "jti";
+    /* Each getter runs before its outputs are read (argument order is
+     * unspecified in C). */
+    if (c->has_iss && (rc = tokenlane_access_token_iss(t, &p, &n), !text_ok(rc, p, n, &c->iss))) return "iss";
+    if (c->has_sub && (rc = tokenlane_access_token_sub(t, &p, &n), !text_ok(rc, p, n, &c->sub))) return "sub";
+    if (c->has_cid && (rc = tokenlane_access_token_client_id(t, &p, &n), !text_ok(rc, p, n, &c->cid)))
+        return "client_id";
+    if (c->has_jti && (rc = tokenlane_access_token_jti(t, &p, &n), !text_ok(rc, p, n, &c->jti))) return "jti";
     if (c->has_exp && tokenlane_access_token_exp(t) != c->exp) return "exp";
-    if (c->has_iat && !time_ok(tokenlane_access_token_iat(t, &v), v, c->has_iat, c->iat)) return "iat";
-    if (c->has_nbf && !time_ok(tokenlane_access_token_nbf(t, &v), v, c->has_nbf, c->nbf)) return "nbf";
+    if (c->has_iat && (rc = tokenlane_access_token_iat(t, &v), !time_ok(rc, v, c->has_iat, c->iat))) return "iat";
+    if (c->has_nbf && (rc = tokenlane_access_token_nbf(t, &v), !time_ok(rc, v, c->has_nbf, c->nbf))) return "nbf";
     if (c->has_gaud) {
         if (tokenlane_access_token_aud_count(t) != c->n_gaud) return "aud count";
         for (i = 0; i < c->n_gaud; i++) {
@@ -127,7 +131,7 @@ static int run_case(const icase *c, const tokenlane_keyset *keys, tokenlane_erro
     for (i = 0; i < c->n_aud; i++) tokenlane_validator_config_add_audience(cfg, c->aud[i].data, c->aud[i].len);
     for (i = 0; i < c->n_scope; i++)
         tokenlane_validator_config_add_required_scope(cfg, c->scope[i].data, c->scope[i].len);
-    tokenlane_validator_config_set_algorithms(cfg, TOKENLANE_ALG_ES256);
+    tokenlane_validator_config_set_algorithms(cfg, TOKENLANE_ALG_HS256);
     tokenlane_validator_config_set_leeway(cfg, c->leeway);
     tokenlane_validator_config_set_introspection_audience(
         cfg, c->allow_absent ? TOKENLANE_INTROSPECTION_AUDIENCE_ALLOW_ABSENT : TOKENLANE_INTROSPECTION_AUDIENCE_REQUIRED);

@@ -270,7 +270,7 @@ int main(int argc, char **argv) {
     tokenlane_error_detail *detail = NULL;
     worker w[N_THREADS];
     pthread_t th[N_THREADS];
-    uint64_t T;
+    uint64_t T = 0;
     long rounds = argc > 2 ? strtol(argv[2], NULL, 10) : 200, flood_not_found = 0;
     unsigned long cooldown_before;
     int i, alive_ok = 1;
