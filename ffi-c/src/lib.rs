@@ -31,6 +31,7 @@ pub mod error;
 
 pub mod keyset;
 
+#[cfg(feature = "remote")]
 pub mod keysource;
 
 pub mod config;
@@ -41,6 +42,7 @@ pub mod token;
 
 pub mod request;
 
+#[cfg(feature = "remote")]
 pub mod introspector;
 
 use core::ffi::c_char;

@@ -7,12 +7,14 @@ use std::sync::{Arc, RwLock};
 use tokenlane::{
     scratch_len, IdChecks, Key, KeySet, OwnedAccessPolicy, OwnedIdPolicy, PolicyError, UnixTime,
 };
+#[cfg(feature = "remote")]
 use tokenlane_remote::{KeySource, ValidationError};
 
 use crate::config::tokenlane_validator_config;
 use crate::error::{tokenlane_error_detail, tokenlane_result, Failure};
 use crate::ffi::{self, Castable, OutPtr};
 use crate::keyset::tokenlane_keyset;
+#[cfg(feature = "remote")]
 use crate::keysource::tokenlane_keysource;
 use crate::panic::ffi_boundary;
 use crate::token::{tokenlane_access_token, tokenlane_id_token, AccessData, IdData};
@@ -22,6 +24,7 @@ use crate::token::{tokenlane_access_token, tokenlane_id_token, AccessData, IdDat
 #[derive(Debug, Clone)]
 enum KeysFrom {
     Set(Arc<KeySet>),
+    #[cfg(feature = "remote")]
     Source(KeySource),
 }
 
@@ -64,7 +67,9 @@ impl Keys {
 /// The keys one request lane call reads (see [`AccessValidator::parts`]).
 pub(crate) enum CurrentKeys {
     Set(Arc<KeySet>),
+    #[cfg(feature = "remote")]
     Source(tokenlane_remote::Keys),
+    #[cfg(feature = "remote")]
     None,
 }
 
@@ -73,12 +78,15 @@ impl core::ops::Deref for CurrentKeys {
     fn deref(&self) -> &[Key] {
         match self {
             CurrentKeys::Set(k) => k,
+            #[cfg(feature = "remote")]
             CurrentKeys::Source(k) => k,
+            #[cfg(feature = "remote")]
             CurrentKeys::None => &[],
         }
     }
 }
 
+#[cfg(feature = "remote")]
 /// A refusal of a validator following a key source.
 fn source_failure(e: &ValidationError) -> Failure {
     match e {
@@ -87,6 +95,7 @@ fn source_failure(e: &ValidationError) -> Failure {
     }
 }
 
+#[cfg(feature = "remote")]
 /// Reads the `keysource` argument of the `*_keysource` functions.
 ///
 /// # Safety
@@ -117,6 +126,7 @@ unsafe fn inputs<'a>(
     Ok((c, k))
 }
 
+#[cfg(feature = "remote")]
 /// Reads the configuration and key source arguments of
 /// `*_validator_new_with_keysource`.
 ///
@@ -174,6 +184,7 @@ impl AccessValidator {
     pub(crate) fn parts(&self) -> (&OwnedAccessPolicy, CurrentKeys) {
         let keys = match self.keys.current() {
             KeysFrom::Set(k) => CurrentKeys::Set(k),
+            #[cfg(feature = "remote")]
             KeysFrom::Source(s) => s
                 .keys(UnixTime::now())
                 .map_or(CurrentKeys::None, CurrentKeys::Source),
@@ -182,6 +193,7 @@ impl AccessValidator {
     }
 
     /// The policy (the introspector decides answers with it).
+    #[cfg(feature = "remote")]
     pub(crate) fn policy(&self) -> &OwnedAccessPolicy {
         &self.policy
     }
@@ -200,6 +212,7 @@ impl AccessValidator {
                     .map_err(|e| Failure::core(&e))?;
                 Ok(AccessData::new(&t))
             }
+            #[cfg(feature = "remote")]
             KeysFrom::Source(source) => {
                 let mut scratch = vec![0u8; tokenlane_remote::scratch_len(len)];
                 let t = source
@@ -263,6 +276,7 @@ pub extern "C" fn tokenlane_access_validator_set_keys(
     }
 }
 
+#[cfg(feature = "remote")]
 /// Builds an access-token validator from `config` (copied) that follows
 /// `keysource`: each validation reads the source's current keys (fetching
 /// the first time), and a token whose `kid` the keys lack triggers one
@@ -292,6 +306,7 @@ pub extern "C" fn tokenlane_access_validator_new_with_keysource(
     }
 }
 
+#[cfg(feature = "remote")]
 /// Makes the validator follow `keysource` from now on (instead of its key
 /// set or another source), atomically, as `*_set_keys` does;
 /// `tokenlane_access_validator_set_keys` goes back to a fixed key set. Safe
@@ -493,6 +508,7 @@ pub extern "C" fn tokenlane_id_validator_set_keys(
     }
 }
 
+#[cfg(feature = "remote")]
 /// Builds an ID-token validator from `config` (copied) that follows
 /// `keysource`, as `tokenlane_access_validator_new_with_keysource`.
 ///
@@ -517,6 +533,7 @@ pub extern "C" fn tokenlane_id_validator_new_with_keysource(
     }
 }
 
+#[cfg(feature = "remote")]
 /// Makes the validator follow `keysource`, as
 /// `tokenlane_access_validator_set_keysource`.
 ///
@@ -586,6 +603,7 @@ pub extern "C" fn tokenlane_id_validator_validate(
                     .map_err(|e| Failure::core(&e))?;
                 IdData::new(&t)
             }
+            #[cfg(feature = "remote")]
             KeysFrom::Source(source) => {
                 let mut scratch = vec![0u8; tokenlane_remote::scratch_len(len)];
                 let t = source
