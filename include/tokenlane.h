@@ -616,7 +616,8 @@ typedef struct tokenlane_http_options {
  * short-lived refresh thread of the library. It is called outside every
  * lock of the library, so it may call tokenlane functions (the counters,
  * a validation), but it must be thread-safe, return quickly, not unwind
- * (no C++ exception may leave it), and must not free the key source.
+ * (no C++ exception may leave it), and must not stop or free the key
+ * source (the refresher would wait for itself).
  */
 typedef void (*tokenlane_keysource_event_fn)(void *user_data,
                                              uint32_t kind,

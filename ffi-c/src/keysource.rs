@@ -128,7 +128,8 @@ fn millis(d: Duration) -> u64 {
 /// short-lived refresh thread of the library. It is called outside every
 /// lock of the library, so it may call tokenlane functions (the counters,
 /// a validation), but it must be thread-safe, return quickly, not unwind
-/// (no C++ exception may leave it), and must not free the key source.
+/// (no C++ exception may leave it), and must not stop or free the key
+/// source (the refresher would wait for itself).
 pub type tokenlane_keysource_event_fn = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
