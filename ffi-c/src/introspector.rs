@@ -174,7 +174,7 @@ impl Castable for tokenlane_introspector {
 
 /// The introspection endpoint could not judge the token: 500 when it
 /// refused our credentials, else 503 (`tokenlane-remote`'s status table).
-fn endpoint_failure(e: &IntrospectionError) -> Failure {
+pub(crate) fn endpoint_failure(e: &IntrospectionError) -> Failure {
     match e {
         IntrospectionError::Token(t) => Failure::core(t),
         IntrospectionError::Endpoint(_) => Failure {

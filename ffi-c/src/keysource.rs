@@ -615,3 +615,58 @@ pub extern "C" fn tokenlane_keysource_free(keysource: *mut tokenlane_keysource) 
         unsafe { ffi::free_box(keysource) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The options' doc states each policy setting's default and bounds as
+    /// `tokenlane-remote`'s one table does, and `_options_init` writes
+    /// those defaults.
+    #[test]
+    fn option_docs_and_defaults_are_the_remote_table() {
+        let source = include_str!("keysource.rs");
+        let d = tokenlane_keysource_options::defaults();
+        let given = [
+            ("default_ttl", d.default_ttl),
+            ("min_ttl", d.min_ttl),
+            ("max_ttl", d.max_ttl),
+            ("refresh_ahead", d.refresh_ahead),
+            ("kid_miss_cooldown", d.kid_miss_cooldown),
+            ("retry_interval", d.retry_interval),
+            ("max_stale", d.max_stale),
+        ];
+        assert_eq!(given.len(), RefreshPolicy::TABLE.len());
+        for ((name, default, min, max, _), (field, value)) in
+            RefreshPolicy::TABLE.iter().zip(given.iter())
+        {
+            assert_eq!(name, field);
+            assert_eq!(*default, *value, "{name}");
+            let doc = format!("`{name}` {default} ({min}..={max})");
+            assert!(source.contains(&doc), "the options' doc lacks {doc}");
+        }
+    }
+
+    /// The C codes of introspection faults carry the HTTP status the
+    /// remote crate's table gives each fault.
+    #[test]
+    fn endpoint_fault_codes_have_the_remote_status() {
+        use tokenlane_remote::IntrospectionError;
+        let faults = [
+            RemoteError::HttpStatus(401),
+            RemoteError::HttpStatus(403),
+            RemoteError::HttpStatus(503),
+            RemoteError::InvalidResponse,
+            RemoteError::Transport(tokenlane_remote::TransportError::Timeout),
+        ];
+        for f in faults {
+            let e = IntrospectionError::Endpoint(f);
+            let code = crate::introspector::endpoint_failure(&e).code;
+            assert_eq!(
+                crate::error::tokenlane_error_http_status(code.number()),
+                e.http_status(),
+                "{e}"
+            );
+        }
+    }
+}
