@@ -68,7 +68,7 @@ served() {
     local args=()
     shift
     d="$(mktemp -d "$out/server.XXXXXX")"
-    .venv/bin/python ffi-c/tests/loopback_server.py "$d" --lifetime 300 >"$d/server.log" 2>&1 &
+    .venv/bin/python ffi-c/tests/loopback_server.py "$d" --lifetime 300 --cases "$introspection_json" >"$d/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do
         [ -s "$d/issuer" ] && break
@@ -217,7 +217,7 @@ remote_example_suite() { # SERVER_DIR BINARY [RUNNER...]: a JWT and an opaque
 step "run"
 run "conformance" "$out/plain/conformance" "$out/cases.txt"
 run "misuse" "$out/plain/misuse"
-run "introspection conformance" "$out/plain/introspection" "$out/introspection.txt"
+served "introspection conformance" "$out/plain/introspection" "$out/introspection.txt" "{dir}"
 served "key source (loopback)" "$out/plain/keysource" "{dir}" 200
 served "introspector (loopback)" "$out/plain/introspector" "{dir}"
 run "C++ header" "$out/plain/header-cpp"
@@ -228,7 +228,7 @@ served "README remote example" remote_example_suite "{dir}" "$out/plain/remote"
 step "valgrind memcheck (no errors, no definite or indirect leaks)"
 run "valgrind conformance" "${vg[@]}" "$out/plain/conformance" "$out/cases.txt"
 run "valgrind misuse" "${vg[@]}" "$out/plain/misuse"
-run "valgrind introspection" "${vg[@]}" "$out/plain/introspection" "$out/introspection.txt"
+served "valgrind introspection" "${vg[@]}" "$out/plain/introspection" "$out/introspection.txt" "{dir}"
 served "valgrind key source" "${vg[@]}" "$out/plain/keysource" "{dir}" 5
 served "valgrind introspector" "${vg[@]}" "$out/plain/introspector" "{dir}"
 run "valgrind C++ header" "${vg[@]}" "$out/plain/header-cpp"
@@ -240,7 +240,7 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "asan conformance" "$out/asan/conformance" "$out/cases.txt"
 run "asan misuse (asserts asan linked)" "$out/asan/misuse"
-run "asan introspection" "$out/asan/introspection" "$out/introspection.txt"
+served "asan introspection" "$out/asan/introspection" "$out/introspection.txt" "{dir}"
 served "asan key source" "$out/asan/keysource" "{dir}" 50
 served "asan introspector" "$out/asan/introspector" "{dir}"
 run "asan C++ header" "$out/asan/header-cpp"

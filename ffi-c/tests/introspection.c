@@ -7,11 +7,16 @@
  * accepted token's fields (iss, sub, client_id, jti, exp, iat, nbf, aud,
  * scopes, and an empty alg).
  *
- *   introspection INTROSPECTION_LINES
+ * With SERVER_DIR (a loopback_server.py started with --cases), every case
+ * also goes over the wire: tokenlane_introspector_validate on the
+ * introspection-only path with the case's name as the token, which the
+ * server answers with the case's body. The outcome must be the same,
+ * except that a body the core calls `malformed` (not a strict JSON object)
+ * is the endpoint's fault there: INTROSPECTION_UNAVAILABLE (HTTP 503).
+ *
+ *   introspection INTROSPECTION_LINES [SERVER_DIR]
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "remote.h"
 
 #include "tokenlane.h"
 
@@ -114,17 +119,51 @@ static const char *accepted_mismatch(const icase *c, const tokenlane_access_toke
     return NULL;
 }
 
-/* Decides one case; returns 1 when it passed (prints why otherwise). */
-static int run_case(const icase *c, const tokenlane_keyset *keys, tokenlane_error_detail *detail) {
+/* The outcome of one decision against the case: 1 when it matches. */
+static int outcome_ok(const icase *c, const char *how, tokenlane_result rc, const tokenlane_access_token *t,
+                      uint32_t want_error, const tokenlane_error_detail *detail) {
+    const char *bad;
+    char message[512];
+    size_t mlen = 0;
+    if (c->expect_ok) {
+        if (rc != TOKENLANE_RESULT_OK || t == NULL) {
+            printf("FAIL %s (%s): expected ok, got %s\n", c->name, how, tokenlane_error_code_str(rc));
+            return 0;
+        }
+        if ((bad = accepted_mismatch(c, t)) != NULL) {
+            printf("FAIL %s (%s): accepted, but %s differs\n", c->name, how, bad);
+            return 0;
+        }
+        return 1;
+    }
+    if (rc != want_error || t != NULL) {
+        printf("FAIL %s (%s): expected %s, got %s\n", c->name, how, tokenlane_error_code_str(want_error),
+               tokenlane_error_code_str(rc));
+        return 0;
+    }
+    if (c->claim[0] != '\0' && want_error < 100) {
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "`%s`", c->claim);
+        if (tokenlane_error_detail_message(detail, message, sizeof message, &mlen) != TOKENLANE_RESULT_OK ||
+            strstr(message, quoted) == NULL) {
+            printf("FAIL %s (%s): the detail does not name %s\n", c->name, how, quoted);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Decides one case (and over the wire when `in` is given); returns 1 when
+ * it passed (prints why otherwise). */
+static int run_case(const icase *c, const tokenlane_keyset *keys, const tokenlane_introspector *in,
+                    tokenlane_error_detail *detail) {
     tokenlane_validator_config *cfg = NULL;
     tokenlane_access_validator *v = NULL;
     tokenlane_access_token *t = NULL;
     tokenlane_result rc;
+    uint32_t want;
     size_t i;
     int ok = 0;
-    char message[512];
-    size_t mlen = 0;
-    const char *bad = NULL;
 
     if (tokenlane_validator_config_new(&cfg) != TOKENLANE_RESULT_OK) return 0;
     tokenlane_validator_config_set_issuer(cfg, c->issuer.data, c->issuer.len);
@@ -140,27 +179,15 @@ static int run_case(const icase *c, const tokenlane_keyset *keys, tokenlane_erro
         goto done;
     }
     rc = tokenlane_access_validator_introspect_response(v, c->response.data, c->response.len, c->now, &t, detail);
-    if (c->expect_ok) {
-        if (rc != TOKENLANE_RESULT_OK || t == NULL) {
-            printf("FAIL %s: expected ok, got %s\n", c->name, tokenlane_error_code_str(rc));
-        } else if ((bad = accepted_mismatch(c, t)) != NULL) {
-            printf("FAIL %s: accepted, but %s differs\n", c->name, bad);
-        } else {
-            ok = 1;
-        }
-    } else if (rc != tl_code_from_name(c->expect_error) || t != NULL) {
-        printf("FAIL %s: expected %s, got %s\n", c->name, c->expect_error, tokenlane_error_code_str(rc));
-    } else if (c->claim[0] != '\0') {
-        char quoted[64];
-        snprintf(quoted, sizeof quoted, "`%s`", c->claim);
-        if (tokenlane_error_detail_message(detail, message, sizeof message, &mlen) == TOKENLANE_RESULT_OK &&
-            strstr(message, quoted) != NULL) {
-            ok = 1;
-        } else {
-            printf("FAIL %s: the detail does not name %s\n", c->name, quoted);
-        }
-    } else {
-        ok = 1;
+    want = c->expect_ok ? TOKENLANE_RESULT_OK : tl_code_from_name(c->expect_error);
+    ok = outcome_ok(c, "response", rc, t, want, detail);
+    if (in != NULL) {
+        tokenlane_access_token_free(t);
+        t = NULL;
+        rc = tokenlane_introspector_validate(in, v, TOKENLANE_ACCESS_PATH_INTROSPECTION_ONLY, c->name, strlen(c->name),
+                                             c->now, &t, detail);
+        if (want == TOKENLANE_RESULT_MALFORMED) want = TOKENLANE_RESULT_INTROSPECTION_UNAVAILABLE;
+        ok &= outcome_ok(c, "over the wire", rc, t, want, detail);
     }
 done:
     tokenlane_access_token_free(t);
@@ -180,11 +207,12 @@ int main(int argc, char **argv) {
     size_t cap = 0, nf, cases = 0;
     icase c;
     tokenlane_keyset *keys = NULL;
+    tokenlane_introspector *in = NULL;
     tokenlane_error_detail *detail = NULL;
     int in_case = 0, bad = 0;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s INTROSPECTION_LINES\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s INTROSPECTION_LINES [SERVER_DIR]\n", argv[0]);
         return 2;
     }
     f = fopen(argv[1], "r");
@@ -195,6 +223,20 @@ int main(int argc, char **argv) {
     if (tokenlane_keyset_from_jwks(S(JWKS), &keys, NULL) != TOKENLANE_RESULT_OK ||
         tokenlane_error_detail_new(&detail) != TOKENLANE_RESULT_OK)
         return 2;
+    if (argc == 3) {
+        tokenlane_introspector_options o;
+        char url[512], *issuer;
+        server_dir = argv[2];
+        issuer = server_file("issuer");
+        if (issuer == NULL || tokenlane_introspector_options_init(&o, sizeof o) != TOKENLANE_RESULT_OK) return 2;
+        o.client_id = "rs";
+        o.client_id_len = 2;
+        o.client_secret = "s3cret:&";
+        o.client_secret_len = 8;
+        snprintf(url, sizeof url, "%s/introspect", issuer);
+        free(issuer);
+        if (tokenlane_introspector_new(url, strlen(url), &o, &in, detail) != TOKENLANE_RESULT_OK) return 2;
+    }
     memset(&c, 0, sizeof c);
     while (tl_read_line(f, &line, &cap)) {
         nf = tl_split(line, fields, 8);
@@ -242,7 +284,7 @@ int main(int argc, char **argv) {
         } else if (strcmp(fields[0], "gscope") == 0 && nf == 2) {
             bad |= add_buf(c.gscope, &c.n_gscope, fields[1]);
         } else if (strcmp(fields[0], "end") == 0) {
-            CHECK(c.name, !bad && c.response.data != NULL && run_case(&c, keys, detail));
+            CHECK(c.name, !bad && c.response.data != NULL && run_case(&c, keys, in, detail));
             cases++;
             icase_free(&c);
             in_case = 0;
@@ -254,9 +296,12 @@ int main(int argc, char **argv) {
     free(line);
     fclose(f);
     CHECK("the file holds cases", cases > 0 && !in_case);
+    CHECK("each case over the wire was one request",
+          in == NULL || server_count("count_introspect") == (long)cases);
+    tokenlane_introspector_free(in);
     tokenlane_error_detail_free(detail);
     tokenlane_keyset_free(keys);
-    printf("introspection cases: %lu\n", (unsigned long)cases);
+    printf("introspection cases: %lu%s\n", (unsigned long)cases, in != NULL ? ", each also over the wire" : "");
     printf("%lu passed, %lu failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 """A loopback authorization server for the C tests of the key source and
 the introspector (ffi-c/tests/keysource.c, introspector.c).
 
-    python3 loopback_server.py DIR [--lifetime SECONDS]
+    python3 loopback_server.py DIR [--lifetime SECONDS] [--cases INTROSPECTION_JSON]
 
 Binds 127.0.0.1 on a port the OS chooses and writes into DIR:
 
@@ -27,7 +27,9 @@ with secret "s3cret:&" by client_secret_basic, form-encoded as RFC 6749
 tokens the endpoint knows: "opaque-good" (an active access token for
 https://api.example with scope read), "opaque-refresh" (node-oidc-provider
 9's refresh-token answer: active, scope, no aud, no token_type),
-"opaque-other-resource" (aud another API); any other token is inactive.
+"opaque-other-resource" (aud another API); with --cases, the name of each
+case of tests/conformance/introspection.json, answered with that case's
+body (serialized as cases_to_lines.py does); any other token is inactive.
 
 The server stops by itself after --lifetime seconds (default 240).
 """
@@ -97,6 +99,14 @@ def main() -> None:
     lifetime = 240
     if "--lifetime" in sys.argv:
         lifetime = int(sys.argv[sys.argv.index("--lifetime") + 1])
+    case_bodies = {}
+    if "--cases" in sys.argv:
+        with open(sys.argv[sys.argv.index("--cases") + 1], encoding="utf-8") as f:
+            for c in json.load(f)["cases"]:
+                body = c.get("response_text")
+                if body is None:
+                    body = json.dumps(c["response"], separators=(",", ":"), ensure_ascii=False)
+                case_bodies[c["name"]] = body.encode()
     keys = {"a": ec.generate_private_key(ec.SECP256R1()), "b": ec.generate_private_key(ec.SECP256R1())}
     server = ThreadingHTTPServer(("127.0.0.1", 0), None)
     issuer = f"http://127.0.0.1:{server.server_address[1]}"
@@ -238,6 +248,9 @@ def main() -> None:
                 self.reply(401, b'{"error":"invalid_client"}', extra=[("WWW-Authenticate", "Basic")])
                 return
             token = form.get("token", [""])[0]
+            if token in case_bodies:
+                self.reply(200, case_bodies[token])
+                return
             self.reply(200, json.dumps(answers.get(token, {"active": False})).encode())
 
     server.RequestHandlerClass = Handler

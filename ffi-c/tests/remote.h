@@ -17,7 +17,7 @@ static const char *server_dir;
 
 /* The contents of DIR/name without trailing whitespace (malloc'd; NULL when
  * it cannot be read). */
-static char *server_file(const char *name) {
+static inline char *server_file(const char *name) {
     char path[1024];
     FILE *f;
     char *data = NULL;
@@ -42,7 +42,7 @@ static char *server_file(const char *name) {
 }
 
 /* A counter the server writes (count_jwks, count_introspect); 0 if none yet. */
-static long server_count(const char *name) {
+static inline long server_count(const char *name) {
     char *s = server_file(name);
     long n = s != NULL ? strtol(s, NULL, 10) : 0;
     free(s);
@@ -50,7 +50,7 @@ static long server_count(const char *name) {
 }
 
 /* Writes DIR/name (through a rename, so the server never reads half). */
-static void server_set(const char *name, const char *value) {
+static inline void server_set(const char *name, const char *value) {
     char path[1024], tmp[1040];
     FILE *f;
     snprintf(path, sizeof path, "%s/%s", server_dir, name);
@@ -62,7 +62,7 @@ static void server_set(const char *name, const char *value) {
     rename(tmp, path);
 }
 
-static void sleep_ms(long ms) {
+static inline void sleep_ms(long ms) {
     struct timespec ts;
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (ms % 1000) * 1000000L;
