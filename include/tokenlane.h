@@ -691,7 +691,9 @@ typedef struct tokenlane_keysource_options {
   tokenlane_keysource_event_fn on_event;
   /**
    * Passed unchanged to `on_event`. It must stay valid until the key
-   * source and every validator following it are freed.
+   * source and every validator following it are freed, and then for as
+   * long as a refresh they started may still run (a short-lived thread,
+   * bounded by the timeouts): simplest is static or process-long data.
    */
   void *user_data;
 } tokenlane_keysource_options;
@@ -1275,7 +1277,8 @@ bool tokenlane_keysource_running(const struct tokenlane_keysource *keysource);
  * Frees a key source. NULL is a no-op. A running refresher is stopped
  * first (this waits for its thread, as `tokenlane_keysource_stop`).
  * Validators following it keep their own reference and keep working; the
- * event callback may still be called for them.
+ * event callback may still be called for them, and by a refresh in
+ * flight on a short-lived thread (it ends within the timeouts).
  */
 void tokenlane_keysource_free(struct tokenlane_keysource *keysource);
 

@@ -195,7 +195,9 @@ pub struct tokenlane_keysource_options {
     /// `tokenlane_keysource_event_fn` for the thread that calls it).
     pub on_event: tokenlane_keysource_event_fn,
     /// Passed unchanged to `on_event`. It must stay valid until the key
-    /// source and every validator following it are freed.
+    /// source and every validator following it are freed, and then for as
+    /// long as a refresh they started may still run (a short-lived thread,
+    /// bounded by the timeouts): simplest is static or process-long data.
     pub user_data: *mut c_void,
 }
 
@@ -606,7 +608,8 @@ pub extern "C" fn tokenlane_keysource_running(keysource: *const tokenlane_keysou
 /// Frees a key source. NULL is a no-op. A running refresher is stopped
 /// first (this waits for its thread, as `tokenlane_keysource_stop`).
 /// Validators following it keep their own reference and keep working; the
-/// event callback may still be called for them.
+/// event callback may still be called for them, and by a refresh in
+/// flight on a short-lived thread (it ends within the timeouts).
 #[no_mangle]
 pub extern "C" fn tokenlane_keysource_free(keysource: *mut tokenlane_keysource) {
     ffi_boundary! {
