@@ -566,6 +566,9 @@ typedef struct tokenlane_validator_config tokenlane_validator_config;
  * HTTP client settings shared by the key source and the introspector.
  * Filled with the defaults by `tokenlane_keysource_options_init` /
  * `tokenlane_introspector_options_init`; change only what you need.
+ *
+ * It is embedded in both options structs, so its layout never changes:
+ * a new HTTP setting is appended to the options structs instead.
  */
 typedef struct tokenlane_http_options {
   /**
