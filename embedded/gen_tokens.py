@@ -2,16 +2,17 @@
 """Mints the firmware's test tokens with an independent library.
 
 Writes embedded/src/tokens.rs: the fixed keys (P-256 public point, HMAC
-secret), the fixed `now`, the policy's issuer/audience, and eight compact
-JWS tokens (four ES256, four HS256) signed by Python `cryptography`, never by
-tokenlane. Signing is deterministic (RFC 6979 ECDSA, HMAC) and all times are
-fixed, so a rerun writes the same bytes:
+secret, Ed25519 public key), the fixed `now`, the policy's issuer/audience,
+and twelve compact JWS tokens (four ES256, four HS256, four EdDSA) signed by
+Python `cryptography`, never by tokenlane. Signing is deterministic (RFC 6979
+ECDSA, HMAC, Ed25519) and all times are fixed, so a rerun writes the same
+bytes:
 
     .venv/bin/python embedded/gen_tokens.py          # rewrite src/tokens.rs
     .venv/bin/python embedded/gen_tokens.py --check  # fail if it would change
 
-Keys are the conformance suite's (tests/conformance/keys/ec-1.pem and
-hs-32.secret, read-only here).
+Keys are the conformance suite's (tests/conformance/keys/ec-1.pem,
+hs-32.secret and ed-1.pem, read-only here).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 HERE = Path(__file__).resolve().parent
@@ -37,6 +38,7 @@ AUDIENCE = "https://api.example"
 CLIENT_ID = "embedded-gateway"
 EC_KID = "ec-1"
 HS_KID = "hs-32"
+ED_KID = "ed-1"
 
 
 def b64u(data: bytes) -> str:
@@ -59,6 +61,12 @@ def load_keys() -> tuple[ec.EllipticCurvePrivateKey, bytes]:
     secret = b64u_decode((KEYS / "hs-32.secret").read_text().strip())
     assert len(secret) == 32, "hs-32.secret must hold a 32-byte secret"
     return ec_key, secret
+
+
+def load_ed_key() -> ed25519.Ed25519PrivateKey:
+    key = serialization.load_pem_private_key((KEYS / "ed-1.pem").read_bytes(), password=None)
+    assert isinstance(key, ed25519.Ed25519PrivateKey)
+    return key
 
 
 def sign_es256(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
@@ -132,6 +140,9 @@ def render() -> str:
     x, y = nums.x.to_bytes(32, "big"), nums.y.to_bytes(32, "big")
     es, es_sig = tokens_for("ES256", "ES256", EC_KID, lambda m: sign_es256(ec_key, m))
     hs, hs_sig = tokens_for("HS256", "HS256", HS_KID, lambda m: sign_hs256(secret, m))
+    ed_key = load_ed_key()
+    ed_x = ed_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    ed, ed_sig = tokens_for("EDDSA", "EdDSA", ED_KID, ed_key.sign)
     lines = [
         "//! Test tokens and keys, minted by `embedded/gen_tokens.py` with Python",
         "//! `cryptography` (never by tokenlane). Generated: do not edit.",
@@ -160,21 +171,31 @@ def render() -> str:
         "/// The 32-byte HMAC secret.",
         '#[cfg(feature = "hs256")]',
         f"pub(crate) const HS_SECRET: [u8; 32] = {rust_bytes(secret)};",
+        "/// `kid` of the Ed25519 key (tests/conformance/keys/ed-1.pem).",
+        '#[cfg(feature = "eddsa")]',
+        f"pub(crate) const ED_KID: &str = {json.dumps(ED_KID)};",
+        "/// The Ed25519 public key (RFC 8032 encoding, the JWK `x`).",
+        '#[cfg(feature = "eddsa")]',
+        f"pub(crate) const ED_X: [u8; 32] = {rust_bytes(ed_x)};",
         "",
     ]
     # ES256 cases exist with either ES256 implementation (`es256`: p256,
     # `cm4`: p256-cm4).
-    gate = {"es256": 'any(feature = "es256", feature = "cm4")', "hs256": 'feature = "hs256"'}
-    for feature, group in (("es256", es), ("hs256", hs)):
+    gate = {
+        "es256": 'any(feature = "es256", feature = "cm4")',
+        "hs256": 'feature = "hs256"',
+        "eddsa": 'feature = "eddsa"',
+    }
+    for feature, group in (("es256", es), ("hs256", hs), ("eddsa", ed)):
         for name, token, doc in group:
             lines.append(f"/// {doc}")
             lines.append(f"#[cfg({gate[feature]})]")
             lines.append(f"pub(crate) const {name}: &[u8] = b{json.dumps(token)};")
-    for feature, name, sig in (("es256", "ES256", es_sig), ("hs256", "HS256", hs_sig)):
+    for feature, name, sig in (("es256", "ES256", es_sig), ("hs256", "HS256", hs_sig), ("eddsa", "EDDSA", ed_sig)):
         lines.append(f"/// The raw signature of `{name}_ACCESS` (for the `steps` diagnostics).")
         lines.append(f'#[cfg(all({gate[feature]}, feature = "steps"))]')
         lines.append(f"pub(crate) const {name}_ACCESS_SIG: [u8; {len(sig)}] = {rust_bytes(sig)};")
-    longest = max(len(t) for _, t, _ in es + hs)
+    longest = max(len(t) for _, t, _ in es + hs + ed)
     lines += [
         "",
         "/// The longest token above, in bytes (sizes the static scratch buffer).",

@@ -383,7 +383,7 @@ enum tokenlane_result
    * of this server, answered with HTTP 500, never the client's
    * `invalid_token`.
    */
-  TOKENLANE_RESULT_INTROSPECTION_UNAUTHORIZED = 107,
+  TOKENLANE_RESULT_INTROSPECTION_CREDENTIALS_REFUSED = 107,
 };
 #ifndef __cplusplus
 typedef uint32_t tokenlane_result;
@@ -983,7 +983,7 @@ tokenlane_result tokenlane_error_detail_message(const struct tokenlane_error_det
  * for 8, the same string the Rust and Python front ends use. 0 is `"ok"`;
  * the C ABI codes are `"null_parameter"`, `"invalid_argument"`, `"panic"`,
  * `"buffer_too_small"`, `"claim_absent"`, `"keys_unavailable"`,
- * `"introspection_unavailable"`, `"introspection_unauthorized"`; any other
+ * `"introspection_unavailable"`, `"introspection_credentials_refused"`; any other
  * number is `"unknown"`. Never returns NULL; the string must not be freed.
  */
 const char *tokenlane_error_code_str(uint32_t code);
@@ -1002,7 +1002,7 @@ const char *tokenlane_error_rfc6750(uint32_t code);
  * (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`, `INVALID_REQUEST`) or 500 (`INVALID_KEY`,
  * a server configuration fault). 0 gives 200; `KEYS_UNAVAILABLE` and
  * `INTROSPECTION_UNAVAILABLE` give 503 (a server this one depends on
- * failed); the other C ABI codes, `INTROSPECTION_UNAUTHORIZED` and unknown
+ * failed); the other C ABI codes, `INTROSPECTION_CREDENTIALS_REFUSED` and unknown
  * numbers give 500 (a fault of the server, not of the token).
  */
 uint16_t tokenlane_error_http_status(uint32_t code);
@@ -1945,7 +1945,7 @@ tokenlane_result tokenlane_introspector_from_issuer(const char *issuer,
  * and of the core's introspection rules (`MALFORMED` also for an opaque
  * token that is not UTF-8, never sent); `INTROSPECTION_UNAVAILABLE` (HTTP
  * 503: the endpoint is down, slow, answered another status, HTML, invalid
- * JSON, an oversized body) and `INTROSPECTION_UNAUTHORIZED` (HTTP 500: the
+ * JSON, an oversized body) and `INTROSPECTION_CREDENTIALS_REFUSED` (HTTP 500: the
  * endpoint answered 401/403 to our credentials): the token was not judged.
  */
 tokenlane_result tokenlane_introspector_validate(const struct tokenlane_introspector *introspector,

@@ -21,7 +21,7 @@ describe() {
     generators) echo "conformance cases and CLI samples are reproducible from their generators" ;;
     rust) echo "cargo test --workspace (unit, Wycheproof, RFC 7520, conformance on every backend, zero allocations, CLI)" ;;
     nostd) echo "the core builds with no heap for thumbv7em-none-eabihf and x86_64-unknown-none" ;;
-    embedded) echo "ES256 and HS256 firmware with no allocator, under QEMU" ;;
+    embedded) echo "ES256 (p256 and p256-cm4), HS256 and Ed25519 firmware with no allocator, no core::fmt, under QEMU" ;;
     fuzz) echo "a short coverage-guided run of every fuzz target (FUZZ_SECONDS, default 30)" ;;
     bench) echo "benchmarks, quick smoke (they must run; numbers are not pass/fail)" ;;
     c) echo "C ABI: header drift, conformance (cases, introspection), misuse, C++, threads, key source + introspector on loopback, valgrind, ASan/UBSan, pkg-config" ;;
@@ -105,7 +105,7 @@ part_nostd() {
 }
 
 part_embedded() {
-    step "embedded: ES256 and HS256 firmware with no allocator, under QEMU (Cortex-M4, mps2-an386)"
+    step "embedded: ES256, HS256 and Ed25519 firmware with no allocator and no core::fmt, under QEMU (Cortex-M4, mps2-an386)"
     bash scripts/test-embedded.sh
 }
 

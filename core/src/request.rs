@@ -376,6 +376,39 @@ pub fn authorize<'s, S: AsRef<str>>(
     ))
 }
 
+/// The scheme the client tried, for [`write_challenge`]: the scheme of the
+/// request's one `Authorization` credential (by [`credential`]), or `None`
+/// when there is no header, several, or no `Bearer`/`DPoP` credential.
+/// Every front end asks this function, so the challenge puts its error on
+/// the same scheme everywhere.
+pub fn tried_scheme(authorization: &[&[u8]]) -> Option<Scheme> {
+    match authorization {
+        [one] => credential(Some(one)).ok().map(|(s, _)| s),
+        _ => None,
+    }
+}
+
+/// The scratch size [`authorize`] needs for `facts`: room for the longest
+/// `Authorization` value (at most `max_token_bytes`, the access policy's
+/// limit) and, when `mode` checks proofs, for the longest `DPoP` value (at
+/// most the proof policy's limit). Longer inputs are refused before the
+/// buffer is used, so a hostile header costs no more than the limits.
+pub fn authorize_scratch_len(
+    facts: &RequestFacts<'_>,
+    max_token_bytes: usize,
+    mode: DpopMode<'_>,
+) -> usize {
+    let longest = |list: &[&[u8]]| list.iter().map(|h| h.len()).max().unwrap_or(0);
+    let token = longest(facts.authorization).min(max_token_bytes);
+    let proof = match mode {
+        DpopMode::BearerOnly => 0,
+        DpopMode::Allowed(p) | DpopMode::Required(p) => {
+            longest(facts.dpop).min(p.max_proof_bytes())
+        }
+    };
+    scratch_len(token).saturating_add(scratch_len(proof))
+}
+
 /// Writes the `WWW-Authenticate` value for a refusal of [`authorize`]
 /// (RFC 6750 §3, RFC 9449 §7.1), with no heap.
 ///

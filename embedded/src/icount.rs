@@ -13,8 +13,8 @@
 
 use core::arch::asm;
 
+use crate::out::say;
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
-use cortex_m_semihosting::hprintln;
 
 /// Instructions per SysTick tick under `-icount shift=0`: 1 ns per
 /// instruction, 25 MHz core clock.
@@ -78,15 +78,18 @@ pub(crate) fn calibrate() -> Option<u32> {
         let want = 2 * n;
         let good = got.abs_diff(want) <= 2 * INSNS_PER_TICK;
         ok &= good;
-        hprintln!(
-            "[icount] calibration: loop of {} instructions measured as {} ({})",
+        say!(
+            "[icount] calibration: loop of ",
             want,
+            " instructions measured as ",
             got,
+            " (",
             if good {
                 "ok"
             } else {
                 "WRONG: is QEMU run with -icount shift=0?"
-            }
+            },
+            ")"
         );
     }
     ok.then_some(overhead)

@@ -9,25 +9,41 @@
 //! There is no global allocator: nothing here or in tokenlane (built without
 //! `alloc`) can use a heap, so any heap use would fail to link.
 //!
-//! Features: `es256` (ES256 on `p256`), `cm4` (ES256 on `p256-cm4`), `hs256`
-//! (default: `es256` + `hs256`); `icount`, `wycheproof`, `steps` add
+//! Features: `es256` (ES256 on `p256`), `cm4` (ES256 on `p256-cm4`), `hs256`,
+//! `eddsa` (Ed25519 on `ed25519-dalek`) (default: `es256` + `hs256`); `icount`, `wycheproof`, `steps` add
 //! measurements and checks. With no algorithm, the firmware is
 //! the bare harness, the baseline of the footprint table in `EMBEDDED.md`.
 
 #![no_std]
 #![no_main]
 
+mod out;
 mod stack;
+
+// Size-tuned memcpy / memmove / memset (see the file's header).
+core::arch::global_asm!(include_str!("mem.s"), options(raw));
 #[rustfmt::skip]
-#[cfg_attr(not(all(any(feature = "es256", feature = "cm4"), feature = "hs256")), allow(dead_code))]
+#[cfg_attr(
+    not(all(any(feature = "es256", feature = "cm4"), feature = "hs256", feature = "eddsa")),
+    allow(dead_code)
+)]
 mod tokens;
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::debug;
+
+use crate::out::{say, Hex};
 
 #[cfg(feature = "icount")]
 mod icount;
-#[cfg(any(feature = "es256", feature = "cm4", feature = "hs256"))]
+#[cfg(feature = "memtest")]
+mod memtest;
+#[cfg(any(
+    feature = "es256",
+    feature = "cm4",
+    feature = "hs256",
+    feature = "eddsa"
+))]
 mod validate;
 #[cfg(all(feature = "wycheproof", any(feature = "es256", feature = "cm4")))]
 mod wycheproof;
@@ -95,6 +111,7 @@ impl StackMeter {
 #[cfg(any(
     any(feature = "es256", feature = "cm4"),
     feature = "hs256",
+    feature = "eddsa",
     feature = "icount"
 ))]
 pub(crate) fn fail_now() -> ! {
@@ -122,35 +139,57 @@ fn main() -> ! {
     #[cfg(not(feature = "icount"))]
     let overhead = 0;
 
-    #[cfg(any(feature = "es256", feature = "cm4", feature = "hs256"))]
+    #[cfg(any(
+        feature = "es256",
+        feature = "cm4",
+        feature = "hs256",
+        feature = "eddsa"
+    ))]
     validate::run(base, &mut meter, &mut tally, overhead);
     #[cfg(all(feature = "wycheproof", any(feature = "es256", feature = "cm4")))]
     wycheproof::run(&mut tally);
-    #[cfg(not(any(feature = "es256", feature = "cm4", feature = "hs256")))]
+    #[cfg(feature = "memtest")]
+    memtest::run(&mut tally);
+    #[cfg(not(any(
+        feature = "es256",
+        feature = "cm4",
+        feature = "hs256",
+        feature = "eddsa"
+    )))]
     {
         let _ = overhead;
         let _ = meter.measure(base, || core::hint::black_box(tokens::NOW));
-        hprintln!("harness only: no validation");
+        say!("harness only: no validation");
     }
 
     // The stack line's own printing is as deep as a verdict's, measured
     // above; the summary line is printed after the last scan.
     meter.scan();
     if meter.overflow {
-        hprintln!(
-            "stack: overflowed the {}-byte painted window",
-            stack::WINDOW
+        say!(
+            "stack: overflowed the ",
+            stack::WINDOW,
+            "-byte painted window"
         );
         tally.failed += 1;
     } else {
-        hprintln!(
-            "stack: peak {} bytes (reset+main frames {}, deepest job {} below main)",
+        say!(
+            "stack: peak ",
             stack::top().saturating_sub(meter.lowest),
+            " bytes (reset+main frames ",
             stack::top().saturating_sub(base),
-            meter.job_peak
+            ", deepest job ",
+            meter.job_peak,
+            " below main)"
         );
     }
-    hprintln!("embedded: {} passed, {} failed", tally.passed, tally.failed);
+    say!(
+        "embedded: ",
+        tally.passed,
+        " passed, ",
+        tally.failed,
+        " failed"
+    );
     debug::exit(if tally.failed == 0 {
         debug::EXIT_SUCCESS
     } else {
@@ -181,11 +220,7 @@ static __INTERRUPTS: [unsafe extern "C" fn(); IRQS] = [DefaultHandler; IRQS];
 /// A fault is a failed run: say so and exit with failure.
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    hprintln!(
-        "HardFault at pc={:#010x} lr={:#010x}",
-        frame.pc(),
-        frame.lr()
-    );
+    say!("HardFault at pc=", Hex(frame.pc()), " lr=", Hex(frame.lr()));
     debug::exit(debug::EXIT_FAILURE);
     #[allow(clippy::empty_loop)]
     loop {}
@@ -194,17 +229,32 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
 /// Any other exception or interrupt: unexpected, so a failure.
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
-    hprintln!("unexpected exception {}", irqn);
+    say!(
+        "unexpected exception ",
+        u32::from(irqn.unsigned_abs()),
+        if irqn < 0 { " (negative)" } else { "" }
+    );
     debug::exit(debug::EXIT_FAILURE);
 }
 
 /// A panic (none is expected: the core does not panic on any input) is a
 /// failed run.
+///
+/// It prints its file and line only with the `panic-location` feature:
+/// reading `info.location()` keeps every panic site's location and message
+/// arguments (and with them `core::fmt`'s integer formatting) in the image,
+/// about 2.5 KB of flash for a line that a correct run never prints.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    #[cfg(feature = "panic-location")]
     match info.location() {
-        Some(at) => hprintln!("panic at {}:{}", at.file(), at.line()),
-        None => hprintln!("panic"),
+        Some(at) => say!("panic at ", at.file(), ":", at.line()),
+        None => say!("panic"),
+    }
+    #[cfg(not(feature = "panic-location"))]
+    {
+        let _ = info;
+        say!("panic (rebuild with --features panic-location for its file and line)");
     }
     debug::exit(debug::EXIT_FAILURE);
     #[allow(clippy::empty_loop)]

@@ -4,9 +4,9 @@
 use core::mem::MaybeUninit;
 use core::ptr;
 
-use cortex_m_semihosting::hprintln;
 use tokenlane::{scratch_len, AccessPolicy, Algorithm, AlgorithmSet, Key, UnixTime};
 
+use crate::out::say;
 use crate::{tokens, StackMeter, Tally};
 
 /// Number of keys the firmware holds.
@@ -14,7 +14,8 @@ const KEY_COUNT: usize = if cfg!(any(feature = "es256", feature = "cm4")) {
     1
 } else {
     0
-} + if cfg!(feature = "hs256") { 1 } else { 0 };
+} + if cfg!(feature = "hs256") { 1 } else { 0 }
+    + if cfg!(feature = "eddsa") { 1 } else { 0 };
 
 /// The algorithms this build accepts.
 const ALGORITHMS: &[Algorithm] = &[
@@ -22,6 +23,8 @@ const ALGORITHMS: &[Algorithm] = &[
     Algorithm::ES256,
     #[cfg(feature = "hs256")]
     Algorithm::HS256,
+    #[cfg(feature = "eddsa")]
+    Algorithm::EdDSA,
 ];
 
 /// The API's audiences.
@@ -92,6 +95,30 @@ const CASES: &[Case] = &[
         token: tokens::HS256_EXPIRED,
         expect: Some("expired"),
     },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA access token",
+        token: tokens::EDDSA_ACCESS,
+        expect: None,
+    },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA ID token",
+        token: tokens::EDDSA_ID_TOKEN,
+        expect: Some("wrong_token_type"),
+    },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA tampered signature",
+        token: tokens::EDDSA_TAMPERED,
+        expect: Some("invalid_signature"),
+    },
+    #[cfg(feature = "eddsa")]
+    Case {
+        name: "EdDSA expired",
+        token: tokens::EDDSA_EXPIRED,
+        expect: Some("expired"),
+    },
 ];
 
 /// The keys, built in place at boot (in `.bss`, so counted as static RAM).
@@ -119,6 +146,12 @@ fn build_keys() -> Result<&'static [Key], tokenlane::KeyError> {
         hs_key(unsafe { first.add(built) })?;
         built += 1;
     }
+    #[cfg(feature = "eddsa")]
+    {
+        // SAFETY: as above.
+        ed_key(unsafe { first.add(built) })?;
+        built += 1;
+    }
     if built != KEY_COUNT {
         crate::fail_now();
     }
@@ -142,6 +175,16 @@ fn ec_key(slot: *mut Key) -> Result<(), tokenlane::KeyError> {
 #[inline(never)]
 fn hs_key(slot: *mut Key) -> Result<(), tokenlane::KeyError> {
     let key = Key::hmac(&tokens::HS_SECRET)?.with_kid(tokens::HS_KID)?;
+    // SAFETY: as in `ec_key`.
+    unsafe { slot.write(key) };
+    Ok(())
+}
+
+/// Writes the Ed25519 key into `slot`, an uninitialised slot of [`KEYS`].
+#[cfg(feature = "eddsa")]
+#[inline(never)]
+fn ed_key(slot: *mut Key) -> Result<(), tokenlane::KeyError> {
+    let key = Key::ed25519(&tokens::ED_X)?.with_kid(tokens::ED_KID)?;
     // SAFETY: as in `ec_key`.
     unsafe { slot.write(key) };
     Ok(())
@@ -185,10 +228,12 @@ fn steps(base: usize, meter: &mut StackMeter, keys: &[Key]) {
                 &tokens::ES256_ACCESS_SIG,
             )
         });
-        hprintln!(
-            "[step] ES256 verify_signature alone: {} (stack {})",
-            ok,
-            depth
+        say!(
+            "[step] ES256 verify_signature alone: ",
+            if ok { "true" } else { "false" },
+            " (stack ",
+            depth,
+            ")"
         );
     }
     #[cfg(feature = "hs256")]
@@ -201,10 +246,30 @@ fn steps(base: usize, meter: &mut StackMeter, keys: &[Key]) {
                 &tokens::HS256_ACCESS_SIG,
             )
         });
-        hprintln!(
-            "[step] HS256 verify_signature alone: {} (stack {})",
-            ok,
-            depth
+        say!(
+            "[step] HS256 verify_signature alone: ",
+            if ok { "true" } else { "false" },
+            " (stack ",
+            depth,
+            ")"
+        );
+    }
+    #[cfg(feature = "eddsa")]
+    if let Some(key) = keys.next() {
+        let (ok, depth) = meter.measure(base, || {
+            verify(
+                key,
+                Algorithm::EdDSA,
+                tokens::EDDSA_ACCESS,
+                &tokens::EDDSA_ACCESS_SIG,
+            )
+        });
+        say!(
+            "[step] EdDSA verify_signature alone: ",
+            if ok { "true" } else { "false" },
+            " (stack ",
+            depth,
+            ")"
         );
     }
 }
@@ -221,15 +286,18 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
         Err(_) => {
             // Not formatted with Display: that would link every key error
             // message into the image for a line that never prints.
-            hprintln!("[FAIL] keys refused");
+            say!("[FAIL] keys refused");
             crate::fail_now()
         }
     };
-    hprintln!(
-        "keys: {} built, {} bytes each, in .bss (stack {})",
+    say!(
+        "keys: ",
         KEY_COUNT,
+        " built, ",
         core::mem::size_of::<Key>(),
-        depth
+        " bytes each, in .bss (stack ",
+        depth,
+        ")"
     );
 
     let Ok(policy) = AccessPolicy::new(
@@ -237,7 +305,7 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
         &AUDIENCES,
         AlgorithmSet::from_slice(ALGORITHMS),
     ) else {
-        hprintln!("[FAIL] policy refused");
+        say!("[FAIL] policy refused");
         crate::fail_now()
     };
 
@@ -256,7 +324,7 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
             let (_, insns) = crate::icount::measure(overhead, || {
                 check(&policy, keys, case.token, &mut scratch[..])
             });
-            hprintln!("[insns] {}: {}", case.name, insns);
+            say!("[insns] ", case.name, ": ", insns);
         }
         {
             {
@@ -274,15 +342,19 @@ pub(crate) fn run(base: usize, meter: &mut StackMeter, tally: &mut Tally, overhe
                 let want = case.expect.unwrap_or("accepted");
                 if ok {
                     tally.passed += 1;
-                    hprintln!("[ok] {}: {} (stack {})", case.name, got, depth);
+                    say!("[ok] ", case.name, ": ", got, " (stack ", depth, ")");
                 } else {
                     tally.failed += 1;
-                    hprintln!(
-                        "[FAIL] {}: got {}, expected {} (stack {})",
+                    say!(
+                        "[FAIL] ",
                         case.name,
+                        ": got ",
                         got,
+                        ", expected ",
                         want,
-                        depth
+                        " (stack ",
+                        depth,
+                        ")"
                     );
                 }
             }

@@ -6,7 +6,7 @@
 //! The vectors are packed by `gen_wycheproof.py` into
 //! `target/wycheproof-p256.bin` (feature `wycheproof`).
 
-use cortex_m_semihosting::hprintln;
+use crate::out::say;
 use tokenlane::{Algorithm, Backend, Key};
 
 use crate::Tally;
@@ -48,7 +48,7 @@ pub(crate) fn run(tally: &mut Tally) {
             let sig = take(&mut rest, n)?;
             Some((id, want, x, y, msg, sig))
         })() else {
-            hprintln!("[FAIL] wycheproof: truncated vector file");
+            say!("[FAIL] wycheproof: truncated vector file");
             tally.failed += 1;
             return;
         };
@@ -64,11 +64,14 @@ pub(crate) fn run(tally: &mut Tally) {
             };
             if got != want {
                 ok = false;
-                hprintln!(
-                    "[FAIL] wycheproof tcId {} on {}: {}, expected {}",
+                say!(
+                    "[FAIL] wycheproof tcId ",
                     id,
+                    " on ",
                     backend.name(),
+                    ": ",
                     if got { "accepted" } else { "refused" },
+                    ", expected ",
                     if want { "valid" } else { "invalid" }
                 );
             }
@@ -82,20 +85,27 @@ pub(crate) fn run(tally: &mut Tally) {
     let names = Backend::AVAILABLE;
     if wrong == 0 && cases > 0 {
         tally.passed += 1;
-        hprintln!(
-            "[ok] wycheproof P-256: {} cases on {} backend(s) (last: {}): {} valid accepted, {} invalid refused",
+        say!(
+            "[ok] wycheproof P-256: ",
             cases,
+            " cases on ",
             names.len(),
+            " backend(s) (last: ",
             names.last().map_or("", |b| b.name()),
+            "): ",
             valid,
-            invalid
+            " valid accepted, ",
+            invalid,
+            " invalid refused"
         );
     } else {
         tally.failed += 1;
-        hprintln!(
-            "[FAIL] wycheproof P-256: {} of {} cases wrong",
+        say!(
+            "[FAIL] wycheproof P-256: ",
             wrong,
-            cases
+            " of ",
+            cases,
+            " cases wrong"
         );
     }
 }

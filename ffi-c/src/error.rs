@@ -113,7 +113,7 @@ pub enum tokenlane_result {
     /// credentials (HTTP 401/403 from the endpoint): a configuration fault
     /// of this server, answered with HTTP 500, never the client's
     /// `invalid_token`.
-    IntrospectionUnauthorized = 107,
+    IntrospectionCredentialsRefused = 107,
 }
 
 /// The C ABI codes (100 and up), with their names and the HTTP status a
@@ -132,8 +132,8 @@ const FFI_CODES: [(tokenlane_result, &CStr, u16); 8] = [
         503,
     ),
     (
-        tokenlane_result::IntrospectionUnauthorized,
-        c"introspection_unauthorized",
+        tokenlane_result::IntrospectionCredentialsRefused,
+        c"introspection_credentials_refused",
         500,
     ),
 ];
@@ -387,7 +387,7 @@ pub(crate) fn core_code(code: u32) -> Option<ErrorCode> {
 /// for 8, the same string the Rust and Python front ends use. 0 is `"ok"`;
 /// the C ABI codes are `"null_parameter"`, `"invalid_argument"`, `"panic"`,
 /// `"buffer_too_small"`, `"claim_absent"`, `"keys_unavailable"`,
-/// `"introspection_unavailable"`, `"introspection_unauthorized"`; any other
+/// `"introspection_unavailable"`, `"introspection_credentials_refused"`; any other
 /// number is `"unknown"`. Never returns NULL; the string must not be freed.
 #[no_mangle]
 pub extern "C" fn tokenlane_error_code_str(code: u32) -> *const c_char {
@@ -426,7 +426,7 @@ pub extern "C" fn tokenlane_error_rfc6750(code: u32) -> *const c_char {
 /// (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`, `INVALID_REQUEST`) or 500 (`INVALID_KEY`,
 /// a server configuration fault). 0 gives 200; `KEYS_UNAVAILABLE` and
 /// `INTROSPECTION_UNAVAILABLE` give 503 (a server this one depends on
-/// failed); the other C ABI codes, `INTROSPECTION_UNAUTHORIZED` and unknown
+/// failed); the other C ABI codes, `INTROSPECTION_CREDENTIALS_REFUSED` and unknown
 /// numbers give 500 (a fault of the server, not of the token).
 #[no_mangle]
 pub extern "C" fn tokenlane_error_http_status(code: u32) -> u16 {

@@ -179,7 +179,7 @@ pub(crate) fn endpoint_failure(e: &IntrospectionError) -> Failure {
         IntrospectionError::Token(t) => Failure::core(t),
         IntrospectionError::Endpoint(_) => Failure {
             code: if e.http_status() == 500 {
-                tokenlane_result::IntrospectionUnauthorized
+                tokenlane_result::IntrospectionCredentialsRefused
             } else {
                 tokenlane_result::IntrospectionUnavailable
             },
@@ -285,7 +285,7 @@ pub extern "C" fn tokenlane_introspector_from_issuer(
 /// and of the core's introspection rules (`MALFORMED` also for an opaque
 /// token that is not UTF-8, never sent); `INTROSPECTION_UNAVAILABLE` (HTTP
 /// 503: the endpoint is down, slow, answered another status, HTML, invalid
-/// JSON, an oversized body) and `INTROSPECTION_UNAUTHORIZED` (HTTP 500: the
+/// JSON, an oversized body) and `INTROSPECTION_CREDENTIALS_REFUSED` (HTTP 500: the
 /// endpoint answered 401/403 to our credentials): the token was not judged.
 #[no_mangle]
 pub extern "C" fn tokenlane_introspector_validate(

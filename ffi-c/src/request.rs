@@ -344,15 +344,9 @@ pub extern "C" fn tokenlane_access_validator_authorize(
             certificate_sha256: cert,
         };
         let (policy, keys) = v.parts();
-        let token_len = authorization.iter().map(|h| h.len()).max().unwrap_or(0);
-        let proof_len = match &proofs {
-            Some(p) => dpop_headers.iter().map(|h| h.len()).max().unwrap_or(0).min(p.max_proof_bytes()),
-            None => 0,
-        };
         let mut scratch = vec![
             0u8;
-            tokenlane::scratch_len(token_len.min(policy.max_token_bytes()))
-                + tokenlane::scratch_len(proof_len)
+            tokenlane::request::authorize_scratch_len(&request, policy.max_token_bytes(), mode)
         ];
         let (t, b) = authorize(
             &request,
@@ -411,7 +405,7 @@ pub extern "C" fn tokenlane_request_challenge(
     out_len: *mut usize,
 ) -> tokenlane_result {
     ffi_boundary! { result:
-        use tokenlane::request::{credential, write_challenge_for_code, DpopMode};
+        use tokenlane::request::{tried_scheme, write_challenge_for_code, DpopMode};
         // SAFETY: the caller promises `buf_len` writable bytes at `buf` and a
         // writable `*out_len`.
         let out = unsafe { ffi::OutBuf::new(buf, buf_len, out_len) }?;
@@ -439,10 +433,7 @@ pub extern "C" fn tokenlane_request_challenge(
             Some(f) => {
                 // SAFETY: the struct's contract for the header list.
                 let headers = unsafe { headers(f.authorization, f.authorization_count, "authorization") }?;
-                match headers.as_slice() {
-                    [one] => credential(Some(one)).ok().map(|(s, _)| s),
-                    _ => None,
-                }
+                tried_scheme(&headers)
             }
         };
         let mut value = String::new();

@@ -7,7 +7,7 @@
  * cache, node-oidc-provider's refresh-token answer refused, another
  * resource's token refused, routing (a JWT never sent, an opaque token never
  * decoded, each path), endpoint faults as server-side statuses (401 ->
- * INTROSPECTION_UNAUTHORIZED / 500; 500, HTML, a dead server ->
+ * INTROSPECTION_CREDENTIALS_REFUSED / 500; 500, HTML, a dead server ->
  * INTROSPECTION_UNAVAILABLE / 503), and misuse (NULLs, sizes, unknown
  * numbers).
  *
@@ -121,10 +121,10 @@ static void test_misuse(const tokenlane_access_validator *v, tokenlane_error_det
     CHECK("code names and statuses",
           strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_INTROSPECTION_UNAVAILABLE),
                  "introspection_unavailable") == 0 &&
-              strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_INTROSPECTION_UNAUTHORIZED),
-                     "introspection_unauthorized") == 0 &&
+              strcmp(tokenlane_error_code_str(TOKENLANE_RESULT_INTROSPECTION_CREDENTIALS_REFUSED),
+                     "introspection_credentials_refused") == 0 &&
               tokenlane_error_http_status(TOKENLANE_RESULT_INTROSPECTION_UNAVAILABLE) == 503 &&
-              tokenlane_error_http_status(TOKENLANE_RESULT_INTROSPECTION_UNAUTHORIZED) == 500);
+              tokenlane_error_http_status(TOKENLANE_RESULT_INTROSPECTION_CREDENTIALS_REFUSED) == 500);
     tokenlane_introspector_free(in);
     tokenlane_introspector_free(NULL);
 }
@@ -223,8 +223,8 @@ int main(int argc, char **argv) {
     options(&o, TOKENLANE_CLIENT_SECRET_BASIC, "wrong");
     wrong = endpoint(&o, detail);
     rc = wrong == NULL ? TOKENLANE_RESULT_PANIC : route(wrong, v, TOKENLANE_ACCESS_PATH_BOTH, "opaque-good", now, detail);
-    CHECK("401 from the endpoint: introspection_unauthorized, HTTP 500",
-          rc == TOKENLANE_RESULT_INTROSPECTION_UNAUTHORIZED && tokenlane_error_http_status(rc) == 500 &&
+    CHECK("401 from the endpoint: introspection_credentials_refused, HTTP 500",
+          rc == TOKENLANE_RESULT_INTROSPECTION_CREDENTIALS_REFUSED && tokenlane_error_http_status(rc) == 500 &&
               tokenlane_error_detail_code(detail) == rc);
     options(&o, TOKENLANE_CLIENT_SECRET_BASIC, SECRET);
     o.max_entries = 0; /* no cache: every call asks */

@@ -18,6 +18,7 @@ use tokenlane::{Error, ErrorCode, KeyError, PolicyError};
 /// The base class, for a code `tokenlane.exceptions` does not (yet) map.
 mod exc {
     pyo3::import_exception!(tokenlane.exceptions, TokenError);
+    pyo3::import_exception!(tokenlane.exceptions, RemoteError);
 }
 
 /// Everything that can go wrong in this module, before it becomes a Python
@@ -40,6 +41,16 @@ pub(crate) enum NativeError {
     /// A configuration value is refused here (unknown algorithm name, bad
     /// typ mode, a number out of range).
     Config(String),
+    /// The authorization server could not be used (keys unavailable, an
+    /// introspection endpoint fault): the token was not judged. `code` is
+    /// one of [`REMOTE_FAULTS`].
+    Remote {
+        /// The fault's code.
+        code: &'static str,
+        /// One sentence (the remote crate's `Display`), no key material,
+        /// no token.
+        message: String,
+    },
 }
 
 impl From<Error> for NativeError {
@@ -86,6 +97,9 @@ impl From<NativeError> for PyErr {
             NativeError::Key(k) => token_error(&Error::InvalidKey(k)),
             NativeError::Policy(p) => PyValueError::new_err(p.to_string()),
             NativeError::Config(msg) => PyValueError::new_err(msg),
+            NativeError::Remote { code, message } => {
+                by_code(code, message).unwrap_or_else(exc::RemoteError::new_err)
+            }
         }
     }
 }
@@ -96,19 +110,64 @@ impl From<NativeError> for PyErr {
 /// per-code list lives here: a code the module does not map yet still ends
 /// in a `TokenError`, and the drift test in `tests/test_errors.py` names it.
 fn token_error(error: &Error) -> PyErr {
-    let msg = error.to_string();
+    by_code(error.code(), error.to_string()).unwrap_or_else(exc::TokenError::new_err)
+}
+
+/// The exception of the class `tokenlane.exceptions._BY_CODE` maps `code`
+/// to, with `msg`; `Err(msg)` when no class is mapped (the caller picks the
+/// base class).
+fn by_code(code: &str, msg: String) -> Result<PyErr, String> {
     Python::attach(|py| {
         let class = py
             .import("tokenlane.exceptions")
             .and_then(|m| m.getattr("_BY_CODE"))
-            .and_then(|map| map.get_item(error.code()))
+            .and_then(|map| map.get_item(code))
             .ok()
             .and_then(|c| c.cast_into::<PyType>().ok());
         match class {
-            Some(class) => PyErr::from_type(class, msg),
-            None => exc::TokenError::new_err(msg),
+            Some(class) => Ok(PyErr::from_type(class, msg)),
+            None => Err(msg),
         }
     })
+}
+
+/// The server-side faults of the network front end (`remote.rs`):
+/// `(code, HTTP status, meaning)`. They are not the core's codes (the core
+/// judges tokens; these say the token was not judged), so they have their
+/// own table: `tokenlane.exceptions` has one `RemoteError` subclass per row,
+/// raised through `_BY_CODE` like the core's, and
+/// `tests/test_remote_errors.py` checks the classes and the README against
+/// [`remote_error_codes`]. The status of an introspection fault is the
+/// remote crate's `IntrospectionError::http_status` (500 for refused
+/// credentials, else 503).
+pub(crate) const REMOTE_FAULTS: [(&str, u16, &str); 3] = [
+    (
+        KEYS_UNAVAILABLE,
+        503,
+        "no verification keys could be had from the key source",
+    ),
+    (
+        INTROSPECTION_UNAVAILABLE,
+        503,
+        "the introspection endpoint could not judge the token",
+    ),
+    (
+        INTROSPECTION_CREDENTIALS_REFUSED,
+        500,
+        "the introspection endpoint refused this resource server's credentials",
+    ),
+];
+/// No keys could be had from a key source.
+pub(crate) const KEYS_UNAVAILABLE: &str = "keys_unavailable";
+/// The introspection endpoint could not judge the token.
+pub(crate) const INTROSPECTION_UNAVAILABLE: &str = "introspection_unavailable";
+/// The introspection endpoint refused the resource server's credentials.
+pub(crate) const INTROSPECTION_CREDENTIALS_REFUSED: &str = "introspection_credentials_refused";
+
+/// The remote faults' table, `(code, http_status, description)`.
+#[pyfunction]
+pub(crate) fn remote_error_codes() -> Vec<(&'static str, u16, &'static str)> {
+    REMOTE_FAULTS.to_vec()
 }
 
 /// The core's code table, in number order: `(code, rfc6750_error,

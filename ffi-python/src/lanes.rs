@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 use tokenlane::{IdChecks, OwnedAccessPolicy, OwnedIdPolicy, PolicyBuilder, TypMode, UnixTime};
 
 use crate::errors::NativeError;
 use crate::input;
-use crate::keys::KeySet;
+use crate::remote::{in_executor, Introspector, Keys, Routing};
 
 // The signatures below spell the core's default `max_token_bytes` as a
 // literal (so `help()` and the stubs show it); this keeps them equal.
@@ -42,25 +42,37 @@ fn parse_claims<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyDict>
 /// when it is built. Immutable; share one across threads.
 #[pyclass(frozen, module = "tokenlane._native")]
 pub(crate) struct AccessTokenValidator {
-    keys: Arc<tokenlane::KeySet>,
+    /// A `KeySet`, a `KeySource` it follows, or none (introspection only).
+    keys: Keys,
     /// The core's owned policy, checked once in `__new__`; shared with the
     /// validators `with_keys` makes.
     policy: Arc<OwnedAccessPolicy>,
+    /// JWT, introspection or both (`remote.rs`).
+    routing: Routing,
 }
 
 impl AccessTokenValidator {
+    /// The key set and the policy, for the request lane (`request.rs`).
+    pub(crate) fn parts(&self) -> (&Keys, &OwnedAccessPolicy) {
+        (&self.keys, &self.policy)
+    }
+
     fn check(&self, token: &[u8], now: UnixTime) -> Result<AccessToken, NativeError> {
-        let mut scratch = input::scratch(token.len(), self.policy.max_token_bytes());
-        match self.policy.validate(token, &self.keys, now, &mut scratch) {
-            Ok(t) => Ok(AccessToken::from_core(&t)),
-            Err(error) => {
+        self.with_scope(self.routing.access(&self.keys, &self.policy, token, now))
+    }
+
+    /// Adds the required scopes to an `insufficient_scope` refusal.
+    fn with_scope(&self, r: Result<AccessToken, NativeError>) -> Result<AccessToken, NativeError> {
+        r.map_err(|e| match e {
+            NativeError::Token { error, scope: None } => {
                 let scopes = self.policy.required_scopes();
-                Err(NativeError::Token {
+                NativeError::Token {
                     error,
                     scope: (!scopes.is_empty()).then(|| scopes.join(" ")),
-                })
+                }
             }
-        }
+            other => other,
+        })
     }
 }
 
@@ -69,14 +81,15 @@ impl AccessTokenValidator {
     #[new]
     #[pyo3(signature = (
         keys, *, issuer, audience, algorithms, leeway=0, required_scopes=Vec::new(),
-        typ="strict".to_owned(), max_token_bytes=16384
+        typ="strict".to_owned(), max_token_bytes=16384, introspection=None, path=None,
+        introspection_audience="required".to_owned()
     ))]
     #[pyo3(
-        text_signature = "(keys, *, issuer, audience, algorithms, leeway=0, required_scopes=(), typ='strict', max_token_bytes=16384)"
+        text_signature = "(keys, *, issuer, audience, algorithms, leeway=0, required_scopes=(), typ='strict', max_token_bytes=16384, introspection=None, path=None, introspection_audience='required')"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        keys: &Bound<'_, KeySet>,
+        keys: &Bound<'_, PyAny>,
         issuer: String,
         audience: &Bound<'_, PyAny>,
         algorithms: Vec<String>,
@@ -84,6 +97,9 @@ impl AccessTokenValidator {
         required_scopes: Vec<String>,
         typ: String,
         max_token_bytes: i128,
+        introspection: Option<&Bound<'_, Introspector>>,
+        path: Option<String>,
+        introspection_audience: String,
     ) -> PyResult<Self> {
         let typ = match typ.as_str() {
             "strict" => TypMode::Strict,
@@ -111,9 +127,17 @@ impl AccessTokenValidator {
             b.add_required_scope(s);
         }
         let policy = b.build_access().map_err(NativeError::from)?;
+        let keys = Keys::extract(keys, true)?;
+        let routing = Routing::new(
+            &keys,
+            introspection,
+            path.as_deref(),
+            &introspection_audience,
+        )?;
         Ok(Self {
-            keys: Arc::clone(&keys.get().inner),
+            keys,
             policy: Arc::new(policy),
+            routing,
         })
     }
 
@@ -134,13 +158,88 @@ impl AccessTokenValidator {
         Ok(py.detach(|| self.check(token, now))?)
     }
 
-    /// A validator with the same configuration and other keys (key
-    /// rotation: build it, then swap the reference your code uses).
-    fn with_keys(&self, keys: &Bound<'_, KeySet>) -> Self {
-        Self {
-            keys: Arc::clone(&keys.get().inner),
+    /// `validate` on the running asyncio loop's default executor: `await
+    /// validator.validate_async(token)` never blocks the loop, even while
+    /// a key source fetches or an introspection request is in flight.
+    #[pyo3(signature = (token, now=None))]
+    fn validate_async<'py>(
+        slf: &Bound<'py, Self>,
+        token: Bound<'py, PyAny>,
+        now: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let now = now.unwrap_or_else(|| py.None().into_bound(py));
+        in_executor(
+            slf.getattr("validate")?,
+            PyTuple::new(py, [token, now])?,
+            None,
+        )
+    }
+
+    /// Decides an RFC 7662 introspection response (the endpoint's JSON
+    /// body, `str` or `bytes`) with this validator's issuer, audiences,
+    /// scopes, leeway and `introspection_audience`: the core's
+    /// `validate_introspection`, no I/O. Returns the `AccessToken` or
+    /// raises the core's `TokenError` (`malformed` for a body that is not
+    /// one strict JSON object; `token_too_large` over 64 KiB).
+    #[pyo3(signature = (response, now=None))]
+    fn validate_introspection(
+        &self,
+        py: Python<'_>,
+        response: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<AccessToken> {
+        let response = input::text_or_bytes(response, "response")?;
+        let now = input::now(now)?;
+        let response: &[u8] = &response;
+        Ok(py.detach(|| self.with_scope(self.routing.decide(&self.policy, response, now)))?)
+    }
+
+    /// Decides one HTTP request (the core's `tokenlane::request::authorize`):
+    /// the one `Authorization` credential (`Bearer`, or `DPoP` when `dpop`
+    /// allows it), the DPoP proof of the `DPoP` header, the access token,
+    /// and its `cnf` binding (`jkt` to the proof key, `x5t#S256` to
+    /// `client_cert_sha256`). Returns an `AuthorizedRequest`; a refusal
+    /// raises the code's `TokenError` subclass carrying `challenge` (the
+    /// `WWW-Authenticate` value, with `realm`), `dpop_nonce` and `headers`.
+    /// Implemented in `request.rs`; the GIL is released while the core
+    /// works (a Python replay or nonce hook takes it back for its call).
+    #[pyo3(signature = (method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        headers: &Bound<'_, PyAny>,
+        dpop: Option<&Bound<'_, crate::request::DpopPolicy>>,
+        client_cert_sha256: Option<&Bound<'_, PyAny>>,
+        realm: Option<&str>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::request::AuthorizedRequest> {
+        crate::request::authorize(
+            self,
+            py,
+            method,
+            url,
+            headers,
+            dpop,
+            client_cert_sha256,
+            realm,
+            now,
+        )
+    }
+
+    /// A validator with the same configuration and other keys (a `KeySet`
+    /// or a `KeySource`; key rotation with a `KeySet`: build it, then swap
+    /// the reference your code uses).
+    fn with_keys(&self, keys: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let keys = Keys::extract(keys, false)?;
+        Ok(Self {
+            routing: self.routing.with_keys(&keys)?,
+            keys,
             policy: Arc::clone(&self.policy),
-        }
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -192,7 +291,7 @@ pub(crate) struct AccessToken {
 }
 
 impl AccessToken {
-    fn from_core(t: &tokenlane::AccessToken<'_>) -> Self {
+    pub(crate) fn from_core(t: &tokenlane::AccessToken<'_>) -> Self {
         Self {
             sub: t.sub().map(str::to_owned),
             client_id: t.client_id().map(str::to_owned),
@@ -238,7 +337,8 @@ impl AccessToken {
 /// §3.1.3.7). Immutable; share one across threads.
 #[pyclass(frozen, module = "tokenlane._native")]
 pub(crate) struct IdTokenValidator {
-    keys: Arc<tokenlane::KeySet>,
+    /// A `KeySet` or a `KeySource` it follows.
+    keys: Keys,
     /// The core's owned policy, checked once in `__new__`.
     policy: Arc<OwnedIdPolicy>,
 }
@@ -250,11 +350,7 @@ impl IdTokenValidator {
         now: UnixTime,
         checks: &IdChecks<'_>,
     ) -> Result<IdToken, NativeError> {
-        let mut scratch = input::scratch(token.len(), self.policy.max_token_bytes());
-        let t = self
-            .policy
-            .validate(token, &self.keys, now, checks, &mut scratch)?;
-        Ok(IdToken::from_core(&t))
+        self.keys.id(&self.policy, token, now, checks)
     }
 }
 
@@ -265,7 +361,7 @@ impl IdTokenValidator {
         keys, *, issuer, client_id, algorithms, leeway=0, max_token_bytes=16384
     ))]
     fn new(
-        keys: &Bound<'_, KeySet>,
+        keys: &Bound<'_, PyAny>,
         issuer: String,
         client_id: String,
         algorithms: Vec<String>,
@@ -280,7 +376,7 @@ impl IdTokenValidator {
             .set_max_token_bytes(input::bounded(max_token_bytes, "max_token_bytes")?);
         let policy = b.build_id().map_err(NativeError::from)?;
         Ok(Self {
-            keys: Arc::clone(&keys.get().inner),
+            keys: Keys::extract(keys, false)?,
             policy: Arc::new(policy),
         })
     }
@@ -319,12 +415,37 @@ impl IdTokenValidator {
         Ok(py.detach(|| self.check(token, now, &checks))?)
     }
 
-    /// A validator with the same configuration and other keys.
-    fn with_keys(&self, keys: &Bound<'_, KeySet>) -> Self {
-        Self {
-            keys: Arc::clone(&keys.get().inner),
+    /// `validate` on the running asyncio loop's default executor (see
+    /// `AccessTokenValidator.validate_async`).
+    #[pyo3(signature = (token, *, nonce=None, max_age=None, access_token=None, now=None))]
+    fn validate_async<'py>(
+        slf: &Bound<'py, Self>,
+        token: Bound<'py, PyAny>,
+        nonce: Option<Bound<'py, PyAny>>,
+        max_age: Option<Bound<'py, PyAny>>,
+        access_token: Option<Bound<'py, PyAny>>,
+        now: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("nonce", nonce)?;
+        kwargs.set_item("max_age", max_age)?;
+        kwargs.set_item("access_token", access_token)?;
+        kwargs.set_item("now", now)?;
+        in_executor(
+            slf.getattr("validate")?,
+            PyTuple::new(py, [token])?,
+            Some(kwargs),
+        )
+    }
+
+    /// A validator with the same configuration and other keys (a `KeySet`
+    /// or a `KeySource`).
+    fn with_keys(&self, keys: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(Self {
+            keys: Keys::extract(keys, false)?,
             policy: Arc::clone(&self.policy),
-        }
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -376,7 +497,7 @@ pub(crate) struct IdToken {
 }
 
 impl IdToken {
-    fn from_core(t: &tokenlane::IdToken<'_>) -> Self {
+    pub(crate) fn from_core(t: &tokenlane::IdToken<'_>) -> Self {
         Self {
             sub: t.sub().to_owned(),
             iss: t.iss().to_owned(),

@@ -19,6 +19,10 @@
 //!   `OwnedIdPolicy`), which each call only borrows.
 //! - **The GIL is released for the token path** (decode, verify, claims),
 //!   so threads validate in parallel; Python objects are built after.
+//! - **The network is `tokenlane-remote`'s** (`remote.rs`): `KeySource`
+//!   and `Introspector` wrap it, the GIL is released for every call that
+//!   can wait on it, and its faults raise `RemoteError` classes (server
+//!   errors), never a `TokenError`.
 //! - **Every token input ends in a result or a `TokenError`**: `str` or
 //!   `bytes`, empty, huge, non-UTF-8. A `str` that cannot be encoded as UTF-8
 //!   (lone surrogates) is passed to the core with the offending code points
@@ -29,6 +33,7 @@ mod errors;
 mod input;
 mod keys;
 mod lanes;
+mod remote;
 mod request;
 
 use pyo3::prelude::*;
@@ -37,11 +42,13 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use super::errors::{error_codes, www_authenticate};
+    use super::errors::{error_codes, remote_error_codes, www_authenticate};
     #[pymodule_export]
     use super::keys::KeySet;
     #[pymodule_export]
     use super::lanes::{AccessToken, AccessTokenValidator, IdToken, IdTokenValidator};
     #[pymodule_export]
-    use super::request::bearer_token;
+    use super::remote::{Introspector, KeySource};
+    #[pymodule_export]
+    use super::request::{bearer_token, AuthorizedRequest, DpopPolicy, ReplayStore};
 }

@@ -4,6 +4,7 @@ stubs and the runtime cannot disagree on what a user writes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -83,6 +84,70 @@ def main() -> None:
         tokenlane.bearer_token(None)
     except tokenlane.InvalidRequest as e:
         assert e.code == "missing_token" and e.http_status == 401
+
+    # The request lane: a whole request, Bearer here (DPoP allowed too).
+    store = tokenlane.ReplayStore(capacity=10_000, iat_window=60)
+    dpop = tokenlane.DpopPolicy(algorithms=["ES256", "PS256"], mode="allowed", replay=store)
+    done: tokenlane.AuthorizedRequest = api.authorize(
+        "GET", "https://api.example/appointments", [("Authorization", f"Bearer {access}")],
+        dpop=dpop, client_cert_sha256=None, realm="api",
+    )
+    bound: str | None = done.jkt
+    extra: dict[str, str] = done.headers
+    assert done.scheme == "Bearer" and bound is None and not done.certificate_bound and extra == {}
+    assert done.token.sub == "user-1"
+    try:
+        api.authorize("GET", "https://api.example/appointments", {"Authorization": f"DPoP {access}"}, dpop=dpop)
+    except tokenlane.InvalidDpopProof as e:
+        challenge: str | None = e.challenge
+        nonce: str | None = e.dpop_nonce
+        answer: dict[str, str] = e.headers
+        assert challenge is not None and f'algs="{" ".join(dpop.algorithms)}"' in challenge and nonce is None
+        assert answer["WWW-Authenticate"] == challenge
+
+    remote(api, access, now)
+
+
+def remote(api: tokenlane.AccessTokenValidator, access: str, now: int) -> None:
+    # Keys that stay fresh: a key source (no I/O until the first load).
+    events: list[tuple[str, str]] = []
+    source: tokenlane.KeySource = tokenlane.KeySource.from_issuer(
+        ISSUER, connect_timeout=1.0, total_timeout=1.0, max_stale=3600, kid_miss_cooldown=30,
+        on_event=lambda kind, message: events.append((kind, message)),
+    )
+    counts: dict[str, int] = source.counts
+    policy: dict[str, int] = source.policy
+    metadata: dict[str, str | None] | None = source.metadata
+    assert counts["fetched"] == 0 and policy["max_stale"] == 3600 and metadata is None
+    followed = tokenlane.AccessTokenValidator(source, issuer=ISSUER, audience=API, algorithms=["ES256"])
+    assert isinstance(api.with_keys(source), tokenlane.AccessTokenValidator)
+    dead = tokenlane.KeySource.from_jwks_uri("https://127.0.0.1:1/jwks", total_timeout=1.0)
+    try:
+        followed.with_keys(dead).validate(access)
+    except tokenlane.KeysUnavailable as e:
+        status: int = e.http_status
+        assert status == 503 and not isinstance(e, tokenlane.TokenError)
+    else:
+        raise AssertionError("a key source with no reachable endpoint served keys")
+    assert [kind for kind, _ in events] == []
+
+    # Opaque tokens: an introspector, and a validator that routes by form.
+    intro = tokenlane.Introspector(
+        "https://127.0.0.1:1/introspect", client_id="rs", client_secret="s", auth="basic", positive_ttl=30,
+    )
+    both = tokenlane.AccessTokenValidator(
+        source, issuer=ISSUER, audience=API, algorithms=["ES256"], introspection=intro, path="both",
+        introspection_audience="required",
+    )
+    answer = json.dumps({"active": True, "iss": ISSUER, "aud": API, "sub": "user-1", "exp": now + 60})
+    decided: tokenlane.AccessToken = both.validate_introspection(answer, now=now)
+    assert decided.sub == "user-1" and decided.alg == "" and intro.cached_len == 0
+
+    # asyncio: the validation runs on the loop's executor.
+    async def handler() -> tokenlane.AccessToken:
+        return await api.validate_async(access)
+
+    assert asyncio.run(handler()).sub == "user-1"
 
 
 if __name__ == "__main__":

@@ -15,6 +15,11 @@ the GIL while the core verifies.
 
 Refusals raise :class:`TokenError` subclasses, one per error code (see
 :mod:`tokenlane.exceptions`).
+
+Keys that stay fresh come from :class:`KeySource` (``from_issuer`` /
+``from_jwks_uri``), opaque access tokens are introspected by an
+:class:`Introspector`; both are given to the validators, and a server fault
+of either raises :class:`RemoteError` (503/500), never :class:`TokenError`.
 """
 
 from __future__ import annotations
@@ -23,9 +28,14 @@ from tokenlane._bearer import bearer_token
 from tokenlane._native import (
     AccessToken,
     AccessTokenValidator,
+    AuthorizedRequest,
+    DpopPolicy,
     IdToken,
     IdTokenValidator,
+    Introspector,
     KeySet,
+    KeySource,
+    ReplayStore,
 )
 from tokenlane import exceptions as _exceptions
 from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see exceptions.__all__)
@@ -33,9 +43,14 @@ from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see 
 __all__ = [
     "AccessToken",
     "AccessTokenValidator",
+    "AuthorizedRequest",
+    "DpopPolicy",
     "IdToken",
     "IdTokenValidator",
+    "Introspector",
     "KeySet",
+    "KeySource",
+    "ReplayStore",
     "bearer_token",
 ]
 __all__ += _exceptions.__all__

@@ -1,19 +1,38 @@
 """Type stubs of the extension module (checked by ``python -m mypy.stubtest tokenlane._native``)."""
 
-from typing import Any, Optional, Sequence, Union, final
+import asyncio
+import os
+from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
 
 __all__ = [
     "AccessToken",
     "AccessTokenValidator",
+    "AuthorizedRequest",
+    "DpopPolicy",
     "IdToken",
     "IdTokenValidator",
+    "Introspector",
     "KeySet",
+    "KeySource",
+    "ReplayStore",
     "bearer_token",
     "error_codes",
+    "remote_error_codes",
     "www_authenticate",
 ]
 
 _Text = Union[str, bytes]
+_Keys = Union[KeySet, KeySource]
+_Path = Union[str, os.PathLike[str]]
+_Headers = Union[Mapping[Any, Any], Iterable[Tuple[_Text, _Text]]]
+
+class _NonceSource(Protocol):
+    """What ``DpopPolicy(nonce=...)`` takes: issues and checks server nonces."""
+
+    def issue(self, now: int, /) -> str: ...
+    def check(self, nonce: str, now: int, /) -> bool: ...
+
+_ReplayCallback = Callable[[str, str, int, int], bool]
 
 def bearer_token(authorization: Union[str, bytes, bytearray, None]) -> str:
     """The Bearer token of an ``Authorization`` value, by the core's RFC 6750 §2.1 rules."""
@@ -23,6 +42,9 @@ def error_codes() -> list[tuple[str, str, int]]:
 
 def www_authenticate(code: str, realm: Optional[str] = None, scope: Optional[str] = None) -> str:
     """The ``WWW-Authenticate`` value the core writes for ``code``."""
+
+def remote_error_codes() -> list[tuple[str, int, str]]:
+    """The remote faults' table: ``(code, http_status, description)``."""
 
 @final
 class KeySet:
@@ -53,7 +75,7 @@ class AccessTokenValidator:
 
     def __new__(
         cls,
-        keys: KeySet,
+        keys: Optional[_Keys],
         *,
         issuer: str,
         audience: Union[str, Sequence[str]],
@@ -62,9 +84,72 @@ class AccessTokenValidator:
         required_scopes: Sequence[str] = (),
         typ: str = "strict",
         max_token_bytes: int = 16384,
+        introspection: Optional[Introspector] = None,
+        path: Optional[str] = None,
+        introspection_audience: str = "required",
     ) -> AccessTokenValidator: ...
     def validate(self, token: _Text, now: Optional[int] = None) -> AccessToken: ...
-    def with_keys(self, keys: KeySet) -> AccessTokenValidator: ...
+    def validate_async(self, token: _Text, now: Optional[int] = None) -> asyncio.Future[AccessToken]: ...
+    def validate_introspection(self, response: _Text, now: Optional[int] = None) -> AccessToken: ...
+    def authorize(
+        self,
+        method: str,
+        url: str,
+        headers: _Headers,
+        *,
+        dpop: Optional[DpopPolicy] = None,
+        client_cert_sha256: Optional[bytes] = None,
+        realm: Optional[str] = None,
+        now: Optional[int] = None,
+    ) -> AuthorizedRequest: ...
+    def with_keys(self, keys: _Keys) -> AccessTokenValidator: ...
+
+@final
+class ReplayStore:
+    """A bounded in-memory DPoP replay store for one process."""
+
+    def __new__(cls, capacity: int = 100000, *, iat_window: int = 60) -> ReplayStore: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def iat_window(self) -> int: ...
+    def __len__(self) -> int: ...
+
+@final
+class DpopPolicy:
+    """How DPoP proofs are checked (RFC 9449)."""
+
+    def __new__(
+        cls,
+        *,
+        algorithms: Sequence[str],
+        mode: str = "allowed",
+        iat_window: int = 60,
+        max_proof_bytes: int = 8192,
+        replay: Union[ReplayStore, _ReplayCallback, None] = None,
+        nonce: Optional[_NonceSource] = None,
+    ) -> DpopPolicy: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def algorithms(self) -> list[str]: ...
+
+@final
+class AuthorizedRequest:
+    """A request ``authorize`` accepted: the token and how it was bound."""
+
+    @property
+    def token(self) -> AccessToken: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def jkt(self) -> Optional[str]: ...
+    @property
+    def certificate_bound(self) -> bool: ...
+    @property
+    def dpop_nonce(self) -> Optional[str]: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
 
 @final
 class AccessToken:
@@ -102,7 +187,7 @@ class IdTokenValidator:
 
     def __new__(
         cls,
-        keys: KeySet,
+        keys: _Keys,
         *,
         issuer: str,
         client_id: str,
@@ -119,7 +204,16 @@ class IdTokenValidator:
         access_token: Optional[_Text] = None,
         now: Optional[int] = None,
     ) -> IdToken: ...
-    def with_keys(self, keys: KeySet) -> IdTokenValidator: ...
+    def validate_async(
+        self,
+        token: _Text,
+        *,
+        nonce: Optional[str] = None,
+        max_age: Optional[int] = None,
+        access_token: Optional[_Text] = None,
+        now: Optional[int] = None,
+    ) -> asyncio.Future[IdToken]: ...
+    def with_keys(self, keys: _Keys) -> IdTokenValidator: ...
 
 @final
 class IdToken:
@@ -149,3 +243,86 @@ class IdToken:
     def claims_json(self) -> str: ...
     @property
     def claims(self) -> dict[str, Any]: ...
+
+@final
+class KeySource:
+    """Keys from an authorization server, kept fresh by the refresh policy."""
+
+    @staticmethod
+    def from_issuer(
+        issuer: str,
+        *,
+        connect_timeout: float = 5.0,
+        total_timeout: float = 10.0,
+        max_redirects: int = 3,
+        system_roots: bool = True,
+        ca_bundle: Optional[_Path] = None,
+        ca_bundle_pem: Optional[bytes] = None,
+        dangerously_allow_plain_http: bool = False,
+        default_ttl: Optional[int] = None,
+        min_ttl: Optional[int] = None,
+        max_ttl: Optional[int] = None,
+        refresh_ahead: Optional[int] = None,
+        kid_miss_cooldown: Optional[int] = None,
+        retry_interval: Optional[int] = None,
+        max_stale: Optional[int] = None,
+        inline_refresh: bool = False,
+        on_event: Optional[Callable[[str, str], object]] = None,
+    ) -> KeySource: ...
+    @staticmethod
+    def from_jwks_uri(
+        jwks_uri: str,
+        *,
+        connect_timeout: float = 5.0,
+        total_timeout: float = 10.0,
+        max_redirects: int = 3,
+        system_roots: bool = True,
+        ca_bundle: Optional[_Path] = None,
+        ca_bundle_pem: Optional[bytes] = None,
+        dangerously_allow_plain_http: bool = False,
+        default_ttl: Optional[int] = None,
+        min_ttl: Optional[int] = None,
+        max_ttl: Optional[int] = None,
+        refresh_ahead: Optional[int] = None,
+        kid_miss_cooldown: Optional[int] = None,
+        retry_interval: Optional[int] = None,
+        max_stale: Optional[int] = None,
+        inline_refresh: bool = False,
+        on_event: Optional[Callable[[str, str], object]] = None,
+    ) -> KeySource: ...
+    def keys(self, now: Optional[int] = None) -> KeySet: ...
+    def refresh(self, now: Optional[int] = None) -> KeySet: ...
+    def refresh_async(self, now: Optional[int] = None) -> asyncio.Future[KeySet]: ...
+    @property
+    def counts(self) -> dict[str, int]:
+        """``fetched``, ``not_modified``, ``failed``, ``served_stale``, ``cooldown``."""
+    @property
+    def policy(self) -> dict[str, int]:
+        """The refresh policy in force, seconds by setting name."""
+    @property
+    def metadata(self) -> Optional[dict[str, Optional[str]]]:
+        """The discovered metadata, after the first load of an issuer source."""
+
+@final
+class Introspector:
+    """An RFC 7662 introspection client with a cache."""
+
+    def __new__(
+        cls,
+        endpoint: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        auth: str = "basic",
+        positive_ttl: int = 60,
+        negative_ttl: int = 10,
+        max_entries: int = 10000,
+        connect_timeout: float = 5.0,
+        total_timeout: float = 10.0,
+        system_roots: bool = True,
+        ca_bundle: Optional[_Path] = None,
+        ca_bundle_pem: Optional[bytes] = None,
+        dangerously_allow_plain_http: bool = False,
+    ) -> Introspector: ...
+    @property
+    def cached_len(self) -> int: ...

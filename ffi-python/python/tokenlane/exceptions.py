@@ -21,11 +21,18 @@ module raises the class ``_BY_CODE`` maps the core's code string to.
 Loading keys raises :class:`InvalidKey`; parsing an ``Authorization`` header
 with :func:`tokenlane.bearer_token` raises :class:`InvalidRequest` (or its
 subclass :class:`MissingToken`).
+
+When the authorization server cannot be used (a :class:`tokenlane.KeySource`
+with no keys to serve, an introspection endpoint that is down, slow, answers
+garbage or refuses this resource server's credentials), the token was not
+judged: a :class:`RemoteError` subclass is raised, a server fault (HTTP 503,
+or 500 for refused credentials), never a :class:`TokenError`. Their codes are
+the native module's ``remote_error_codes()`` table.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional
 
 __all__ = [
     "TokenlaneError",
@@ -37,6 +44,10 @@ __all__ = [
     "UseDpopNonce",
     "TokenBindingMismatch",
     "ReplayCheckFailed",
+    "RemoteError",
+    "KeysUnavailable",
+    "IntrospectionUnavailable",
+    "IntrospectionCredentialsRefused",
     "Malformed",
     "TokenTooLarge",
     "UnsupportedAlgorithm",
@@ -71,6 +82,30 @@ class TokenlaneError(Exception):
     http_status: ClassVar[int] = 500
     description: ClassVar[str] = "the request could not be processed"
 
+    #: Set on refusals of :meth:`AccessTokenValidator.authorize`: the ready
+    #: ``WWW-Authenticate`` value, written by the core's one challenge
+    #: builder for the request's DPoP mode, with the error on the scheme the
+    #: client tried and the ``realm`` passed to ``authorize``. ``None`` for
+    #: refusals of ``validate`` (use :meth:`www_authenticate`).
+    challenge: Optional[str] = None
+    #: Set on refusals of :meth:`AccessTokenValidator.authorize` whose DPoP
+    #: policy has a nonce source: a fresh nonce for the ``DPoP-Nonce``
+    #: response header (RFC 9449 §8), also on refusals other than
+    #: ``use_dpop_nonce``.
+    dpop_nonce: Optional[str] = None
+    # The request's challenge context (a native object), set by authorize.
+    _request: Optional[Any] = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers for this refusal: ``WWW-Authenticate`` (the
+        ready :attr:`challenge`, or :meth:`www_authenticate` without realm),
+        and ``DPoP-Nonce`` when :attr:`dpop_nonce` is set."""
+        out = {"WWW-Authenticate": self.challenge if self.challenge is not None else self.www_authenticate()}
+        if self.dpop_nonce is not None:
+            out["DPoP-Nonce"] = self.dpop_nonce
+        return out
+
     def www_authenticate(self, realm: Optional[str] = None, *, scope: Optional[str] = None) -> str:
         """The value of a ``WWW-Authenticate`` header (RFC 6750 §3) for this error.
 
@@ -79,12 +114,21 @@ class TokenlaneError(Exception):
         Characters outside printable ASCII, ``"`` and ``\\`` are dropped from
         ``realm`` and ``scope``. ``scope`` is only written for
         ``insufficient_scope``. The description is fixed per code and never
-        echoes the token. :class:`MissingToken` (no credentials sent) gets
+        echoes the token. A refusal of
+        :meth:`~tokenlane.AccessTokenValidator.authorize` answers for its
+        request: the schemes its DPoP mode offers (``Bearer``,
+        ``DPoP algs="..."``, or both), the error on the scheme the client
+        tried (``tokenlane::request::write_challenge_for_code``). :class:`MissingToken` (no credentials sent) gets
         ``Bearer realm="api"`` without an error (RFC 6750 §3.1), and so do the
         base classes, whose codes are not in the core's table.
         """
         from tokenlane import _native
 
+        if self._request is not None:
+            # A refusal of authorize: the challenge for that request's mode
+            # and scheme (Bearer, DPoP algs="...", or both).
+            challenge: str = self._request.challenge(self.code, realm, scope)
+            return challenge
         try:
             return _native.www_authenticate(self.code, realm, scope)
         except ValueError:
@@ -168,6 +212,44 @@ class ReplayCheckFailed(TokenlaneError):
 
     code: ClassVar[str] = "replay_check_failed"
     rfc6750_error: ClassVar[str] = "invalid_request"
+    http_status: ClassVar[int] = 500
+
+
+class RemoteError(TokenlaneError):
+    """The authorization server could not be used, so the token was not
+    judged: a server fault, never the client's. Answer ``http_status`` (503,
+    500 for :class:`IntrospectionCredentialsRefused`) without blaming the
+    token; ``str(e)`` says what failed (no key material, never the token)."""
+
+    rfc6750_error: ClassVar[str] = ""
+    http_status: ClassVar[int] = 503
+
+
+class KeysUnavailable(RemoteError):
+    """A :class:`tokenlane.KeySource` has no keys to serve: the first load
+    failed (endpoint down, slow, garbage, metadata naming another issuer, no
+    usable key), or the last good keys are past ``max_stale`` and refreshing
+    failed. Retry later; the token may well be valid."""
+
+    code: ClassVar[str] = "keys_unavailable"
+    http_status: ClassVar[int] = 503
+
+
+class IntrospectionUnavailable(RemoteError):
+    """The introspection endpoint could not judge the token: down, slow,
+    answered a status other than 200 (a redirect too), HTML or invalid JSON,
+    or a body over 64 KiB."""
+
+    code: ClassVar[str] = "introspection_unavailable"
+    http_status: ClassVar[int] = 503
+
+
+class IntrospectionCredentialsRefused(RemoteError):
+    """The introspection endpoint answered 401 or 403: it refused this
+    resource server's own credentials (``client_id`` / ``client_secret``), a
+    configuration fault (HTTP 500), not the user's ``invalid_token``."""
+
+    code: ClassVar[str] = "introspection_credentials_refused"
     http_status: ClassVar[int] = 500
 
 
