@@ -69,8 +69,6 @@ pub(crate) enum CurrentKeys {
     Set(Arc<KeySet>),
     #[cfg(feature = "remote")]
     Source(tokenlane_remote::Keys),
-    #[cfg(feature = "remote")]
-    None,
 }
 
 impl core::ops::Deref for CurrentKeys {
@@ -80,8 +78,6 @@ impl core::ops::Deref for CurrentKeys {
             CurrentKeys::Set(k) => k,
             #[cfg(feature = "remote")]
             CurrentKeys::Source(k) => k,
-            #[cfg(feature = "remote")]
-            CurrentKeys::None => &[],
         }
     }
 }
@@ -178,18 +174,21 @@ impl Castable for tokenlane_access_validator {
 }
 
 impl AccessValidator {
-    /// The policy and the current keys (the request lane reads both). A
-    /// key source is read at the system clock, without the kid-miss
-    /// refetch; no keys to be had reads as none (`key_not_found`).
-    pub(crate) fn parts(&self) -> (&OwnedAccessPolicy, CurrentKeys) {
+    /// The policy and the current keys at `now` (the request lane reads
+    /// both). A key source gives its current keys without the kid-miss
+    /// refetch; none to be had is `KEYS_UNAVAILABLE`.
+    pub(crate) fn parts(&self, now: u64) -> Result<(&OwnedAccessPolicy, CurrentKeys), Failure> {
         let keys = match self.keys.current() {
             KeysFrom::Set(k) => CurrentKeys::Set(k),
             #[cfg(feature = "remote")]
-            KeysFrom::Source(s) => s
-                .keys(UnixTime::now())
-                .map_or(CurrentKeys::None, CurrentKeys::Source),
+            KeysFrom::Source(s) => CurrentKeys::Source(
+                s.keys(UnixTime::from_secs(now))
+                    .map_err(|e| crate::keysource::keys_unavailable(&e))?,
+            ),
         };
-        (&self.policy, keys)
+        #[cfg(not(feature = "remote"))]
+        let _ = now;
+        Ok((&self.policy, keys))
     }
 
     /// The policy (the introspector decides answers with it).

@@ -60,6 +60,31 @@ static tokenlane_result validate(const tokenlane_access_validator *v, const char
     return rc;
 }
 
+/* One Bearer request through tokenlane_access_validator_authorize. */
+static tokenlane_result authorize(const tokenlane_access_validator *v, const char *token, uint64_t now,
+                                  tokenlane_error_detail *detail) {
+    char header[2048];
+    tokenlane_header authz;
+    tokenlane_request req;
+    tokenlane_access_token *t = NULL;
+    tokenlane_binding binding;
+    tokenlane_result rc;
+    snprintf(header, sizeof header, "Bearer %s", token);
+    authz.value = header;
+    authz.len = strlen(header);
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.method_len = 3;
+    req.uri = "https://api.example/items";
+    req.uri_len = strlen(req.uri);
+    req.authorization = &authz;
+    req.authorization_count = 1;
+    rc = tokenlane_access_validator_authorize(v, &req, now, NULL, &t, &binding, detail);
+    if ((rc == TOKENLANE_RESULT_OK) != (t != NULL)) rc = TOKENLANE_RESULT_PANIC;
+    tokenlane_access_token_free(t);
+    return rc;
+}
+
 static tokenlane_validator_config *access_config(void) {
     tokenlane_validator_config *cfg = NULL;
     if (tokenlane_validator_config_new(&cfg) != TOKENLANE_RESULT_OK) exit(2);
@@ -354,6 +379,9 @@ int main(int argc, char **argv) {
                                                         ks, TOKENLANE_KEYSOURCE_EVENT_FETCHED) == 2);
     CHECK("the old kid is refused with key_not_found after the refresh",
           validate(v, token_a, T + 2, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND);
+    CHECK("authorize (Bearer) reads the key source's keys",
+          authorize(v, token_b, T + 2, detail) == TOKENLANE_RESULT_OK &&
+              authorize(v, token_a, T + 2, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND);
 
     /* 3. A flood of random kids, past the cooldown: one fetch, the rest
      * refused without one. */
@@ -388,6 +416,8 @@ int main(int argc, char **argv) {
           rc == TOKENLANE_RESULT_KEYS_UNAVAILABLE && tokenlane_error_http_status(rc) == 503 &&
               tokenlane_error_detail_code(detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE &&
               detail_mentions(detail, "keys unavailable"));
+    CHECK("authorize past max_stale: keys_unavailable",
+          authorize(v, token_b, T + 4 + 60 + 121 + 6, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
     CHECK("refresh reports keys_unavailable",
           tokenlane_keysource_refresh(ks, T + 300, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
     CHECK("set_keysource back to the same source", tokenlane_access_validator_set_keysource(v, ks) ==
