@@ -31,6 +31,48 @@
 #define TOKENLANE_VERSION_PATCH 0
 
 /**
+ * Event: a new key set was fetched and loaded.
+ */
+#define TOKENLANE_KEYSOURCE_EVENT_FETCHED 1
+
+/**
+ * Event: the server answered 304; the keys are unchanged, their TTL renewed.
+ */
+#define TOKENLANE_KEYSOURCE_EVENT_NOT_MODIFIED 2
+
+/**
+ * Event: a fetch failed (transport, status, garbage, no usable key,
+ * discovery); the current keys, if any, stay.
+ */
+#define TOKENLANE_KEYSOURCE_EVENT_FAILED 3
+
+/**
+ * Event: after a failed fetch, the last good keys keep serving past expiry.
+ */
+#define TOKENLANE_KEYSOURCE_EVENT_SERVED_STALE 4
+
+/**
+ * Event: a token with an unknown `kid` caused no fetch (cooldown).
+ */
+#define TOKENLANE_KEYSOURCE_EVENT_COOLDOWN 5
+
+/**
+ * `tokenlane_validator_config_set_introspection_audience`: an
+ * introspection response must carry `aud`, and it must contain one of the
+ * audiences (the default; this is what refuses node-oidc-provider's
+ * refresh tokens, answered `active: true` without `aud`).
+ */
+#define TOKENLANE_INTROSPECTION_AUDIENCE_REQUIRED 0
+
+/**
+ * `tokenlane_validator_config_set_introspection_audience`: the documented
+ * opt-out for servers that never return `aud`: an absent `aud` passes, a
+ * present one must still match. Refresh tokens are then refused only when
+ * the server says `token_type`; use it only with such a server.
+ */
+#define TOKENLANE_INTROSPECTION_AUDIENCE_ALLOW_ABSENT 1
+
+/**
  * `tokenlane_dpop_options.mode`: whether and how DPoP is accepted.
  */
 #define TOKENLANE_DPOP_BEARER_ONLY 0
@@ -60,6 +102,35 @@
  * 500). Any other value means the same.
  */
 #define TOKENLANE_REPLAY_STORE_FAILED 2
+
+/**
+ * `client_auth`: `client_secret_basic` (RFC 6749 §2.3.1: HTTP Basic with
+ * the form-encoded id and secret). The default.
+ */
+#define TOKENLANE_CLIENT_SECRET_BASIC 0
+
+/**
+ * `client_auth`: `client_secret_post` (`client_id` and `client_secret` in
+ * the form body).
+ */
+#define TOKENLANE_CLIENT_SECRET_POST 1
+
+/**
+ * `tokenlane_introspector_validate`'s path: every token is a JWT,
+ * validated locally (an opaque token is `MALFORMED`; nothing is sent).
+ */
+#define TOKENLANE_ACCESS_PATH_JWT_ONLY 0
+
+/**
+ * Every token, a JWT too, is sent to the introspection endpoint.
+ */
+#define TOKENLANE_ACCESS_PATH_INTROSPECTION_ONLY 1
+
+/**
+ * A token that parses as a compact JWS is validated locally; anything else
+ * is introspected. A JWT is never sent and an opaque token never decoded.
+ */
+#define TOKENLANE_ACCESS_PATH_BOTH 2
 
 /**
  * Algorithm bits for `tokenlane_validator_config_set_algorithms`
@@ -293,6 +364,26 @@ enum tokenlane_result
    * written.
    */
   TOKENLANE_RESULT_CLAIM_ABSENT = 104,
+  /**
+   * A validator that follows a `tokenlane_keysource` could not get keys
+   * (the first load failed, or the last good keys are past their stale
+   * limit and refreshing fails): the token was not judged. HTTP 503,
+   * never the client's `invalid_token`. The detail says why.
+   */
+  TOKENLANE_RESULT_KEYS_UNAVAILABLE = 105,
+  /**
+   * The introspection endpoint could not judge the token: down, slow,
+   * an HTTP status other than 200 (except 401/403), HTML or invalid
+   * JSON, a body over the cap. HTTP 503. The detail says why.
+   */
+  TOKENLANE_RESULT_INTROSPECTION_UNAVAILABLE = 106,
+  /**
+   * The introspection endpoint refused the resource server's own
+   * credentials (HTTP 401/403 from the endpoint): a configuration fault
+   * of this server, answered with HTTP 500, never the client's
+   * `invalid_token`.
+   */
+  TOKENLANE_RESULT_INTROSPECTION_CREDENTIALS_REFUSED = 107,
 };
 #ifndef __cplusplus
 typedef uint32_t tokenlane_result;
@@ -414,6 +505,14 @@ typedef struct tokenlane_id_token tokenlane_id_token;
 typedef struct tokenlane_id_validator tokenlane_id_validator;
 
 /**
+ * An RFC 7662 client with a cache, made by `tokenlane_introspector_new` or
+ * `_from_issuer`. Thread-safe: any number of threads may validate through
+ * one introspector (concurrent lookups of one token make one request).
+ * Free it with `tokenlane_introspector_free` after every thread is done.
+ */
+typedef struct tokenlane_introspector tokenlane_introspector;
+
+/**
  * An immutable set of verification keys.
  *
  * Created by `tokenlane_keyset_from_jwks`, `tokenlane_keyset_from_jwk`,
@@ -428,6 +527,20 @@ typedef struct tokenlane_id_validator tokenlane_id_validator;
  * exclusive use.
  */
 typedef struct tokenlane_keyset tokenlane_keyset;
+
+/**
+ * Keys from an authorization server, kept fresh: made by
+ * `tokenlane_keysource_from_issuer` or `_from_jwks_uri`, followed by
+ * validators (`tokenlane_access_validator_new_with_keysource`, ...).
+ *
+ * Thread-safe: every function may be called from any thread at any time,
+ * also while validators use it; validation never waits on the network
+ * except for the first load, a kid miss outside the cooldown and keys past
+ * their stale limit. Validators hold their own reference: freeing the key
+ * source stops its refresher, and validators keep following the keys
+ * (refreshed by the requests themselves).
+ */
+typedef struct tokenlane_keysource tokenlane_keysource;
 
 /**
  * A validator configuration under construction: issuer, audiences or
@@ -448,6 +561,145 @@ typedef struct tokenlane_keyset tokenlane_keyset;
  * thread at a time.
  */
 typedef struct tokenlane_validator_config tokenlane_validator_config;
+
+/**
+ * HTTP client settings shared by the key source and the introspector.
+ * Filled with the defaults by `tokenlane_keysource_options_init` /
+ * `tokenlane_introspector_options_init`; change only what you need.
+ *
+ * It is embedded in both options structs, so its layout never changes:
+ * a new HTTP setting is appended to the options structs instead.
+ */
+typedef struct tokenlane_http_options {
+  /**
+   * TCP connect timeout in milliseconds (default 5000; 1 to 600000).
+   */
+  uint64_t connect_timeout_ms;
+  /**
+   * Total time of one request, DNS to the last body byte, in
+   * milliseconds (default 10000; 1 to 600000). A server that trickles
+   * bytes hits this.
+   */
+  uint64_t total_timeout_ms;
+  /**
+   * Redirects followed per fetch (default 3; at most 10; never
+   * `https` to `http`). The introspector never follows redirects.
+   */
+  uint32_t max_redirects;
+  /**
+   * Trust the system's certificate store (default true).
+   */
+  bool system_roots;
+  /**
+   * NULL (default), or the path of a PEM file of extra trusted CA
+   * certificates (`ca_bundle_path_len` bytes, UTF-8), read when the
+   * object is made.
+   */
+  const char *ca_bundle_path;
+  /**
+   * Length of `ca_bundle_path` in bytes.
+   */
+  size_t ca_bundle_path_len;
+  /**
+   * **Dangerous.** Allow plain `http` to any host, not only to loopback
+   * IP literals (`127.0.0.1`, `::1`): anyone on the path can then hand
+   * you keys or answer introspection for you. Default false.
+   */
+  bool dangerously_allow_plain_http;
+} tokenlane_http_options;
+
+/**
+ * Receives the key source's events. `kind` is a `TOKENLANE_KEYSOURCE_EVENT_*`
+ * value (a newer library may send numbers this header does not know:
+ * ignore them); `message` (`message_len` bytes, UTF-8, not NUL-terminated,
+ * valid only during the call) is a log line without key material.
+ *
+ * Which thread: the one that caused the event: a validating thread (the
+ * first load, a kid miss, a cooldown), the background refresher, or a
+ * short-lived refresh thread of the library. It is called outside every
+ * lock of the library, so it may call tokenlane functions (the counters,
+ * a validation), but it must be thread-safe, return quickly, not unwind
+ * (no C++ exception may leave it), and must not stop or free the key
+ * source (the refresher would wait for itself).
+ */
+typedef void (*tokenlane_keysource_event_fn)(void *user_data,
+                                             uint32_t kind,
+                                             const char *message,
+                                             size_t message_len);
+
+/**
+ * How a key source behaves. Initialize it with
+ * `tokenlane_keysource_options_init(&options, sizeof options)`, which
+ * writes the defaults and `struct_size`, then change what you need.
+ *
+ * ABI evolution: `struct_size` says which version of this struct the
+ * caller compiled against. Fields are only ever appended; a library reads
+ * the fields that `struct_size` covers and uses the defaults for the rest.
+ * A `struct_size` that is not the size of a version the library knows is
+ * `INVALID_ARGUMENT`.
+ *
+ * The refresh policy's settings are seconds, with `tokenlane-remote`'s
+ * defaults and bounds (outside them: `INVALID_ARGUMENT` naming the
+ * setting): `default_ttl` 600 (60..=86400), `min_ttl` 60 (1..=3600),
+ * `max_ttl` 86400 (60..=604800), `refresh_ahead` 30 (0..=3600),
+ * `kid_miss_cooldown` 30 (1..=600), `retry_interval` 10 (1..=600),
+ * `max_stale` 86400 (0..=604800).
+ */
+typedef struct tokenlane_keysource_options {
+  /**
+   * `sizeof(tokenlane_keysource_options)` as the caller compiled it.
+   */
+  size_t struct_size;
+  /**
+   * The HTTP client.
+   */
+  struct tokenlane_http_options http;
+  /**
+   * TTL of a key set whose response has no `Cache-Control: max-age`.
+   */
+  uint64_t default_ttl;
+  /**
+   * Floor of a response's `max-age`.
+   */
+  uint64_t min_ttl;
+  /**
+   * Ceiling of a response's `max-age`.
+   */
+  uint64_t max_ttl;
+  /**
+   * A background refresh starts this long before expiry.
+   */
+  uint64_t refresh_ahead;
+  /**
+   * After any fetch attempt, an unknown `kid` fetches nothing for this long.
+   */
+  uint64_t kid_miss_cooldown;
+  /**
+   * After a failed fetch, no new attempt for this long.
+   */
+  uint64_t retry_interval;
+  /**
+   * Stale-if-error: how long past expiry the last good keys keep serving.
+   */
+  uint64_t max_stale;
+  /**
+   * How often the background refresher (`tokenlane_keysource_start`)
+   * wakes up to apply the policy, seconds (default 5; 1..=3600).
+   */
+  uint64_t refresher_interval;
+  /**
+   * NULL (default), or the event callback (see
+   * `tokenlane_keysource_event_fn` for the thread that calls it).
+   */
+  tokenlane_keysource_event_fn on_event;
+  /**
+   * Passed unchanged to `on_event`. It must stay valid until the key
+   * source and every validator following it are freed, and then for as
+   * long as a refresh they started may still run (a short-lived thread,
+   * bounded by the timeouts): simplest is static or process-long data.
+   */
+  void *user_data;
+} tokenlane_keysource_options;
 
 /**
  * Per-login checks of an ID token, owned by the caller. A zeroed struct
@@ -617,6 +869,61 @@ typedef struct tokenlane_binding {
   bool certificate;
 } tokenlane_binding;
 
+/**
+ * How an introspector authenticates and caches. Initialize it with
+ * `tokenlane_introspector_options_init(&options, sizeof options)` (the
+ * defaults: client_secret_basic, no credentials, the HTTP defaults,
+ * positive TTL 60 s, negative TTL 10 s, 10000 entries), then set at
+ * least the credentials. ABI evolution as `tokenlane_keysource_options`
+ * (`struct_size`).
+ */
+typedef struct tokenlane_introspector_options {
+  /**
+   * `sizeof(tokenlane_introspector_options)` as the caller compiled it.
+   */
+  size_t struct_size;
+  /**
+   * The HTTP client (`max_redirects` is ignored: introspection never
+   * follows a redirect, which would re-send the secret and the token).
+   */
+  struct tokenlane_http_options http;
+  /**
+   * `TOKENLANE_CLIENT_SECRET_BASIC` or `TOKENLANE_CLIENT_SECRET_POST`.
+   */
+  uint32_t client_auth;
+  /**
+   * The resource server's client id (`client_id_len` bytes, UTF-8; required).
+   */
+  const char *client_id;
+  /**
+   * Length of `client_id` in bytes.
+   */
+  size_t client_id_len;
+  /**
+   * Its secret (`client_secret_len` bytes, UTF-8; required). Copied;
+   * never logged or put in a message.
+   */
+  const char *client_secret;
+  /**
+   * Length of `client_secret` in bytes.
+   */
+  size_t client_secret_len;
+  /**
+   * Upper bound of an accepted answer's cache life, seconds (it also
+   * ends at the token's `exp`): the revocation latency. 0: not cached.
+   */
+  uint64_t positive_ttl;
+  /**
+   * Cache life of a refused answer, seconds. 0: not cached.
+   */
+  uint64_t negative_ttl;
+  /**
+   * Most cached answers (keyed by the token's SHA-256; the token itself
+   * is never stored). 0 disables the cache.
+   */
+  size_t max_entries;
+} tokenlane_introspector_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -675,8 +982,9 @@ tokenlane_result tokenlane_error_detail_message(const struct tokenlane_error_det
  * The name of a code as a static NUL-terminated string, e.g. `"expired"`
  * for 8, the same string the Rust and Python front ends use. 0 is `"ok"`;
  * the C ABI codes are `"null_parameter"`, `"invalid_argument"`, `"panic"`,
- * `"buffer_too_small"`, `"claim_absent"`; any other number is
- * `"unknown"`. Never returns NULL; the string must not be freed.
+ * `"buffer_too_small"`, `"claim_absent"`, `"keys_unavailable"`,
+ * `"introspection_unavailable"`, `"introspection_credentials_refused"`; any other
+ * number is `"unknown"`. Never returns NULL; the string must not be freed.
  */
 const char *tokenlane_error_code_str(uint32_t code);
 
@@ -692,7 +1000,9 @@ const char *tokenlane_error_rfc6750(uint32_t code);
 /**
  * The HTTP status a resource server answers a refusal code with: 401, 403
  * (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`, `INVALID_REQUEST`) or 500 (`INVALID_KEY`,
- * a server configuration fault). 0 gives 200; the C ABI codes and unknown
+ * a server configuration fault). 0 gives 200; `KEYS_UNAVAILABLE` and
+ * `INTROSPECTION_UNAVAILABLE` give 503 (a server this one depends on
+ * failed); the other C ABI codes, `INTROSPECTION_CREDENTIALS_REFUSED` and unknown
  * numbers give 500 (a fault of the server, not of the token).
  */
 uint16_t tokenlane_error_http_status(uint32_t code);
@@ -875,6 +1185,107 @@ const char *tokenlane_skip_reason_str(uint32_t reason);
 void tokenlane_keyset_free(struct tokenlane_keyset *keyset);
 
 /**
+ * Writes the default options into `*out` (the defaults above, no
+ * callback) and sets `out->struct_size` to `out_size`.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when `out_size` is not
+ * `sizeof(tokenlane_keysource_options)` of this library (nothing written).
+ */
+tokenlane_result tokenlane_keysource_options_init(struct tokenlane_keysource_options *out,
+                                                  size_t out_size);
+
+/**
+ * Makes a key source that discovers `issuer`'s metadata (OpenID Connect
+ * Discovery, then RFC 8414 with path insertion) on the first load and
+ * follows its `jwks_uri`; the metadata's `issuer` must equal `issuer`
+ * exactly. `options` NULL means the defaults. No I/O here: keys are
+ * fetched by the first validation, `tokenlane_keysource_refresh` or the
+ * refresher. Free it with `tokenlane_keysource_free`.
+ *
+ * URL rules: `https`; plain `http` only to a loopback IP literal, or to
+ * any host with `http.dangerously_allow_plain_http`; no credentials or
+ * fragment.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` (not UTF-8, a URL the rules
+ * refuse, an option out of its bounds, a wrong `struct_size`, a CA bundle
+ * that cannot be read or holds no PEM certificate; the detail says which).
+ */
+tokenlane_result tokenlane_keysource_from_issuer(const char *issuer,
+                                                 size_t issuer_len,
+                                                 const struct tokenlane_keysource_options *options,
+                                                 struct tokenlane_keysource **out,
+                                                 struct tokenlane_error_detail *detail);
+
+/**
+ * Makes a key source that reads the JWKS at `jwks_uri` directly (no
+ * discovery). Otherwise as `tokenlane_keysource_from_issuer`.
+ *
+ * Errors: as `tokenlane_keysource_from_issuer`.
+ */
+tokenlane_result tokenlane_keysource_from_jwks_uri(const char *jwks_uri,
+                                                   size_t jwks_uri_len,
+                                                   const struct tokenlane_keysource_options *options,
+                                                   struct tokenlane_keysource **out,
+                                                   struct tokenlane_error_detail *detail);
+
+/**
+ * Fetches the keys now (or joins the fetch in flight), whatever the policy
+ * says: a warm-up at start, or an operator's "reload". Blocks for at most
+ * the fetch's timeouts. `now`: Unix seconds (`tokenlane_now()`).
+ *
+ * Errors: `NULL_PARAMETER`; `KEYS_UNAVAILABLE` when no keys can be served
+ * afterwards (the detail says why: the fetch's error).
+ */
+tokenlane_result tokenlane_keysource_refresh(const struct tokenlane_keysource *keysource,
+                                             uint64_t now,
+                                             struct tokenlane_error_detail *detail);
+
+/**
+ * Starts the background refresher: a thread (`tokenlane-jwks-refresher`)
+ * that loads the keys at once, then wakes every `refresher_interval`
+ * seconds and applies the refresh policy with the system clock (refresh
+ * ahead of expiry, retry after a failure), so keys stay fresh without
+ * traffic. Validation does not need it.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when it already runs (stop
+ * it first) or no thread can be made.
+ */
+tokenlane_result tokenlane_keysource_start(const struct tokenlane_keysource *keysource,
+                                           struct tokenlane_error_detail *detail);
+
+/**
+ * Stops the background refresher and waits for its thread to end (at most
+ * the fetch it may be running, bounded by the timeouts). Stopping a key
+ * source whose refresher does not run (never started, or stopped already)
+ * does nothing and succeeds.
+ *
+ * Errors: `NULL_PARAMETER`.
+ */
+tokenlane_result tokenlane_keysource_stop(const struct tokenlane_keysource *keysource);
+
+/**
+ * How many events of `kind` (a `TOKENLANE_KEYSOURCE_EVENT_*` value) the
+ * key source has seen: the polled status, for a metrics endpoint or a
+ * health check. 0 for a NULL key source or an unknown kind.
+ */
+uint64_t tokenlane_keysource_event_count(const struct tokenlane_keysource *keysource,
+                                         uint32_t kind);
+
+/**
+ * Whether the background refresher runs. False for NULL.
+ */
+bool tokenlane_keysource_running(const struct tokenlane_keysource *keysource);
+
+/**
+ * Frees a key source. NULL is a no-op. A running refresher is stopped
+ * first (this waits for its thread, as `tokenlane_keysource_stop`).
+ * Validators following it keep their own reference and keep working; the
+ * event callback may still be called for them, and by a refresh in
+ * flight on a short-lived thread (it ends within the timeouts).
+ */
+void tokenlane_keysource_free(struct tokenlane_keysource *keysource);
+
+/**
  * Creates an empty configuration in `*out` (no issuer, no audience, no
  * algorithm, leeway 0, strict typ, 16 KiB size limit).
  *
@@ -976,6 +1387,17 @@ tokenlane_result tokenlane_validator_config_set_max_token_bytes(struct tokenlane
                                                                 size_t max_bytes);
 
 /**
+ * Sets whether an RFC 7662 introspection response must carry `aud`
+ * (access lane only: a `TOKENLANE_INTROSPECTION_AUDIENCE_*` value; no
+ * effect on JWTs, which always must). The ID lane refuses the setting when
+ * a validator is built.
+ *
+ * Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (an unknown value).
+ */
+tokenlane_result tokenlane_validator_config_set_introspection_audience(struct tokenlane_validator_config *config,
+                                                                       uint32_t rule);
+
+/**
  * Builds an access-token validator from `config` (copied) and `keyset`
  * (the validator takes its own reference; the caller still frees its
  * `keyset` and `config`). The result goes to `*out`; free it with
@@ -1005,6 +1427,34 @@ tokenlane_result tokenlane_access_validator_set_keys(struct tokenlane_access_val
                                                      const struct tokenlane_keyset *keyset);
 
 /**
+ * Builds an access-token validator from `config` (copied) that follows
+ * `keysource`: each validation reads the source's current keys (fetching
+ * the first time), and a token whose `kid` the keys lack triggers one
+ * refetch outside the source's cooldown, then a retry. The validator
+ * takes its own reference to the key source; the caller still frees its
+ * `keysource` and `config`. Validation answers `KEYS_UNAVAILABLE` (HTTP
+ * 503, not the token's fault) when no keys can be had.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` as
+ * `tokenlane_access_validator_new`.
+ */
+tokenlane_result tokenlane_access_validator_new_with_keysource(const struct tokenlane_validator_config *config,
+                                                               const struct tokenlane_keysource *keysource,
+                                                               struct tokenlane_access_validator **out,
+                                                               struct tokenlane_error_detail *detail);
+
+/**
+ * Makes the validator follow `keysource` from now on (instead of its key
+ * set or another source), atomically, as `*_set_keys` does;
+ * `tokenlane_access_validator_set_keys` goes back to a fixed key set. Safe
+ * to call while other threads validate.
+ *
+ * Errors: `NULL_PARAMETER`.
+ */
+tokenlane_result tokenlane_access_validator_set_keysource(struct tokenlane_access_validator *validator,
+                                                          const struct tokenlane_keysource *keysource);
+
+/**
  * Validates the access token `token` (`token_len` bytes, the compact JWS
  * without `Bearer `, no NUL needed) at Unix time `now` (seconds; pass
  * `tokenlane_now()` for the system clock). On success `*out` receives the
@@ -1015,7 +1465,8 @@ tokenlane_result tokenlane_access_validator_set_keys(struct tokenlane_access_val
  * validator (each with its own `detail`, or NULL).
  *
  * Errors: `NULL_PARAMETER`, and the token refusal codes 1..=19 in the order of
- * the crate's refusal rules (the first failure wins). `detail` (optional)
+ * the crate's refusal rules (the first failure wins); for a validator
+ * following a key source, `KEYS_UNAVAILABLE` when no keys can be had. `detail` (optional)
  * receives a one-sentence reason, safe to log.
  */
 tokenlane_result tokenlane_access_validator_validate(const struct tokenlane_access_validator *validator,
@@ -1079,6 +1530,27 @@ tokenlane_result tokenlane_id_validator_new(const struct tokenlane_validator_con
  */
 tokenlane_result tokenlane_id_validator_set_keys(struct tokenlane_id_validator *validator,
                                                  const struct tokenlane_keyset *keyset);
+
+/**
+ * Builds an ID-token validator from `config` (copied) that follows
+ * `keysource`, as `tokenlane_access_validator_new_with_keysource`.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` as
+ * `tokenlane_id_validator_new`.
+ */
+tokenlane_result tokenlane_id_validator_new_with_keysource(const struct tokenlane_validator_config *config,
+                                                           const struct tokenlane_keysource *keysource,
+                                                           struct tokenlane_id_validator **out,
+                                                           struct tokenlane_error_detail *detail);
+
+/**
+ * Makes the validator follow `keysource`, as
+ * `tokenlane_access_validator_set_keysource`.
+ *
+ * Errors: `NULL_PARAMETER`.
+ */
+tokenlane_result tokenlane_id_validator_set_keysource(struct tokenlane_id_validator *validator,
+                                                      const struct tokenlane_keysource *keysource);
 
 /**
  * Validates the ID token `token` (`token_len` bytes) at Unix time `now`
@@ -1412,6 +1884,90 @@ tokenlane_result tokenlane_request_challenge(uint32_t code,
                                              char *buf,
                                              size_t buf_len,
                                              size_t *out_len);
+
+/**
+ * Writes the default options into `*out` and sets `out->struct_size` to
+ * `out_size`.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when `out_size` is not
+ * `sizeof(tokenlane_introspector_options)` of this library.
+ */
+tokenlane_result tokenlane_introspector_options_init(struct tokenlane_introspector_options *out,
+                                                     size_t out_size);
+
+/**
+ * Makes an introspector for `endpoint` (the authorization server's
+ * introspection endpoint URL). `options` (required) carries the
+ * credentials. URL rules as the key source's. No I/O here. Free it with
+ * `tokenlane_introspector_free`.
+ *
+ * Errors: `NULL_PARAMETER` (also a NULL `client_id` / `client_secret`);
+ * `INVALID_ARGUMENT` (text not UTF-8, an empty client_id, an unknown
+ * `client_auth`, a URL the rules refuse, a timeout out of bounds, a wrong
+ * `struct_size`, an unreadable CA bundle).
+ */
+tokenlane_result tokenlane_introspector_new(const char *endpoint,
+                                            size_t endpoint_len,
+                                            const struct tokenlane_introspector_options *options,
+                                            struct tokenlane_introspector **out,
+                                            struct tokenlane_error_detail *detail);
+
+/**
+ * Makes an introspector for the `introspection_endpoint` of `issuer`'s
+ * metadata: discovers it now (OpenID Connect Discovery, then RFC 8414;
+ * the metadata's `issuer` must equal `issuer` exactly). This call does
+ * I/O and blocks for at most the timeouts.
+ *
+ * Errors: as `tokenlane_introspector_new`; `INTROSPECTION_UNAVAILABLE`
+ * when discovery fails (the server is down, the metadata names another
+ * issuer, has no `introspection_endpoint`, ...: the detail says which).
+ */
+tokenlane_result tokenlane_introspector_from_issuer(const char *issuer,
+                                                    size_t issuer_len,
+                                                    const struct tokenlane_introspector_options *options,
+                                                    struct tokenlane_introspector **out,
+                                                    struct tokenlane_error_detail *detail);
+
+/**
+ * Validates an access token for `validator`'s API, choosing the path with
+ * the core's `route_access_token` under `path` (a
+ * `TOKENLANE_ACCESS_PATH_*` value): a JWT is validated with the
+ * validator's keys (a key set or a key source), an opaque token is sent to
+ * the introspection endpoint (or the cache) and the answer decided by the
+ * core with the validator's issuer, audiences, scopes, leeway and
+ * introspection audience rule. Either way `*out` receives the same
+ * `tokenlane_access_token` (an introspected one has an empty `alg`). This
+ * call may block on the endpoint, for at most the timeouts.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` (an unknown `path`);
+ * `TOKEN_TOO_LARGE` on every path (an oversized token is neither decoded
+ * nor sent); the refusal codes of the JWT path (`KEYS_UNAVAILABLE` too)
+ * and of the core's introspection rules (`MALFORMED` also for an opaque
+ * token that is not UTF-8, never sent); `INTROSPECTION_UNAVAILABLE` (HTTP
+ * 503: the endpoint is down, slow, answered another status, HTML, invalid
+ * JSON, an oversized body) and `INTROSPECTION_CREDENTIALS_REFUSED` (HTTP 500: the
+ * endpoint answered 401/403 to our credentials): the token was not judged.
+ */
+tokenlane_result tokenlane_introspector_validate(const struct tokenlane_introspector *introspector,
+                                                 const struct tokenlane_access_validator *validator,
+                                                 uint32_t path,
+                                                 const char *token,
+                                                 size_t token_len,
+                                                 uint64_t now,
+                                                 struct tokenlane_access_token **out,
+                                                 struct tokenlane_error_detail *detail);
+
+/**
+ * The number of cached answers (expired ones included until evicted). 0
+ * for NULL.
+ */
+size_t tokenlane_introspector_cached_count(const struct tokenlane_introspector *introspector);
+
+/**
+ * Frees an introspector. NULL is a no-op. No thread may use it afterwards;
+ * tokens it returned stay valid.
+ */
+void tokenlane_introspector_free(struct tokenlane_introspector *introspector);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Tests the C ABI from C: header drift, the conformance cases, API misuse,
-# a C++ build of the header, 8 threads validating during key rotation, the
-# README's example (built both directly and through pkg-config after an
+# Tests the C ABI from C: header drift, the conformance cases (cases.json
+# and introspection.json), API misuse, a C++ build of the header, 8 threads
+# validating during key rotation, the key source and the introspector
+# against a loopback server (ffi-c/tests/loopback_server.py, one per run),
+# the README's example (built both directly and through pkg-config after an
 # install), all again under valgrind memcheck and as an ASan+UBSan build.
 # Every C file is compiled from scratch into target/c-tests.
 #
@@ -14,6 +16,7 @@ step() { printf '\n==> %s\n' "$*"; }
 target="${CARGO_TARGET_DIR:-target}"
 out="$target/c-tests"
 cases_json=tests/conformance/cases.json
+introspection_json=tests/conformance/introspection.json
 lib="$target/release/libtokenlane.a"
 syslibs=(-lpthread -ldl -lm)
 cflags=(-std=c99 -Wall -Wextra -Wpedantic -Werror -g -O1 -Iinclude)
@@ -37,7 +40,7 @@ run() {
     "$@" >"$log" 2>&1
     rc=$?
     set -e
-    grep -E '^(FAIL|sanitizers|threads|conformance)' "$log" | head -40 || true
+    grep -E '^(FAIL|sanitizers|threads|conformance|introspection cases)' "$log" | head -40 || true
     summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)"
     if [ -n "$summary" ]; then
         p="${summary%% passed*}"
@@ -56,11 +59,32 @@ run() {
     printf '%-34s %s passed, %s failed\n' "$name:" "$p" "$f"
 }
 
+# served NAME CMD...: starts ffi-c/tests/loopback_server.py on 127.0.0.1 (a
+# port the OS chooses) in a fresh directory, runs the suite with every
+# "{dir}" in CMD replaced by that directory, then stops the server (it also
+# stops by itself after 300 s).
+served() {
+    local name="$1" d a pid
+    local args=()
+    shift
+    d="$(mktemp -d "$out/server.XXXXXX")"
+    .venv/bin/python ffi-c/tests/loopback_server.py "$d" --lifetime 300 --cases "$introspection_json" >"$d/server.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do
+        [ -s "$d/issuer" ] && break
+        sleep 0.1
+    done
+    for a in "$@"; do args+=("${a//\{dir\}/$d}"); done
+    run "$name" "${args[@]}"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 step "setup (pinned cbindgen, compilers, valgrind, Python venv)"
 bash scripts/setup-c.sh
 [ -x .venv/bin/python ] || bash scripts/setup.sh
-if [ ! -f "$cases_json" ]; then
-    echo "missing $cases_json (generate it: see tests/conformance/README.md)" >&2
+if [ ! -f "$cases_json" ] || [ ! -f "$introspection_json" ]; then
+    echo "missing $cases_json or $introspection_json (see tests/conformance/README.md)" >&2
     exit 1
 fi
 
@@ -81,22 +105,25 @@ else
     failures+=("header drift")
 fi
 
-step "README: its example is ffi-c/examples/validate.c, verbatim"
-awk '/^<!-- example: ffi-c\/examples\/validate.c -->$/ {grab=1; next}
-     grab && /^```c$/ {inside=1; next}
-     inside && /^```$/ {exit}
-     inside {print}' ffi-c/README.md >"$out/readme-example.c"
-if diff -u ffi-c/examples/validate.c "$out/readme-example.c" >"$out/readme-example.diff"; then
-    echo "README example is the tested file"
-    total_passed=$((total_passed + 1))
-else
-    head -40 "$out/readme-example.diff"
-    total_failed=$((total_failed + 1))
-    failures+=("README example differs from ffi-c/examples/validate.c")
-fi
+step "README: its examples are ffi-c/examples/validate.c and remote.c, verbatim"
+for example in validate remote; do
+    awk -v want="<!-- example: ffi-c/examples/$example.c -->" '$0 == want {grab=1; next}
+         grab && /^```c$/ {inside=1; next}
+         inside && /^```$/ {exit}
+         inside {print}' ffi-c/README.md >"$out/readme-$example.c"
+    if diff -u "ffi-c/examples/$example.c" "$out/readme-$example.c" >"$out/readme-$example.diff"; then
+        echo "README example is the tested file ffi-c/examples/$example.c"
+        total_passed=$((total_passed + 1))
+    else
+        head -40 "$out/readme-$example.diff"
+        total_failed=$((total_failed + 1))
+        failures+=("README example differs from ffi-c/examples/$example.c")
+    fi
+done
 
 step "convert the conformance cases for C"
 .venv/bin/python ffi-c/tests/cases_to_lines.py "$cases_json" >"$out/cases.txt"
+.venv/bin/python ffi-c/tests/cases_to_lines.py "$introspection_json" >"$out/introspection.txt"
 
 step "compile (gcc -std=c99 -Wall -Wextra -Wpedantic -Werror; g++ -std=c++17)"
 for flavour in plain asan; do
@@ -107,8 +134,11 @@ for flavour in plain asan; do
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/conformance" ffi-c/tests/conformance.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -pthread -o "$d/threads" ffi-c/tests/threads.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/misuse" ffi-c/tests/misuse.c "$lib" "${syslibs[@]}"
-    gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspection" ffi-c/tests/introspection.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspection" ffi-c/tests/introspection.c ffi-c/tests/cases.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -pthread -o "$d/keysource" ffi-c/tests/keysource.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/introspector" ffi-c/tests/introspector.c "$lib" "${syslibs[@]}"
     gcc "${cflags[@]}" "${extra[@]}" -o "$d/validate" ffi-c/examples/validate.c "$lib" "${syslibs[@]}"
+    gcc "${cflags[@]}" "${extra[@]}" -o "$d/remote" ffi-c/examples/remote.c "$lib" "${syslibs[@]}"
     g++ "${cxxflags[@]}" "${extra[@]}" -o "$d/header-cpp" ffi-c/tests/header.cpp "$lib" "${syslibs[@]}"
 done
 echo "compiled"
@@ -163,30 +193,60 @@ example_suite() { # BINARY [RUNNER...]: the example accepts, then refuses
     [ "$f" -eq 0 ]
 }
 
+remote_example_suite() { # SERVER_DIR BINARY [RUNNER...]: a JWT and an opaque
+    # token accepted, then a refresh token refused with 401
+    local dir="$1" bin="$2" p=0 f=0 o rc
+    shift 2
+    set +e
+    o="$("$@" "$bin" "$(cat "$dir/issuer")" https://api.example rs 's3cret:&' "$(cat "$dir/token_a")" \
+        opaque-good opaque-refresh 2>"$dir/remote-example.err")"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 1 ] && [ "$(grep -c '^accepted: sub=user-1 via jwt$' <<<"$o")" -eq 1 ] &&
+        [ "$(grep -c '^accepted: sub=user-1 via introspection$' <<<"$o")" -eq 1 ] &&
+        grep -q '^HTTP 401: missing_claim$' <<<"$o" && grep -q '^keys \[1\]: jwks fetched' "$dir/remote-example.err"; then
+        p=$((p + 1))
+    else
+        echo "FAIL remote example (exit $rc): $o $(cat "$dir/remote-example.err")"
+        f=$((f + 1))
+    fi
+    echo "$p passed, $f failed"
+    [ "$f" -eq 0 ]
+}
+
 step "run"
 run "conformance" "$out/plain/conformance" "$out/cases.txt"
 run "misuse" "$out/plain/misuse"
-run "introspection responses" "$out/plain/introspection"
+served "introspection conformance" "$out/plain/introspection" "$out/introspection.txt" "{dir}"
+served "key source (loopback)" "$out/plain/keysource" "{dir}" 200
+served "introspector (loopback)" "$out/plain/introspector" "{dir}"
 run "C++ header" "$out/plain/header-cpp"
 run "threads + key rotation" "$out/plain/threads" "$out/cases.txt" 300
 run "README example" example_suite "$out/plain/validate"
+served "README remote example" remote_example_suite "{dir}" "$out/plain/remote"
 
 step "valgrind memcheck (no errors, no definite or indirect leaks)"
 run "valgrind conformance" "${vg[@]}" "$out/plain/conformance" "$out/cases.txt"
 run "valgrind misuse" "${vg[@]}" "$out/plain/misuse"
-run "valgrind introspection" "${vg[@]}" "$out/plain/introspection"
+served "valgrind introspection" "${vg[@]}" "$out/plain/introspection" "$out/introspection.txt" "{dir}"
+served "valgrind key source" "${vg[@]}" "$out/plain/keysource" "{dir}" 5
+served "valgrind introspector" "${vg[@]}" "$out/plain/introspector" "{dir}"
 run "valgrind C++ header" "${vg[@]}" "$out/plain/header-cpp"
 run "valgrind threads" "${vg[@]}" "$out/plain/threads" "$out/cases.txt" 3 16
 run "valgrind README example" example_suite "$out/plain/validate" "${vg_example[@]}"
+served "valgrind remote example" remote_example_suite "{dir}" "$out/plain/remote" "${vg_example[@]}"
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "asan conformance" "$out/asan/conformance" "$out/cases.txt"
 run "asan misuse (asserts asan linked)" "$out/asan/misuse"
-run "asan introspection" "$out/asan/introspection"
+served "asan introspection" "$out/asan/introspection" "$out/introspection.txt" "{dir}"
+served "asan key source" "$out/asan/keysource" "{dir}" 50
+served "asan introspector" "$out/asan/introspector" "{dir}"
 run "asan C++ header" "$out/asan/header-cpp"
 run "asan threads" "$out/asan/threads" "$out/cases.txt" 50
 run "asan README example" example_suite "$out/asan/validate"
+served "asan remote example" remote_example_suite "{dir}" "$out/asan/remote"
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "install, then build the example with pkg-config"

@@ -24,7 +24,7 @@ describe() {
     embedded) echo "ES256 (p256 and p256-cm4), HS256 and Ed25519 firmware with no allocator, no core::fmt, under QEMU" ;;
     fuzz) echo "a short coverage-guided run of every fuzz target (FUZZ_SECONDS, default 30)" ;;
     bench) echo "benchmarks, quick smoke (they must run; numbers are not pass/fail)" ;;
-    c) echo "C ABI: header drift, conformance, misuse, C++, threads, valgrind, ASan/UBSan, pkg-config" ;;
+    c) echo "C ABI: header drift, conformance (cases, introspection), misuse, C++, threads, key source + introspector on loopback, valgrind, ASan/UBSan, pkg-config" ;;
     python) echo "Python: wheel in a fresh venv, pytest (conformance, interop, differential), mypy, stubtest" ;;
     oidc) echo "a real OpenID Provider (node-oidc-provider, npm ci): CLI discovery, rotation, EdDSA/ES384, introspection, DPoP" ;;
     esac

@@ -3,7 +3,7 @@
 
 use core::ffi::c_char;
 
-use tokenlane::{Algorithm, PolicyBuilder, TypMode};
+use tokenlane::{Algorithm, IntrospectionAudience, PolicyBuilder, TypMode};
 
 use crate::error::{tokenlane_result, Failure};
 use crate::ffi::{self, Castable, OutPtr};
@@ -304,6 +304,41 @@ pub extern "C" fn tokenlane_validator_config_set_max_token_bytes(
     ffi_boundary! { result:
         with_config(config, |c| {
             c.set_max_token_bytes(max_bytes);
+            Ok(())
+        })
+    }
+}
+
+/// `tokenlane_validator_config_set_introspection_audience`: an
+/// introspection response must carry `aud`, and it must contain one of the
+/// audiences (the default; this is what refuses node-oidc-provider's
+/// refresh tokens, answered `active: true` without `aud`).
+pub const TOKENLANE_INTROSPECTION_AUDIENCE_REQUIRED: u32 = 0;
+/// `tokenlane_validator_config_set_introspection_audience`: the documented
+/// opt-out for servers that never return `aud`: an absent `aud` passes, a
+/// present one must still match. Refresh tokens are then refused only when
+/// the server says `token_type`; use it only with such a server.
+pub const TOKENLANE_INTROSPECTION_AUDIENCE_ALLOW_ABSENT: u32 = 1;
+
+/// Sets whether an RFC 7662 introspection response must carry `aud`
+/// (access lane only: a `TOKENLANE_INTROSPECTION_AUDIENCE_*` value; no
+/// effect on JWTs, which always must). The ID lane refuses the setting when
+/// a validator is built.
+///
+/// Errors: `NULL_PARAMETER`, `INVALID_ARGUMENT` (an unknown value).
+#[no_mangle]
+pub extern "C" fn tokenlane_validator_config_set_introspection_audience(
+    config: *mut tokenlane_validator_config,
+    rule: u32,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        let rule = match rule {
+            TOKENLANE_INTROSPECTION_AUDIENCE_REQUIRED => IntrospectionAudience::Required,
+            TOKENLANE_INTROSPECTION_AUDIENCE_ALLOW_ABSENT => IntrospectionAudience::AllowAbsent,
+            _ => return Err(Failure::invalid(format!("{rule} is not a TOKENLANE_INTROSPECTION_AUDIENCE_* value"))),
+        };
+        with_config(config, |c| {
+            c.set_introspection_audience(rule);
             Ok(())
         })
     }

@@ -100,15 +100,42 @@ pub enum tokenlane_result {
     /// C ABI: the token does not carry this optional claim. Outputs were not
     /// written.
     ClaimAbsent = 104,
+    /// A validator that follows a `tokenlane_keysource` could not get keys
+    /// (the first load failed, or the last good keys are past their stale
+    /// limit and refreshing fails): the token was not judged. HTTP 503,
+    /// never the client's `invalid_token`. The detail says why.
+    KeysUnavailable = 105,
+    /// The introspection endpoint could not judge the token: down, slow,
+    /// an HTTP status other than 200 (except 401/403), HTML or invalid
+    /// JSON, a body over the cap. HTTP 503. The detail says why.
+    IntrospectionUnavailable = 106,
+    /// The introspection endpoint refused the resource server's own
+    /// credentials (HTTP 401/403 from the endpoint): a configuration fault
+    /// of this server, answered with HTTP 500, never the client's
+    /// `invalid_token`.
+    IntrospectionCredentialsRefused = 107,
 }
 
-/// The C ABI codes (100 and up), with their names.
-const FFI_CODES: [(tokenlane_result, &CStr); 5] = [
-    (tokenlane_result::NullParameter, c"null_parameter"),
-    (tokenlane_result::InvalidArgument, c"invalid_argument"),
-    (tokenlane_result::Panic, c"panic"),
-    (tokenlane_result::BufferTooSmall, c"buffer_too_small"),
-    (tokenlane_result::ClaimAbsent, c"claim_absent"),
+/// The C ABI codes (100 and up), with their names and the HTTP status a
+/// server answers with (a fault of the server, 500, or of a server it
+/// depends on, 503: never the token's).
+const FFI_CODES: [(tokenlane_result, &CStr, u16); 8] = [
+    (tokenlane_result::NullParameter, c"null_parameter", 500),
+    (tokenlane_result::InvalidArgument, c"invalid_argument", 500),
+    (tokenlane_result::Panic, c"panic", 500),
+    (tokenlane_result::BufferTooSmall, c"buffer_too_small", 500),
+    (tokenlane_result::ClaimAbsent, c"claim_absent", 500),
+    (tokenlane_result::KeysUnavailable, c"keys_unavailable", 503),
+    (
+        tokenlane_result::IntrospectionUnavailable,
+        c"introspection_unavailable",
+        503,
+    ),
+    (
+        tokenlane_result::IntrospectionCredentialsRefused,
+        c"introspection_credentials_refused",
+        500,
+    ),
 ];
 
 impl tokenlane_result {
@@ -359,8 +386,9 @@ pub(crate) fn core_code(code: u32) -> Option<ErrorCode> {
 /// The name of a code as a static NUL-terminated string, e.g. `"expired"`
 /// for 8, the same string the Rust and Python front ends use. 0 is `"ok"`;
 /// the C ABI codes are `"null_parameter"`, `"invalid_argument"`, `"panic"`,
-/// `"buffer_too_small"`, `"claim_absent"`; any other number is
-/// `"unknown"`. Never returns NULL; the string must not be freed.
+/// `"buffer_too_small"`, `"claim_absent"`, `"keys_unavailable"`,
+/// `"introspection_unavailable"`, `"introspection_credentials_refused"`; any other
+/// number is `"unknown"`. Never returns NULL; the string must not be freed.
 #[no_mangle]
 pub extern "C" fn tokenlane_error_code_str(code: u32) -> *const c_char {
     static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
@@ -373,8 +401,8 @@ pub extern "C" fn tokenlane_error_code_str(code: u32) -> *const c_char {
         }
         FFI_CODES
             .iter()
-            .find(|(r, _)| r.number() == code)
-            .map_or(c"unknown".as_ptr(), |(_, name)| name.as_ptr())
+            .find(|(r, _, _)| r.number() == code)
+            .map_or(c"unknown".as_ptr(), |(_, name, _)| name.as_ptr())
     }
 }
 
@@ -396,7 +424,9 @@ pub extern "C" fn tokenlane_error_rfc6750(code: u32) -> *const c_char {
 
 /// The HTTP status a resource server answers a refusal code with: 401, 403
 /// (`INSUFFICIENT_SCOPE`), 400 (`TOKEN_TOO_LARGE`, `INVALID_REQUEST`) or 500 (`INVALID_KEY`,
-/// a server configuration fault). 0 gives 200; the C ABI codes and unknown
+/// a server configuration fault). 0 gives 200; `KEYS_UNAVAILABLE` and
+/// `INTROSPECTION_UNAVAILABLE` give 503 (a server this one depends on
+/// failed); the other C ABI codes, `INTROSPECTION_CREDENTIALS_REFUSED` and unknown
 /// numbers give 500 (a fault of the server, not of the token).
 #[no_mangle]
 pub extern "C" fn tokenlane_error_http_status(code: u32) -> u16 {
@@ -404,7 +434,13 @@ pub extern "C" fn tokenlane_error_http_status(code: u32) -> u16 {
         if code == 0 {
             return 200;
         }
-        core_code(code).map_or(500, ErrorCode::http_status)
+        if let Some(c) = core_code(code) {
+            return c.http_status();
+        }
+        FFI_CODES
+            .iter()
+            .find(|(r, _, _)| r.number() == code)
+            .map_or(500, |(_, _, status)| *status)
     }
 }
 
@@ -534,7 +570,7 @@ mod tests {
 
     #[test]
     fn ffi_codes_round_trip_and_unknown_numbers_are_defined() {
-        for (r, _) in FFI_CODES {
+        for (r, _, _) in FFI_CODES {
             assert_eq!(tokenlane_result::from_number(r.number()), Some(r));
         }
         // Every number that is neither a core code, 0 nor a C ABI code is
@@ -542,7 +578,7 @@ mod tests {
         for n in 0..1000 {
             let known = n == 0
                 || ErrorCode::from_number(n).is_some()
-                || FFI_CODES.iter().any(|(r, _)| r.number() == n);
+                || FFI_CODES.iter().any(|(r, _, _)| r.number() == n);
             assert_eq!(tokenlane_result::from_number(n).is_some(), known, "{n}");
         }
         // SAFETY: the function returns a static NUL-terminated string.

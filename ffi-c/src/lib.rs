@@ -31,6 +31,9 @@ pub mod error;
 
 pub mod keyset;
 
+#[cfg(feature = "remote")]
+pub mod keysource;
+
 pub mod config;
 
 pub mod validator;
@@ -38,6 +41,9 @@ pub mod validator;
 pub mod token;
 
 pub mod request;
+
+#[cfg(feature = "remote")]
+pub mod introspector;
 
 use core::ffi::c_char;
 

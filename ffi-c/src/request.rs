@@ -343,7 +343,7 @@ pub extern "C" fn tokenlane_access_validator_authorize(
             dpop: &dpop_headers,
             certificate_sha256: cert,
         };
-        let (policy, keys) = v.parts();
+        let (policy, keys) = v.parts(now)?;
         let mut scratch = vec![
             0u8;
             tokenlane::request::authorize_scratch_len(&request, policy.max_token_bytes(), mode)

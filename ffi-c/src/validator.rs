@@ -5,40 +5,52 @@ use core::ffi::c_char;
 use std::sync::{Arc, RwLock};
 
 use tokenlane::{
-    scratch_len, IdChecks, KeySet, OwnedAccessPolicy, OwnedIdPolicy, PolicyError, UnixTime,
+    scratch_len, IdChecks, Key, KeySet, OwnedAccessPolicy, OwnedIdPolicy, PolicyError, UnixTime,
 };
+#[cfg(feature = "remote")]
+use tokenlane_remote::{KeySource, ValidationError};
 
 use crate::config::tokenlane_validator_config;
 use crate::error::{tokenlane_error_detail, tokenlane_result, Failure};
 use crate::ffi::{self, Castable, OutPtr};
 use crate::keyset::tokenlane_keyset;
+#[cfg(feature = "remote")]
+use crate::keysource::tokenlane_keysource;
 use crate::panic::ffi_boundary;
 use crate::token::{tokenlane_access_token, tokenlane_id_token, AccessData, IdData};
 
-/// The current key set of a validator. Each validation clones the `Arc`
-/// under a short read lock and then works on that snapshot, so a
-/// concurrent [`Keys::replace`] (a pointer swap under the write lock) is
-/// never seen half-done: a validation uses either the old set or the new one.
+/// Where a validator's keys come from: a key set the caller replaces
+/// (`*_set_keys`), or a key source it follows (`*_set_keysource`).
+#[derive(Debug, Clone)]
+enum KeysFrom {
+    Set(Arc<KeySet>),
+    #[cfg(feature = "remote")]
+    Source(KeySource),
+}
+
+/// The current keys of a validator. Each validation clones the `Arc` (or
+/// the key source handle, itself an `Arc`) under a short read lock and then
+/// works on that snapshot, so a concurrent [`Keys::replace`] (a swap under
+/// the write lock) is never seen half-done: a validation uses either the
+/// old keys or the new ones.
 #[derive(Debug)]
-struct Keys(RwLock<Arc<KeySet>>);
+struct Keys(RwLock<KeysFrom>);
 
 impl Keys {
-    fn new(keys: Arc<KeySet>) -> Self {
+    fn new(keys: KeysFrom) -> Self {
         Self(RwLock::new(keys))
     }
 
-    fn current(&self) -> Arc<KeySet> {
+    fn current(&self) -> KeysFrom {
         // A poisoned lock only means a panic elsewhere while it was held;
-        // the `Arc` inside is always whole, so keep using it.
-        Arc::clone(
-            &self
-                .0
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+        // the value inside is always whole, so keep using it.
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
-    fn replace(&self, keys: Arc<KeySet>) {
+    fn replace(&self, keys: KeysFrom) {
         let old = {
             let mut guard = self
                 .0
@@ -46,10 +58,49 @@ impl Keys {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             core::mem::replace(&mut *guard, keys)
         };
-        // The old set is dropped outside the lock (or later, by the last
-        // in-flight validation still holding it).
+        // The old keys are dropped outside the lock (or later, by the last
+        // in-flight validation still holding them).
         drop(old);
     }
+}
+
+/// The keys one request lane call reads (see [`AccessValidator::parts`]).
+pub(crate) enum CurrentKeys {
+    Set(Arc<KeySet>),
+    #[cfg(feature = "remote")]
+    Source(tokenlane_remote::Keys),
+}
+
+impl core::ops::Deref for CurrentKeys {
+    type Target = [Key];
+    fn deref(&self) -> &[Key] {
+        match self {
+            CurrentKeys::Set(k) => k,
+            #[cfg(feature = "remote")]
+            CurrentKeys::Source(k) => k,
+        }
+    }
+}
+
+#[cfg(feature = "remote")]
+/// A refusal of a validator following a key source.
+fn source_failure(e: &ValidationError) -> Failure {
+    match e {
+        ValidationError::Token(e) => Failure::core(e),
+        ValidationError::KeysUnavailable(e) => crate::keysource::keys_unavailable(e),
+    }
+}
+
+#[cfg(feature = "remote")]
+/// Reads the `keysource` argument of the `*_keysource` functions.
+///
+/// # Safety
+/// `keysource` is NULL or a live key source.
+unsafe fn source_arg(keysource: *const tokenlane_keysource) -> Result<KeysFrom, Failure> {
+    // SAFETY: forwarded contract.
+    unsafe { ffi::try_ref(keysource) }
+        .map(|k| KeysFrom::Source(k.source.clone()))
+        .ok_or_else(|| Failure::null("keysource"))
 }
 
 fn policy_failure(e: PolicyError) -> Failure {
@@ -63,28 +114,39 @@ fn policy_failure(e: PolicyError) -> Failure {
 unsafe fn inputs<'a>(
     config: *const tokenlane_validator_config,
     keyset: *const tokenlane_keyset,
-) -> Result<(&'a crate::config::Config, Arc<KeySet>), Failure> {
+) -> Result<(&'a crate::config::Config, KeysFrom), Failure> {
     // SAFETY: forwarded contract.
     let c = unsafe { ffi::try_ref(config) }.ok_or_else(|| Failure::null("config"))?;
     // SAFETY: forwarded contract.
-    let k = unsafe { ffi::try_ref(keyset) }.ok_or_else(|| Failure::null("keyset"))?;
-    Ok((c, Arc::clone(k)))
+    let k = unsafe { keys_arg(keyset) }?;
+    Ok((c, k))
 }
 
-/// A scratch buffer for a token: sized for at most the policy's limit,
-/// since a longer token is refused before the buffer is used.
-fn scratch_for(token_len: usize, max_token_bytes: usize) -> Vec<u8> {
-    vec![0u8; scratch_len(token_len.min(max_token_bytes))]
+#[cfg(feature = "remote")]
+/// Reads the configuration and key source arguments of
+/// `*_validator_new_with_keysource`.
+///
+/// # Safety
+/// `config` and `keysource` are NULL or live handles not mutated meanwhile.
+unsafe fn source_inputs<'a>(
+    config: *const tokenlane_validator_config,
+    keysource: *const tokenlane_keysource,
+) -> Result<(&'a crate::config::Config, KeysFrom), Failure> {
+    // SAFETY: forwarded contract.
+    let c = unsafe { ffi::try_ref(config) }.ok_or_else(|| Failure::null("config"))?;
+    // SAFETY: forwarded contract.
+    let k = unsafe { source_arg(keysource) }?;
+    Ok((c, k))
 }
 
 /// Reads the `keyset` argument of `*_set_keys`.
 ///
 /// # Safety
 /// `keyset` is NULL or a live key set not mutated meanwhile.
-unsafe fn keys_arg(keyset: *const tokenlane_keyset) -> Result<Arc<KeySet>, Failure> {
+unsafe fn keys_arg(keyset: *const tokenlane_keyset) -> Result<KeysFrom, Failure> {
     // SAFETY: forwarded contract.
     unsafe { ffi::try_ref(keyset) }
-        .map(Arc::clone)
+        .map(|k| KeysFrom::Set(Arc::clone(k)))
         .ok_or_else(|| Failure::null("keyset"))
 }
 
@@ -112,9 +174,52 @@ impl Castable for tokenlane_access_validator {
 }
 
 impl AccessValidator {
-    /// The policy and the current key set (the request lane reads both).
-    pub(crate) fn parts(&self) -> (&OwnedAccessPolicy, Arc<KeySet>) {
-        (&self.policy, self.keys.current())
+    /// The policy and the current keys at `now` (the request lane reads
+    /// both). A key source gives its current keys without the kid-miss
+    /// refetch; none to be had is `KEYS_UNAVAILABLE`.
+    pub(crate) fn parts(&self, now: u64) -> Result<(&OwnedAccessPolicy, CurrentKeys), Failure> {
+        let keys = match self.keys.current() {
+            KeysFrom::Set(k) => CurrentKeys::Set(k),
+            #[cfg(feature = "remote")]
+            KeysFrom::Source(s) => CurrentKeys::Source(
+                s.keys(UnixTime::from_secs(now))
+                    .map_err(|e| crate::keysource::keys_unavailable(&e))?,
+            ),
+        };
+        #[cfg(not(feature = "remote"))]
+        let _ = now;
+        Ok((&self.policy, keys))
+    }
+
+    /// The policy (the introspector decides answers with it).
+    #[cfg(feature = "remote")]
+    pub(crate) fn policy(&self) -> &OwnedAccessPolicy {
+        &self.policy
+    }
+
+    /// Validates a JWT with the current keys: a key set, or a key source
+    /// (with its kid-miss refetch; no keys is `KEYS_UNAVAILABLE`).
+    pub(crate) fn validate_jwt(&self, token: &[u8], now: u64) -> Result<AccessData, Failure> {
+        let now = UnixTime::from_secs(now);
+        let len = token.len().min(self.policy.max_token_bytes());
+        match self.keys.current() {
+            KeysFrom::Set(keys) => {
+                let mut scratch = vec![0u8; scratch_len(len)];
+                let t = self
+                    .policy
+                    .validate(token, &keys, now, &mut scratch)
+                    .map_err(|e| Failure::core(&e))?;
+                Ok(AccessData::new(&t))
+            }
+            #[cfg(feature = "remote")]
+            KeysFrom::Source(source) => {
+                let mut scratch = vec![0u8; tokenlane_remote::scratch_len(len)];
+                let t = source
+                    .validate_access(&self.policy.policy(), token, now, &mut scratch)
+                    .map_err(|e| source_failure(&e))?;
+                Ok(AccessData::new(&t))
+            }
+        }
     }
 }
 
@@ -170,6 +275,59 @@ pub extern "C" fn tokenlane_access_validator_set_keys(
     }
 }
 
+#[cfg(feature = "remote")]
+/// Builds an access-token validator from `config` (copied) that follows
+/// `keysource`: each validation reads the source's current keys (fetching
+/// the first time), and a token whose `kid` the keys lack triggers one
+/// refetch outside the source's cooldown, then a retry. The validator
+/// takes its own reference to the key source; the caller still frees its
+/// `keysource` and `config`. Validation answers `KEYS_UNAVAILABLE` (HTTP
+/// 503, not the token's fault) when no keys can be had.
+///
+/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` as
+/// `tokenlane_access_validator_new`.
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_new_with_keysource(
+    config: *const tokenlane_validator_config,
+    keysource: *const tokenlane_keysource,
+    out: *mut *mut tokenlane_access_validator,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes NULL or live handles it does not mutate
+        // during the call.
+        let (c, keys) = unsafe { source_inputs(config, keysource) }?;
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        let policy = c.build_access().map_err(policy_failure)?;
+        out.write(ffi::box_into_ptr(AccessValidator { policy, keys: Keys::new(keys) }));
+        Ok(())
+    }
+}
+
+#[cfg(feature = "remote")]
+/// Makes the validator follow `keysource` from now on (instead of its key
+/// set or another source), atomically, as `*_set_keys` does;
+/// `tokenlane_access_validator_set_keys` goes back to a fixed key set. Safe
+/// to call while other threads validate.
+///
+/// Errors: `NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn tokenlane_access_validator_set_keysource(
+    validator: *mut tokenlane_access_validator,
+    keysource: *const tokenlane_keysource,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes NULL or a live validator (shared access
+        // is fine: the swap synchronizes itself).
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes NULL or a live key source.
+        let keys = unsafe { source_arg(keysource) }?;
+        v.keys.replace(keys);
+        Ok(())
+    }
+}
+
 /// Validates the access token `token` (`token_len` bytes, the compact JWS
 /// without `Bearer `, no NUL needed) at Unix time `now` (seconds; pass
 /// `tokenlane_now()` for the system clock). On success `*out` receives the
@@ -180,7 +338,8 @@ pub extern "C" fn tokenlane_access_validator_set_keys(
 /// validator (each with its own `detail`, or NULL).
 ///
 /// Errors: `NULL_PARAMETER`, and the token refusal codes 1..=19 in the order of
-/// the crate's refusal rules (the first failure wins). `detail` (optional)
+/// the crate's refusal rules (the first failure wins); for a validator
+/// following a key source, `KEYS_UNAVAILABLE` when no keys can be had. `detail` (optional)
 /// receives a one-sentence reason, safe to log.
 #[no_mangle]
 pub extern "C" fn tokenlane_access_validator_validate(
@@ -198,12 +357,7 @@ pub extern "C" fn tokenlane_access_validator_validate(
         let token = unsafe { ffi::try_slice(token, token_len, "token") }?;
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        let keys = v.keys.current();
-        let mut scratch = scratch_for(token.len(), v.policy.max_token_bytes());
-        let t = v.policy
-            .validate(token, &keys, UnixTime::from_secs(now), &mut scratch)
-            .map_err(|e| Failure::core(&e))?;
-        out.write(ffi::box_into_ptr(AccessData::new(&t)));
+        out.write(ffi::box_into_ptr(v.validate_jwt(token, now)?));
         Ok(())
     }
 }
@@ -353,6 +507,52 @@ pub extern "C" fn tokenlane_id_validator_set_keys(
     }
 }
 
+#[cfg(feature = "remote")]
+/// Builds an ID-token validator from `config` (copied) that follows
+/// `keysource`, as `tokenlane_access_validator_new_with_keysource`.
+///
+/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` as
+/// `tokenlane_id_validator_new`.
+#[no_mangle]
+pub extern "C" fn tokenlane_id_validator_new_with_keysource(
+    config: *const tokenlane_validator_config,
+    keysource: *const tokenlane_keysource,
+    out: *mut *mut tokenlane_id_validator,
+    detail: *mut tokenlane_error_detail,
+) -> tokenlane_result {
+    ffi_boundary! { detail: detail;
+        // SAFETY: the caller passes NULL or live handles it does not mutate
+        // during the call.
+        let (c, keys) = unsafe { source_inputs(config, keysource) }?;
+        // SAFETY: the caller passes NULL or a writable pointer location.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        let policy = c.build_id().map_err(policy_failure)?;
+        out.write(ffi::box_into_ptr(IdValidator { policy, keys: Keys::new(keys) }));
+        Ok(())
+    }
+}
+
+#[cfg(feature = "remote")]
+/// Makes the validator follow `keysource`, as
+/// `tokenlane_access_validator_set_keysource`.
+///
+/// Errors: `NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn tokenlane_id_validator_set_keysource(
+    validator: *mut tokenlane_id_validator,
+    keysource: *const tokenlane_keysource,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes NULL or a live validator (shared access
+        // is fine: the swap synchronizes itself).
+        let v = unsafe { ffi::try_ref(validator) }.ok_or_else(|| Failure::null("validator"))?;
+        // SAFETY: the caller passes NULL or a live key source.
+        let keys = unsafe { source_arg(keysource) }?;
+        v.keys.replace(keys);
+        Ok(())
+    }
+}
+
 /// Validates the ID token `token` (`token_len` bytes) at Unix time `now`
 /// with the optional per-login `checks` (NULL: none). On success `*out`
 /// receives the accepted token (free it with `tokenlane_id_token_free`).
@@ -392,12 +592,26 @@ pub extern "C" fn tokenlane_id_validator_validate(
         };
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        let keys = v.keys.current();
-        let mut scratch = scratch_for(token.len(), v.policy.max_token_bytes());
-        let t = v.policy
-            .validate(token, &keys, UnixTime::from_secs(now), &checks, &mut scratch)
-            .map_err(|e| Failure::core(&e))?;
-        out.write(ffi::box_into_ptr(IdData::new(&t)));
+        let now = UnixTime::from_secs(now);
+        let len = token.len().min(v.policy.max_token_bytes());
+        let t = match v.keys.current() {
+            KeysFrom::Set(keys) => {
+                let mut scratch = vec![0u8; scratch_len(len)];
+                let t = v.policy
+                    .validate(token, &keys, now, &checks, &mut scratch)
+                    .map_err(|e| Failure::core(&e))?;
+                IdData::new(&t)
+            }
+            #[cfg(feature = "remote")]
+            KeysFrom::Source(source) => {
+                let mut scratch = vec![0u8; tokenlane_remote::scratch_len(len)];
+                let t = source
+                    .validate_id(&v.policy.policy(), token, now, &checks, &mut scratch)
+                    .map_err(|e| source_failure(&e))?;
+                IdData::new(&t)
+            }
+        };
+        out.write(ffi::box_into_ptr(t));
         Ok(())
     }
 }

@@ -542,3 +542,9 @@ uint32_t tl_validate_case(const tl_case *c, const tokenlane_access_validator *ac
     }
     return (uint32_t)rc;
 }
+
+/* The line-format helpers, for runners of other line files
+ * (introspection.c). */
+int tl_read_line(FILE *f, char **line, size_t *cap) { return read_line(f, line, cap); }
+int tl_unhex(const char *s, tl_buf *out) { return unhex(s, out); }
+size_t tl_split(char *line, char **fields, size_t max) { return split(line, fields, max); }

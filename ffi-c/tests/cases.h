@@ -7,6 +7,7 @@
 #define TOKENLANE_TEST_CASES_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "tokenlane.h"
@@ -108,6 +109,13 @@ typedef struct {
 /* Loads the line file; returns 0 on success (prints why otherwise). */
 int tl_cases_load(const char *path, tl_cases *out);
 void tl_cases_free(tl_cases *cases);
+
+/* The line format's helpers: one line of any length (0 at end of file);
+ * a hex field ("-" absent: data NULL, "=" empty); fields split in place on
+ * spaces. */
+int tl_read_line(FILE *f, char **line, size_t *cap);
+int tl_unhex(const char *s, tl_buf *out);
+size_t tl_split(char *line, char **fields, size_t max);
 
 /* The number of a code name ("expired" -> 8), or UINT32_MAX. */
 uint32_t tl_code_from_name(const char *name);

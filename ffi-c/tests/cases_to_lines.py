@@ -25,7 +25,19 @@ byte value is hex-encoded (so nothing needs escaping); "-" means absent.
     bind bearer|dpop JKT|- 0|1                (an accepted request's binding)
     end
 
+tests/conformance/introspection.json (RFC 7662 responses) converts to:
+
+    icase NAME NOW LEEWAY required|allow_absent
+    issuer HEX | audience HEX | scope HEX       (the policy)
+    response HEX                               (the body, as the Rust runner sends it)
+    expect ok | expect error CODE
+    claim NAME                                 (the claim a refusal names)
+    want FIELD HEX|-  (iss sub cid jti)  | want FIELD N|-  (exp iat nbf)
+    aud N | gaud HEX | scopes N | gscope HEX    (an accepted token's lists)
+    end
+
 Usage: python3 cases_to_lines.py cases.json > cases.txt
+       python3 cases_to_lines.py introspection.json > introspection.txt
 """
 
 import base64
@@ -68,8 +80,51 @@ def source_line(src: dict) -> str:
     return f"source {kind} {data_field} {hx(src.get('kid'))} {src.get('alg') or '-'}"
 
 
+def introspection_lines(doc: dict) -> list:
+    """The introspection cases: every default resolved per case, the body
+    serialized compactly (as core/tests/introspection.rs does) unless the
+    case gives its exact bytes in `response_text`."""
+    d = doc["defaults"]
+    out = []
+    for c in doc["cases"]:
+        p = {**d, **c.get("policy", {})}
+        out.append(f"icase {c['name']} {p['now']} {p['leeway']} {p['introspection_audience']}")
+        out.append(f"issuer {hx(p['issuer'])}")
+        out.extend(f"audience {hx(a)}" for a in p["audience"])
+        out.extend(f"scope {hx(s)}" for s in p["required_scopes"])
+        if "response_text" in c:
+            body = c["response_text"]
+        else:
+            body = json.dumps(c["response"], separators=(",", ":"), ensure_ascii=False)
+        out.append(f"response {hx(body)}")
+        if c["expect"] == "ok":
+            out.append("expect ok")
+            a = c.get("accepted", {})
+            for field, key in (("iss", "iss"), ("sub", "sub"), ("cid", "client_id"), ("jti", "jti")):
+                if key in a:
+                    out.append(f"want {field} {hx(a[key])}")
+            for key in ("exp", "iat", "nbf"):
+                if key in a:
+                    out.append(f"want {key} {'-' if a[key] is None else a[key]}")
+            if "aud" in a:
+                out.append(f"aud {len(a['aud'])}")
+                out.extend(f"gaud {hx(x)}" for x in a["aud"])
+            if "scopes" in a:
+                out.append(f"scopes {len(a['scopes'])}")
+                out.extend(f"gscope {hx(x)}" for x in a["scopes"])
+        else:
+            out.append(f"expect error {c['expect']}")
+        if "claim" in c:
+            out.append(f"claim {c['claim']}")
+        out.append("end")
+    return out
+
+
 def main() -> None:
     doc = json.load(open(sys.argv[1], encoding="utf-8"))
+    if "keysets" not in doc:
+        sys.stdout.write("\n".join(introspection_lines(doc)) + "\n")
+        return
     out = []
     for name, sources in doc["keysets"].items():
         out.append(f"keyset {name}")

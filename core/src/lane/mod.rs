@@ -51,6 +51,8 @@ pub enum LaneSetting {
     RequiredScope,
     /// The typ mode (access lane), set for an ID policy.
     TypMode,
+    /// The introspection audience rule (access lane), set for an ID policy.
+    IntrospectionAudience,
 }
 
 impl core::fmt::Display for PolicyError {
@@ -75,6 +77,9 @@ impl core::fmt::Display for PolicyError {
             }
             PolicyError::OtherLaneSetting(LaneSetting::TypMode) => {
                 "the typ mode is an access-lane setting; the ID lane has one typ rule"
+            }
+            PolicyError::OtherLaneSetting(LaneSetting::IntrospectionAudience) => {
+                "the introspection audience rule is an access-lane setting; ID tokens are never introspected"
             }
         })
     }

@@ -45,6 +45,7 @@ use crate::error::Error;
 use crate::keys::Key;
 use crate::lane::access::{AccessPolicy, AccessToken, TypMode};
 use crate::lane::id::{IdChecks, IdPolicy, IdToken};
+use crate::lane::introspection::IntrospectionAudience;
 use crate::lane::{Common, LaneSetting, PolicyError};
 use crate::time::UnixTime;
 use crate::Backend;
@@ -62,6 +63,7 @@ pub struct PolicyBuilder {
     algorithms: AlgorithmSet,
     scopes: Vec<String>,
     typ: Option<TypMode>,
+    introspection_aud: Option<IntrospectionAudience>,
     leeway: u64,
     max_token_bytes: Option<usize>,
     backend: Option<Backend>,
@@ -113,6 +115,14 @@ impl PolicyBuilder {
     /// Sets the typ mode (access lane; default strict).
     pub fn set_typ_mode(&mut self, typ: TypMode) -> &mut Self {
         self.typ = Some(typ);
+        self
+    }
+
+    /// Sets whether an introspection response must carry `aud` (access
+    /// lane; default [`IntrospectionAudience::Required`]; see
+    /// [`AccessPolicy::with_introspection_audience`]). No effect on JWTs.
+    pub fn set_introspection_audience(&mut self, rule: IntrospectionAudience) -> &mut Self {
+        self.introspection_aud = Some(rule);
         self
     }
 
@@ -171,6 +181,7 @@ impl PolicyBuilder {
             audiences: self.audiences.clone(),
             scopes: self.scopes.clone(),
             typ: self.typ.unwrap_or_default(),
+            introspection_aud: self.introspection_aud.unwrap_or_default(),
         })
     }
 
@@ -178,7 +189,7 @@ impl PolicyBuilder {
     /// [`OwnedIdPolicy`].
     ///
     /// Errors, in this order: `OtherLaneSetting(Audience | RequiredScope |
-    /// TypMode)`; then as [`IdPolicy::new`] and its setters: `NoAudience`
+    /// TypMode | IntrospectionAudience)`; then as [`IdPolicy::new`] and its setters: `NoAudience`
     /// (no or an empty client_id), `EmptyIssuer`, `NoAlgorithm`,
     /// `LeewayTooLarge`, `MaxTokenBytes`.
     pub fn build_id(&self) -> Result<OwnedIdPolicy, PolicyError> {
@@ -188,6 +199,8 @@ impl PolicyBuilder {
             Some(LaneSetting::RequiredScope)
         } else if self.typ.is_some() {
             Some(LaneSetting::TypMode)
+        } else if self.introspection_aud.is_some() {
+            Some(LaneSetting::IntrospectionAudience)
         } else {
             None
         };
@@ -248,6 +261,7 @@ pub struct OwnedAccessPolicy {
     audiences: Vec<String>,
     scopes: Vec<String>,
     typ: TypMode,
+    introspection_aud: IntrospectionAudience,
 }
 
 impl OwnedAccessPolicy {
@@ -260,6 +274,7 @@ impl OwnedAccessPolicy {
             &self.scopes,
             self.typ,
         )
+        .with_introspection_audience(self.introspection_aud)
     }
 
     /// Validates an access token at `now`, as [`AccessPolicy::validate`].
@@ -382,6 +397,32 @@ mod tests {
             id2.build_id().unwrap_err(),
             PolicyError::OtherLaneSetting(LaneSetting::TypMode)
         );
+        let mut id3 = PolicyBuilder::new();
+        id3.set_issuer("i")
+            .set_client_id("app")
+            .set_introspection_audience(IntrospectionAudience::AllowAbsent);
+        assert_eq!(
+            id3.build_id().unwrap_err(),
+            PolicyError::OtherLaneSetting(LaneSetting::IntrospectionAudience)
+        );
+    }
+
+    #[test]
+    fn the_introspection_audience_rule_reaches_the_owned_policy() {
+        // node-oidc-provider's refresh-token answer: active, no aud.
+        let body = br#"{"active":true,"exp":2000000000,"scope":"read"}"#;
+        let decide = |b: &PolicyBuilder| {
+            let p = b.build_access().unwrap();
+            let mut scratch = [0u8; 64];
+            p.policy()
+                .validate_introspection(body, UnixTime::from_secs(1_000), &mut scratch)
+                .map(|_| ())
+                .map_err(|e| e.kind())
+        };
+        let mut b = access();
+        assert_eq!(decide(&b), Err(crate::ErrorCode::MissingClaim));
+        b.set_introspection_audience(IntrospectionAudience::AllowAbsent);
+        assert_eq!(decide(&b), Ok(()));
     }
 
     #[test]
