@@ -1213,4 +1213,13 @@ public = true
         assert!(!c.contains("11.0.0.1".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
     }
+
+    #[test]
+    fn the_shipped_example_configuration_is_valid() {
+        let text = include_str!("../../deploy/serve.toml");
+        let c = parse("deploy/serve.toml", text, Path::new(".")).unwrap();
+        assert_eq!(c.issuers.len(), 1);
+        assert_eq!(c.route("GET", "/api/health"), Some(2));
+        assert_eq!(c.route("DELETE", "/api/x"), Some(1));
+    }
 }

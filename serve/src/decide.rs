@@ -209,6 +209,13 @@ pub fn deny_plain(status: u16, code: &'static str) -> Decision {
     }
 }
 
+/// No keys could be had: the core's server-fault table names it and gives
+/// the status (503), no challenge (the client is not at fault).
+fn keys_unavailable() -> Decision {
+    let f = tokenlane::ServerFault::KeysUnavailable;
+    deny_plain(f.http_status(), f.as_str())
+}
+
 /// Percent-encodes every byte outside visible ASCII, and `%` itself, so a
 /// claim value can never end a header line or start another (RFC 3986
 /// style; a space is kept, as scope lists are space-separated).
@@ -232,8 +239,15 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
     };
     let route = &config.routes[route_ix];
     if route.public {
+        // Every identity header, empty: an edge that copies the decision's
+        // headers over the request's (Envoy's allowed_upstream_headers,
+        // nginx's proxy_set_header) thereby drops the client's own.
         return Decision::Allow {
-            headers: Vec::new(),
+            headers: config
+                .forward
+                .names()
+                .map(|n| (n.to_owned(), String::new()))
+                .collect(),
             public: true,
             issuer: None,
         };
@@ -270,7 +284,7 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
         IssuerKeys::Source(source) => {
             let first = match source.keys(now) {
                 Ok(k) => k,
-                Err(_) => return deny_plain(503, "keys_unavailable"),
+                Err(_) => return keys_unavailable(),
             };
             match authorize(&rf, &policy, &first, mode, hooks, now, &mut scratch) {
                 Ok((t, b)) => Ok(identity(state, &t, b.jkt.as_ref().map(|j| j.as_str()))),
@@ -295,7 +309,7 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
                                     })
                                     .map_err(Some)
                             }
-                            Err(_) => return deny_plain(503, "keys_unavailable"),
+                            Err(_) => return keys_unavailable(),
                         }
                     } else {
                         Err(Some(e))
@@ -346,7 +360,8 @@ fn untrusted_iss(token: &str, config: &Config) -> Option<usize> {
     config.issuers.iter().position(|i| i.issuer == iss)
 }
 
-/// The identity headers of an accepted token; `None` when a value is
+/// The identity headers of an accepted token (every configured one, empty
+/// when the token lacks its value); `None` when a value is
 /// longer than [`MAX_FORWARDED_VALUE_BYTES`].
 fn identity(
     state: &State,
@@ -364,8 +379,11 @@ fn identity(
         (&f.issuer, Some(t.iss())),
         (&f.jkt, jkt),
     ] {
-        if let (Some(name), Some(value)) = (name, value) {
-            let v = header_value(value);
+        // A configured header is always sent, empty when the token lacks
+        // the value, so a client-supplied header of that name never
+        // survives the edge (see the public route above).
+        if let Some(name) = name {
+            let v = header_value(value.unwrap_or(""));
             if v.len() > MAX_FORWARDED_VALUE_BYTES {
                 return None;
             }

@@ -2,7 +2,7 @@
 a static 200 responder) -> a static upstream, all on 127.0.0.1.
 
 Scenarios, each for SECONDS with wrk's CONNECTIONS connections:
-  ceiling  nginx auth_request to a static 200 (an nginx server block)
+  ceiling  nginx auth_request to a static 200 (a second nginx process)
   hs256    the same through `tokenlane serve` (HS256 token, static key)
   es256    the same with an ES256 token
   hs256-2  HS256 with two serve instances behind nginx round robin
@@ -43,30 +43,15 @@ http {{
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
     include {deploy}/tokenlane-http.conf;
-    upstream tokenlane {{ server 127.0.0.1:{serve_a}; keepalive 64; }}
-    upstream tokenlane2 {{ server 127.0.0.1:{serve_a}; server 127.0.0.1:{serve_b}; keepalive 64; }}
-    upstream static_auth {{ server 127.0.0.1:{static}; keepalive 64; }}
+    upstream tokenlane {{ {serve_servers} keepalive 64; }}
+    upstream static_auth {{ server 127.0.0.1:{static_auth}; keepalive 64; }}
     upstream app {{ server 127.0.0.1:{static}; keepalive 64; }}
     server {{
-        listen 127.0.0.1:{static};
-        location / {{ return 200 "ok"; }}
-    }}
-    server {{
         listen 127.0.0.1:{port};
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
         include {deploy}/tokenlane-auth.conf;
         location = /_static {{
             internal;
             proxy_pass http://static_auth;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }}
-        location = /_tokenlane2 {{
-            internal;
-            proxy_pass http://tokenlane2/auth/nginx;
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
             proxy_set_header X-Original-Method $request_method;
@@ -74,12 +59,53 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
         }}
-        location /ceiling/ {{ auth_request /_static; proxy_pass http://app; }}
-        location /api/ {{
-            include {deploy}/tokenlane-protect.conf;
+        # The same directives as /api/, with the static decision service.
+        location /ceiling/ {{
+            auth_request /_static;
+            auth_request_set $tokenlane_sub $upstream_http_x_auth_subject;
+            auth_request_set $tokenlane_client_id $upstream_http_x_auth_client_id;
+            auth_request_set $tokenlane_scope $upstream_http_x_auth_scope;
+            auth_request_set $tokenlane_www_authenticate $upstream_http_www_authenticate;
+            auth_request_set $tokenlane_dpop_nonce $upstream_http_dpop_nonce;
+            proxy_set_header X-Auth-Subject $tokenlane_sub;
+            proxy_set_header X-Auth-Client-Id $tokenlane_client_id;
+            proxy_set_header X-Auth-Scope $tokenlane_scope;
+            add_header WWW-Authenticate $tokenlane_challenge_403 always;
+            add_header DPoP-Nonce $tokenlane_dpop_nonce always;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
             proxy_pass http://app;
         }}
-        location /two/ {{ auth_request /_tokenlane2; proxy_pass http://app; }}
+        location /api/ {{
+            include {deploy}/tokenlane-protect.conf;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://app;
+        }}
+    }}
+}}
+"""
+
+# A static 200 responder in its own nginx process: one is the upstream of
+# every scenario, another the ceiling's "decision service", so the edge
+# nginx and the upstream do the same work in every scenario and only the
+# decision service differs.
+STATIC = """
+worker_processes 1;
+daemon off;
+pid {dir}/static-{static}.pid;
+error_log {dir}/static-error.log error;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    server {{
+        listen 127.0.0.1:{static};
+        location / {{ return {status}; }}
     }}
 }}
 """
@@ -133,7 +159,8 @@ def main() -> int:
     keys = Keys()
     (d / "es.jwks").write_text(json.dumps(keys.jwks()))
     (d / "hs.jwks").write_text(json.dumps({"keys": [{"kty": "oct", "kid": "hs1", "alg": "HS256", "k": b64u(HS_SECRET)}]}))
-    ports = {"serve_a": free_port(), "serve_b": free_port(), "static": free_port(), "port": free_port()}
+    ports = {"serve_a": free_port(), "serve_b": free_port(), "static": free_port(),
+             "static_auth": free_port(), "port": free_port()}
     procs = []
     try:
         for name in ("serve_a", "serve_b"):
@@ -142,22 +169,43 @@ def main() -> int:
                                  stdout=subprocess.DEVNULL, stderr=open(d / f"{name}.log", "w"))
             procs.append(p)
             wait_port(ports[name], p)
-        (d / "nginx.conf").write_text(NGINX.format(dir=d, deploy=root / "deploy" / "nginx", workers=args.workers, **ports))
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        p = subprocess.Popen([nginx, "-p", str(d), "-c", str(d / "nginx.conf")])
-        procs.append(p)
-        wait_port(ports["port"], p)
+        # Two static responders, each its own process: the upstream, and the
+        # ceiling's decision service (so the upstream's load is the same in
+        # every scenario).
+        for name in ("static", "static_auth"):
+            # An empty 204 for the decision (as serve answers: no body, so
+            # nginx keeps the auth connection alive), a 200 for the upstream.
+            status = '200 "ok"' if name == "static" else "204"
+            (d / f"{name}.conf").write_text(STATIC.format(dir=d, static=ports[name], status=status))
+            p = subprocess.Popen([nginx, "-p", str(d), "-c", str(d / f"{name}.conf")])
+            procs.append(p)
+            wait_port(ports[name], p)
+        def edge(instances: int) -> subprocess.Popen:
+            servers = " ".join(f"server 127.0.0.1:{ports[n]};" for n in ("serve_a", "serve_b")[:instances])
+            (d / "nginx.conf").write_text(NGINX.format(dir=d, deploy=root / "deploy" / "nginx", workers=args.workers,
+                                                       serve_servers=servers, **ports))
+            p = subprocess.Popen([nginx, "-p", str(d), "-c", str(d / "nginx.conf")])
+            wait_port(ports["port"], p)
+            return p
+
         hs = keys.access(iss="https://hs.example/", hs=True, exp_in=3600)
         es = keys.access(exp_in=3600)
         base = f"http://127.0.0.1:{ports['port']}"
         rows = []
-        for name, path, token in [
-            ("ceiling: nginx auth_request to a static 200", "/ceiling/x", None),
-            ("tokenlane serve, HS256", "/api/x", hs),
-            ("tokenlane serve, ES256", "/api/x", es),
-            ("tokenlane serve x2 (round robin), HS256", "/two/x", hs),
+        for instances, name, path, token in [
+            (1, "ceiling: nginx auth_request to a static 200", "/ceiling/x", None),
+            (1, "tokenlane serve, HS256", "/api/x", hs),
+            (1, "tokenlane serve, ES256", "/api/x", es),
+            (2, "tokenlane serve x2 (round robin), HS256", "/api/x", hs),
+            (2, "tokenlane serve x2 (round robin), ES256", "/api/x", es),
         ]:
-            r = wrk(base + path, args.seconds, args.connections, args.threads, token)
+            p = edge(instances)
+            try:
+                r = wrk(base + path, args.seconds, args.connections, args.threads, token)
+            finally:
+                p.terminate()
+                p.wait(timeout=15)
             if r["non2xx"]:
                 print(f"{name}: {r['non2xx']} answers were not 2xx", file=sys.stderr)
                 return 1
