@@ -231,18 +231,55 @@ pub fn header_value(v: &str) -> String {
     out
 }
 
-/// Decides one request at `now`.
+/// Decides one request at `now`, on a thread that may block (a key fetch,
+/// the Redis round trip).
 pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
+    match decide_with(state, facts, now, None) {
+        Some(d) => d,
+        // Unreachable: only the inline mode answers None.
+        None => deny_plain(500, "internal_error"),
+    }
+}
+
+/// Decides one request on an async worker, or answers `None` when the
+/// decision might have to wait: a `DPoP` header (the replay store may be
+/// Redis, and a proof is never decided twice), an issuer whose key source
+/// is not ready (`ready(issuer index)` false: the first load, keys past
+/// `max_stale`), or an unknown `kid` (its refetch). The caller then runs
+/// [`decide`] on the blocking pool. A Bearer request with ready keys is
+/// pure computation (microseconds), so it skips the thread hop.
+///
+/// The readiness flag is refreshed every few seconds, so in the rare
+/// moment between keys passing `max_stale` and the flag turning false, one
+/// inline read may wait for a fetch (bounded by the fetch timeout).
+pub fn decide_inline(
+    state: &State,
+    facts: &Facts,
+    now: UnixTime,
+    ready: &dyn Fn(usize) -> bool,
+) -> Option<Decision> {
+    if !facts.dpop.is_empty() {
+        return None;
+    }
+    decide_with(state, facts, now, Some(ready))
+}
+
+fn decide_with(
+    state: &State,
+    facts: &Facts,
+    now: UnixTime,
+    inline: Option<&dyn Fn(usize) -> bool>,
+) -> Option<Decision> {
     let config = &state.config;
     let Some(route_ix) = config.route(&facts.method, &facts.path) else {
-        return deny_plain(403, "no_route");
+        return Some(deny_plain(403, "no_route"));
     };
     let route = &config.routes[route_ix];
     if route.public {
         // Every identity header, empty: an edge that copies the decision's
         // headers over the request's (Envoy's allowed_upstream_headers,
         // nginx's proxy_set_header) thereby drops the client's own.
-        return Decision::Allow {
+        return Some(Decision::Allow {
             headers: config
                 .forward
                 .names()
@@ -250,7 +287,7 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
                 .collect(),
             public: true,
             issuer: None,
-        };
+        });
     }
     let mode = state.mode();
     let authorization: Vec<&[u8]> = facts.authorization.iter().map(Vec::as_slice).collect();
@@ -281,13 +318,15 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
         IssuerKeys::Static(k) => authorize(&rf, &policy, k, mode, hooks, now, &mut scratch)
             .map(|(t, b)| identity(state, &t, b.jkt.as_ref().map(|j| j.as_str())))
             .map_err(Some),
+        IssuerKeys::Source(_) if inline.is_some_and(|ready| !ready(issuer_ix)) => return None,
         IssuerKeys::Source(source) => {
             let first = match source.keys(now) {
                 Ok(k) => k,
-                Err(_) => return keys_unavailable(),
+                Err(_) => return Some(keys_unavailable()),
             };
             match authorize(&rf, &policy, &first, mode, hooks, now, &mut scratch) {
                 Ok((t, b)) => Ok(identity(state, &t, b.jkt.as_ref().map(|j| j.as_str()))),
+                Err(Error::KeyNotFound { kid_given: true }) if inline.is_some() => return None,
                 Err(e @ Error::KeyNotFound { kid_given: true }) => {
                     // An unknown kid: one rate-limited refetch (the key
                     // source's cooldown), then one retry. A DPoP request is
@@ -309,7 +348,7 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
                                     })
                                     .map_err(Some)
                             }
-                            Err(_) => return keys_unavailable(),
+                            Err(_) => return Some(keys_unavailable()),
                         }
                     } else {
                         Err(Some(e))
@@ -319,7 +358,7 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
             }
         }
     };
-    match result {
+    Some(match result {
         Ok(Some(headers)) => Decision::Allow {
             headers,
             public: false,
@@ -348,7 +387,7 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
             }
         }
         Err(None) => deny_plain(403, "identity_too_long"),
-    }
+    })
 }
 
 /// Which configured issuer the token's unverified `iss` names.

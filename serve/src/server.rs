@@ -169,15 +169,33 @@ async fn decision(
                 Some(f) => match Arc::clone(&shared.decisions).try_acquire_owned() {
                     Err(_) => (deny_plain(503, "overloaded"), f.path, f.method),
                     Ok(permit) => {
-                        let st = Arc::clone(&state);
                         let (path, method) = (f.path.clone(), f.method.clone());
-                        let d = tokio::task::spawn_blocking(move || {
-                            let d = decide::decide(&st, &f, now());
-                            drop(permit);
-                            d
-                        })
-                        .await
-                        .unwrap_or_else(|_| deny_plain(500, "internal_error"));
+                        // A Bearer request with ready keys is decided here
+                        // (microseconds of computation); anything that may
+                        // wait (a key fetch, Redis) goes to the blocking pool.
+                        let ready = |i: usize| {
+                            state
+                                .config
+                                .issuers
+                                .get(i)
+                                .is_some_and(|x| shared.metrics.is_ready(&x.issuer))
+                        };
+                        let d = match decide::decide_inline(&state, &f, now(), &ready) {
+                            Some(d) => {
+                                drop(permit);
+                                d
+                            }
+                            None => {
+                                let st = Arc::clone(&state);
+                                tokio::task::spawn_blocking(move || {
+                                    let d = decide::decide(&st, &f, now());
+                                    drop(permit);
+                                    d
+                                })
+                                .await
+                                .unwrap_or_else(|_| deny_plain(500, "internal_error"))
+                            }
+                        };
                         (d, path, method)
                     }
                 },

@@ -1,8 +1,8 @@
 """Gateway load benchmark: wrk -> nginx auth_request -> (tokenlane serve |
-a static 200 responder) -> a static upstream, all on 127.0.0.1.
+a static 204 responder) -> a static upstream, all on 127.0.0.1.
 
 Scenarios, each for SECONDS with wrk's CONNECTIONS connections:
-  ceiling  nginx auth_request to a static 200 (a second nginx process)
+  ceiling  nginx auth_request to a static 204 (its own nginx process)
   hs256    the same through `tokenlane serve` (HS256 token, static key)
   es256    the same with an ES256 token
   hs256-2  HS256 with two serve instances behind nginx round robin
@@ -194,7 +194,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{ports['port']}"
         rows = []
         for instances, name, path, token in [
-            (1, "ceiling: nginx auth_request to a static 200", "/ceiling/x", None),
+            (1, "ceiling: nginx auth_request to a static 204", "/ceiling/x", None),
             (1, "tokenlane serve, HS256", "/api/x", hs),
             (1, "tokenlane serve, ES256", "/api/x", es),
             (2, "tokenlane serve x2 (round robin), HS256", "/api/x", hs),
