@@ -4,10 +4,12 @@
 //! route, the issuer's policy and keys, and turns the core's answer into
 //! the edge's protocol.
 //!
-//! Runs on tokio's blocking pool: reading the keys can wait for a fetch
-//! (the first load, keys past `max_stale`, an unknown `kid` outside the
-//! cooldown), the Redis replay check is a blocking round trip, and no async
-//! worker thread ever waits on either.
+//! Where it runs: a Bearer request whose issuer's keys are ready is pure
+//! computation and is decided on the async worker ([`decide_inline`]);
+//! everything that may wait — the first key load, keys past `max_stale`, an
+//! unknown `kid` outside the cooldown, a DPoP request (its replay check may
+//! be a Redis round trip) — runs [`decide`] on tokio's blocking pool, so no
+//! async worker waits on the network.
 
 use std::sync::Arc;
 
