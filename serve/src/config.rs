@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 use tokenlane::{Algorithm, AlgorithmSet, KeySet, OwnedAccessPolicy, PolicyBuilder, TypMode};
+use tokenlane_remote::RefreshPolicy;
 use toml::Spanned;
 
 /// Largest configuration file read, in bytes: a service's routes and
@@ -89,6 +90,7 @@ struct RawIssuer {
     jwks_file: Option<Spanned<String>>,
     discovery: Option<Spanned<bool>>,
     max_stale: Option<Spanned<u64>>,
+    refresh: Option<Spanned<std::collections::BTreeMap<String, Spanned<u64>>>>,
     ca_file: Option<Spanned<String>>,
 }
 
@@ -243,6 +245,10 @@ pub struct Issuer {
     pub static_keys: Option<KeySet>,
     /// `max_stale` for the key source (seconds).
     pub max_stale: Option<u64>,
+    /// The key source's refresh policy: the defaults of
+    /// [`RefreshPolicy::TABLE`], with `max_stale` and the `[issuer.refresh]`
+    /// settings applied (each checked against that table's bounds).
+    pub refresh: RefreshPolicy,
     /// An extra CA bundle (PEM) for the key endpoint.
     pub ca_file: Option<String>,
     /// One access policy per route (same order as [`Config::routes`]):
@@ -820,6 +826,35 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
             Some(m) => Some(*m.get_ref()),
             None => None,
         };
+        let mut refresh = RefreshPolicy::default();
+        if let Some(m) = max_stale {
+            refresh = refresh.with_max_stale(m).unwrap_or(refresh);
+        }
+        if let Some(table) = &i.refresh {
+            for (name, v) in table.get_ref() {
+                let secs = *v.get_ref();
+                let set = match name.as_str() {
+                    "default_ttl" => refresh.with_default_ttl(secs),
+                    "min_ttl" => refresh.with_min_ttl(secs),
+                    "max_ttl" => refresh.with_max_ttl(secs),
+                    "refresh_ahead" => refresh.with_refresh_ahead(secs),
+                    "kid_miss_cooldown" => refresh.with_kid_miss_cooldown(secs),
+                    "retry_interval" => refresh.with_retry_interval(secs),
+                    _ => {
+                        let names: Vec<&str> = RefreshPolicy::TABLE
+                            .iter()
+                            .map(|r| r.0)
+                            .filter(|n| *n != "max_stale")
+                            .collect();
+                        return cx.err(v.span(), format!("refresh: unknown setting {name:?} (max_stale is set on the issuer); one of {}", names.join(", ")));
+                    }
+                };
+                match set {
+                    Ok(p) => refresh = p,
+                    Err(e) => return cx.err(v.span(), format!("refresh.{name}: {e}")),
+                }
+            }
+        }
         let ca_file = i
             .ca_file
             .as_ref()
@@ -856,6 +891,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
             keys,
             static_keys,
             max_stale,
+            refresh,
             ca_file,
             policies,
         });
@@ -1221,5 +1257,31 @@ public = true
         assert_eq!(c.issuers.len(), 1);
         assert_eq!(c.route("GET", "/api/health"), Some(2));
         assert_eq!(c.route("DELETE", "/api/x"), Some(1));
+    }
+
+    #[test]
+    fn refresh_settings_are_checked_against_the_key_source_table() {
+        let with = |r: &str| {
+            GOOD.replace(
+                "jwks_uri = \"https://op.example/jwks\"",
+                &format!("jwks_uri = \"https://op.example/jwks\"\nrefresh = {r}"),
+            )
+        };
+        let c = parse(
+            "t.toml",
+            &with("{ min_ttl = 1, kid_miss_cooldown = 5 }"),
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(c.issuers[0].refresh.min_ttl(), 1);
+        assert_eq!(c.issuers[0].refresh.kid_miss_cooldown(), 5);
+        let e = err(&with("{ min_ttl = 0 }"));
+        assert_eq!(e.line, 10, "{e}");
+        assert!(e.message.starts_with("refresh.min_ttl"), "{e}");
+        let e = err(&with("{ ttl = 5 }"));
+        assert!(
+            e.message.contains("unknown setting") && e.message.contains("kid_miss_cooldown"),
+            "{e}"
+        );
     }
 }

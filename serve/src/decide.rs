@@ -19,7 +19,7 @@ use tokenlane::request::{
     RequestFacts, Scheme,
 };
 use tokenlane::{Error, ErrorCode, Key, KeySet, UnixTime};
-use tokenlane_remote::{KeySource, KeySourceOptions, RefreshPolicy};
+use tokenlane_remote::{KeySource, KeySourceOptions};
 
 use crate::config::{Config, DpopSetting, KeyLocation, ReplayStore, MAX_FORWARDED_VALUE_BYTES};
 use crate::metrics::Metrics;
@@ -69,10 +69,10 @@ pub struct State {
 pub fn source_key(i: &crate::config::Issuer) -> Option<String> {
     match &i.keys {
         KeyLocation::File(_) => None,
-        KeyLocation::JwksUri(u) => Some(format!("uri {u} {:?} {:?}", i.max_stale, i.ca_file)),
+        KeyLocation::JwksUri(u) => Some(format!("uri {u} {:?} {:?}", i.refresh, i.ca_file)),
         KeyLocation::Discovery => Some(format!(
             "issuer {} {:?} {:?}",
-            i.issuer, i.max_stale, i.ca_file
+            i.issuer, i.refresh, i.ca_file
         )),
     }
 }
@@ -99,12 +99,10 @@ impl State {
                 keys.push(IssuerKeys::Source(s));
                 continue;
             }
-            let mut options = KeySourceOptions::default();
-            if let Some(s) = i.max_stale {
-                options.policy = RefreshPolicy::default()
-                    .with_max_stale(s)
-                    .map_err(|e| format!("issuer {:?}: max_stale: {e}", i.issuer))?;
-            }
+            let mut options = KeySourceOptions {
+                policy: i.refresh,
+                ..KeySourceOptions::default()
+            };
             if let Some(ca) = &i.ca_file {
                 let pem = std::fs::read(ca)
                     .map_err(|e| format!("issuer {:?}: ca_file {ca}: {e}", i.issuer))?;

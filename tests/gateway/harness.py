@@ -144,6 +144,9 @@ class JwksHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        # A 1-second TTL (serve's min_ttl is lowered to 1 for this issuer),
+        # so "the key endpoint went down" turns into stale keys in seconds.
+        self.send_header("Cache-Control", "max-age=1")
         self.send_header("Content-Length", str(len(self.doc)))
         self.end_headers()
         self.wfile.write(self.doc)
@@ -170,6 +173,7 @@ issuer = "{issuer}"
 audiences = ["{audience}"]
 algorithms = ["ES256"]
 jwks_uri = "http://127.0.0.1:{jwks_port}/jwks"
+refresh = {{ min_ttl = 1, retry_interval = 1 }}
 
 [[issuer]]
 issuer = "{hs_issuer}"

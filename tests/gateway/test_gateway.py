@@ -205,6 +205,18 @@ def test_key_endpoint_down_after_start_keeps_the_loaded_keys_serving(bed):
     bed.jwks.shutdown()
     bed.jwks.server_close()
     assert bed.edge("/api/items", auth(bed.keys.access()))[0] == 200
+    # The keys' 1-second TTL runs out; each refresh fails; the last good
+    # keys keep serving (stale-if-error, within max_stale) and both
+    # instances stay ready.
+    deadline = time.monotonic() + 20
+    while not all('event="served_stale"' in bed.metrics(i) for i in range(2)):
+        assert time.monotonic() < deadline, "the keys never went stale"
+        assert bed.edge("/api/items", auth(bed.keys.access()))[0] == 200
+        time.sleep(0.3)
+    for i in range(2):
+        assert 'event="failed"' in bed.metrics(i)
+        assert bed.get(f"http://127.0.0.1:{bed.serve_ports[i]}/readyz")[0] == 200
+    assert bed.edge("/api/items", auth(bed.keys.access()))[0] == 200
     # An unknown kid tries one fetch (it fails) and is refused; the loaded
     # keys stay in force, and the instance stays ready.
     unknown = bed.keys.access(kid="k2", key=bed.keys.unknown)
