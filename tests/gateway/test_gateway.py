@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -137,6 +138,35 @@ def serve_decide(bed, i: int, headers: dict, uri: str) -> tuple[int, dict]:
          "X-Forwarded-Proto": "http", "X-Forwarded-Host": f"127.0.0.1:{bed.nginx_port}"}
     got, hs, _ = bed.get(f"http://127.0.0.1:{bed.serve_ports[i]}/auth/nginx", h)
     return got, hs
+
+
+def test_the_envoy_endpoint_takes_the_original_request_as_its_own(bed):
+    base = f"http://127.0.0.1:{bed.serve_ports[0]}/auth/envoy"
+    got, h, _ = bed.get(base + "/api/items?q=1", auth(bed.keys.access()))
+    assert got == 200
+    assert (h["x-auth-subject"], h["x-auth-client-id"], h["x-auth-scope"]) == ("alice", "app-1", "read")
+    # Envoy passes any status on, so invalid_request stays a 400 here.
+    got, h, _ = bed.get(base + "/api/items", {"Authorization": "Bearer a b"})
+    assert (got, h["www-authenticate"]) == (400, challenge(
+        "invalid_request", "the Authorization header is not a valid Bearer credential"))
+    got, h, _ = bed.get(base + "/api/items", auth(bed.keys.access()), method="POST")
+    assert (got, h["www-authenticate"]) == (403, challenge(
+        "insufficient_scope", "the token lacks a required scope", scope="write"))
+    # A method no route names is refused without a challenge (deny by default).
+    got, h, _ = bed.get(base + "/api/items", auth(bed.keys.access()), method="DELETE")
+    assert (got, h.get("www-authenticate")) == (403, None)
+
+
+def test_check_refuses_a_bad_file_naming_its_line(bed):
+    bad = bed.dir / "bad.toml"
+    bad.write_text('[server]\nlisten = "127.0.0.1:1"\n[[route]]\npath_prefix = "api"\n')
+    r = subprocess.run([bed.binary, "serve", "--config", str(bad), "--check"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 3
+    assert f"{bad}:4: path_prefix" in r.stderr
+    good = subprocess.run([bed.binary, "serve", "--config", str(bed.config_path(1)), "--check"],
+                          capture_output=True, text=True, timeout=20)
+    assert good.returncode == 0, good.stderr
 
 
 def test_a_dpop_proof_accepted_by_one_instance_is_a_replay_at_the_other(bed):
