@@ -216,6 +216,14 @@ def test_reload_with_an_invalid_config_keeps_the_old_one_serving(bed):
         time.sleep(0.1)
 
 
+def test_metrics_count_decisions_by_code_with_a_latency_histogram(bed):
+    m = bed.metrics(0) + bed.metrics(1)
+    assert 'tokenlane_decisions_total{endpoint="nginx",result="allow",code="ok"}' in m
+    assert 'tokenlane_decisions_total{endpoint="nginx",result="deny",code="insufficient_scope"}' in m
+    assert 'tokenlane_decision_seconds_bucket{le="+Inf"}' in m
+    assert 'tokenlane_key_source_events_total{issuer="https://op.example/",event="fetched"}' in m
+
+
 def test_redis_down_refuses_dpop_with_500_and_bearer_still_passes(bed):
     bed.kill("redis")
     k = bed.keys
@@ -268,3 +276,11 @@ def test_serve_killed_nginx_answers_500_and_never_forwards(bed):
     got, _, _ = bed.edge("/api/items")
     assert got == 500
     assert len(Echo.seen) == before
+
+
+def test_logs_record_decisions_but_never_a_token(bed):
+    logs = [bed.log(f"serve-{i}") for i in range(2)]
+    assert any('"msg":"decision"' in log and '"code":"expired"' in log for log in logs)
+    for i, log in enumerate(logs):
+        # Every JWT and DPoP proof starts with eyJ (base64url of '{"').
+        assert "eyJ" not in log, f"a token reached serve-{i}'s log"
