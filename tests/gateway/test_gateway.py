@@ -266,8 +266,12 @@ def test_key_endpoint_down_after_start_keeps_the_loaded_keys_serving(bed):
         assert bed.get(f"http://127.0.0.1:{bed.serve_ports[i]}/readyz")[0] == 200
 
 
-def test_serve_killed_nginx_answers_500_and_never_forwards(bed):
-    bed.kill("serve-0")
+def test_serve_stopped_or_killed_nginx_answers_500_and_never_forwards(bed):
+    # SIGTERM: serve stops accepting, drains and exits 0.
+    bed.signal("serve-0", signal.SIGTERM)
+    assert bed.procs["serve-0"].wait(timeout=20) == 0
+    assert '"msg":"stopped"' in bed.log("serve-0")
+    # SIGKILL: no goodbye at all.
     bed.kill("serve-1")
     before = len(Echo.seen)
     for _ in range(5):
