@@ -266,11 +266,15 @@ class Bed:
         self.nginx_port = free_port()
         (self.dir / "hs.jwks").write_text(json.dumps({"keys": [
             {"kty": "oct", "kid": "hs1", "alg": "HS256", "k": b64u(HS_SECRET)}]}))
-        self.start_redis()
-        for i in range(2):
-            self.write_config(i)
-            self.start_serve(i)
-        self.start_nginx()
+        try:
+            self.start_redis()
+            for i in range(2):
+                self.write_config(i)
+                self.start_serve(i)
+            self.start_nginx()
+        except BaseException:
+            self.stop()  # nothing started is left running
+            raise
 
     # -- processes
     def spawn(self, name: str, args: list[str], port: int) -> None:
