@@ -11,6 +11,7 @@
 //! be a Redis round trip) — runs [`decide`] on tokio's blocking pool, so no
 //! async worker waits on the network.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokenlane::dpop::{MemoryReplayStore, ProofHooks, ProofPolicy, DEFAULT_REPLAY_CAPACITY};
@@ -31,9 +32,15 @@ pub enum IssuerKeys {
     /// Loaded from a file.
     Static(Arc<KeySet>),
     /// Kept fresh by a key source (shared across reloads when its location
-    /// is unchanged).
-    Source(KeySource),
+    /// is unchanged), with its readiness: set by the readiness task once
+    /// the source serves keys, so a decision may read them without waiting.
+    /// The flag travels with the source, so a new source after a reload
+    /// starts not ready whatever the issuer's name.
+    Source(KeySource, Arc<AtomicBool>),
 }
+
+/// A key source kept across a reload, with its readiness flag.
+pub type ReusedSource = (KeySource, Arc<AtomicBool>);
 
 /// The replay hook in force.
 pub enum Hooks {
@@ -86,7 +93,7 @@ impl State {
     pub fn build(
         config: Config,
         metrics: &Arc<Metrics>,
-        reuse: &dyn Fn(&str) -> Option<KeySource>,
+        reuse: &dyn Fn(&str) -> Option<ReusedSource>,
     ) -> Result<Self, String> {
         let mut keys = Vec::new();
         for (n, i) in config.issuers.iter().enumerate() {
@@ -95,8 +102,8 @@ impl State {
                 continue;
             }
             let id = source_key(i).unwrap_or_default();
-            if let Some(s) = reuse(&id) {
-                keys.push(IssuerKeys::Source(s));
+            if let Some((s, ready)) = reuse(&id) {
+                keys.push(IssuerKeys::Source(s, ready));
                 continue;
             }
             let mut options = KeySourceOptions {
@@ -116,7 +123,7 @@ impl State {
                 _ => KeySource::from_issuer(&i.issuer, options),
             }
             .map_err(|e| format!("issuer {:?}: key source: {e}", i.issuer))?;
-            keys.push(IssuerKeys::Source(source));
+            keys.push(IssuerKeys::Source(source, Arc::new(AtomicBool::new(false))));
         }
         let proofs = match config.dpop.mode {
             DpopSetting::Off => None,
@@ -234,7 +241,7 @@ pub fn header_value(v: &str) -> String {
 /// Decides one request at `now`, on a thread that may block (a key fetch,
 /// the Redis round trip).
 pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
-    match decide_with(state, facts, now, None) {
+    match decide_with(state, facts, now, false) {
         Some(d) => d,
         // Unreachable: only the inline mode answers None.
         None => deny_plain(500, "internal_error"),
@@ -244,32 +251,22 @@ pub fn decide(state: &State, facts: &Facts, now: UnixTime) -> Decision {
 /// Decides one request on an async worker, or answers `None` when the
 /// decision might have to wait: a `DPoP` header (the replay store may be
 /// Redis, and a proof is never decided twice), an issuer whose key source
-/// is not ready (`ready(issuer index)` false: the first load, keys past
-/// `max_stale`), or an unknown `kid` (its refetch). The caller then runs
+/// is not ready (its flag, see [`IssuerKeys::Source`]: the first load,
+/// keys past `max_stale`), or an unknown `kid` (its refetch). The caller then runs
 /// [`decide`] on the blocking pool. A Bearer request with ready keys is
 /// pure computation (microseconds), so it skips the thread hop.
 ///
 /// The readiness flag is refreshed every few seconds, so in the rare
 /// moment between keys passing `max_stale` and the flag turning false, one
 /// inline read may wait for a fetch (bounded by the fetch timeout).
-pub fn decide_inline(
-    state: &State,
-    facts: &Facts,
-    now: UnixTime,
-    ready: &dyn Fn(usize) -> bool,
-) -> Option<Decision> {
+pub fn decide_inline(state: &State, facts: &Facts, now: UnixTime) -> Option<Decision> {
     if !facts.dpop.is_empty() {
         return None;
     }
-    decide_with(state, facts, now, Some(ready))
+    decide_with(state, facts, now, true)
 }
 
-fn decide_with(
-    state: &State,
-    facts: &Facts,
-    now: UnixTime,
-    inline: Option<&dyn Fn(usize) -> bool>,
-) -> Option<Decision> {
+fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Option<Decision> {
     let config = &state.config;
     let Some(route_ix) = config.route(&facts.method, &facts.path) else {
         return Some(deny_plain(403, "no_route"));
@@ -318,15 +315,15 @@ fn decide_with(
         IssuerKeys::Static(k) => authorize(&rf, &policy, k, mode, hooks, now, &mut scratch)
             .map(|(t, b)| identity(state, &t, b.jkt.as_ref().map(|j| j.as_str())))
             .map_err(Some),
-        IssuerKeys::Source(_) if inline.is_some_and(|ready| !ready(issuer_ix)) => return None,
-        IssuerKeys::Source(source) => {
+        IssuerKeys::Source(_, ready) if inline && !ready.load(Ordering::Acquire) => return None,
+        IssuerKeys::Source(source, _) => {
             let first = match source.keys(now) {
                 Ok(k) => k,
                 Err(_) => return Some(keys_unavailable()),
             };
             match authorize(&rf, &policy, &first, mode, hooks, now, &mut scratch) {
                 Ok((t, b)) => Ok(identity(state, &t, b.jkt.as_ref().map(|j| j.as_str()))),
-                Err(Error::KeyNotFound { kid_given: true }) if inline.is_some() => return None,
+                Err(Error::KeyNotFound { kid_given: true }) if inline => return None,
                 Err(e @ Error::KeyNotFound { kid_given: true }) => {
                     // An unknown kid: one rate-limited refetch (the key
                     // source's cooldown), then one retry. A DPoP request is

@@ -118,11 +118,6 @@ impl Metrics {
         lock(&self.ready).retain(|k, _| issuers.contains(k));
     }
 
-    /// Whether this issuer's keys are ready.
-    pub fn is_ready(&self, issuer: &str) -> bool {
-        lock(&self.ready).get(issuer).copied().unwrap_or(false)
-    }
-
     /// Whether every listed issuer is ready.
     pub fn all_ready(&self, issuers: &[String]) -> bool {
         let r = lock(&self.ready);

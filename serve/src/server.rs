@@ -173,14 +173,7 @@ async fn decision(
                         // A Bearer request with ready keys is decided here
                         // (microseconds of computation); anything that may
                         // wait (a key fetch, Redis) goes to the blocking pool.
-                        let ready = |i: usize| {
-                            state
-                                .config
-                                .issuers
-                                .get(i)
-                                .is_some_and(|x| shared.metrics.is_ready(&x.issuer))
-                        };
-                        let d = match decide::decide_inline(&state, &f, now(), &ready) {
+                        let d = match decide::decide_inline(&state, &f, now()) {
                             Some(d) => {
                                 drop(permit);
                                 d
@@ -286,14 +279,14 @@ async fn handle(
     } else if path == "/healthz" {
         reply(200, "ok\n")
     } else if path == "/readyz" {
+        // Ready when every issuer's keys are: the flags the readiness task
+        // sets on the configuration in force (a new key source after a
+        // reload starts not ready).
         let state = shared.state.load();
-        let issuers: Vec<String> = state
-            .config
-            .issuers
-            .iter()
-            .map(|i| i.issuer.clone())
-            .collect();
-        if shared.metrics.all_ready(&issuers) {
+        if state.keys.iter().all(|k| match k {
+            IssuerKeys::Static(_) => true,
+            IssuerKeys::Source(_, ready) => ready.load(core::sync::atomic::Ordering::Acquire),
+        }) {
             reply(200, "ready\n")
         } else {
             reply(503, "not ready: keys not loaded\n")
@@ -356,11 +349,13 @@ async fn readiness(shared: Arc<Shared>, stop: watch::Receiver<bool>) {
             let issuer = state.config.issuers[i].issuer.clone();
             let ok = match keys {
                 IssuerKeys::Static(_) => true,
-                IssuerKeys::Source(s) => {
+                IssuerKeys::Source(s, ready) => {
                     let s = s.clone();
-                    tokio::task::spawn_blocking(move || s.keys(now()).is_ok())
+                    let ok = tokio::task::spawn_blocking(move || s.keys(now()).is_ok())
                         .await
-                        .unwrap_or(false)
+                        .unwrap_or(false);
+                    ready.store(ok, core::sync::atomic::Ordering::Release);
+                    ok
                 }
             };
             shared.metrics.set_ready(&issuer, ok);
@@ -413,8 +408,10 @@ async fn reloads(shared: Arc<Shared>) {
                     .iter()
                     .zip(&old.keys)
                     .find_map(|(i, k)| match k {
-                        IssuerKeys::Source(src) if decide::source_key(i).as_deref() == Some(id) => {
-                            Some(src.clone())
+                        IssuerKeys::Source(src, ready)
+                            if decide::source_key(i).as_deref() == Some(id) =>
+                        {
+                            Some((src.clone(), Arc::clone(ready)))
                         }
                         _ => None,
                     })
