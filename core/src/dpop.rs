@@ -42,7 +42,11 @@
 //! 13. When an access token is presented: `ath` equals
 //!     base64url(SHA-256(token)) → `Ath`. Without one, `ath` is ignored.
 //! 14. When [`ProofHooks::nonce_required`]: `nonce` present and accepted by
-//!     [`ProofHooks::nonce_ok`] → else [`Error::UseDpopNonce`].
+//!     [`ProofHooks::nonce_ok`] → else [`Error::UseDpopNonce`]. The core's
+//!     stateless nonces are [`crate::nonce::NonceIssuer`] (an HMAC of a time
+//!     bucket under a server key, so any replica checks any replica's
+//!     nonce), plugged in by [`crate::nonce::IssuedNonces`], which also says
+//!     what to send in the `DPoP-Nonce` response header.
 //! 15. Last, only for a proof that passed every other check (so junk proofs
 //!     never fill the store; `MemoryReplayStore` is a bounded one for a
 //!     single `std` process): [`ProofHooks::check_replay`] →

@@ -252,6 +252,7 @@ mod jws;
 mod keys;
 mod lane;
 pub mod limits;
+pub mod nonce;
 pub mod request;
 pub mod time;
 pub mod untrusted;

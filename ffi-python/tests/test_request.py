@@ -41,6 +41,30 @@ class CaseNonce:
         return nonce == self.nonce
 
 
+class CaseIssuedNonces:
+    """The stateless nonces of a case (``dpop_nonce_key``, ``dpop_nonce_bucket``),
+    computed with ``cryptography``'s HMAC as tests/conformance/generate.py does:
+    an independent implementation of the core's ``NonceIssuer`` scheme."""
+
+    def __init__(self, key: bytes, bucket: int) -> None:
+        self.key = key
+        self.bucket = bucket
+
+    def nonce_of(self, b: int) -> str:
+        from cryptography.hazmat.primitives import hashes, hmac
+
+        mac = hmac.HMAC(self.key, hashes.SHA256())
+        mac.update(b"tokenlane-dpop-nonce-v1" + self.bucket.to_bytes(8, "big") + b.to_bytes(8, "big"))
+        return base64.urlsafe_b64encode(mac.finalize()).rstrip(b"=").decode()
+
+    def issue(self, now: int) -> str:
+        return self.nonce_of(now // self.bucket)
+
+    def check(self, nonce: str, now: int) -> bool:
+        b = now // self.bucket
+        return nonce in (self.nonce_of(b), self.nonce_of(b - 1))
+
+
 class CaseReplay:
     """The replay store of a case: ``seen_jti`` is pre-filled (any key)."""
 
@@ -71,7 +95,10 @@ def dpop_of(case: dict[str, Any]) -> Optional[tokenlane.DpopPolicy]:
     p = case["policy"]
     if p["dpop"] == "bearer_only":
         return None
-    nonce = CaseNonce(p["dpop_nonce"]) if "dpop_nonce" in p else None
+    nonce: Optional[object] = CaseNonce(p["dpop_nonce"]) if "dpop_nonce" in p else None
+    if "dpop_nonce_key" in p:
+        key = base64.urlsafe_b64decode(p["dpop_nonce_key"] + "=" * (-len(p["dpop_nonce_key"]) % 4))
+        nonce = CaseIssuedNonces(key, p["dpop_nonce_bucket"])
     return tokenlane.DpopPolicy(
         mode=p["dpop"],
         algorithms=p["proof_algorithms"],
@@ -131,6 +158,9 @@ def test_request_case(case: dict[str, Any]) -> None:
             assert e.challenge.split("DPoP ", 1)[1].count(f'error="{e.code}"') == 1, e.challenge
         if "dpop_nonce" in case["policy"]:
             assert e.dpop_nonce == case["policy"]["dpop_nonce"]
+            assert e.headers["DPoP-Nonce"] == e.dpop_nonce
+        elif "dpop_nonce" in expect:
+            assert e.dpop_nonce == expect["dpop_nonce"]
             assert e.headers["DPoP-Nonce"] == e.dpop_nonce
         else:
             assert e.dpop_nonce is None and "DPoP-Nonce" not in e.headers

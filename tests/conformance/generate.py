@@ -2523,15 +2523,36 @@ def dpop_proof(access_token=None, *, alg="ES256", key=None, jwk=None, typ="dpop+
     return token(header, claims, sign_with or signer(alg, key))
 
 
+# Stateless server nonces (the core's tokenlane::nonce::NonceIssuer): the
+# nonce of time bucket b = floor(now / bucket) under a server key is
+# base64url(HMAC-SHA256(key, "tokenlane-dpop-nonce-v1" || be64(bucket) || be64(b))),
+# computed here with `cryptography`'s HMAC.
+NONCE_KEY = hashlib.sha256(b"tokenlane conformance: the replicas' DPoP nonce key").digest()
+NONCE_BUCKET = 300
+
+
+def issued_nonce(now=NOW, *, key=NONCE_KEY, bucket=NONCE_BUCKET, shift=0) -> str:
+    """The nonce an issuer with `key` and `bucket` hands out `shift` buckets from now's."""
+    from cryptography.hazmat.primitives import hmac as chmac
+    b = now // bucket + shift
+    mac = chmac.HMAC(key, hashes.SHA256())
+    mac.update(b"tokenlane-dpop-nonce-v1" + bucket.to_bytes(8, "big") + b.to_bytes(8, "big"))
+    return b64u(mac.finalize())
+
+
 def request_case(name, rule, expect, *, authorization, dpop=(), method="GET", uri=DPOP_URI,
                  certificate=None, mode="allowed", proof_algorithms=("ES256", "RS256", "PS256"),
-                 nonce_required=False, seen_jti=(), iat_window=60, now=NOW, keyset_name="main"):
+                 nonce_required=False, nonce_issuer=False, seen_jti=(), iat_window=60, now=NOW,
+                 keyset_name="main"):
     assert name not in {c["name"] for c in REQUEST_CASES}, name
     policy = access_policy()
     policy.update({"dpop": mode, "proof_algorithms": list(proof_algorithms),
                    "iat_window": iat_window, "seen_jti": list(seen_jti)})
     if nonce_required:
         policy["dpop_nonce"] = DPOP_NONCE
+    if nonce_issuer:
+        policy["dpop_nonce_key"] = b64u(NONCE_KEY)
+        policy["dpop_nonce_bucket"] = NONCE_BUCKET
     REQUEST_CASES.append({
         "name": name, "rule": rule, "keyset": keyset_name, "policy": policy, "now": now,
         "request": {"method": method, "uri": uri, "authorization": list(authorization),
@@ -2671,6 +2692,46 @@ def request_cases():
        authorization=[f"Bearer {cert_bound}"], certificate=hashlib.sha256(b"another").digest())
     rc("certificate_bound_token_without_certificate", "RFC 8705 §3: no certificate presented", binding("NoCertificate"),
        authorization=[f"Bearer {cert_bound}"])
+
+    # Stateless server nonces (policy.dpop_nonce_key / dpop_nonce_bucket):
+    # `expect.dpop_nonce` is the DPoP-Nonce of the response, the current
+    # bucket's nonce on every refusal and on an acceptance of the previous
+    # bucket's nonce, else null. NOW is the first second of its bucket.
+    current = issued_nonce()
+
+    def with_nonce(expect, nonce):
+        return dict(expect, dpop_nonce=nonce)
+
+    def nproof(nonce, **kw):
+        return dpop_proof(bound, nonce=nonce, **kw)
+
+    rc("dpop_issued_nonce_current_bucket", "the proof carries the nonce the issuer hands out now",
+       with_nonce(ok_dpop, None), authorization=[f"DPoP {bound}"], dpop=[nproof(current)],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_previous_bucket", "the previous bucket's nonce is accepted, and a fresh one is sent",
+       with_nonce(ok_dpop, current), authorization=[f"DPoP {bound}"], dpop=[nproof(issued_nonce(shift=-1))],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_absent", "RFC 9449 §8: a nonce is required; the refusal carries one",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"], dpop=[proof],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_stale", "a nonce older than the previous bucket",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(shift=-2))], nonce_issuer=True)
+    rc("dpop_issued_nonce_next_bucket", "decision: a nonce of the next bucket is not accepted early",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(shift=1))], nonce_issuer=True)
+    rc("dpop_issued_nonce_from_another_key", "a nonce issued under another server key",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(key=hashlib.sha256(b"another deployment's key").digest()))],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_other_bucket_length", "the same key with another bucket length is another issuer",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(bucket=600))], nonce_issuer=True)
+    rc("dpop_issued_nonce_on_another_refusal", "a refusal for another fault still carries a fresh nonce",
+       with_nonce(proof_fault("Htu"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(current, htu="https://api.example/admin")], nonce_issuer=True)
+    rc("dpop_issued_nonce_bearer_request", "a plain Bearer request needs no nonce and gets none",
+       with_nonce(ok_bearer, None), authorization=[f"Bearer {GOOD_AT}"], nonce_issuer=True)
 
 
 def main():
