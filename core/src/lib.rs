@@ -246,6 +246,7 @@ mod claims;
 pub mod dpop;
 mod error;
 mod json;
+mod jwk;
 #[cfg(feature = "alloc")]
 mod jwks;
 mod jws;

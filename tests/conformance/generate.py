@@ -2483,7 +2483,8 @@ CERT_SHA256 = hashlib.sha256(b"the client certificate's DER (a fixed stand-in)")
 
 def jwk_thumbprint(jwk: dict) -> str:
     """RFC 7638 §3: SHA-256 over the required members, sorted, no spaces."""
-    required = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n")}[jwk["kty"]]
+    required = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"),
+                "OKP": ("crv", "kty", "x")}[jwk["kty"]]  # OKP: RFC 8037 §2
     canon = json.dumps({k: jwk[k] for k in required}, sort_keys=True, separators=(",", ":"))
     return b64u(hashlib.sha256(canon.encode()).digest())
 
@@ -2508,7 +2509,8 @@ def dpop_proof(access_token=None, *, alg="ES256", key=None, jwk=None, typ="dpop+
         header["typ"] = typ
     if jwk is None:
         jwk = dpop_client_jwk() if key is K.ec_2 else (
-            jwk_ec(key.public_key()) if alg.startswith("ES") else jwk_rsa(key.public_key()))
+            jwk_ec(key.public_key()) if alg.startswith("ES") else
+            jwk_okp(key.public_key()) if alg in EDDSA_ALGS else jwk_rsa(key.public_key()))
     if jwk is not DROP:
         header["jwk"] = jwk
     claims = {}
@@ -2692,6 +2694,47 @@ def request_cases():
        authorization=[f"Bearer {cert_bound}"], certificate=hashlib.sha256(b"another").digest())
     rc("certificate_bound_token_without_certificate", "RFC 8705 §3: no certificate presented", binding("NoCertificate"),
        authorization=[f"Bearer {cert_bound}"])
+
+    # Proof algorithms beyond ES256 and RSA (issue 19 item 2): ES384, ES512,
+    # EdDSA and its RFC 9864 name Ed25519, each with its own key type.
+    for alg, key, label in (("ES384", K.ec_p384, "P-384"), ("ES512", K.ec_p521, "P-521"),
+                            ("EdDSA", K.ed_1, "Ed25519"), ("Ed25519", K.ed_1, "Ed25519 (RFC 9864 name)")):
+        pjwk = jwk_okp(key.public_key()) if alg in EDDSA_ALGS else jwk_ec(key.public_key())
+        pbound = token(at_header(), at_claims(cnf={"jkt": jwk_thumbprint(pjwk)}), ES1)
+        rc(f"dpop_{alg.lower()}_proof_key", f"an {alg} proof with an {label} jwk",
+           {"ok": True, "scheme": "dpop", "jkt": jwk_thumbprint(pjwk), "certificate": False},
+           authorization=[f"DPoP {pbound}"], dpop=[dpop_proof(pbound, alg=alg, key=key)],
+           proof_algorithms=("ES256", alg))
+        rc(f"dpop_{alg.lower()}_proof_not_in_policy", f"an {alg} proof when only ES256 proofs are allowed",
+           proof_fault("Alg"), authorization=[f"DPoP {pbound}"], dpop=[dpop_proof(pbound, alg=alg, key=key)],
+           proof_algorithms=("ES256",))
+    p384_jwk = jwk_ec(K.ec_p384.public_key())
+    p384_bound = token(at_header(), at_claims(cnf={"jkt": jwk_thumbprint(p384_jwk)}), ES1)
+    rc("dpop_es256_alg_with_p384_jwk", "ES256 needs a P-256 jwk; a P-384 one is refused", proof_fault("Jwk"),
+       authorization=[f"DPoP {p384_bound}"],
+       dpop=[dpop_proof(p384_bound, alg="ES256", key=K.ec_p384, sign_with=signer("ES384", K.ec_p384))],
+       proof_algorithms=("ES256", "ES384"))
+    rc("dpop_es384_alg_with_p256_jwk", "ES384 needs a P-384 jwk; the client's P-256 one is refused",
+       proof_fault("Jwk"), authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, alg="ES384", jwk=dpop_client_jwk(), sign_with=signer("ES256", K.ec_2))],
+       proof_algorithms=("ES256", "ES384"))
+    ed_jwk = jwk_okp(K.ed_1.public_key())
+    ed_bound = token(at_header(), at_claims(cnf={"jkt": jwk_thumbprint(ed_jwk)}), ES1)
+    rc("dpop_eddsa_jwk_with_y", "RFC 8037 §2: an OKP jwk has no y", proof_fault("Jwk"),
+       authorization=[f"DPoP {ed_bound}"],
+       dpop=[dpop_proof(ed_bound, alg="EdDSA", key=K.ed_1, jwk=dict(ed_jwk, y=ed_jwk["x"]))],
+       proof_algorithms=("EdDSA",))
+    rc("dpop_eddsa_proof_with_private_d", "an OKP jwk holding the private d", proof_fault("PrivateJwk"),
+       authorization=[f"DPoP {ed_bound}"],
+       dpop=[dpop_proof(ed_bound, alg="EdDSA", key=K.ed_1, jwk=dict(ed_jwk, d=b64u(
+           K.ed_1.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption()))))],
+       proof_algorithms=("EdDSA",))
+    rc("dpop_es512_signed_by_another_key", "an ES512 proof whose signature is another P-521 key's",
+       proof_fault("Signature"), authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, alg="ES512", key=K.ec_p521,
+                        sign_with=signer("ES512", ec.derive_private_key(7, ec.SECP521R1())))],
+       proof_algorithms=("ES512",))
 
     # Stateless server nonces (policy.dpop_nonce_key / dpop_nonce_bucket):
     # `expect.dpop_nonce` is the DPoP-Nonce of the response, the current
