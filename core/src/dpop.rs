@@ -52,6 +52,8 @@
 //!     never fill the store; `MemoryReplayStore` is a bounded one for a
 //!     single `std` process): [`ProofHooks::check_replay`] →
 //!     `Replayed`, or [`Error::ReplayCheckFailed`] when the store fails.
+//!     [`crate::request::authorize`] defers this step further, until the
+//!     access token and its binding have passed too.
 //!
 //! ## htu
 //!
@@ -434,6 +436,16 @@ impl MemoryReplayStore {
         self.iat_window
     }
 
+    /// Checks that this store remembers proofs for as long as `policy`
+    /// accepts them (its `iat_window` is at least the policy's).
+    /// Errors: [`PolicyError::ReplayWindowTooShort`].
+    pub fn covers(&self, policy: &ProofPolicy) -> Result<(), PolicyError> {
+        if self.iat_window < policy.iat_window {
+            return Err(PolicyError::ReplayWindowTooShort);
+        }
+        Ok(())
+    }
+
     /// The number of entries held (live, or expired and not yet swept).
     pub fn len(&self) -> usize {
         self.seen.lock().map_or(0, |s| s.map.len())
@@ -537,6 +549,11 @@ impl ProofPolicy {
         self.algorithms
     }
 
+    /// The `iat` window in seconds, each way.
+    pub fn iat_window(&self) -> u64 {
+        self.iat_window
+    }
+
     /// The proof size limit.
     pub fn max_proof_bytes(&self) -> usize {
         self.max_proof_bytes
@@ -604,6 +621,31 @@ impl Proof {
 /// Errors: [`Error::InvalidDpopProof`] with its [`ProofFault`],
 /// [`Error::UseDpopNonce`], [`Error::ReplayCheckFailed`].
 pub fn verify_proof(
+    proof: &[u8],
+    policy: &ProofPolicy,
+    request: &ProofRequest<'_>,
+    hooks: &dyn ProofHooks,
+    now: UnixTime,
+    scratch: &mut [u8],
+) -> Result<Proof, Error> {
+    let out = check_proof(proof, policy, request, hooks, now, scratch)?;
+    record(&out, hooks, now)?;
+    Ok(out)
+}
+
+/// Step 15: the replay hook, for a proof (and, in
+/// [`crate::request::authorize`], a whole request) that passed every other
+/// check.
+pub(crate) fn record(proof: &Proof, hooks: &dyn ProofHooks, now: UnixTime) -> Result<(), Error> {
+    match hooks.check_replay(proof.jti(), &proof.jkt, proof.iat, now) {
+        Replay::Fresh => Ok(()),
+        Replay::Replayed => Err(fault(ProofFault::Replayed)),
+        Replay::StoreFailed => Err(Error::ReplayCheckFailed),
+    }
+}
+
+/// Steps 1–14 of [`verify_proof`]: everything but the replay hook.
+pub(crate) fn check_proof(
     proof: &[u8],
     policy: &ProofPolicy,
     request: &ProofRequest<'_>,
@@ -748,19 +790,13 @@ pub fn verify_proof(
             return Err(Error::UseDpopNonce);
         }
     }
-    let out = Proof {
+    Ok(Proof {
         alg,
         jkt,
         iat,
         jti: jti_buf,
         jti_len,
-    };
-    // 15. Replay, last.
-    match hooks.check_replay(out.jti(), &jkt, iat, now) {
-        Replay::Fresh => Ok(out),
-        Replay::Replayed => Err(fault(ProofFault::Replayed)),
-        Replay::StoreFailed => Err(Error::ReplayCheckFailed),
-    }
+    })
 }
 
 fn lookup_alg(s: JsonStr<'_>) -> Option<Algorithm> {

@@ -182,14 +182,12 @@ impl DpopPolicy {
             Some(r) => match r.cast::<ReplayStore>() {
                 Ok(store) => {
                     let store = &store.get().inner;
-                    if store.iat_window() < iat_window {
-                        return Err(NativeError::Config(format!(
-                            "the replay store remembers proofs for iat_window={} seconds, \
-                             shorter than this policy's {iat_window}: a proof could be replayed",
+                    store.covers(&proofs).map_err(|e| {
+                        NativeError::Config(format!(
+                            "{e} (the store's {} seconds, the policy's {iat_window})",
                             store.iat_window()
                         ))
-                        .into());
-                    }
+                    })?;
                     ReplayCheck::Memory(Arc::clone(store))
                 }
                 Err(_) if r.is_callable() => ReplayCheck::Callback(r.clone().unbind()),

@@ -2661,6 +2661,10 @@ def request_cases():
        authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, ath=DROP)])
     rc("dpop_replayed_jti", "the replay store has seen this jti", proof_fault("Replayed"),
        authorization=[f"DPoP {bound}"], dpop=[proof], seen_jti=("proof-1",))
+    rc("dpop_replay_checked_after_the_token", "the replay store is consulted last: a seen proof "
+       "sent with another key's token is refused for the binding, and never recorded",
+       binding("JktMismatch"), authorization=[f"DPoP {bound_other}"], dpop=[dpop_proof(bound_other)],
+       seen_jti=("proof-1",))
     rc("dpop_two_headers", "exactly one DPoP header (RFC 9449 §4.3 step 1)", proof_fault("HeaderCount"),
        authorization=[f"DPoP {bound}"], dpop=[proof, proof])
     rc("dpop_scheme_without_proof", "the DPoP scheme needs a DPoP header", proof_fault("HeaderCount"),

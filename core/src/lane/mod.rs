@@ -42,6 +42,9 @@ pub enum PolicyError {
     /// A DPoP nonce bucket of 0 seconds or over
     /// [`crate::nonce::MAX_NONCE_BUCKET_SECS`] (one day).
     NonceBucket,
+    /// A replay store that forgets proofs sooner than the proof policy's
+    /// `iat` window accepts them: a proof could be replayed.
+    ReplayWindowTooShort,
 }
 
 /// A setting that belongs to one lane only (the detail of
@@ -90,6 +93,9 @@ impl core::fmt::Display for PolicyError {
             PolicyError::NonceKeyTooShort => "the DPoP nonce key must be at least 32 bytes",
             PolicyError::NonceBucket => {
                 "the DPoP nonce bucket must be between 1 second and one day"
+            }
+            PolicyError::ReplayWindowTooShort => {
+                "the replay store's iat_window is shorter than the proof policy's: a proof could be replayed"
             }
         })
     }
