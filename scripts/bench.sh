@@ -9,6 +9,8 @@
 #                                   # python block and the machine block's
 #                                   # "Python:" line, nothing else
 #                                   # (combines with --quick)
+#   bash scripts/bench.sh --only request  # only step 2d (~1 min): rewrites
+#                                   # the request block, nothing else
 #
 # Steps: (1) bench/tokens.json is what bench/gen_tokens.py writes (Python
 # `cryptography`; the full run rewrites it, --quick checks it is current);
@@ -16,7 +18,9 @@
 # validate` (thread CPU time), (2b) `cargo bench -p tokenlane-remote
 # --bench keysource` (a warm KeySource vs a static KeySet), and (2c) `cargo
 # bench -p tokenlane --features ring --bench parse_cost` (hostile ÷ flat JSON
-# of the same size); (3) the validate bench binary under callgrind
+# of the same size); (2d) `cargo bench -p tokenlane --features ring
+# --bench request` (a DPoP-bound ES256 request ÷ a bearer ES256
+# validation); (3) the validate bench binary under callgrind
 # (bench/callgrind.py: instructions per call, immune to machine load);
 # (4) the C ABI against Debian's libjwt (bench/bench_c.c), with its
 # instruction counts next to the Rust ones for the C ABI's overhead;
@@ -35,11 +39,11 @@ while [ $# -gt 0 ]; do
     case $1 in
     --quick) QUICK=--quick ;;
     --only)
-        [ "${2:-}" = python ] || { echo "bench.sh: --only takes: python" >&2; exit 2; }
-        ONLY=python
+        case ${2:-} in python | request) ;; *) echo "bench.sh: --only takes: python, request" >&2; exit 2 ;; esac
+        ONLY=$2
         shift
         ;;
-    *) echo "usage: bash scripts/bench.sh [--quick] [--only python]" >&2; exit 2 ;;
+    *) echo "usage: bash scripts/bench.sh [--quick] [--only python|request]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -78,6 +82,13 @@ else
     run .venv/bin/python bench/gen_tokens.py
 fi
 pass tokens
+
+# ---- 2d. Rust: a DPoP-bound request vs a bearer validation -----------------
+if [ -z "$ONLY" ] || [ "$ONLY" = request ]; then
+run cargo bench -p tokenlane --features ring --bench request -- $QUICK | tee "$OUT/request.txt"
+grep -q '=== END REQUEST TABLE ===' "$OUT/request.txt"
+pass request
+fi
 
 if [ -z "$ONLY" ]; then
 # ---- 2. Rust: thread CPU time ------------------------------------------------
@@ -179,6 +190,7 @@ print(f'| {a} | $C_BACKEND | {c / n / 1000:.1f}k | {r / n / 1000:.1f}k | +{(c - 
 pass c
 fi
 
+if [ -z "$ONLY" ] || [ "$ONLY" = python ]; then
 # ---- 5. Python -----------------------------------------------------------------
 VENV=$OUT/venv
 WHEELS=$OUT/wheels
@@ -191,10 +203,23 @@ run "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEELS"/t
 (cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_python.py" $QUICK) | tee "$OUT/python.txt"
 grep -q '=== END PYTHON TABLE ===' "$OUT/python.txt"
 pass python
+fi
 
 # ---- BENCHMARKS.md -----------------------------------------------------------
-if [ -z "$QUICK" ]; then
+if [ -z "$QUICK" ] && [ "$ONLY" != request ]; then
     run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md ${ONLY:+--only "$ONLY"}
+fi
+if [ -z "$QUICK" ] && { [ -z "$ONLY" ] || [ "$ONLY" = request ]; }; then
+    # The request block (step 2d), with update_benchmarks_md.py's own helpers.
+    run python3 -c 'import os, sys
+sys.path.insert(0, "bench")
+from update_benchmarks_md import replace_blocks, table
+out, md = sys.argv[1], sys.argv[2]
+text = replace_blocks(md, open(md, encoding="utf-8").read(),
+                      {"request": table(os.path.join(out, "request.txt"), "REQUEST TABLE")})
+open(md, "w", encoding="utf-8").write(text)' "$OUT" BENCHMARKS.md
+fi
+if [ -z "$QUICK" ]; then
     if [ -z "$ONLY" ]; then
         # The key-source block (step 2b), with update_benchmarks_md.py's own helpers.
         run python3 -c 'import os, sys

@@ -40,7 +40,7 @@
 //!
 //! No heap, no `unsafe`, linear in the header's length.
 
-use crate::dpop::{verify_proof, ProofHooks, ProofPolicy, ProofRequest, Thumbprint};
+use crate::dpop::{check_proof, record, ProofHooks, ProofPolicy, ProofRequest, Thumbprint};
 use crate::error::{Absent, BindingFault, Error, HeaderFault, ProofFault};
 use crate::json::{self, Members, Value};
 use crate::keys::Key;
@@ -250,9 +250,9 @@ fn cnf_of(claims: &str) -> Result<Cnf<'_>, Error> {
 ///    [`DpopMode::BearerOnly`], `Bearer` under [`DpopMode::Required`]) is
 ///    `missing_token`, so the challenge offers the right scheme.
 /// 2. `DPoP` scheme: exactly one `DPoP` header, else
-///    `invalid_dpop_proof` (`HeaderCount`); the proof is checked by
-///    [`verify_proof`] with `ath` over the credential; its replay hook runs
-///    last within the proof, before the token's signature.
+///    `invalid_dpop_proof` (`HeaderCount`); the proof is checked by the
+///    rules of [`crate::dpop::verify_proof`] with `ath` over the
+///    credential, except its replay hook, which runs last (step 6).
 ///    `Bearer` scheme: a `DPoP` header is refused
 ///    (`invalid_request`, [`HeaderFault::DpopWithBearer`]): DPoP rules apply
 ///    whenever a DPoP signal is present, so the request cannot be read as a
@@ -268,6 +268,11 @@ fn cnf_of(claims: &str) -> Result<Cnf<'_>, Error> {
 /// 5. `cnf.x5t#S256` (either scheme): a certificate must have been
 ///    presented (`NoCertificate`) and its SHA-256, base64url, must equal it
 ///    (`CertificateMismatch`), RFC 8705 §3.
+/// 6. `DPoP` scheme: the replay hook ([`ProofHooks::check_replay`]) →
+///    `invalid_dpop_proof` (`Replayed`) or `replay_check_failed`. It runs
+///    after the token and its binding passed, so only a request that would
+///    be accepted is recorded: proofs sent with a garbage token or with
+///    someone else's token never fill the store.
 #[allow(clippy::too_many_arguments)]
 pub fn authorize<'s, S: AsRef<str>>(
     facts: &RequestFacts<'_>,
@@ -325,7 +330,7 @@ pub fn authorize<'s, S: AsRef<str>>(
                 uri: facts.uri,
                 access_token: Some(token),
             };
-            Some(verify_proof(proof, p, &request, hooks, now, buf)?)
+            Some(check_proof(proof, p, &request, hooks, now, buf)?)
         }
         None => None,
     };
@@ -366,6 +371,12 @@ pub fn authorize<'s, S: AsRef<str>>(
             true
         }
     };
+    // 6. Replay, last: only a request that passed every other check is
+    // recorded, so junk (a garbage token, another key's token) never fills
+    // the store.
+    if let Some(p) = &proof {
+        record(p, hooks, now)?;
+    }
     Ok((
         at,
         Binding {

@@ -50,5 +50,5 @@ mod _native {
     #[pymodule_export]
     use super::remote::{Introspector, KeySource};
     #[pymodule_export]
-    use super::request::{bearer_token, AuthorizedRequest, DpopPolicy, ReplayStore};
+    use super::request::{bearer_token, AuthorizedRequest, DpopPolicy, NonceIssuer, ReplayStore};
 }

@@ -14,6 +14,7 @@ __all__ = [
     "Introspector",
     "KeySet",
     "KeySource",
+    "NonceIssuer",
     "ReplayStore",
     "bearer_token",
     "error_codes",
@@ -116,6 +117,16 @@ class ReplayStore:
     def __len__(self) -> int: ...
 
 @final
+class NonceIssuer:
+    """Stateless DPoP server nonces: an HMAC of the time bucket under a shared key."""
+
+    def __new__(cls, key: bytes, *, bucket_secs: int = 300) -> NonceIssuer: ...
+    @property
+    def bucket_secs(self) -> int: ...
+    def issue(self, now: int, /) -> str: ...
+    def check(self, nonce: str, now: int, /) -> bool: ...
+
+@final
 class DpopPolicy:
     """How DPoP proofs are checked (RFC 9449)."""
 
@@ -127,7 +138,7 @@ class DpopPolicy:
         iat_window: int = 60,
         max_proof_bytes: int = 8192,
         replay: Union[ReplayStore, _ReplayCallback, None] = None,
-        nonce: Optional[_NonceSource] = None,
+        nonce: Union[NonceIssuer, _NonceSource, None] = None,
     ) -> DpopPolicy: ...
     @property
     def mode(self) -> str: ...
