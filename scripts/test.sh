@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 export CARGO_TERM_COLOR=never
 
-PARTS=(lint generators rust nostd embedded fuzz bench c python oidc)
+PARTS=(lint generators rust nostd embedded fuzz bench c python oidc gateway)
 describe() {
     case "$1" in
     lint) echo "cargo fmt --check, cargo clippy -D warnings" ;;
@@ -27,6 +27,7 @@ describe() {
     c) echo "C ABI: header drift, conformance (cases, introspection), misuse, C++, threads, key source + introspector on loopback, valgrind, ASan/UBSan, pkg-config" ;;
     python) echo "Python: wheel in a fresh venv, pytest (conformance, interop, differential), mypy, stubtest" ;;
     oidc) echo "a real OpenID Provider (node-oidc-provider, npm ci): CLI discovery, rotation, EdDSA/ES384, introspection, DPoP" ;;
+    gateway) echo "tokenlane serve behind a real nginx (auth_request) with two instances sharing a real Redis: refusals as the client sees them, DPoP replay across instances, faults; wrk smoke" ;;
     esac
 }
 
@@ -133,6 +134,11 @@ part_python() {
 part_oidc() {
     step "OpenID Provider: node-oidc-provider on loopback; the CLI and the key source against its real tokens"
     bash scripts/test-oidc.sh
+}
+
+part_gateway() {
+    step "gateway: nginx -> auth_request -> tokenlane serve x2 + Redis -> upstream echo (nginx, redis-server, wrk from Debian)"
+    bash scripts/test-gateway.sh
 }
 
 step "setup"

@@ -91,6 +91,28 @@ enum Command {
     /// Fetch an issuer's (or a jwks_uri's) keys as `verify --issuer-url`
     /// does and show them: loaded, skipped and why, cache headers.
     Keys(remote::KeysArgs),
+    /// Run the authorization decision service for nginx `auth_request` and
+    /// Envoy HTTP `ext_authz` (see the README's gateway section).
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
+}
+
+const SERVE_HELP: &str = "\
+Examples:
+  tokenlane serve --config /etc/tokenlane/serve.toml
+  tokenlane serve --config serve.toml --check     # check the file, then exit
+
+Signals: SIGHUP reloads the file (an invalid one is logged and the old
+configuration keeps serving); SIGTERM/SIGINT stop accepting and drain.";
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    config: std::path::PathBuf,
+    /// Check the configuration and exit (status 0 when valid, 3 when not).
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +297,14 @@ pub fn run() -> ExitCode {
         Command::Inspect(a) => run_inspect(a, style),
         Command::Verify(a) => verify::run(a, style),
         Command::Keys(a) => remote::run_keys(a),
+        Command::Serve(a) => {
+            let r = if a.check {
+                tokenlane_serve::check(&a.config)
+            } else {
+                tokenlane_serve::run(&a.config)
+            };
+            r.map(|()| 0).map_err(input::Failure::Config)
+        }
     };
     ExitCode::from(match result {
         Ok(status) => status,

