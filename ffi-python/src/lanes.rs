@@ -201,10 +201,17 @@ impl AccessTokenValidator {
     /// and its `cnf` binding (`jkt` to the proof key, `x5t#S256` to
     /// `client_cert_sha256`). Returns an `AuthorizedRequest`; a refusal
     /// raises the code's `TokenError` subclass carrying `challenge` (the
-    /// `WWW-Authenticate` value, with `realm`), `dpop_nonce` and `headers`.
+    /// `WWW-Authenticate` value, with `realm` and, when given, the RFC 9728
+    /// `resource_metadata` URL on every scheme), `dpop_nonce` and `headers`.
+    /// Through a `KeySource`, a `kid` the current keys lack fetches (outside
+    /// the cooldown) and the request is decided once more, as `validate`
+    /// does.
     /// Implemented in `request.rs`; the GIL is released while the core
     /// works (a Python replay or nonce hook takes it back for its call).
-    #[pyo3(signature = (method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None, now=None))]
+    #[pyo3(signature = (
+        method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None,
+        resource_metadata=None, now=None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn authorize(
         &self,
@@ -215,6 +222,7 @@ impl AccessTokenValidator {
         dpop: Option<&Bound<'_, crate::request::DpopPolicy>>,
         client_cert_sha256: Option<&Bound<'_, PyAny>>,
         realm: Option<&str>,
+        resource_metadata: Option<&str>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::request::AuthorizedRequest> {
         crate::request::authorize(
@@ -226,6 +234,7 @@ impl AccessTokenValidator {
             dpop,
             client_cert_sha256,
             realm,
+            resource_metadata,
             now,
         )
     }

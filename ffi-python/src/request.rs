@@ -374,6 +374,8 @@ pub(crate) struct RequestChallenge {
     tried: Option<Scheme>,
     /// The validator's required scopes, for `insufficient_scope`.
     scope: Option<String>,
+    /// The RFC 9728 metadata URL written in every challenge, if any.
+    resource_metadata: Option<String>,
 }
 
 impl RequestChallenge {
@@ -387,8 +389,14 @@ impl RequestChallenge {
         };
         let scope = scope.or(self.scope.as_deref());
         let mut out = String::new();
-        tokenlane::request::write_challenge_for_code(
-            &mut out, code, mode, self.tried, realm, scope,
+        tokenlane::request::write_challenge_with_metadata(
+            &mut out,
+            code,
+            mode,
+            self.tried,
+            realm,
+            scope,
+            self.resource_metadata.as_deref(),
         )
         .map_err(|_| NativeError::Config("could not format the header".to_owned()))?;
         Ok(out)
@@ -461,15 +469,14 @@ pub(crate) fn authorize(
     dpop: Option<&Bound<'_, DpopPolicy>>,
     client_cert_sha256: Option<&Bound<'_, PyAny>>,
     realm: Option<&str>,
+    resource_metadata: Option<&str>,
     now: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<AuthorizedRequest> {
     let (authorization, dpop_headers) = request_headers(headers)?;
     let cert = certificate(client_cert_sha256)?;
     let now = input::now(now)?;
     let dpop = dpop.map(Bound::get);
-    let (keys, policy) = validator.parts();
-    // A key source may fetch here (first load, past its stale limit).
-    let keys = py.detach(|| keys.current(now))?;
+    let (source, policy) = validator.parts();
     let auth_refs: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
     let dpop_refs: Vec<&[u8]> = dpop_headers.iter().map(Vec::as_slice).collect();
     let facts = RequestFacts {
@@ -479,7 +486,7 @@ pub(crate) fn authorize(
         dpop: &dpop_refs,
         certificate_sha256: cert.as_ref(),
     };
-    let (outcome, failure) = py.detach(|| {
+    let decide = |keys: &[tokenlane::Key]| {
         let mode = dpop.map_or(DpopMode::BearerOnly, DpopPolicy::core_mode);
         let mut scratch =
             vec![
@@ -493,7 +500,7 @@ pub(crate) fn authorize(
         let outcome = tokenlane::request::authorize(
             &facts,
             &policy.policy(),
-            &keys,
+            keys,
             mode,
             &hooks,
             now,
@@ -501,7 +508,26 @@ pub(crate) fn authorize(
         )
         .map(|(t, b)| (AccessToken::from_core(&t), b));
         (outcome, hooks.failure.into_inner())
-    });
+    };
+    // A key source may fetch here (first load, past its stale limit, and
+    // once per cooldown for a `kid` its current keys lack, as `validate`
+    // does: the core's authorize records a DPoP proof's `jti` last, so a
+    // refusal for an unknown key has recorded nothing and the retry sees
+    // the same request).
+    let (outcome, failure) = py.detach(|| -> Result<_, NativeError> {
+        let keys = source.current(now)?;
+        let first = decide(&keys);
+        let retry = matches!(
+            first.0,
+            Err(tokenlane::Error::KeyNotFound { kid_given: true })
+        ) && source.kid_miss_since(&keys, now);
+        if !retry {
+            return Ok(first);
+        }
+        drop(keys);
+        let keys = source.current(now)?;
+        Ok(decide(&keys))
+    })?;
     let nonce_source = dpop.and_then(|d| d.nonce.as_ref());
     match outcome {
         Ok((token, binding)) => Ok(AuthorizedRequest {
@@ -524,6 +550,7 @@ pub(crate) fn authorize(
                 dpop: dpop.map(|d| (d.required, d.proofs)),
                 tried: tokenlane::request::tried_scheme(&auth_refs),
                 scope: scope.clone(),
+                resource_metadata: resource_metadata.map(str::to_owned),
             };
             let challenge = context.write(error.code(), realm, None)?;
             let dpop_nonce = match nonce_source {
