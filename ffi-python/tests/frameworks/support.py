@@ -180,13 +180,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn_server(app: Any) -> Iterator[str]:
+def uvicorn_server(app: Any, lifespan: str = "off") -> Iterator[str]:
     """``app`` on uvicorn at 127.0.0.1 (a port the OS picked), in a thread;
     yields the base URL and stops the server after."""
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     server = uvicorn.Server(config)
     t = threading.Thread(target=server.run, daemon=True)
     t.start()
