@@ -36,6 +36,8 @@ pytest_run() {
 
 pytest_run
 (cd ffi-python && run "$VENV/bin/mypy" --strict --cache-dir "$ROOT/target/mypy-cache" tests/typed_usage.py)
+(cd ffi-python && run "$VENV/bin/mypy" --strict --cache-dir "$ROOT/target/mypy-cache" python/tokenlane/web.py \
+    python/tokenlane/fastapi.py python/tokenlane/flask.py python/tokenlane/django.py python/tokenlane/mcp.py)
 (cd "$VENV" && run "$VENV/bin/python" -m mypy.stubtest --mypy-config-file "$ROOT/ffi-python/pyproject.toml" tokenlane._native)
 
 # The documented install from source, with every framework extra: pip runs

@@ -43,7 +43,7 @@ _Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 _ASGIApp = Callable[[_Scope, _Receive, _Send], Awaitable[None]]
 
 
-class TokenAuth(SecurityBase):  # type: ignore[misc,valid-type]
+class TokenAuth(SecurityBase):
     """A FastAPI security dependency over one :class:`ProtectedResource`::
 
         auth = TokenAuth(resource)

@@ -40,6 +40,7 @@ import logging
 from typing import Any, Awaitable, Callable, MutableMapping, Optional
 
 from mcp.server.auth.provider import AccessToken as McpAccessToken
+from pydantic import AnyHttpUrl
 from mcp.server.auth.settings import AuthSettings
 
 from tokenlane._native import AccessToken
@@ -101,8 +102,8 @@ def auth_settings(resource: ProtectedResource, **kwargs: Any) -> AuthSettings:
     core checked). ``kwargs`` are passed on."""
     kwargs.setdefault("required_scopes", list(resource.required_scopes) or None)
     return AuthSettings(
-        issuer_url=resource.issuer,
-        resource_server_url=resource.resource,
+        issuer_url=AnyHttpUrl(resource.issuer),
+        resource_server_url=AnyHttpUrl(resource.resource),
         validate_token_resource=True,
         **kwargs,
     )
