@@ -1070,6 +1070,103 @@ impl fmt::Display for Error {
     }
 }
 
+/// Generates [`ServerFault`] and its accessors from one list of rows: the
+/// doc line, the variant, then its code string, the HTTP status a server
+/// answers with and a fixed description.
+macro_rules! server_fault_table {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident: $code:literal, $status:literal, $description:literal;
+    )*) => {
+        /// Why a token was **not judged**: a server-side fault of the
+        /// network front ends (the key source, the introspection client),
+        /// never a refusal of the token. The core never returns one (it does
+        /// no I/O); it holds their vocabulary so that every front end (the
+        /// remote crate's callers, C, Python, the CLI, a gateway) names and
+        /// answers them the same way. Each is a 5xx: 503 when a server this
+        /// one depends on failed, 500 for this server's own configuration.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ServerFault {
+            $(
+                $(#[doc = $doc])*
+                $variant,
+            )*
+        }
+
+        impl ServerFault {
+            /// Every fault, in table order.
+            pub const ALL: [ServerFault; [$($status),*].len()] = [$(ServerFault::$variant),*];
+
+            /// The code string, e.g. `"keys_unavailable"`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ServerFault::$variant => $code,)*
+                }
+            }
+
+            /// The HTTP status a server answers with (500 or 503).
+            pub const fn http_status(self) -> u16 {
+                match self {
+                    $(ServerFault::$variant => $status,)*
+                }
+            }
+
+            /// A short fixed description, safe to log or send.
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(ServerFault::$variant => $description,)*
+                }
+            }
+        }
+    };
+}
+
+server_fault_table! {
+    /// No verification keys could be had from a key source (the first load
+    /// failed, or the last good keys are past their stale limit and
+    /// refreshing fails).
+    KeysUnavailable: "keys_unavailable", 503, "no verification keys could be had from the key source";
+    /// The introspection endpoint could not judge the token: down, slow, an
+    /// HTTP status other than 200 (except 401/403), HTML or invalid JSON, a
+    /// body over the cap.
+    IntrospectionUnavailable: "introspection_unavailable", 503, "the introspection endpoint could not judge the token";
+    /// The introspection endpoint refused this resource server's own
+    /// credentials (HTTP 401/403 from it): a configuration fault.
+    IntrospectionCredentialsRefused: "introspection_credentials_refused", 500, "the introspection endpoint refused this resource server's credentials";
+}
+
+impl ServerFault {
+    /// The fault named `s`, if any.
+    pub fn from_str_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+impl fmt::Display for ServerFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl core::error::Error for Error {}
 
 impl core::error::Error for KeyError {}
+
+#[cfg(test)]
+mod server_fault_tests {
+    use super::{ErrorCode, ServerFault};
+
+    /// A server fault is never mistaken for a refusal: its name is no
+    /// refusal code's, and its status is a server error.
+    #[test]
+    fn server_faults_are_distinct_5xx() {
+        for f in ServerFault::ALL {
+            assert!(ErrorCode::from_str_code(f.as_str()).is_none(), "{f}");
+            assert!(matches!(f.http_status(), 500 | 503), "{f}");
+            assert_eq!(ServerFault::from_str_code(f.as_str()), Some(f));
+            assert!(!f.description().is_empty());
+        }
+        assert_eq!(ServerFault::from_str_code("expired"), None);
+    }
+}

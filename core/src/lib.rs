@@ -261,7 +261,7 @@ pub use backend::Backend;
 pub use claims::{StrList, StrListIter};
 pub use error::{
     Absent, AlgorithmRefusal, BindingFault, Claim, Error, ErrorCode, HeaderFault, KeyError,
-    Malformed, Mark, Part, ProofFault, SkipReason,
+    Malformed, Mark, Part, ProofFault, ServerFault, SkipReason,
 };
 #[cfg(feature = "alloc")]
 pub use jwks::{KeySet, Skipped};

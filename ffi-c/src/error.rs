@@ -6,7 +6,7 @@ use core::ffi::{c_char, CStr};
 use std::ffi::CString;
 use std::sync::OnceLock;
 
-use tokenlane::{Error, ErrorCode, KeyError};
+use tokenlane::{Error, ErrorCode, KeyError, ServerFault};
 
 use crate::ffi::{self, Castable, Filled, OutBuf, OutPtr, Text};
 use crate::panic::ffi_boundary;
@@ -116,25 +116,31 @@ pub enum tokenlane_result {
     IntrospectionCredentialsRefused = 107,
 }
 
-/// The C ABI codes (100 and up), with their names and the HTTP status a
-/// server answers with (a fault of the server, 500, or of a server it
-/// depends on, 503: never the token's).
-const FFI_CODES: [(tokenlane_result, &CStr, u16); 8] = [
+/// The C ABI's own codes (100 to 104), with their names and the HTTP status
+/// a server answers with (a fault of the server, 500: never the token's).
+/// Codes 105 and up are the core's [`ServerFault`]s: their names and statuses
+/// come from its table ([`tokenlane_result::fault`]).
+const FFI_CODES: [(tokenlane_result, &CStr, u16); 5] = [
     (tokenlane_result::NullParameter, c"null_parameter", 500),
     (tokenlane_result::InvalidArgument, c"invalid_argument", 500),
     (tokenlane_result::Panic, c"panic", 500),
     (tokenlane_result::BufferTooSmall, c"buffer_too_small", 500),
     (tokenlane_result::ClaimAbsent, c"claim_absent", 500),
-    (tokenlane_result::KeysUnavailable, c"keys_unavailable", 503),
+];
+
+/// The C codes of the core's server faults, in [`ServerFault::ALL`] order.
+const FAULT_CODES: [(tokenlane_result, ServerFault); 3] = [
+    (
+        tokenlane_result::KeysUnavailable,
+        ServerFault::KeysUnavailable,
+    ),
     (
         tokenlane_result::IntrospectionUnavailable,
-        c"introspection_unavailable",
-        503,
+        ServerFault::IntrospectionUnavailable,
     ),
     (
         tokenlane_result::IntrospectionCredentialsRefused,
-        c"introspection_credentials_refused",
-        500,
+        ServerFault::IntrospectionCredentialsRefused,
     ),
 ];
 
@@ -148,6 +154,22 @@ impl tokenlane_result {
     /// above by `strum_macros::FromRepr`, so the list is written once).
     pub(crate) fn from_number(n: u32) -> Option<Self> {
         Self::from_repr(n)
+    }
+
+    /// The core's server fault this code reports, if it is one.
+    pub(crate) fn fault(self) -> Option<ServerFault> {
+        FAULT_CODES
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map(|(_, f)| *f)
+    }
+
+    /// The C code of a core server fault.
+    pub(crate) fn from_fault(fault: ServerFault) -> Self {
+        FAULT_CODES
+            .iter()
+            .find(|(_, f)| *f == fault)
+            .map_or(Self::Panic, |(r, _)| *r)
     }
 
     /// The stable number.
@@ -383,6 +405,23 @@ pub(crate) fn core_code(code: u32) -> Option<ErrorCode> {
     ErrorCode::from_number(code)
 }
 
+/// A server fault's name as a static NUL-terminated string, built once from
+/// the core's table.
+fn fault_name(fault: ServerFault) -> *const c_char {
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    let table = NAMES.get_or_init(|| {
+        ServerFault::ALL
+            .iter()
+            .map(|f| CString::new(f.as_str()).unwrap_or_default())
+            .collect()
+    });
+    let found = ServerFault::ALL
+        .iter()
+        .position(|f| *f == fault)
+        .and_then(|i| table.get(i));
+    found.map_or(c"unknown".as_ptr(), |s| s.as_ptr())
+}
+
 /// The name of a code as a static NUL-terminated string, e.g. `"expired"`
 /// for 8, the same string the Rust and Python front ends use. 0 is `"ok"`;
 /// the C ABI codes are `"null_parameter"`, `"invalid_argument"`, `"panic"`,
@@ -398,6 +437,9 @@ pub extern "C" fn tokenlane_error_code_str(code: u32) -> *const c_char {
         }
         if let Some(c) = core_code(code) {
             return core_entry(&NAMES, ErrorCode::as_str, c);
+        }
+        if let Some(f) = tokenlane_result::from_number(code).and_then(tokenlane_result::fault) {
+            return fault_name(f);
         }
         FFI_CODES
             .iter()
@@ -436,6 +478,9 @@ pub extern "C" fn tokenlane_error_http_status(code: u32) -> u16 {
         }
         if let Some(c) = core_code(code) {
             return c.http_status();
+        }
+        if let Some(f) = tokenlane_result::from_number(code).and_then(tokenlane_result::fault) {
+            return f.http_status();
         }
         FFI_CODES
             .iter()
@@ -568,6 +613,20 @@ mod tests {
         }
     }
 
+    /// Every core server fault has a C code, whose name and status are
+    /// the core's.
+    #[test]
+    fn server_faults_are_the_cores_table() {
+        for f in ServerFault::ALL {
+            let r = tokenlane_result::from_fault(f);
+            assert_eq!(r.fault(), Some(f));
+            // SAFETY: the function returns a static NUL-terminated string.
+            let name = unsafe { CStr::from_ptr(tokenlane_error_code_str(r.number())) };
+            assert_eq!(name.to_str(), Ok(f.as_str()));
+            assert_eq!(tokenlane_error_http_status(r.number()), f.http_status());
+        }
+    }
+
     #[test]
     fn ffi_codes_round_trip_and_unknown_numbers_are_defined() {
         for (r, _, _) in FFI_CODES {
@@ -578,7 +637,8 @@ mod tests {
         for n in 0..1000 {
             let known = n == 0
                 || ErrorCode::from_number(n).is_some()
-                || FFI_CODES.iter().any(|(r, _, _)| r.number() == n);
+                || FFI_CODES.iter().any(|(r, _, _)| r.number() == n)
+                || FAULT_CODES.iter().any(|(r, _)| r.number() == n);
             assert_eq!(tokenlane_result::from_number(n).is_some(), known, "{n}");
         }
         // SAFETY: the function returns a static NUL-terminated string.

@@ -173,16 +173,16 @@ impl Castable for tokenlane_introspector {
 }
 
 /// The introspection endpoint could not judge the token: 500 when it
-/// refused our credentials, else 503 (`tokenlane-remote`'s status table).
+/// refused our credentials, else 503 (the remote crate's `fault`, the core's
+/// `ServerFault` table).
 pub(crate) fn endpoint_failure(e: &IntrospectionError) -> Failure {
     match e {
         IntrospectionError::Token(t) => Failure::core(t),
         IntrospectionError::Endpoint(_) => Failure {
-            code: if e.http_status() == 500 {
-                tokenlane_result::IntrospectionCredentialsRefused
-            } else {
-                tokenlane_result::IntrospectionUnavailable
-            },
+            code: e.fault().map_or(
+                tokenlane_result::IntrospectionUnavailable,
+                tokenlane_result::from_fault,
+            ),
             message: e.to_string(),
         },
     }

@@ -10,13 +10,17 @@
  * died, then KEYS_UNAVAILABLE (HTTP 503) past the stale limit.
  *
  * Time: validation takes `now` from the test, so the policy's clock is the
- * test's too (T, T+2, ...): no test waits for a cooldown or a TTL.
+ * test's too (T, T+ROTATE, ...): no test waits for a cooldown or a TTL. A
+ * fetch ends at its start time plus the seconds it really took (the key
+ * source's own clock), so the steps are SLACK seconds apart: a fetch slowed
+ * down by valgrind (seconds, not minutes) still ends before the next step.
  *
  *   keysource SERVER_DIR [THREAD_ROUNDS]
  */
 #include "remote.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -26,6 +30,13 @@
 
 #define API "https://api.example"
 #define N_THREADS 4
+#define MAX_SPINS 200000L
+/* The steps of the test's clock (see the top). */
+#define SLACK 20
+#define ROTATE SLACK                      /* key a removed, key b added */
+#define FLOOD (2 * SLACK)                 /* random kids, past the cooldown */
+#define STALE (FLOOD + 60 + SLACK)        /* the flood's keys (TTL 60) expired */
+#define PAST_MAX_STALE (FLOOD + 60 + 121 + SLACK) /* max_stale is 120 */
 
 static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long events_seen[8];
@@ -129,11 +140,16 @@ typedef struct {
 
 static void *work(void *arg) {
     worker *w = arg;
-    long i;
+    long i, spins;
     tokenlane_error_detail *detail = NULL;
     if (tokenlane_error_detail_new(&detail) != TOKENLANE_RESULT_OK) return NULL;
-    for (i = 0; i < w->rounds; i += is_rotated()) {
-        tokenlane_result rc = validate(w->v, token_a, w->now, detail);
+    /* Bounded even if the main thread never rotates (a failed check then,
+     * never a hang); the yield lets the main thread run under valgrind's
+     * one-thread-at-a-time scheduler. */
+    for (i = 0, spins = 0; i < w->rounds && spins < MAX_SPINS; i += is_rotated(), spins++) {
+        tokenlane_result rc;
+        if (i == 0) sched_yield();
+        rc = validate(w->v, token_a, w->now, detail);
         if (rc == TOKENLANE_RESULT_OK) {
             w->ok++;
             if (w->not_found > 0) w->ok_after_not_found++;
@@ -361,11 +377,11 @@ int main(int argc, char **argv) {
     for (i = 0; i < N_THREADS; i++) {
         memset(&w[i], 0, sizeof w[i]);
         w[i].v = v;
-        w[i].now = T + 2;
+        w[i].now = T + ROTATE;
         w[i].rounds = rounds;
         pthread_create(&th[i], NULL, work, &w[i]);
     }
-    CHECK("token b accepted after one kid-miss fetch", validate(v, token_b, T + 2, detail) == TOKENLANE_RESULT_OK);
+    CHECK("token b accepted after one kid-miss fetch", validate(v, token_b, T + ROTATE, detail) == TOKENLANE_RESULT_OK);
     pthread_mutex_lock(&rotated_lock);
     rotated = 1;
     pthread_mutex_unlock(&rotated_lock);
@@ -378,16 +394,16 @@ int main(int argc, char **argv) {
                                                     tokenlane_keysource_event_count(
                                                         ks, TOKENLANE_KEYSOURCE_EVENT_FETCHED) == 2);
     CHECK("the old kid is refused with key_not_found after the refresh",
-          validate(v, token_a, T + 2, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND);
+          validate(v, token_a, T + ROTATE, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND);
     CHECK("authorize (Bearer) reads the key source's keys",
-          authorize(v, token_b, T + 2, detail) == TOKENLANE_RESULT_OK &&
-              authorize(v, token_a, T + 2, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND);
+          authorize(v, token_b, T + ROTATE, detail) == TOKENLANE_RESULT_OK &&
+              authorize(v, token_a, T + ROTATE, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND);
 
     /* 3. A flood of random kids, past the cooldown: one fetch, the rest
      * refused without one. */
     cooldown_before = (unsigned long)tokenlane_keysource_event_count(ks, TOKENLANE_KEYSOURCE_EVENT_COOLDOWN);
     for (line = strtok(flood, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-        if (validate(v, line, T + 4, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND) flood_not_found++;
+        if (validate(v, line, T + FLOOD, detail) == TOKENLANE_RESULT_KEY_NOT_FOUND) flood_not_found++;
     }
     CHECK("100 random kids: all key_not_found", flood_not_found == 100);
     CHECK("100 random kids: one fetch", server_count("count_jwks") == 3 &&
@@ -398,28 +414,28 @@ int main(int argc, char **argv) {
 
     test_refresher(detail);
 
-    /* 4. The server dies: the last good keys (fetched at T+4, TTL 60) keep
+    /* 4. The server dies: the last good keys (fetched at T+FLOOD, TTL 60) keep
      * serving past expiry within max_stale (120 s), then KEYS_UNAVAILABLE. */
     server_set("fail", "500"); /* answers fail even before the process is gone */
     pid = server_file("pid");
     if (pid != NULL) kill((pid_t)strtol(pid, NULL, 10), SIGTERM);
     free(pid);
-    CHECK("stale keys serve after the server died", validate(v, token_b, T + 100, detail) == TOKENLANE_RESULT_OK);
+    CHECK("stale keys serve after the server died", validate(v, token_b, T + STALE, detail) == TOKENLANE_RESULT_OK);
     for (i = 0; i < 200 && tokenlane_keysource_event_count(ks, TOKENLANE_KEYSOURCE_EVENT_SERVED_STALE) == 0; i++)
         sleep_ms(50); /* the background refresh: a bounded wait, not a timing check */
     CHECK("failed and served_stale events",
           tokenlane_keysource_event_count(ks, TOKENLANE_KEYSOURCE_EVENT_FAILED) >= 1 &&
               tokenlane_keysource_event_count(ks, TOKENLANE_KEYSOURCE_EVENT_SERVED_STALE) >= 1 &&
               seen(TOKENLANE_KEYSOURCE_EVENT_SERVED_STALE) >= 1);
-    rc = validate(v, token_b, T + 4 + 60 + 121 + 5, detail);
+    rc = validate(v, token_b, T + PAST_MAX_STALE, detail);
     CHECK("past max_stale: keys_unavailable, HTTP 503, not the token's fault",
           rc == TOKENLANE_RESULT_KEYS_UNAVAILABLE && tokenlane_error_http_status(rc) == 503 &&
               tokenlane_error_detail_code(detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE &&
               detail_mentions(detail, "keys unavailable"));
     CHECK("authorize past max_stale: keys_unavailable",
-          authorize(v, token_b, T + 4 + 60 + 121 + 6, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
+          authorize(v, token_b, T + PAST_MAX_STALE + 1, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
     CHECK("refresh reports keys_unavailable",
-          tokenlane_keysource_refresh(ks, T + 300, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
+          tokenlane_keysource_refresh(ks, T + PAST_MAX_STALE + 100, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
     CHECK("set_keysource back to the same source", tokenlane_access_validator_set_keysource(v, ks) ==
                                                        TOKENLANE_RESULT_OK);
     CHECK("every event message was one non-empty line", events_empty_message == 0);
@@ -427,7 +443,7 @@ int main(int argc, char **argv) {
 done:
     tokenlane_keysource_free(ks); /* validators keep their own reference */
     CHECK("a validator outlives its freed key source",
-          v == NULL || validate(v, token_b, T + 400, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
+          v == NULL || validate(v, token_b, T + PAST_MAX_STALE + 200, detail) == TOKENLANE_RESULT_KEYS_UNAVAILABLE);
     tokenlane_id_validator_free(idv);
     tokenlane_access_validator_free(v);
     tokenlane_validator_config_free(idcfg);

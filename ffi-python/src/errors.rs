@@ -13,7 +13,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-use tokenlane::{Error, ErrorCode, KeyError, PolicyError};
+use tokenlane::{Error, ErrorCode, KeyError, PolicyError, ServerFault};
 
 /// The base class, for a code `tokenlane.exceptions` does not (yet) map.
 mod exc {
@@ -43,7 +43,7 @@ pub(crate) enum NativeError {
     Config(String),
     /// The authorization server could not be used (keys unavailable, an
     /// introspection endpoint fault): the token was not judged. `code` is
-    /// one of [`REMOTE_FAULTS`].
+    /// a [`ServerFault`]'s name.
     Remote {
         /// The fault's code.
         code: &'static str,
@@ -132,42 +132,18 @@ fn by_code(code: &str, msg: String) -> Result<PyErr, String> {
 }
 
 /// The server-side faults of the network front end (`remote.rs`):
-/// `(code, HTTP status, meaning)`. They are not the core's codes (the core
-/// judges tokens; these say the token was not judged), so they have their
-/// own table: `tokenlane.exceptions` has one `RemoteError` subclass per row,
-/// raised through `_BY_CODE` like the core's, and
+/// `(code, HTTP status, meaning)`, from the core's [`ServerFault`] table.
+/// They are not refusal codes (the core judges tokens; these say the token
+/// was not judged): `tokenlane.exceptions` has one `RemoteError` subclass
+/// per row, raised through `_BY_CODE` like the core's, and
 /// `tests/test_remote_errors.py` checks the classes and the README against
-/// [`remote_error_codes`]. The status of an introspection fault is the
-/// remote crate's `IntrospectionError::http_status` (500 for refused
-/// credentials, else 503).
-pub(crate) const REMOTE_FAULTS: [(&str, u16, &str); 3] = [
-    (
-        KEYS_UNAVAILABLE,
-        503,
-        "no verification keys could be had from the key source",
-    ),
-    (
-        INTROSPECTION_UNAVAILABLE,
-        503,
-        "the introspection endpoint could not judge the token",
-    ),
-    (
-        INTROSPECTION_CREDENTIALS_REFUSED,
-        500,
-        "the introspection endpoint refused this resource server's credentials",
-    ),
-];
-/// No keys could be had from a key source.
-pub(crate) const KEYS_UNAVAILABLE: &str = "keys_unavailable";
-/// The introspection endpoint could not judge the token.
-pub(crate) const INTROSPECTION_UNAVAILABLE: &str = "introspection_unavailable";
-/// The introspection endpoint refused the resource server's credentials.
-pub(crate) const INTROSPECTION_CREDENTIALS_REFUSED: &str = "introspection_credentials_refused";
-
-/// The remote faults' table, `(code, http_status, description)`.
+/// this table.
 #[pyfunction]
 pub(crate) fn remote_error_codes() -> Vec<(&'static str, u16, &'static str)> {
-    REMOTE_FAULTS.to_vec()
+    ServerFault::ALL
+        .iter()
+        .map(|f| (f.as_str(), f.http_status(), f.description()))
+        .collect()
 }
 
 /// The core's code table, in number order: `(code, rfc6750_error,

@@ -13,8 +13,8 @@
 //!   a bad value, URL or CA bundle raises `ValueError` at construction.
 //! - **Remote faults are server errors**: keys that cannot be had, an
 //!   introspection endpoint that cannot judge the token. They raise the
-//!   classes of `tokenlane.exceptions` whose codes are the table
-//!   `errors::REMOTE_FAULTS` (looked up in `_BY_CODE` like the core's
+//!   classes of `tokenlane.exceptions` whose codes are
+//!   the core's `ServerFault` table (looked up in `_BY_CODE` like the core's
 //!   codes), never a `TokenError`.
 //! - **Events** (fetched, not modified, failed, served stale, cooldown) are
 //!   counted by the remote crate (`KeySource.counts`), logged through
@@ -31,7 +31,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use tokenlane::{
     route_access_token, AccessPath, AccessPolicy, IdChecks, IntrospectionAudience, Malformed,
-    OwnedAccessPolicy, OwnedIdPolicy, Part, Route, UnixTime,
+    OwnedAccessPolicy, OwnedIdPolicy, Part, Route, ServerFault, UnixTime,
 };
 use tokenlane_remote::introspection::MAX_INTROSPECTION_RESPONSE_BYTES;
 use tokenlane_remote::policy::PolicyBoundError;
@@ -40,16 +40,14 @@ use tokenlane_remote::{
     KeySourceOptions, RefreshPolicy, RemoteError, ValidationError, WellKnown, MAX_REDIRECTS_LIMIT,
 };
 
-use crate::errors::{
-    NativeError, INTROSPECTION_CREDENTIALS_REFUSED, INTROSPECTION_UNAVAILABLE, KEYS_UNAVAILABLE,
-};
+use crate::errors::NativeError;
 use crate::input;
 use crate::keys::KeySet;
 use crate::lanes::{AccessToken, IdToken};
 
 fn keys_unavailable(e: &RemoteError) -> NativeError {
     NativeError::Remote {
-        code: KEYS_UNAVAILABLE,
+        code: ServerFault::KeysUnavailable.as_str(),
         message: format!("keys unavailable: {e}"),
     }
 }
@@ -58,11 +56,10 @@ fn introspection_error(e: IntrospectionError) -> NativeError {
     match e {
         IntrospectionError::Token(error) => error.into(),
         IntrospectionError::Endpoint(_) => NativeError::Remote {
-            code: if e.http_status() == 500 {
-                INTROSPECTION_CREDENTIALS_REFUSED
-            } else {
-                INTROSPECTION_UNAVAILABLE
-            },
+            code: e
+                .fault()
+                .unwrap_or(ServerFault::IntrospectionUnavailable)
+                .as_str(),
             message: e.to_string(),
         },
     }

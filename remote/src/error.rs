@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use tokenlane::KeyError;
+use tokenlane::{KeyError, ServerFault};
 
 /// Why a transport request failed before an HTTP response was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +138,26 @@ pub enum ValidationError {
     /// No keys could be had: the token was not judged. A server answers 503,
     /// not 401.
     KeysUnavailable(RemoteError),
+}
+
+impl ValidationError {
+    /// The server-side fault ([`ServerFault::KeysUnavailable`]), `None` for
+    /// a refusal of the token.
+    pub fn fault(&self) -> Option<ServerFault> {
+        match self {
+            ValidationError::Token(_) => None,
+            ValidationError::KeysUnavailable(_) => Some(ServerFault::KeysUnavailable),
+        }
+    }
+
+    /// The HTTP status a server answers with: the core's for a refusal,
+    /// the fault's (503) when no keys could be had.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ValidationError::Token(e) => e.kind().http_status(),
+            ValidationError::KeysUnavailable(_) => ServerFault::KeysUnavailable.http_status(),
+        }
+    }
 }
 
 impl fmt::Display for ValidationError {

@@ -54,7 +54,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use base64ct::{Base64, Encoding};
-use tokenlane::{AccessPolicy, AccessToken, ErrorCode, UnixTime};
+use tokenlane::{AccessPolicy, AccessToken, ErrorCode, ServerFault, UnixTime};
 
 use crate::error::{RemoteError, TransportError};
 use crate::transport::{HttpOptions, HttpPost, HttpTransport, Transport};
@@ -144,10 +144,28 @@ impl IntrospectionError {
     /// `Token`; 500 when the endpoint refused our credentials (401 / 403:
     /// a configuration fault); 503 for every other endpoint fault.
     pub fn http_status(&self) -> u16 {
+        match self.fault() {
+            Some(f) => f.http_status(),
+            None => match self {
+                IntrospectionError::Token(e) => e.kind().http_status(),
+                IntrospectionError::Endpoint(_) => {
+                    ServerFault::IntrospectionUnavailable.http_status()
+                }
+            },
+        }
+    }
+
+    /// The server-side fault, `None` for a refusal of the token: the
+    /// endpoint refusing our credentials (HTTP 401/403) is
+    /// [`ServerFault::IntrospectionCredentialsRefused`], every other
+    /// endpoint fault [`ServerFault::IntrospectionUnavailable`].
+    pub fn fault(&self) -> Option<ServerFault> {
         match self {
-            IntrospectionError::Token(e) => e.kind().http_status(),
-            IntrospectionError::Endpoint(RemoteError::HttpStatus(401 | 403)) => 500,
-            IntrospectionError::Endpoint(_) => 503,
+            IntrospectionError::Token(_) => None,
+            IntrospectionError::Endpoint(RemoteError::HttpStatus(401 | 403)) => {
+                Some(ServerFault::IntrospectionCredentialsRefused)
+            }
+            IntrospectionError::Endpoint(_) => Some(ServerFault::IntrospectionUnavailable),
         }
     }
 }
