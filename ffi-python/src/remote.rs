@@ -343,6 +343,21 @@ impl Keys {
         })
     }
 
+    /// [`Self::current`] without waiting: `None` when a key source's keys
+    /// are not fresh (reading them could fetch or wait); fixed keys always.
+    pub(crate) fn fresh(&self, now: UnixTime) -> Option<CurrentKeys> {
+        match self {
+            Keys::Static(keys) => Some(CurrentKeys::Fixed(Arc::clone(keys))),
+            Keys::None => Some(CurrentKeys::Fixed(Arc::default())),
+            Keys::Source(source) => source.fresh_keys(now).map(CurrentKeys::Source),
+        }
+    }
+
+    /// Whether these keys come from a key source (which may fetch on a miss).
+    pub(crate) fn follows_a_source(&self) -> bool {
+        matches!(self, Keys::Source(_))
+    }
+
     /// After [`Self::current`] gave `seen` and the request lane found no
     /// key for the token's `kid`: whether a retry can see other keys (the
     /// key source's `kid_miss_since`: a fetch outside the cooldown, or keys

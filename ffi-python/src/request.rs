@@ -262,6 +262,10 @@ struct Hooks<'a> {
     /// `None` for a bearer-only call, whose hooks are never consulted.
     policy: Option<&'a DpopPolicy>,
     failure: RefCell<Option<HookFailure>>,
+    /// Whether the replay store was consulted: the core checks (and the
+    /// store records) a proof's `jti` before it reads the token, so a
+    /// request whose proof was recorded cannot be decided a second time.
+    consulted: core::cell::Cell<bool>,
 }
 
 impl ProofHooks for Hooks<'_> {
@@ -288,6 +292,7 @@ impl ProofHooks for Hooks<'_> {
     }
 
     fn check_replay(&self, jti: &str, jkt: &Thumbprint, iat: u64, now: UnixTime) -> Replay {
+        self.consulted.set(true);
         let Some(policy) = self.policy else {
             return Replay::StoreFailed;
         };
@@ -471,7 +476,8 @@ pub(crate) fn authorize(
     realm: Option<&str>,
     resource_metadata: Option<&str>,
     now: Option<&Bound<'_, PyAny>>,
-) -> PyResult<AuthorizedRequest> {
+    wait: bool,
+) -> PyResult<Option<AuthorizedRequest>> {
     let (authorization, dpop_headers) = request_headers(headers)?;
     let cert = certificate(client_cert_sha256)?;
     let now = input::now(now)?;
@@ -496,6 +502,7 @@ pub(crate) fn authorize(
         let hooks = Hooks {
             policy: dpop,
             failure: RefCell::new(None),
+            consulted: core::cell::Cell::new(false),
         };
         let outcome = tokenlane::request::authorize(
             &facts,
@@ -507,30 +514,54 @@ pub(crate) fn authorize(
             &mut scratch,
         )
         .map(|(t, b)| (AccessToken::from_core(&t), b));
-        (outcome, hooks.failure.into_inner())
+        let consulted = hooks.consulted.get();
+        ((outcome, hooks.failure.into_inner()), consulted)
     };
-    // A key source may fetch here (first load, past its stale limit, and
-    // once per cooldown for a `kid` its current keys lack, as `validate`
-    // does: the core's authorize records a DPoP proof's `jti` last, so a
-    // refusal for an unknown key has recorded nothing and the retry sees
-    // the same request).
-    let (outcome, failure) = py.detach(|| -> Result<_, NativeError> {
-        let keys = source.current(now)?;
-        let first = decide(&keys);
-        let retry = matches!(
+    // A key source may fetch here: on the first load, near or past
+    // expiry, and once per cooldown for a `kid` its current keys lack, as
+    // `validate` does; the request is then decided again, unless its DPoP
+    // proof already went to the replay store (the core records a proof's
+    // `jti` before it reads the token): that request keeps its
+    // `key_not_found`, and the client's next request, with a new proof,
+    // meets the new keys.
+    //
+    // Without `wait` (`try_authorize`), nothing may wait: keys that are not
+    // fresh, or an unknown `kid` a key source might fetch for (when no
+    // proof was recorded), answer `None`, and the caller decides the
+    // request with `authorize` on a thread.
+    let decided = py.detach(|| -> Result<Option<_>, NativeError> {
+        let keys = if wait {
+            source.current(now)?
+        } else {
+            match source.fresh(now) {
+                Some(keys) => keys,
+                None => return Ok(None),
+            }
+        };
+        let (first, recorded) = decide(&keys);
+        let missed = matches!(
             first.0,
             Err(tokenlane::Error::KeyNotFound { kid_given: true })
-        ) && source.kid_miss_since(&keys, now);
-        if !retry {
-            return Ok(first);
+        );
+        if !missed || !source.follows_a_source() {
+            return Ok(Some(first));
+        }
+        if !wait {
+            return Ok((recorded).then_some(first));
+        }
+        if !source.kid_miss_since(&keys, now) || recorded {
+            return Ok(Some(first));
         }
         drop(keys);
         let keys = source.current(now)?;
-        Ok(decide(&keys))
+        Ok(Some(decide(&keys).0))
     })?;
+    let Some((outcome, failure)) = decided else {
+        return Ok(None);
+    };
     let nonce_source = dpop.and_then(|d| d.nonce.as_ref());
     match outcome {
-        Ok((token, binding)) => Ok(AuthorizedRequest {
+        Ok((token, binding)) => Ok(Some(AuthorizedRequest {
             token: Py::new(py, token)?,
             scheme: match binding.scheme {
                 Scheme::Bearer => "Bearer",
@@ -539,7 +570,7 @@ pub(crate) fn authorize(
             jkt: binding.jkt.map(|j| j.as_str().to_owned()),
             certificate_bound: binding.certificate,
             dpop_nonce: None,
-        }),
+        })),
         Err(error) => {
             if let Some(HookFailure::Nonce(e)) = failure {
                 return Err(e);

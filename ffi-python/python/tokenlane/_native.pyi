@@ -107,6 +107,18 @@ class AccessTokenValidator:
         resource_metadata: Optional[str] = None,
         now: Optional[int] = None,
     ) -> AuthorizedRequest: ...
+    def try_authorize(
+        self,
+        method: str,
+        url: str,
+        headers: _Headers,
+        *,
+        dpop: Optional[DpopPolicy] = None,
+        client_cert_sha256: Optional[bytes] = None,
+        realm: Optional[str] = None,
+        resource_metadata: Optional[str] = None,
+        now: Optional[int] = None,
+    ) -> Optional[AuthorizedRequest]: ...
     def with_keys(self, keys: _Keys) -> AccessTokenValidator: ...
 
 @final

@@ -35,11 +35,12 @@ Decisions, written once here:
   read.
 - **The event loop never waits on the network.** With a
   :class:`~tokenlane.KeySource` (which may fetch on the first request, on
-  an unknown ``kid`` once per cooldown, past ``max_stale``),
-  :meth:`ProtectedResource.authorize_async` runs the decision on a worker
-  thread (anyio's when running under anyio, else the loop's executor);
-  with a fixed :class:`~tokenlane.KeySet` there is nothing to wait for and
-  it runs inline.
+  an unknown ``kid`` once per cooldown, near or past expiry),
+  :meth:`ProtectedResource.authorize_async` decides a Bearer request
+  inline while the keys are fresh (``try_authorize``, which never waits),
+  and otherwise, and every DPoP request, on a worker thread (anyio's when anyio is installed, else the loop's
+  executor); with a fixed :class:`~tokenlane.KeySet` there is nothing to
+  wait for and it runs inline.
 - **Every 401 and 403 carries its challenge**: a missing header gets one
   without ``error`` (RFC 6750 §3.1), and every challenge carries the RFC
   9728 ``resource_metadata`` URL (unless ``publish_metadata=False``). A
@@ -334,11 +335,31 @@ class ProtectedResource:
         )
 
     async def authorize_async(self, facts: RequestFacts, scopes: Iterable[str] = ()) -> AuthorizedRequest:
-        """:meth:`authorize` that never blocks the event loop: on a worker
-        thread when the keys come from a key source, inline otherwise."""
+        """:meth:`authorize` that never blocks the event loop. It first
+        decides inline with ``try_authorize``, which never waits (fixed
+        keys, or a key source's fresh keys); only when that would have to
+        wait (a key source with no fresh keys, or an unknown ``kid`` it may
+        fetch for) is the request decided again on a worker thread."""
+        scopes = tuple(scopes)
         if not self.may_fetch:
             return self.authorize(facts, scopes)
-        call = functools.partial(self.authorize, facts, tuple(scopes))
+        # A DPoP proof is recorded by the replay store before the token's
+        # key is looked up, so a DPoP request goes to the thread at once:
+        # there an unknown kid still triggers the (cooldown-bounded) fetch.
+        dpop_request = any(name.lower() == b"dpop" if isinstance(name, bytes) else name.lower() == "dpop"
+                           for name, _ in facts.headers)
+        done = None if dpop_request else self.validator_for(scopes).try_authorize(
+            facts.method,
+            facts.url,
+            facts.headers,
+            dpop=self.dpop_policy,
+            client_cert_sha256=facts.client_cert_sha256,
+            realm=self.realm,
+            resource_metadata=self.metadata_url if self.publish_metadata else None,
+        )
+        if done is not None:
+            return done
+        call = functools.partial(self.authorize, facts, scopes)
         try:
             import anyio.to_thread
         except ImportError:
