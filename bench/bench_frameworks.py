@@ -12,9 +12,10 @@ framework) are called with a prepared environ. Each request carries an
 ES256 access token minted by PyJWT; the integration validates it through
 the core's request entry point (Bearer, one required scope); the no-op
 variant runs a dependency / decorator / authentication class that does
-nothing. The FastAPI row is measured twice: with a fixed KeySet (decided
-inline) and with a warm KeySource on a loopback JWKS server (decided on a
-worker thread, anyio's, so the loop never waits on a fetch). Times are
+nothing. The FastAPI row is measured twice: with a fixed KeySet and with a
+warm KeySource on a loopback JWKS server (a Bearer request is decided
+inline by try_authorize while the keys are fresh; only a request that
+would wait goes to a worker thread). Times are
 wall-clock (the worker thread's time must count); the contenders are
 interleaved round by round and each ratio is the median of per-round
 ratios, so load on the shared machine hits both sides. MCP is not
@@ -310,7 +311,7 @@ def main() -> None:
           f"djangorestframework {rest_framework.__version__}; {ROUNDS} rounds of {PER_ROUND} requests, pid {os.getpid()}")
     rows = [
         measure("FastAPI `Security(TokenAuth)`, KeySet", fastapi_apps(tokenlane.KeySet.from_jwks(JWKS))),
-        measure("FastAPI `Security(TokenAuth)`, warm KeySource (worker thread)", fastapi_apps(source)),
+        measure("FastAPI `Security(TokenAuth)`, warm KeySource", fastapi_apps(source)),
         measure("Starlette `TokenMiddleware` (per route)", starlette_apps()),
         measure("Flask `require_token`", flask_apps()),
         measure("DRF `TokenAuthentication` + `HasScopes`", drf_apps()),
