@@ -5,6 +5,8 @@
 #                                   # the tables in BENCHMARKS.md
 #   bash scripts/bench.sh --quick   # seconds-long smoke of each benchmark so
 #                                   # none can rot; leaves BENCHMARKS.md alone
+#   bash scripts/bench.sh --only frameworks   # only step 6 (~1 min): the
+#                                   # web integrations' block, nothing else
 #   bash scripts/bench.sh --only python   # only step 5 (~1 min): rewrites the
 #                                   # python block and the machine block's
 #                                   # "Python:" line, nothing else
@@ -27,7 +29,9 @@
 # (5) the Python package against PyJWT, joserfc, python-jose and authlib
 # (bench/bench_python.py), in a venv of its own (target/bench/venv:
 # scripts/requirements-test.txt + bench/requirements-bench.txt) with the
-# wheel built by maturin.
+# wheel built by maturin; (6) the web integrations (bench/bench_frameworks.py:
+# req/s through FastAPI, Starlette, Flask, DRF with tokenlane ÷ the same app
+# with a no-op auth dependency) in that venv plus scripts/requirements-frameworks.txt.
 # Outputs go to target/bench/; Debian packages (valgrind, libjwt-dev, gcc)
 # are installed only when missing.
 set -euo pipefail
@@ -39,11 +43,13 @@ while [ $# -gt 0 ]; do
     case $1 in
     --quick) QUICK=--quick ;;
     --only)
-        case ${2:-} in python | request) ;; *) echo "bench.sh: --only takes: python, request" >&2; exit 2 ;; esac
-        ONLY=$2
+        case "${2:-}" in
+        python | request | frameworks) ONLY=$2 ;;
+        *) echo "bench.sh: --only takes: python, request, frameworks" >&2; exit 2 ;;
+        esac
         shift
         ;;
-    *) echo "usage: bash scripts/bench.sh [--quick] [--only python|request]" >&2; exit 2 ;;
+    *) echo "usage: bash scripts/bench.sh [--quick] [--only python|request|frameworks]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -190,7 +196,7 @@ print(f'| {a} | $C_BACKEND | {c / n / 1000:.1f}k | {r / n / 1000:.1f}k | +{(c - 
 pass c
 fi
 
-if [ -z "$ONLY" ] || [ "$ONLY" = python ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = python ] || [ "$ONLY" = frameworks ]; then
 # ---- 5. Python -----------------------------------------------------------------
 VENV=$OUT/venv
 WHEELS=$OUT/wheels
@@ -200,35 +206,45 @@ run .venv/bin/maturin build --release -m ffi-python/Cargo.toml -o "$WHEELS" >&2
 run "$VENV/bin/python" -m pip install -q -r scripts/requirements-test.txt \
     -r bench/requirements-bench.txt
 run "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEELS"/tokenlane-*-abi3-*.whl
-(cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_python.py" $QUICK) | tee "$OUT/python.txt"
-grep -q '=== END PYTHON TABLE ===' "$OUT/python.txt"
-pass python
+if [ "$ONLY" != frameworks ]; then
+    (cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_python.py" $QUICK) | tee "$OUT/python.txt"
+    grep -q '=== END PYTHON TABLE ===' "$OUT/python.txt"
+    pass python
+fi
+
+# ---- 6. Python web integrations ---------------------------------------------------
+# req/s through each integration ÷ the same app with a no-op auth dependency
+# (bench/bench_frameworks.py), in the same venv plus the pinned frameworks.
+if [ -z "$ONLY" ] || [ "$ONLY" = frameworks ]; then
+    run "$VENV/bin/python" -m pip install -q -r scripts/requirements-frameworks.txt
+    (cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_frameworks.py" $QUICK) | tee "$OUT/frameworks.txt"
+    grep -q '=== END FRAMEWORKS TABLE ===' "$OUT/frameworks.txt"
+    pass frameworks
+fi
 fi
 
 # ---- BENCHMARKS.md -----------------------------------------------------------
-if [ -z "$QUICK" ] && [ "$ONLY" != request ]; then
-    run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md ${ONLY:+--only "$ONLY"}
-fi
-if [ -z "$QUICK" ] && { [ -z "$ONLY" ] || [ "$ONLY" = request ]; }; then
-    # The request block (step 2d), with update_benchmarks_md.py's own helpers.
+# Extra blocks (steps 2b, 2d, 6), with update_benchmarks_md.py's own helpers.
+replace_block() {
     run python3 -c 'import os, sys
 sys.path.insert(0, "bench")
 from update_benchmarks_md import replace_blocks, table
-out, md = sys.argv[1], sys.argv[2]
-text = replace_blocks(md, open(md, encoding="utf-8").read(),
-                      {"request": table(os.path.join(out, "request.txt"), "REQUEST TABLE")})
-open(md, "w", encoding="utf-8").write(text)' "$OUT" BENCHMARKS.md
-fi
+out, md, block, file, name = sys.argv[1:6]
+text = replace_blocks(md, open(md, encoding="utf-8").read(), {block: table(os.path.join(out, file), name)})
+open(md, "w", encoding="utf-8").write(text)' "$OUT" BENCHMARKS.md "$@"
+}
 if [ -z "$QUICK" ]; then
+    if [ "$ONLY" != frameworks ] && [ "$ONLY" != request ]; then
+        run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md ${ONLY:+--only "$ONLY"}
+    fi
     if [ -z "$ONLY" ]; then
-        # The key-source block (step 2b), with update_benchmarks_md.py's own helpers.
-        run python3 -c 'import os, sys
-sys.path.insert(0, "bench")
-from update_benchmarks_md import replace_blocks, table
-out, md = sys.argv[1], sys.argv[2]
-text = replace_blocks(md, open(md, encoding="utf-8").read(),
-                      {"remote": table(os.path.join(out, "remote.txt"), "REMOTE TABLE")})
-open(md, "w", encoding="utf-8").write(text)' "$OUT" BENCHMARKS.md
+        replace_block remote remote.txt "REMOTE TABLE"
+    fi
+    if [ -z "$ONLY" ] || [ "$ONLY" = request ]; then
+        replace_block request request.txt "REQUEST TABLE"
+    fi
+    if [ -z "$ONLY" ] || [ "$ONLY" = frameworks ]; then
+        replace_block frameworks frameworks.txt "FRAMEWORKS TABLE"
     fi
 fi
 echo "bench smoke: $passed passed, 0 failed"

@@ -334,6 +334,10 @@ struct Hooks<'a> {
     /// `None` for a bearer-only call, whose hooks are never consulted.
     policy: Option<&'a DpopPolicy>,
     failure: RefCell<Option<HookFailure>>,
+    /// Whether the replay store was consulted: the core checks (and the
+    /// store records) a proof's `jti` before it reads the token, so a
+    /// request whose proof was recorded cannot be decided a second time.
+    consulted: core::cell::Cell<bool>,
 }
 
 impl ProofHooks for Hooks<'_> {
@@ -362,6 +366,7 @@ impl ProofHooks for Hooks<'_> {
     }
 
     fn check_replay(&self, jti: &str, jkt: &Thumbprint, iat: u64, now: UnixTime) -> Replay {
+        self.consulted.set(true);
         let Some(policy) = self.policy else {
             return Replay::StoreFailed;
         };
@@ -448,6 +453,8 @@ pub(crate) struct RequestChallenge {
     tried: Option<Scheme>,
     /// The validator's required scopes, for `insufficient_scope`.
     scope: Option<String>,
+    /// The RFC 9728 metadata URL written in every challenge, if any.
+    resource_metadata: Option<String>,
 }
 
 impl RequestChallenge {
@@ -461,8 +468,14 @@ impl RequestChallenge {
         };
         let scope = scope.or(self.scope.as_deref());
         let mut out = String::new();
-        tokenlane::request::write_challenge_for_code(
-            &mut out, code, mode, self.tried, realm, scope,
+        tokenlane::request::write_challenge_with_metadata(
+            &mut out,
+            code,
+            mode,
+            self.tried,
+            realm,
+            scope,
+            self.resource_metadata.as_deref(),
         )
         .map_err(|_| NativeError::Config("could not format the header".to_owned()))?;
         Ok(out)
@@ -535,15 +548,15 @@ pub(crate) fn authorize(
     dpop: Option<&Bound<'_, DpopPolicy>>,
     client_cert_sha256: Option<&Bound<'_, PyAny>>,
     realm: Option<&str>,
+    resource_metadata: Option<&str>,
     now: Option<&Bound<'_, PyAny>>,
-) -> PyResult<AuthorizedRequest> {
+    wait: bool,
+) -> PyResult<Option<AuthorizedRequest>> {
     let (authorization, dpop_headers) = request_headers(headers)?;
     let cert = certificate(client_cert_sha256)?;
     let now = input::now(now)?;
     let dpop = dpop.map(Bound::get);
-    let (keys, policy) = validator.parts();
-    // A key source may fetch here (first load, past its stale limit).
-    let keys = py.detach(|| keys.current(now))?;
+    let (source, policy) = validator.parts();
     let auth_refs: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
     let dpop_refs: Vec<&[u8]> = dpop_headers.iter().map(Vec::as_slice).collect();
     let facts = RequestFacts {
@@ -553,7 +566,7 @@ pub(crate) fn authorize(
         dpop: &dpop_refs,
         certificate_sha256: cert.as_ref(),
     };
-    let (outcome, failure, fresh) = py.detach(|| {
+    let decide = |keys: &[tokenlane::Key]| {
         let mode = dpop.map_or(DpopMode::BearerOnly, DpopPolicy::core_mode);
         let mut scratch =
             vec![
@@ -563,6 +576,7 @@ pub(crate) fn authorize(
         let hooks = Hooks {
             policy: dpop,
             failure: RefCell::new(None),
+            consulted: core::cell::Cell::new(false),
         };
         let issued = match dpop.and_then(|d| d.nonce.as_ref()) {
             Some(NonceSource::Native(i)) => Some(tokenlane::nonce::IssuedNonces::new(i, &hooks)),
@@ -575,7 +589,7 @@ pub(crate) fn authorize(
         let outcome = tokenlane::request::authorize(
             &facts,
             &policy.policy(),
-            &keys,
+            keys,
             mode,
             core_hooks,
             now,
@@ -587,11 +601,55 @@ pub(crate) fn authorize(
             .as_ref()
             .and_then(|h| h.response_nonce(outcome.is_ok(), now))
             .map(|n| n.as_str().to_owned());
-        (outcome, hooks.failure.into_inner(), fresh)
-    });
+        let consulted = hooks.consulted.get();
+        ((outcome, hooks.failure.into_inner(), fresh), consulted)
+    };
+    // A key source may fetch here: on the first load, near or past
+    // expiry, and once per cooldown for a `kid` its current keys lack, as
+    // `validate` does; the request is then decided again, unless its DPoP
+    // proof already went to the replay store. The core consults the store
+    // last, after the token and its binding, so a `key_not_found` request
+    // has recorded nothing; the check stays as a guard: a request whose
+    // proof was recorded keeps its answer, and the client's next request,
+    // with a new proof, meets the new keys.
+    //
+    // Without `wait` (`try_authorize`), nothing may wait: keys that are not
+    // fresh, or an unknown `kid` a key source might fetch for (when no
+    // proof was recorded), answer `None`, and the caller decides the
+    // request with `authorize` on a thread.
+    let decided = py.detach(|| -> Result<Option<_>, NativeError> {
+        let keys = if wait {
+            source.current(now)?
+        } else {
+            match source.fresh(now) {
+                Some(keys) => keys,
+                None => return Ok(None),
+            }
+        };
+        let (first, recorded) = decide(&keys);
+        let missed = matches!(
+            first.0,
+            Err(tokenlane::Error::KeyNotFound { kid_given: true })
+        );
+        if !missed || !source.follows_a_source() {
+            return Ok(Some(first));
+        }
+        if !wait {
+            return Ok((recorded).then_some(first));
+        }
+        if !source.kid_miss_since(&keys, now) || recorded {
+            return Ok(Some(first));
+        }
+        drop(keys);
+        let keys = source.current(now)?;
+        Ok(Some(decide(&keys).0))
+    })?;
+    let Some((outcome, failure, fresh)) = decided else {
+        return Ok(None);
+    };
     let nonce_source = dpop.and_then(|d| d.nonce.as_ref());
     match outcome {
-        Ok((token, binding)) => Ok(AuthorizedRequest {
+        Ok((token, binding)) => Ok(Some(AuthorizedRequest {
             token: Py::new(py, token)?,
             scheme: match binding.scheme {
                 Scheme::Bearer => "Bearer",
@@ -600,7 +658,7 @@ pub(crate) fn authorize(
             jkt: binding.jkt.map(|j| j.as_str().to_owned()),
             certificate_bound: binding.certificate,
             dpop_nonce: fresh,
-        }),
+        })),
         Err(error) => {
             if let Some(HookFailure::Nonce(e)) = failure {
                 return Err(e);
@@ -611,6 +669,7 @@ pub(crate) fn authorize(
                 dpop: dpop.map(|d| (d.required, d.proofs)),
                 tried: tokenlane::request::tried_scheme(&auth_refs),
                 scope: scope.clone(),
+                resource_metadata: resource_metadata.map(str::to_owned),
             };
             let challenge = context.write(error.code(), realm, None)?;
             let dpop_nonce = match nonce_source {

@@ -18,6 +18,7 @@ __all__ = [
     "ReplayStore",
     "bearer_token",
     "error_codes",
+    "error_description",
     "remote_error_codes",
     "www_authenticate",
 ]
@@ -40,6 +41,9 @@ def bearer_token(authorization: Union[str, bytes, bytearray, None]) -> str:
 
 def error_codes() -> list[tuple[str, str, int]]:
     """The core's code table: ``(code, rfc6750_error, http_status)`` in number order."""
+
+def error_description(code: str) -> str:
+    """The core's fixed description of ``code`` (its challenge's ``error_description``)."""
 
 def www_authenticate(code: str, realm: Optional[str] = None, scope: Optional[str] = None) -> str:
     """The ``WWW-Authenticate`` value the core writes for ``code``."""
@@ -101,8 +105,21 @@ class AccessTokenValidator:
         dpop: Optional[DpopPolicy] = None,
         client_cert_sha256: Optional[bytes] = None,
         realm: Optional[str] = None,
+        resource_metadata: Optional[str] = None,
         now: Optional[int] = None,
     ) -> AuthorizedRequest: ...
+    def try_authorize(
+        self,
+        method: str,
+        url: str,
+        headers: _Headers,
+        *,
+        dpop: Optional[DpopPolicy] = None,
+        client_cert_sha256: Optional[bytes] = None,
+        realm: Optional[str] = None,
+        resource_metadata: Optional[str] = None,
+        now: Optional[int] = None,
+    ) -> Optional[AuthorizedRequest]: ...
     def with_keys(self, keys: _Keys) -> AccessTokenValidator: ...
 
 @final
