@@ -73,6 +73,11 @@
 #define TOKENLANE_INTROSPECTION_AUDIENCE_ALLOW_ABSENT 1
 
 /**
+ * The length of every nonce, in bytes (without a NUL).
+ */
+#define TOKENLANE_NONCE_LEN 43
+
+/**
  * `tokenlane_dpop_options.mode`: whether and how DPoP is accepted.
  */
 #define TOKENLANE_DPOP_BEARER_ONLY 0
@@ -543,6 +548,38 @@ typedef struct tokenlane_keyset tokenlane_keyset;
 typedef struct tokenlane_keysource tokenlane_keysource;
 
 /**
+ * Stateless DPoP server nonces (RFC 9449 §8; the Rust core's
+ * `NonceIssuer`), made by `tokenlane_nonce_issuer_new`.
+ *
+ * The nonce of time bucket `b = now / bucket_secs` is
+ * `base64url(HMAC-SHA256(key, "tokenlane-dpop-nonce-v1" || be64(bucket_secs) || be64(b)))`,
+ * `TOKENLANE_NONCE_LEN` characters. The current and the previous bucket's
+ * nonces are accepted (constant-time), nothing else: every replica made
+ * with the same key and bucket length checks every replica's nonces, with
+ * no shared state. Immutable and thread-safe.
+ */
+typedef struct tokenlane_nonce_issuer tokenlane_nonce_issuer;
+
+/**
+ * A bounded in-memory DPoP replay store for one process (the Rust core's
+ * `MemoryReplayStore`), made by `tokenlane_replay_store_new`.
+ *
+ * It remembers each proof's `(jkt, jti)` until `iat + iat_window` and
+ * never forgets a live one earlier, so no number of fresh proofs can flush
+ * a proof out and let it be replayed (a fixed-size cache that evicts its
+ * eldest entry can be). When it holds `capacity` live proofs, a new proof
+ * is refused with `TOKENLANE_RESULT_REPLAY_CHECK_FAILED` (HTTP 500: a
+ * server fault, never an accept) until entries expire. The authorize call
+ * consults it last, only for a proof that passed every other check, so
+ * junk proofs never fill it.
+ *
+ * Thread-safe: share one between threads and validators (a mutex guards
+ * it). Several processes or replicas need a shared store of their own,
+ * behind `tokenlane_dpop_hooks.check_replay`.
+ */
+typedef struct tokenlane_replay_store tokenlane_replay_store;
+
+/**
  * A validator configuration under construction: issuer, audiences or
  * client_id, algorithms, leeway, required scopes, typ mode, size limit.
  *
@@ -737,6 +774,86 @@ typedef struct tokenlane_id_checks {
 } tokenlane_id_checks;
 
 /**
+ * The caller's nonce and replay state (the core's `ProofHooks`). Both
+ * callbacks see only a proof whose signature verified; `check_replay`
+ * only one that passed every other check. They run on the calling thread,
+ * during the call, and must not unwind (C++ exceptions included).
+ */
+typedef struct tokenlane_dpop_hooks {
+  /**
+   * Passed unchanged to both callbacks.
+   */
+  void *ctx;
+  /**
+   * Whether proofs must carry a server nonce (RFC 9449 §8).
+   */
+  bool nonce_required;
+  /**
+   * NULL (no nonce is accepted), or: is the `nonce_len` bytes at
+   * `nonce` a nonce this server issued and still accepts at `now`?
+   */
+  bool (*nonce_ok)(void*, const char*, size_t, uint64_t);
+  /**
+   * Records the proof's `jti` (`jti_len` bytes) for the proof key
+   * thumbprint `jkt` (`jkt_len` bytes) and answers a
+   * `TOKENLANE_REPLAY_*` value; keep it at least until
+   * `iat + iat_window`. NULL: every proof is fresh (no replay check).
+   */
+  uint32_t (*check_replay)(void*, const char*, size_t, const char*, size_t, uint64_t, uint64_t);
+} tokenlane_dpop_hooks;
+
+/**
+ * How DPoP proofs are checked for one call. Initialize it with
+ * `tokenlane_dpop_options_init(&options, sizeof options)`, which writes
+ * the defaults (bearer-only, no algorithm, the core's `iat` window, no
+ * hooks, store or issuer) and `struct_size`, then change what you need.
+ *
+ * ABI evolution: as every options struct, by `struct_size` (fields are
+ * only ever appended; a size this library does not know is
+ * `INVALID_ARGUMENT`).
+ *
+ * Nonces: with `nonce_issuer`, proofs must carry one of its nonces
+ * (`hooks->nonce_required` and `hooks->nonce_ok` are then not consulted).
+ * Replays: `replay_store`, or `hooks->check_replay`, or neither (no replay
+ * check: say so in your threat model); both is `INVALID_ARGUMENT`.
+ */
+typedef struct tokenlane_dpop_options {
+  /**
+   * `sizeof(tokenlane_dpop_options)` as the caller compiled it.
+   */
+  size_t struct_size;
+  /**
+   * `TOKENLANE_DPOP_BEARER_ONLY`, `_ALLOWED` or `_REQUIRED`.
+   */
+  uint32_t mode;
+  /**
+   * Allowed proof algorithms, `tokenlane_alg` bits (ES256, ES384, ES512,
+   * EdDSA, Ed25519, RS*, PS*). HMAC bits are dropped (a proof is never
+   * HMAC-signed); none left is `INVALID_ARGUMENT` unless the mode is
+   * bearer-only.
+   */
+  uint32_t proof_algorithms;
+  /**
+   * The proof `iat` window in seconds (0: the core's default, 60).
+   */
+  uint64_t iat_window;
+  /**
+   * NULL, or the caller's nonce and replay callbacks.
+   */
+  const struct tokenlane_dpop_hooks *hooks;
+  /**
+   * NULL, or the built-in replay store (borrowed for the call; its
+   * window must be at least `iat_window`, else `INVALID_ARGUMENT`).
+   */
+  const struct tokenlane_replay_store *replay_store;
+  /**
+   * NULL, or the stateless nonce issuer that proofs' nonces must come
+   * from (borrowed for the call).
+   */
+  const struct tokenlane_nonce_issuer *nonce_issuer;
+} tokenlane_dpop_options;
+
+/**
  * One HTTP header value: `len` bytes at `value` (no NUL needed).
  */
 typedef struct tokenlane_header {
@@ -797,60 +914,6 @@ typedef struct tokenlane_request {
 } tokenlane_request;
 
 /**
- * The caller's nonce and replay state (the core's `ProofHooks`). Both
- * callbacks see only a proof whose signature verified; `check_replay`
- * only one that passed every other check. They run on the calling thread,
- * during the call, and must not unwind (C++ exceptions included).
- */
-typedef struct tokenlane_dpop_hooks {
-  /**
-   * Passed unchanged to both callbacks.
-   */
-  void *ctx;
-  /**
-   * Whether proofs must carry a server nonce (RFC 9449 §8).
-   */
-  bool nonce_required;
-  /**
-   * NULL (no nonce is accepted), or: is the `nonce_len` bytes at
-   * `nonce` a nonce this server issued and still accepts at `now`?
-   */
-  bool (*nonce_ok)(void*, const char*, size_t, uint64_t);
-  /**
-   * Records the proof's `jti` (`jti_len` bytes) for the proof key
-   * thumbprint `jkt` (`jkt_len` bytes) and answers a
-   * `TOKENLANE_REPLAY_*` value; keep it at least until
-   * `iat + iat_window`. NULL: every proof is fresh (no replay check).
-   */
-  uint32_t (*check_replay)(void*, const char*, size_t, const char*, size_t, uint64_t, uint64_t);
-} tokenlane_dpop_hooks;
-
-/**
- * How DPoP proofs are checked for one call.
- */
-typedef struct tokenlane_dpop_options {
-  /**
-   * `TOKENLANE_DPOP_BEARER_ONLY`, `_ALLOWED` or `_REQUIRED`.
-   */
-  uint32_t mode;
-  /**
-   * Allowed proof algorithms, `tokenlane_alg` bits. HMAC bits are
-   * dropped (a proof is never HMAC-signed); none left is
-   * `INVALID_ARGUMENT` unless the mode is bearer-only.
-   */
-  uint32_t proof_algorithms;
-  /**
-   * The proof `iat` window in seconds (0: the core's default).
-   */
-  uint64_t iat_window;
-  /**
-   * NULL (no nonce, no replay check: say so in your threat model), or
-   * the caller's hooks.
-   */
-  const struct tokenlane_dpop_hooks *hooks;
-} tokenlane_dpop_options;
-
-/**
  * How an accepted token was bound to its request.
  */
 typedef struct tokenlane_binding {
@@ -867,6 +930,14 @@ typedef struct tokenlane_binding {
    * Whether the token is certificate-bound and the certificate matched.
    */
   bool certificate;
+  /**
+   * The `DPoP-Nonce` to send with the response (43 characters,
+   * NUL-terminated), or empty: with a `nonce_issuer`, a fresh nonce when
+   * the proof carried the previous bucket's. (On a refusal, send
+   * `tokenlane_nonce_issuer_issue(issuer, now, ...)`: every refusal
+   * carries the current nonce.)
+   */
+  char dpop_nonce[44];
 } tokenlane_binding;
 
 /**
@@ -1788,6 +1859,85 @@ tokenlane_result tokenlane_id_token_claims_json(const struct tokenlane_id_token 
 void tokenlane_id_token_free(struct tokenlane_id_token *token);
 
 /**
+ * Makes a replay store for at most `capacity` live proofs (size it for
+ * the proofs a window brings: requests per second × 2 × `iat_window`; the
+ * Rust core's default is 100000, about 800 DPoP requests per second with
+ * a 60-second window, roughly 15 MB when full) that remembers each proof
+ * for `iat_window` seconds after its `iat` (0: the core's default, 60).
+ * The window must be at least the `iat_window` of every
+ * `tokenlane_dpop_options` it is used with (else that call is
+ * `INVALID_ARGUMENT`).
+ *
+ * Free it with `tokenlane_replay_store_free`. Errors: `NULL_PARAMETER`
+ * (`out`); `INVALID_ARGUMENT` (`capacity` 0).
+ */
+tokenlane_result tokenlane_replay_store_new(size_t capacity,
+                                            uint64_t iat_window,
+                                            struct tokenlane_replay_store **out,
+                                            struct tokenlane_error_detail *detail);
+
+/**
+ * The number of entries the store holds (live, or expired and not yet
+ * swept); 0 for NULL.
+ */
+size_t tokenlane_replay_store_len(const struct tokenlane_replay_store *store);
+
+/**
+ * Frees a replay store. NULL is a no-op. No thread may use it afterwards
+ * (it is borrowed by the calls it is passed to, never kept).
+ */
+void tokenlane_replay_store_free(struct tokenlane_replay_store *store);
+
+/**
+ * Makes a nonce issuer keyed with the `key_len` bytes at `key` (at least
+ * 32, from a CSPRNG, shared by the replicas; the library keeps its own
+ * copy in derived form), rotating every `bucket_secs` seconds (0: the
+ * core's default, 300; at most 86400).
+ *
+ * Free it with `tokenlane_nonce_issuer_free`. Errors: `NULL_PARAMETER`
+ * (`key`, `out`); `INVALID_ARGUMENT` (a key under 32 bytes, a bucket over
+ * one day).
+ */
+tokenlane_result tokenlane_nonce_issuer_new(const uint8_t *key,
+                                            size_t key_len,
+                                            uint64_t bucket_secs,
+                                            struct tokenlane_nonce_issuer **out,
+                                            struct tokenlane_error_detail *detail);
+
+/**
+ * Writes the nonce to hand out at `now` (the current bucket's) into `buf`:
+ * `TOKENLANE_NONCE_LEN` characters and a NUL (so `buf_len` must be at
+ * least `TOKENLANE_NONCE_LEN + 1`); `*out_len` receives the length.
+ * Send it as the `DPoP-Nonce` response header: on every refusal of
+ * `tokenlane_access_validator_authorize` made with this issuer, and on an
+ * acceptance when `tokenlane_binding.dpop_nonce` is not empty (that
+ * field already holds it).
+ *
+ * Errors: `NULL_PARAMETER` (`issuer`, `out_len`, or `buf` with a non-zero
+ * `buf_len`), `BUFFER_TOO_SMALL`.
+ */
+tokenlane_result tokenlane_nonce_issuer_issue(const struct tokenlane_nonce_issuer *issuer,
+                                              uint64_t now,
+                                              char *buf,
+                                              size_t buf_len,
+                                              size_t *out_len);
+
+/**
+ * Whether the `nonce_len` bytes at `nonce` are a nonce this issuer (or any
+ * issuer with the same key and bucket length) handed out in the current
+ * or the previous bucket at `now`. False for NULL arguments.
+ */
+bool tokenlane_nonce_issuer_check(const struct tokenlane_nonce_issuer *issuer,
+                                  const char *nonce,
+                                  size_t nonce_len,
+                                  uint64_t now);
+
+/**
+ * Frees a nonce issuer. NULL is a no-op. No thread may use it afterwards.
+ */
+void tokenlane_nonce_issuer_free(struct tokenlane_nonce_issuer *issuer);
+
+/**
  * Finds the Bearer token in an `Authorization` header value (RFC 6750 §2.1):
  * `header` is the value (`header_len` bytes, no NUL needed), or NULL when
  * the request has no `Authorization` header (`header_len` is then ignored).
@@ -1822,6 +1972,15 @@ tokenlane_result tokenlane_bearer_token(const char *header,
                                         struct tokenlane_error_detail *detail);
 
 /**
+ * Writes the default DPoP options into `*out` and sets `out->struct_size`
+ * to `out_size`.
+ *
+ * Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when `out_size` is not
+ * `sizeof(tokenlane_dpop_options)` of this library (nothing written).
+ */
+tokenlane_result tokenlane_dpop_options_init(struct tokenlane_dpop_options *out, size_t out_size);
+
+/**
  * Decides one HTTP request with an access validator (the Rust core's
  * `tokenlane::request::authorize`; its rules, in order, are in the crate
  * docs and `tests/conformance/README.md`): the credential of the one
@@ -1835,13 +1994,24 @@ tokenlane_result tokenlane_bearer_token(const char *header,
  * `tokenlane_access_token_free`) and `*out_binding` is filled; on failure
  * neither is written.
  *
+ * With `dpop->nonce_issuer`, every answer carries a `DPoP-Nonce` header:
+ * on success the binding's `dpop_nonce` when not empty; on any refusal
+ * `tokenlane_nonce_issuer_issue(issuer, now, ...)` (the core's rule:
+ * a refused client retries with the current nonce). With
+ * `dpop->replay_store`, the proof's `jti` is recorded last, only for a
+ * proof that passed every other check; a full store is
+ * `REPLAY_CHECK_FAILED` (HTTP 500), never an accept.
+ *
  * Errors: `MISSING_TOKEN`, `INVALID_REQUEST`, `INVALID_DPOP_PROOF`,
  * `USE_DPOP_NONCE`, `TOKEN_BINDING_MISMATCH`, `REPLAY_CHECK_FAILED`, every
  * code of `tokenlane_access_validator_validate`; `NULL_PARAMETER` for a
  * NULL `validator`, `facts`, `out_token`, `out_binding`, method, URI, or a
  * header list with a count; `INVALID_ARGUMENT` for a method or URI that is
- * not UTF-8, an unknown mode or algorithm bit, or a proof policy the core
- * refuses (no asymmetric algorithm, a window out of range).
+ * not UTF-8, an unknown mode or algorithm bit, a proof policy the core
+ * refuses (no asymmetric algorithm, a window out of range), a
+ * `struct_size` this library does not know, both a `replay_store` and a
+ * `check_replay` callback, or a store whose window is shorter than
+ * `iat_window`.
  * Write the `WWW-Authenticate` value with
  * `tokenlane_request_challenge`.
  *

@@ -5,10 +5,14 @@
 #                                   # the tables in BENCHMARKS.md
 #   bash scripts/bench.sh --quick   # seconds-long smoke of each benchmark so
 #                                   # none can rot; leaves BENCHMARKS.md alone
+#   bash scripts/bench.sh --only frameworks   # only step 6 (~1 min): the
+#                                   # web integrations' block, nothing else
 #   bash scripts/bench.sh --only python   # only step 5 (~1 min): rewrites the
 #                                   # python block and the machine block's
 #                                   # "Python:" line, nothing else
 #                                   # (combines with --quick)
+#   bash scripts/bench.sh --only request  # only step 2d (~1 min): rewrites
+#                                   # the request block, nothing else
 #
 # Steps: (1) bench/tokens.json is what bench/gen_tokens.py writes (Python
 # `cryptography`; the full run rewrites it, --quick checks it is current);
@@ -16,14 +20,18 @@
 # validate` (thread CPU time), (2b) `cargo bench -p tokenlane-remote
 # --bench keysource` (a warm KeySource vs a static KeySet), and (2c) `cargo
 # bench -p tokenlane --features ring --bench parse_cost` (hostile ÷ flat JSON
-# of the same size); (3) the validate bench binary under callgrind
+# of the same size); (2d) `cargo bench -p tokenlane --features ring
+# --bench request` (a DPoP-bound ES256 request ÷ a bearer ES256
+# validation); (3) the validate bench binary under callgrind
 # (bench/callgrind.py: instructions per call, immune to machine load);
 # (4) the C ABI against Debian's libjwt (bench/bench_c.c), with its
 # instruction counts next to the Rust ones for the C ABI's overhead;
 # (5) the Python package against PyJWT, joserfc, python-jose and authlib
 # (bench/bench_python.py), in a venv of its own (target/bench/venv:
 # scripts/requirements-test.txt + bench/requirements-bench.txt) with the
-# wheel built by maturin.
+# wheel built by maturin; (6) the web integrations (bench/bench_frameworks.py:
+# req/s through FastAPI, Starlette, Flask, DRF with tokenlane ÷ the same app
+# with a no-op auth dependency) in that venv plus scripts/requirements-frameworks.txt.
 # Outputs go to target/bench/; Debian packages (valgrind, libjwt-dev, gcc)
 # are installed only when missing.
 set -euo pipefail
@@ -35,11 +43,13 @@ while [ $# -gt 0 ]; do
     case $1 in
     --quick) QUICK=--quick ;;
     --only)
-        [ "${2:-}" = python ] || { echo "bench.sh: --only takes: python" >&2; exit 2; }
-        ONLY=python
+        case "${2:-}" in
+        python | request | frameworks) ONLY=$2 ;;
+        *) echo "bench.sh: --only takes: python, request, frameworks" >&2; exit 2 ;;
+        esac
         shift
         ;;
-    *) echo "usage: bash scripts/bench.sh [--quick] [--only python]" >&2; exit 2 ;;
+    *) echo "usage: bash scripts/bench.sh [--quick] [--only python|request|frameworks]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -78,6 +88,13 @@ else
     run .venv/bin/python bench/gen_tokens.py
 fi
 pass tokens
+
+# ---- 2d. Rust: a DPoP-bound request vs a bearer validation -----------------
+if [ -z "$ONLY" ] || [ "$ONLY" = request ]; then
+run cargo bench -p tokenlane --features ring --bench request -- $QUICK | tee "$OUT/request.txt"
+grep -q '=== END REQUEST TABLE ===' "$OUT/request.txt"
+pass request
+fi
 
 if [ -z "$ONLY" ]; then
 # ---- 2. Rust: thread CPU time ------------------------------------------------
@@ -179,6 +196,7 @@ print(f'| {a} | $C_BACKEND | {c / n / 1000:.1f}k | {r / n / 1000:.1f}k | +{(c - 
 pass c
 fi
 
+if [ -z "$ONLY" ] || [ "$ONLY" = python ] || [ "$ONLY" = frameworks ]; then
 # ---- 5. Python -----------------------------------------------------------------
 VENV=$OUT/venv
 WHEELS=$OUT/wheels
@@ -188,22 +206,45 @@ run .venv/bin/maturin build --release -m ffi-python/Cargo.toml -o "$WHEELS" >&2
 run "$VENV/bin/python" -m pip install -q -r scripts/requirements-test.txt \
     -r bench/requirements-bench.txt
 run "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEELS"/tokenlane-*-abi3-*.whl
-(cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_python.py" $QUICK) | tee "$OUT/python.txt"
-grep -q '=== END PYTHON TABLE ===' "$OUT/python.txt"
-pass python
+if [ "$ONLY" != frameworks ]; then
+    (cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_python.py" $QUICK) | tee "$OUT/python.txt"
+    grep -q '=== END PYTHON TABLE ===' "$OUT/python.txt"
+    pass python
+fi
+
+# ---- 6. Python web integrations ---------------------------------------------------
+# req/s through each integration ÷ the same app with a no-op auth dependency
+# (bench/bench_frameworks.py), in the same venv plus the pinned frameworks.
+if [ -z "$ONLY" ] || [ "$ONLY" = frameworks ]; then
+    run "$VENV/bin/python" -m pip install -q -r scripts/requirements-frameworks.txt
+    (cd "$OUT" && run "$VENV/bin/python" "$ROOT/bench/bench_frameworks.py" $QUICK) | tee "$OUT/frameworks.txt"
+    grep -q '=== END FRAMEWORKS TABLE ===' "$OUT/frameworks.txt"
+    pass frameworks
+fi
+fi
 
 # ---- BENCHMARKS.md -----------------------------------------------------------
-if [ -z "$QUICK" ]; then
-    run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md ${ONLY:+--only "$ONLY"}
-    if [ -z "$ONLY" ]; then
-        # The key-source block (step 2b), with update_benchmarks_md.py's own helpers.
-        run python3 -c 'import os, sys
+# Extra blocks (steps 2b, 2d, 6), with update_benchmarks_md.py's own helpers.
+replace_block() {
+    run python3 -c 'import os, sys
 sys.path.insert(0, "bench")
 from update_benchmarks_md import replace_blocks, table
-out, md = sys.argv[1], sys.argv[2]
-text = replace_blocks(md, open(md, encoding="utf-8").read(),
-                      {"remote": table(os.path.join(out, "remote.txt"), "REMOTE TABLE")})
-open(md, "w", encoding="utf-8").write(text)' "$OUT" BENCHMARKS.md
+out, md, block, file, name = sys.argv[1:6]
+text = replace_blocks(md, open(md, encoding="utf-8").read(), {block: table(os.path.join(out, file), name)})
+open(md, "w", encoding="utf-8").write(text)' "$OUT" BENCHMARKS.md "$@"
+}
+if [ -z "$QUICK" ]; then
+    if [ "$ONLY" != frameworks ] && [ "$ONLY" != request ]; then
+        run python3 bench/update_benchmarks_md.py "$OUT" BENCHMARKS.md ${ONLY:+--only "$ONLY"}
+    fi
+    if [ -z "$ONLY" ]; then
+        replace_block remote remote.txt "REMOTE TABLE"
+    fi
+    if [ -z "$ONLY" ] || [ "$ONLY" = request ]; then
+        replace_block request request.txt "REQUEST TABLE"
+    fi
+    if [ -z "$ONLY" ] || [ "$ONLY" = frameworks ]; then
+        replace_block frameworks frameworks.txt "FRAMEWORKS TABLE"
     fi
 fi
 echo "bench smoke: $passed passed, 0 failed"

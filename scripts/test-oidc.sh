@@ -3,7 +3,8 @@
 # installed by scripts/setup-oidc.sh with npm ci), started on 127.0.0.1 by the
 # tests and stopped by them. The pytest suite tests/oidc drives the
 # `tokenlane` command (discovery, keys, RFC 9068 access tokens, the ID token's
-# lane, rotation, EdDSA/ES384, introspection, DPoP); the Rust test
+# lane, rotation, EdDSA/ES384, introspection, DPoP) and the Python web
+# integrations (FastAPI on uvicorn, an MCP server of the official SDK); the Rust test
 # remote/tests/oidc_provider.rs counts a key source's fetches across a rotation.
 # Needs the repo .venv (scripts/setup.sh), node and npm.
 set -euo pipefail
@@ -15,5 +16,17 @@ if [ ! -x .venv/bin/pytest ]; then
     run bash scripts/setup.sh
 fi
 run cargo build --release -p tokenlane-cli
-TOKENLANE_BIN="$PWD/target/release/tokenlane" run .venv/bin/pytest -q -p no:cacheprovider tests/oidc
+# tests/oidc/test_frameworks.py drives the Python web integrations: the suite
+# runs in a venv of its own with the tokenlane wheel built from the checkout
+# and the pinned frameworks (the rest of the suite only needs the CLI).
+VENV=target/oidc-py-venv
+WHEELS=target/oidc-py-wheels
+run rm -rf "$WHEELS"
+run .venv/bin/maturin build --release -m ffi-python/Cargo.toml -o "$WHEELS"
+[ -x "$VENV/bin/python" ] || run python3 -m venv "$VENV"
+PIP_DISABLE_PIP_VERSION_CHECK=1 run "$VENV/bin/python" -m pip install -q \
+    -r scripts/requirements-test.txt -r scripts/requirements-frameworks.txt
+PIP_DISABLE_PIP_VERSION_CHECK=1 run "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps \
+    "$WHEELS"/tokenlane-*-abi3-*.whl
+TOKENLANE_BIN="$PWD/target/release/tokenlane" run "$VENV/bin/pytest" -q -p no:cacheprovider tests/oidc
 run cargo test --release -p tokenlane-remote --test oidc_provider -- --ignored

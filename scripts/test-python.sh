@@ -5,7 +5,9 @@
 # install step fails; then checks the stubs (mypy --strict on the typed usage
 # example, stubtest on tokenlane._native); then proves the documented
 # `pip install ./ffi-python` works by installing that way and running the
-# suite again. Needs the repo .venv (scripts/setup.sh) for maturin.
+# suite again. The framework integrations' tests (ffi-python/tests/frameworks)
+# run in both, with the frameworks of scripts/requirements-frameworks.txt.
+# Needs the repo .venv (scripts/setup.sh) for maturin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,7 +26,7 @@ run .venv/bin/maturin build --release -m ffi-python/Cargo.toml -o "$WHEELS"
 WHEEL=$(ls "$WHEELS"/tokenlane-*-abi3-*.whl)
 
 run python3 -m venv "$VENV"
-run "$VENV/bin/python" -m pip install -q -r scripts/requirements-test.txt
+run "$VENV/bin/python" -m pip install -q -r scripts/requirements-test.txt -r scripts/requirements-frameworks.txt
 run "$VENV/bin/python" -m pip install -q "$WHEEL"
 
 pytest_run() {
@@ -34,9 +36,13 @@ pytest_run() {
 
 pytest_run
 (cd ffi-python && run "$VENV/bin/mypy" --strict --cache-dir "$ROOT/target/mypy-cache" tests/typed_usage.py)
+(cd ffi-python && run "$VENV/bin/mypy" --strict --cache-dir "$ROOT/target/mypy-cache" python/tokenlane/web.py \
+    python/tokenlane/fastapi.py python/tokenlane/flask.py python/tokenlane/django.py python/tokenlane/mcp.py)
 (cd "$VENV" && run "$VENV/bin/python" -m mypy.stubtest --mypy-config-file "$ROOT/ffi-python/pyproject.toml" tokenlane._native)
 
-# The documented install from source: pip runs maturin through PEP 517.
+# The documented install from source, with every framework extra: pip runs
+# maturin through PEP 517 and checks the extras' requirements against the
+# pinned frameworks already installed.
 run "$VENV/bin/python" -m pip uninstall -q -y tokenlane
-run "$VENV/bin/python" -m pip install -q ./ffi-python
+run "$VENV/bin/python" -m pip install -q "./ffi-python[fastapi,flask,django,mcp]"
 pytest_run

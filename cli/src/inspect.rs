@@ -296,7 +296,12 @@ fn notes(t: &UntrustedToken<'_>, token_bytes: usize) -> Vec<String> {
 fn json_text(v: JsonValue<'_>) -> String {
     match v {
         JsonValue::String(s) => format!("\"{}\"", s.as_escaped()),
-        JsonValue::Number(n) | JsonValue::Array(n) | JsonValue::Object(n) => n.to_owned(),
+        JsonValue::Number(n) => n.to_owned(),
+        // An array or object's source text may hold JSON whitespace between
+        // its values (tab, CR, LF: a forged line of the report): printed
+        // re-serialized, compact; text the reader cannot take is escaped.
+        JsonValue::Array(n) | JsonValue::Object(n) => serde_json::from_str::<serde_json::Value>(n)
+            .map_or_else(|_| text(n).into_owned(), |v| v.to_string()),
         JsonValue::Bool(b) => b.to_string(),
         _ => "null".to_owned(),
     }

@@ -405,3 +405,20 @@ fn claims_serde_json_cannot_hold_are_shown_as_text_without_raw_whitespace() {
     let v = inspect_json(&tok);
     assert_eq!(v["claims"], claims);
 }
+
+/// A header's array or object is printed compact: JSON whitespace between
+/// its values (a tab, a newline) never reaches the report raw (found by the
+/// cli_inspect fuzz target).
+#[test]
+fn whitespace_inside_a_header_array_is_not_printed_raw() {
+    let header = b"{\"alg\":\"ES256\",\"crit\":[\"a\"\t,\n\"b\"\r]}";
+    let claims = br#"{"iss":"i","exp":1767229080}"#;
+    let token = format!("{}.{}.{}", b64u(header), b64u(claims), b64u(b"sig"));
+    let (_, out, _) = inspect(&token, &[]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("  - crit"))
+        .unwrap_or_else(|| panic!("no crit line: {out}"));
+    assert!(line.contains(r#"crit ["a","b"]: "#), "{line}");
+    assert!(!out.contains('\t') && !out.contains('\r'), "{out:?}");
+}

@@ -47,6 +47,7 @@ fn expressible(c: &Value, keyset_file: &str) -> Option<Case> {
         || proof_algs != default_proof_algs
         || p["iat_window"] != 60
         || p.get("dpop_nonce").is_some()
+        || p.get("dpop_nonce_key").is_some()
         || p["typ"] != "strict"
         || !p["seen_jti"].as_array()?.is_empty()
         || c["keyset"] != "main"

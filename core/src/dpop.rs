@@ -28,8 +28,9 @@
 //! 5. No `crit` → `Crit`.
 //! 6. Header `jwk`: an object with no private member (`d`, `p`, `q`, `dp`,
 //!    `dq`, `qi`, `oth`, `k`) → else `PrivateJwk`; a public key of the
-//!    type `alg` needs (`EC` on `P-256` for ES256, `RSA` for RS*/PS*) that
-//!    loads under the key bounds of [`crate::Key`] → else `Jwk`.
+//!    type `alg` needs (`EC` on `P-256`, `P-384`, `P-521` for ES256, ES384,
+//!    ES512; `OKP` on `Ed25519` for EdDSA and Ed25519; `RSA` for RS*/PS*)
+//!    that loads under the key bounds of [`crate::Key`] → else `Jwk`.
 //! 7. The signature verifies with that key → `Signature`.
 //! 8. The claims a JSON object → `Malformed`.
 //! 9. `htm` equals the request's method, case-sensitively (RFC 9110 §9.1)
@@ -42,11 +43,17 @@
 //! 13. When an access token is presented: `ath` equals
 //!     base64url(SHA-256(token)) → `Ath`. Without one, `ath` is ignored.
 //! 14. When [`ProofHooks::nonce_required`]: `nonce` present and accepted by
-//!     [`ProofHooks::nonce_ok`] → else [`Error::UseDpopNonce`].
+//!     [`ProofHooks::nonce_ok`] → else [`Error::UseDpopNonce`]. The core's
+//!     stateless nonces are [`crate::nonce::NonceIssuer`] (an HMAC of a time
+//!     bucket under a server key, so any replica checks any replica's
+//!     nonce), plugged in by [`crate::nonce::IssuedNonces`], which also says
+//!     what to send in the `DPoP-Nonce` response header.
 //! 15. Last, only for a proof that passed every other check (so junk proofs
 //!     never fill the store; `MemoryReplayStore` is a bounded one for a
 //!     single `std` process): [`ProofHooks::check_replay`] →
 //!     `Replayed`, or [`Error::ReplayCheckFailed`] when the store fails.
+//!     [`crate::request::authorize`] defers this step further, until the
+//!     access token and its binding have passed too.
 //!
 //! ## htu
 //!
@@ -75,9 +82,12 @@
 //!   `use_dpop_nonce`), `jti` at most [`MAX_JTI_BYTES`]. JWK members with a
 //!   JSON escape are refused (`Jwk`): base64url and curve names never need
 //!   one.
-//! - Proof keys: `EC` P-256 (ES256) and, with the `rsa` feature, `RSA`
-//!   (RS*/PS*, 2048–8192 bits). Other algorithms of the table are refused
-//!   as `Jwk` until their key type is added here.
+//! - Proof keys: `EC` P-256, P-384, P-521 (ES256, ES384, ES512), `OKP`
+//!   Ed25519 (EdDSA, Ed25519; canonical, not of small order) and, with the
+//!   `rsa` feature, `RSA` (RS*/PS*, 2048–8192 bits); each with its
+//!   algorithm's Cargo feature. The thumbprint of an `OKP` key hashes
+//!   `crv`, `kty`, `x` (RFC 8037 §2). The `jwk` members are found by the
+//!   same reader as the key-set loader's (`crate::jwk`).
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
@@ -156,7 +166,8 @@ pub fn jwk_thumbprint(jwk: &[u8]) -> Result<Thumbprint, Error> {
     thumbprint_of(text)
 }
 
-/// Required public members of a JWK object, as written.
+/// The public members of a proof's `jwk`, as written (read by the one JWK
+/// member reader the key-set loader also uses, `crate::jwk`).
 struct JwkMembers<'a> {
     kty: Option<JsonStr<'a>>,
     crv: Option<&'a str>,
@@ -167,37 +178,25 @@ struct JwkMembers<'a> {
     private: bool,
 }
 
+fn text(v: Option<Value<'_>>) -> Result<Option<&str>, Error> {
+    v.map(plain).transpose().map(Option::flatten)
+}
+
 fn jwk_members(object: &str) -> Result<JwkMembers<'_>, Error> {
-    let mut m = JwkMembers {
-        kty: None,
-        crv: None,
-        x: None,
-        y: None,
-        n: None,
-        e: None,
-        private: false,
-    };
-    for (name, v) in Members::of(object) {
-        if name.eq_str("kty") {
-            m.kty = Some(v.as_str().ok_or(fault(ProofFault::Jwk))?);
-        } else if name.eq_str("crv") {
-            m.crv = plain(v)?;
-        } else if name.eq_str("x") {
-            m.x = plain(v)?;
-        } else if name.eq_str("y") {
-            m.y = plain(v)?;
-        } else if name.eq_str("n") {
-            m.n = plain(v)?;
-        } else if name.eq_str("e") {
-            m.e = plain(v)?;
-        } else if ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
-            .iter()
-            .any(|p| name.eq_str(p))
-        {
-            m.private = true;
-        }
-    }
-    Ok(m)
+    let m = crate::jwk::JwkMembers::of(object);
+    Ok(JwkMembers {
+        kty: match m.kty {
+            None => None,
+            Some(v) => Some(v.as_str().ok_or(fault(ProofFault::Jwk))?),
+        },
+        crv: text(m.crv)?,
+        x: text(m.x)?,
+        y: text(m.y)?,
+        n: text(m.n)?,
+        e: text(m.e)?,
+        // A proof key is never symmetric: `k` is a secret here too.
+        private: m.private || m.k.is_some(),
+    })
 }
 
 /// A JWK member's value as written; base64url and curve names have nothing
@@ -229,6 +228,15 @@ fn thumbprint_of(object: &str) -> Result<Thumbprint, Error> {
         ] {
             h.update(part.as_bytes());
         }
+    } else if kty.eq_str("OKP") {
+        // RFC 8037 §2: crv, kty, x.
+        let (crv, x) = match (m.crv, m.x) {
+            (Some(c), Some(x)) => (c, x),
+            _ => return Err(fault(ProofFault::Jwk)),
+        };
+        for part in ["{\"crv\":\"", crv, "\",\"kty\":\"OKP\",\"x\":\"", x, "\"}"] {
+            h.update(part.as_bytes());
+        }
     } else if kty.eq_str("RSA") {
         let (n, e) = match (m.n, m.e) {
             (Some(n), Some(e)) => (n, e),
@@ -243,21 +251,42 @@ fn thumbprint_of(object: &str) -> Result<Thumbprint, Error> {
     Ok(Thumbprint::of_digest(&h.finalize()))
 }
 
-/// The verification key of a proof's `jwk` for `alg`.
+/// The verification key of a proof's `jwk` for `alg`: the key type and
+/// curve `alg` needs (`EC` `P-256`/`P-384`/`P-521` for ES256/ES384/ES512,
+/// `OKP` `Ed25519` for EdDSA/Ed25519, `RSA` for RS*/PS*), decoded on the
+/// stack (RSA needs `alloc` anyway) and built by the same fallible
+/// constructors as every other key, so the key bounds hold.
 fn proof_key(m: &JwkMembers<'_>, alg: Algorithm) -> Result<Key, Error> {
     let bad = fault(ProofFault::Jwk);
     let kty = m.kty.ok_or(bad)?;
+    // EC: (x, y) of the curve's field size, on the stack.
+    #[cfg(any(feature = "es256", feature = "es384", feature = "es512"))]
+    let ec = |crv: &str, make: fn(&[u8], &[u8]) -> Result<Key, crate::KeyError>| {
+        if !kty.eq_str("EC") || m.crv != Some(crv) || m.n.is_some() {
+            return Err(bad);
+        }
+        let mut xb = [0u8; 67];
+        let mut yb = [0u8; 67];
+        let x = decode_into(m.x, &mut xb).ok_or(bad)?;
+        let y = decode_into(m.y, &mut yb).ok_or(bad)?;
+        make(x, y).map_err(|_| bad)
+    };
     match alg.family() {
-        #[cfg(feature = "ecdsa")]
-        KeyFamily::P256 => {
-            if !kty.eq_str("EC") || m.crv != Some("P-256") {
+        #[cfg(feature = "es256")]
+        KeyFamily::P256 => ec("P-256", Key::p256),
+        #[cfg(feature = "es384")]
+        KeyFamily::P384 => ec("P-384", Key::p384),
+        #[cfg(feature = "es512")]
+        KeyFamily::P521 => ec("P-521", Key::p521),
+        #[cfg(feature = "eddsa")]
+        KeyFamily::Ed25519 => {
+            // RFC 8037 §2: an OKP key has `crv` and `x`, no `y`.
+            if !kty.eq_str("OKP") || m.crv != Some("Ed25519") || m.y.is_some() {
                 return Err(bad);
             }
             let mut xb = [0u8; 33];
-            let mut yb = [0u8; 33];
             let x = decode_into(m.x, &mut xb).ok_or(bad)?;
-            let y = decode_into(m.y, &mut yb).ok_or(bad)?;
-            Key::p256(x, y).map_err(|_| bad)
+            Key::ed25519(x).map_err(|_| bad)
         }
         #[cfg(feature = "rsa")]
         KeyFamily::Rsa => {
@@ -279,7 +308,16 @@ fn proof_key(m: &JwkMembers<'_>, alg: Algorithm) -> Result<Key, Error> {
 }
 
 /// Strict base64url `text` decoded into `buf`, when it fits.
-#[cfg_attr(not(any(feature = "ecdsa", feature = "rsa")), allow(dead_code))]
+#[cfg_attr(
+    not(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa",
+        feature = "rsa"
+    )),
+    allow(dead_code)
+)]
 fn decode_into<'b>(text: Option<&str>, buf: &'b mut [u8]) -> Option<&'b [u8]> {
     let text = text?.as_bytes();
     if crate::b64::decoded_len(text.len()) > buf.len() {
@@ -398,6 +436,16 @@ impl MemoryReplayStore {
         self.iat_window
     }
 
+    /// Checks that this store remembers proofs for as long as `policy`
+    /// accepts them (its `iat_window` is at least the policy's).
+    /// Errors: [`PolicyError::ReplayWindowTooShort`].
+    pub fn covers(&self, policy: &ProofPolicy) -> Result<(), PolicyError> {
+        if self.iat_window < policy.iat_window {
+            return Err(PolicyError::ReplayWindowTooShort);
+        }
+        Ok(())
+    }
+
     /// The number of entries held (live, or expired and not yet swept).
     pub fn len(&self) -> usize {
         self.seen.lock().map_or(0, |s| s.map.len())
@@ -446,20 +494,18 @@ pub struct ProofPolicy {
 
 impl ProofPolicy {
     /// A policy accepting proofs signed with the algorithms of `algorithms`
-    /// whose proof keys this build reads: ES256 (P-256) and RS*/PS* (RSA).
-    /// HMAC algorithms are never used for proofs, and ES384, ES512 and
-    /// EdDSA/Ed25519 proof keys are not read yet, so those are dropped from
-    /// the set: the `DPoP algs` challenge never offers an algorithm whose
-    /// proofs would be refused.
+    /// that this build implements: ES256, ES384, ES512 (`EC` P-256, P-384,
+    /// P-521), EdDSA and Ed25519 (`OKP` Ed25519) and RS*/PS* (RSA). HMAC
+    /// algorithms are never used for proofs, so they are dropped from the
+    /// set, as are algorithms this build leaves out: the `DPoP algs`
+    /// challenge never offers an algorithm whose proofs would be refused.
     ///
     /// Errors: [`PolicyError::NoAlgorithm`] when the set holds no
     /// implemented proof algorithm.
     pub fn new(algorithms: AlgorithmSet) -> Result<Self, PolicyError> {
         let algorithms: AlgorithmSet = algorithms
             .iter()
-            .filter(|a| {
-                matches!(a.family(), KeyFamily::P256 | KeyFamily::Rsa) && a.is_implemented()
-            })
+            .filter(|a| a.family() != KeyFamily::Hmac && a.is_implemented())
             .collect();
         if algorithms.iter().next().is_none() {
             return Err(PolicyError::NoAlgorithm);
@@ -501,6 +547,11 @@ impl ProofPolicy {
     /// The allowed proof algorithms (for the `algs` of a `DPoP` challenge).
     pub fn algorithms(&self) -> AlgorithmSet {
         self.algorithms
+    }
+
+    /// The `iat` window in seconds, each way.
+    pub fn iat_window(&self) -> u64 {
+        self.iat_window
     }
 
     /// The proof size limit.
@@ -570,6 +621,31 @@ impl Proof {
 /// Errors: [`Error::InvalidDpopProof`] with its [`ProofFault`],
 /// [`Error::UseDpopNonce`], [`Error::ReplayCheckFailed`].
 pub fn verify_proof(
+    proof: &[u8],
+    policy: &ProofPolicy,
+    request: &ProofRequest<'_>,
+    hooks: &dyn ProofHooks,
+    now: UnixTime,
+    scratch: &mut [u8],
+) -> Result<Proof, Error> {
+    let out = check_proof(proof, policy, request, hooks, now, scratch)?;
+    record(&out, hooks, now)?;
+    Ok(out)
+}
+
+/// Step 15: the replay hook, for a proof (and, in
+/// [`crate::request::authorize`], a whole request) that passed every other
+/// check.
+pub(crate) fn record(proof: &Proof, hooks: &dyn ProofHooks, now: UnixTime) -> Result<(), Error> {
+    match hooks.check_replay(proof.jti(), &proof.jkt, proof.iat, now) {
+        Replay::Fresh => Ok(()),
+        Replay::Replayed => Err(fault(ProofFault::Replayed)),
+        Replay::StoreFailed => Err(Error::ReplayCheckFailed),
+    }
+}
+
+/// Steps 1–14 of [`verify_proof`]: everything but the replay hook.
+pub(crate) fn check_proof(
     proof: &[u8],
     policy: &ProofPolicy,
     request: &ProofRequest<'_>,
@@ -714,19 +790,13 @@ pub fn verify_proof(
             return Err(Error::UseDpopNonce);
         }
     }
-    let out = Proof {
+    Ok(Proof {
         alg,
         jkt,
         iat,
         jti: jti_buf,
         jti_len,
-    };
-    // 15. Replay, last.
-    match hooks.check_replay(out.jti(), &jkt, iat, now) {
-        Replay::Fresh => Ok(out),
-        Replay::Replayed => Err(fault(ProofFault::Replayed)),
-        Replay::StoreFailed => Err(Error::ReplayCheckFailed),
-    }
+    })
 }
 
 fn lookup_alg(s: JsonStr<'_>) -> Option<Algorithm> {
@@ -870,24 +940,27 @@ pub fn htu_matches(htu: &[u8], uri: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    #[cfg(all(feature = "ecdsa", feature = "es384", feature = "eddsa"))]
+    #[cfg(all(
+        feature = "ecdsa",
+        feature = "es384",
+        feature = "eddsa",
+        feature = "hmac"
+    ))]
     #[test]
-    fn proof_policy_offers_only_algorithms_whose_proof_keys_are_read() {
+    fn proof_policy_offers_every_asymmetric_algorithm_and_no_hmac() {
         let p = ProofPolicy::new(AlgorithmSet::from_slice(&[
             Algorithm::ES256,
             Algorithm::ES384,
             Algorithm::EdDSA,
+            Algorithm::HS256,
         ]))
         .unwrap();
         assert!(p.algorithms.contains(Algorithm::ES256));
-        assert!(!p.algorithms.contains(Algorithm::ES384));
-        assert!(!p.algorithms.contains(Algorithm::EdDSA));
+        assert!(p.algorithms.contains(Algorithm::ES384));
+        assert!(p.algorithms.contains(Algorithm::EdDSA));
+        assert!(!p.algorithms.contains(Algorithm::HS256));
         assert_eq!(
-            ProofPolicy::new(AlgorithmSet::from_slice(&[
-                Algorithm::ES384,
-                Algorithm::EdDSA
-            ]))
-            .unwrap_err(),
+            ProofPolicy::new(AlgorithmSet::from_slice(&[Algorithm::HS256])).unwrap_err(),
             PolicyError::NoAlgorithm
         );
     }

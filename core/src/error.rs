@@ -181,7 +181,7 @@ impl ErrorCode {
         realm: Option<&str>,
         scope: Option<&str>,
     ) -> fmt::Result {
-        write_challenge(out, self, self.description(), realm, scope)
+        write_challenge(out, self, self.description(), realm, scope, None)
     }
 
     /// The stable number (the C enum value).
@@ -791,7 +791,7 @@ impl Error {
         realm: Option<&str>,
         scope: Option<&str>,
     ) -> fmt::Result {
-        write_challenge(out, self.kind(), self.description(), realm, scope)
+        write_challenge(out, self.kind(), self.description(), realm, scope, None)
     }
 
     /// A short fixed description of the code, safe to send to a client.
@@ -805,22 +805,30 @@ impl Error {
     }
 }
 
-/// The RFC 6750 §3 challenge: `Bearer realm="…", error="…",
-/// error_description="…"[, scope="…"]`; for `missing_token` only
-/// `Bearer[ realm="…"]` (§3.1: a request without credentials gets no error
-/// information).
+/// The RFC 6750 §3 challenge: `Bearer realm="…", resource_metadata="…",
+/// error="…", error_description="…"[, scope="…"]`; for `missing_token` only
+/// `Bearer[ realm="…"][, resource_metadata="…"]` (§3.1: a request without
+/// credentials gets no error information; RFC 9728 §5.1 for the metadata URL).
 pub(crate) fn write_challenge<W: fmt::Write>(
     out: &mut W,
     code: ErrorCode,
     description: &str,
     realm: Option<&str>,
     scope: Option<&str>,
+    resource_metadata: Option<&str>,
 ) -> fmt::Result {
     out.write_str("Bearer")?;
     let mut sep = " ";
     if let Some(realm) = realm {
         out.write_str(" realm=\"")?;
         write_quoted_safe(out, realm)?;
+        out.write_str("\"")?;
+        sep = ", ";
+    }
+    if let Some(url) = resource_metadata {
+        out.write_str(sep)?;
+        out.write_str("resource_metadata=\"")?;
+        write_quoted_safe(out, url)?;
         out.write_str("\"")?;
         sep = ", ";
     }

@@ -195,52 +195,23 @@ impl KeySet {
     }
 }
 
-/// The JWK members this loader reads, then the private members (RFC 7518
-/// §6.2.2 and §6.3.2) whose presence makes a key skipped.
-const MEMBERS: [&str; 18] = [
-    "kty", "use", "key_ops", "alg", "kid", "n", "e", "crv", "x", "y", "k", "d", "p", "q", "dp",
-    "dq", "qi", "oth",
-];
-
 /// Parses one JWK. Outer `Err`: a broken key of a usable kind; inner
 /// `Err`: a key to skip.
 fn jwk(obj: &str) -> Result<Result<Key, SkipReason>, KeyError> {
-    let mut kty = None;
-    let mut use_ = None;
-    let mut key_ops = None;
-    let mut alg = None;
-    let mut kid = None;
-    let (mut n, mut e, mut crv, mut x, mut y, mut k) = (None, None, None, None, None, None);
-    let mut private = false;
-    for (name, v) in Members::of(obj) {
-        // Names compare by their unescaped value, as everywhere else:
-        // `"\u0075se":"enc"` is `use`, not an unknown member to ignore.
-        let Some(i) = MEMBERS.iter().position(|m| name.eq_str(m)) else {
-            continue;
-        };
-        let slot = match MEMBERS.get(i).copied().unwrap_or("") {
-            "kty" => &mut kty,
-            "use" => &mut use_,
-            "key_ops" => {
-                key_ops = Some(v);
-                continue;
-            }
-            "alg" => &mut alg,
-            "kid" => &mut kid,
-            "n" => &mut n,
-            "e" => &mut e,
-            "crv" => &mut crv,
-            "x" => &mut x,
-            "y" => &mut y,
-            "k" => &mut k,
-            _ => {
-                // One of PRIVATE_MEMBERS.
-                private = true;
-                continue;
-            }
-        };
-        *slot = Some(v);
-    }
+    let crate::jwk::JwkMembers {
+        kty,
+        use_,
+        key_ops,
+        alg,
+        kid,
+        n,
+        e,
+        crv,
+        x,
+        y,
+        k,
+        private,
+    } = crate::jwk::JwkMembers::of(obj);
     let kty = str_member(kty, "kty")?.ok_or(KeyError::MissingMember("kty"))?;
     // A private key (or a secret `k` on a public-key type) is never used to
     // verify: whoever read the document can sign with it. See the crate

@@ -246,12 +246,14 @@ mod claims;
 pub mod dpop;
 mod error;
 mod json;
+mod jwk;
 #[cfg(feature = "alloc")]
 mod jwks;
 mod jws;
 mod keys;
 mod lane;
 pub mod limits;
+pub mod nonce;
 pub mod request;
 pub mod time;
 pub mod untrusted;

@@ -40,7 +40,7 @@
 //!
 //! No heap, no `unsafe`, linear in the header's length.
 
-use crate::dpop::{verify_proof, ProofHooks, ProofPolicy, ProofRequest, Thumbprint};
+use crate::dpop::{check_proof, record, ProofHooks, ProofPolicy, ProofRequest, Thumbprint};
 use crate::error::{Absent, BindingFault, Error, HeaderFault, ProofFault};
 use crate::json::{self, Members, Value};
 use crate::keys::Key;
@@ -250,9 +250,9 @@ fn cnf_of(claims: &str) -> Result<Cnf<'_>, Error> {
 ///    [`DpopMode::BearerOnly`], `Bearer` under [`DpopMode::Required`]) is
 ///    `missing_token`, so the challenge offers the right scheme.
 /// 2. `DPoP` scheme: exactly one `DPoP` header, else
-///    `invalid_dpop_proof` (`HeaderCount`); the proof is checked by
-///    [`verify_proof`] with `ath` over the credential; its replay hook runs
-///    last within the proof, before the token's signature.
+///    `invalid_dpop_proof` (`HeaderCount`); the proof is checked by the
+///    rules of [`crate::dpop::verify_proof`] with `ath` over the
+///    credential, except its replay hook, which runs last (step 6).
 ///    `Bearer` scheme: a `DPoP` header is refused
 ///    (`invalid_request`, [`HeaderFault::DpopWithBearer`]): DPoP rules apply
 ///    whenever a DPoP signal is present, so the request cannot be read as a
@@ -268,6 +268,11 @@ fn cnf_of(claims: &str) -> Result<Cnf<'_>, Error> {
 /// 5. `cnf.x5t#S256` (either scheme): a certificate must have been
 ///    presented (`NoCertificate`) and its SHA-256, base64url, must equal it
 ///    (`CertificateMismatch`), RFC 8705 §3.
+/// 6. `DPoP` scheme: the replay hook ([`ProofHooks::check_replay`]) →
+///    `invalid_dpop_proof` (`Replayed`) or `replay_check_failed`. It runs
+///    after the token and its binding passed, so only a request that would
+///    be accepted is recorded: proofs sent with a garbage token or with
+///    someone else's token never fill the store.
 #[allow(clippy::too_many_arguments)]
 pub fn authorize<'s, S: AsRef<str>>(
     facts: &RequestFacts<'_>,
@@ -325,7 +330,7 @@ pub fn authorize<'s, S: AsRef<str>>(
                 uri: facts.uri,
                 access_token: Some(token),
             };
-            Some(verify_proof(proof, p, &request, hooks, now, buf)?)
+            Some(check_proof(proof, p, &request, hooks, now, buf)?)
         }
         None => None,
     };
@@ -366,6 +371,12 @@ pub fn authorize<'s, S: AsRef<str>>(
             true
         }
     };
+    // 6. Replay, last: only a request that passed every other check is
+    // recorded, so junk (a garbage token, another key's token) never fills
+    // the store.
+    if let Some(p) = &proof {
+        record(p, hooks, now)?;
+    }
     Ok((
         at,
         Binding {
@@ -443,15 +454,12 @@ pub fn write_challenge<W: core::fmt::Write>(
     realm: Option<&str>,
     scope: Option<&str>,
 ) -> core::fmt::Result {
-    challenge(
-        out,
-        error.kind(),
-        error.description(),
-        mode,
-        tried,
+    let params = Params {
         realm,
         scope,
-    )
+        resource_metadata: None,
+    };
+    challenge(out, error.kind(), error.description(), mode, tried, &params)
 }
 
 /// [`write_challenge`] for a refusal known only by its code (a front end
@@ -465,7 +473,50 @@ pub fn write_challenge_for_code<W: core::fmt::Write>(
     realm: Option<&str>,
     scope: Option<&str>,
 ) -> core::fmt::Result {
-    challenge(out, code, code.description(), mode, tried, realm, scope)
+    write_challenge_with_metadata(out, code, mode, tried, realm, scope, None)
+}
+
+/// [`write_challenge_for_code`] with the RFC 9728 §5.1 `resource_metadata`
+/// parameter: the URL of this resource's protected-resource metadata
+/// document, written on every scheme offered (after `realm`, before the
+/// error), also when no credentials were sent (`missing_token`), which is
+/// how a client that has no token yet finds the authorization server.
+/// `None` writes exactly what [`write_challenge_for_code`] writes. The URL
+/// drops, like `realm`, characters not allowed in a quoted value; it is
+/// the caller's configuration, never taken from the request.
+///
+/// ```
+/// use tokenlane::request::{write_challenge_with_metadata, DpopMode};
+/// use tokenlane::ErrorCode;
+/// let mut out = String::new();
+/// write_challenge_with_metadata(&mut out, ErrorCode::MissingToken, DpopMode::BearerOnly, None,
+///     Some("api"), None, Some("https://api.example/.well-known/oauth-protected-resource"))?;
+/// assert_eq!(out, "Bearer realm=\"api\", \
+///     resource_metadata=\"https://api.example/.well-known/oauth-protected-resource\"");
+/// # Ok::<(), core::fmt::Error>(())
+/// ```
+pub fn write_challenge_with_metadata<W: core::fmt::Write>(
+    out: &mut W,
+    code: crate::ErrorCode,
+    mode: DpopMode<'_>,
+    tried: Option<Scheme>,
+    realm: Option<&str>,
+    scope: Option<&str>,
+    resource_metadata: Option<&str>,
+) -> core::fmt::Result {
+    let params = Params {
+        realm,
+        scope,
+        resource_metadata,
+    };
+    challenge(out, code, code.description(), mode, tried, &params)
+}
+
+/// The caller's parameters of a challenge.
+struct Params<'a> {
+    realm: Option<&'a str>,
+    scope: Option<&'a str>,
+    resource_metadata: Option<&'a str>,
 }
 
 fn challenge<W: core::fmt::Write>(
@@ -474,10 +525,14 @@ fn challenge<W: core::fmt::Write>(
     description: &str,
     mode: DpopMode<'_>,
     tried: Option<Scheme>,
-    realm: Option<&str>,
-    scope: Option<&str>,
+    params: &Params<'_>,
 ) -> core::fmt::Result {
     use crate::error::{write_quoted_safe, ErrorCode};
+    let Params {
+        realm,
+        scope,
+        resource_metadata,
+    } = *params;
     let dpop_error = matches!(
         code,
         ErrorCode::InvalidDpopProof | ErrorCode::UseDpopNonce | ErrorCode::ReplayCheckFailed
@@ -489,11 +544,12 @@ fn challenge<W: core::fmt::Write>(
         DpopMode::Required(p) => (false, Some(p)),
     };
     if bearer {
-        if with_error && !(dpop_error && dpop.is_some()) {
-            crate::error::write_challenge(out, code, description, realm, scope)?;
+        let code = if with_error && !(dpop_error && dpop.is_some()) {
+            code
         } else {
-            ErrorCode::MissingToken.write_www_authenticate(out, realm, None)?;
-        }
+            ErrorCode::MissingToken
+        };
+        crate::error::write_challenge(out, code, description, realm, scope, resource_metadata)?;
     }
     if let Some(p) = dpop {
         if bearer {
@@ -503,6 +559,11 @@ fn challenge<W: core::fmt::Write>(
         if let Some(realm) = realm {
             out.write_str(" realm=\"")?;
             write_quoted_safe(out, realm)?;
+            out.write_str("\",")?;
+        }
+        if let Some(url) = resource_metadata {
+            out.write_str(" resource_metadata=\"")?;
+            write_quoted_safe(out, url)?;
             out.write_str("\",")?;
         }
         out.write_str(" algs=\"")?;
@@ -700,6 +761,63 @@ mod tests {
             s,
             "Bearer realm=\"api\", error=\"invalid_request\", \
              error_description=\"the Authorization header is not a valid Bearer credential\""
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "alloc")]
+    fn resource_metadata_is_on_every_scheme_offered_and_escaped() {
+        use crate::dpop::ProofPolicy;
+        use crate::{Algorithm, AlgorithmSet};
+        let p = ProofPolicy::new(AlgorithmSet::from_slice(&[Algorithm::ES256])).unwrap();
+        let url = "https://api.example/.well-known/oauth-protected-resource/mcp";
+        let w = |code, mode, tried, realm, url| {
+            let mut s = alloc::string::String::new();
+            write_challenge_with_metadata(&mut s, code, mode, tried, realm, Some("read"), url)
+                .unwrap();
+            s
+        };
+        // No credentials: the metadata URL, no error, on both schemes.
+        assert_eq!(
+            w(ErrorCode::MissingToken, DpopMode::Allowed(&p), None, None, Some(url)),
+            "Bearer resource_metadata=\"https://api.example/.well-known/oauth-protected-resource/mcp\", \
+             DPoP resource_metadata=\"https://api.example/.well-known/oauth-protected-resource/mcp\", \
+             algs=\"ES256\""
+        );
+        // An error after realm and metadata; scope for insufficient_scope.
+        assert_eq!(
+            w(
+                ErrorCode::InsufficientScope,
+                DpopMode::BearerOnly,
+                Some(Scheme::Bearer),
+                Some("api"),
+                Some("https://a.example/m\"x\\y")
+            ),
+            "Bearer realm=\"api\", resource_metadata=\"https://a.example/mxy\", \
+             error=\"insufficient_scope\", error_description=\"the token lacks a required scope\", \
+             scope=\"read\""
+        );
+        // None: exactly write_challenge_for_code.
+        let mut plain = alloc::string::String::new();
+        write_challenge_for_code(
+            &mut plain,
+            ErrorCode::InvalidDpopProof,
+            DpopMode::Required(&p),
+            Some(Scheme::Dpop),
+            Some("api"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            w(
+                ErrorCode::InvalidDpopProof,
+                DpopMode::Required(&p),
+                Some(Scheme::Dpop),
+                Some("api"),
+                None
+            )
+            .replace(", scope=\"read\"", ""),
+            plain
         );
     }
 }

@@ -267,6 +267,7 @@ impl tokenlane::dpop::ProofHooks for CaseHooks {
 /// names it, the core's fault: which check refused).
 fn request_case(doc: &Value, index: usize) -> Result<(), Failed> {
     use tokenlane::dpop::ProofPolicy;
+    use tokenlane::nonce::{IssuedNonces, NonceIssuer};
     use tokenlane::request::{authorize, DpopMode, RequestFacts, Scheme};
     let case = &doc["request_cases"][index];
     let name = case["name"].as_str().expect("name");
@@ -328,8 +329,23 @@ fn request_case(doc: &Value, index: usize) -> Result<(), Failed> {
             seen: std::sync::Mutex::new(strings(policy.get("seen_jti"))),
             nonce: policy.get("dpop_nonce").and_then(s).map(str::to_owned),
         };
+        let nonce_issuer = policy.get("dpop_nonce_key").and_then(s).map(|k| {
+            let key = <base64ct::Base64UrlUnpadded as base64ct::Encoding>::decode_vec(k)
+                .expect("nonce key");
+            NonceIssuer::new(&key, policy["dpop_nonce_bucket"].as_u64().expect("bucket"))
+                .expect("nonce issuer")
+        });
+        let issued = nonce_issuer.as_ref().map(|i| IssuedNonces::new(i, &hooks));
+        let hooks: &dyn tokenlane::dpop::ProofHooks = match &issued {
+            Some(h) => h,
+            None => &hooks,
+        };
         let mut scratch = vec![0u8; 64 * 1024];
-        let got = match authorize(&facts, &p, &keys, mode, &hooks, now, &mut scratch) {
+        let result = authorize(&facts, &p, &keys, mode, hooks, now, &mut scratch);
+        let response_nonce = issued
+            .as_ref()
+            .and_then(|h| h.response_nonce(result.is_ok(), now));
+        let mut got = match result {
             Ok((_, b)) => serde_json::json!({
                 "ok": true,
                 "scheme": match b.scheme { Scheme::Bearer => "bearer", _ => "dpop" },
@@ -341,6 +357,9 @@ fn request_case(doc: &Value, index: usize) -> Result<(), Failed> {
             }
             Err(e) => serde_json::json!({ "error": e.code() }),
         };
+        if issued.is_some() {
+            got["dpop_nonce"] = serde_json::json!(response_nonce.map(|n| n.as_str().to_owned()));
+        }
         if let Some(f) = &first {
             if *f != got {
                 return Err(format!("{name}: backends disagree: {f} vs {got}").into());

@@ -40,6 +40,8 @@ pub mod validator;
 
 pub mod token;
 
+pub mod dpop;
+
 pub mod request;
 
 #[cfg(feature = "remote")]

@@ -141,21 +141,88 @@ pub struct tokenlane_dpop_hooks {
     >,
 }
 
-/// How DPoP proofs are checked for one call.
+/// How DPoP proofs are checked for one call. Initialize it with
+/// `tokenlane_dpop_options_init(&options, sizeof options)`, which writes
+/// the defaults (bearer-only, no algorithm, the core's `iat` window, no
+/// hooks, store or issuer) and `struct_size`, then change what you need.
+///
+/// ABI evolution: as every options struct, by `struct_size` (fields are
+/// only ever appended; a size this library does not know is
+/// `INVALID_ARGUMENT`).
+///
+/// Nonces: with `nonce_issuer`, proofs must carry one of its nonces
+/// (`hooks->nonce_required` and `hooks->nonce_ok` are then not consulted).
+/// Replays: `replay_store`, or `hooks->check_replay`, or neither (no replay
+/// check: say so in your threat model); both is `INVALID_ARGUMENT`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct tokenlane_dpop_options {
+    /// `sizeof(tokenlane_dpop_options)` as the caller compiled it.
+    pub struct_size: usize,
     /// `TOKENLANE_DPOP_BEARER_ONLY`, `_ALLOWED` or `_REQUIRED`.
     pub mode: u32,
-    /// Allowed proof algorithms, `tokenlane_alg` bits. HMAC bits are
-    /// dropped (a proof is never HMAC-signed); none left is
-    /// `INVALID_ARGUMENT` unless the mode is bearer-only.
+    /// Allowed proof algorithms, `tokenlane_alg` bits (ES256, ES384, ES512,
+    /// EdDSA, Ed25519, RS*, PS*). HMAC bits are dropped (a proof is never
+    /// HMAC-signed); none left is `INVALID_ARGUMENT` unless the mode is
+    /// bearer-only.
     pub proof_algorithms: u32,
-    /// The proof `iat` window in seconds (0: the core's default).
+    /// The proof `iat` window in seconds (0: the core's default, 60).
     pub iat_window: u64,
-    /// NULL (no nonce, no replay check: say so in your threat model), or
-    /// the caller's hooks.
+    /// NULL, or the caller's nonce and replay callbacks.
     pub hooks: *const tokenlane_dpop_hooks,
+    /// NULL, or the built-in replay store (borrowed for the call; its
+    /// window must be at least `iat_window`, else `INVALID_ARGUMENT`).
+    pub replay_store: *const crate::dpop::tokenlane_replay_store,
+    /// NULL, or the stateless nonce issuer that proofs' nonces must come
+    /// from (borrowed for the call).
+    pub nonce_issuer: *const crate::dpop::tokenlane_nonce_issuer,
+}
+
+impl tokenlane_dpop_options {
+    fn defaults() -> Self {
+        Self {
+            struct_size: core::mem::size_of::<Self>(),
+            mode: TOKENLANE_DPOP_BEARER_ONLY,
+            proof_algorithms: 0,
+            iat_window: 0,
+            hooks: core::ptr::null(),
+            replay_store: core::ptr::null(),
+            nonce_issuer: core::ptr::null(),
+        }
+    }
+}
+
+fn check_dpop_size(o: &tokenlane_dpop_options) -> Result<(), Failure> {
+    if o.struct_size == core::mem::size_of::<tokenlane_dpop_options>() {
+        Ok(())
+    } else {
+        Err(Failure::invalid(format!(
+            "tokenlane_dpop_options.struct_size is {}, this library knows {} (initialize it with tokenlane_dpop_options_init)",
+            o.struct_size,
+            core::mem::size_of::<tokenlane_dpop_options>()
+        )))
+    }
+}
+
+/// Writes the default DPoP options into `*out` and sets `out->struct_size`
+/// to `out_size`.
+///
+/// Errors: `NULL_PARAMETER`; `INVALID_ARGUMENT` when `out_size` is not
+/// `sizeof(tokenlane_dpop_options)` of this library (nothing written).
+#[no_mangle]
+pub extern "C" fn tokenlane_dpop_options_init(
+    out: *mut tokenlane_dpop_options,
+    out_size: usize,
+) -> tokenlane_result {
+    ffi_boundary! { result:
+        // SAFETY: the caller passes NULL or a struct it may write.
+        let out = unsafe { OutPtr::new(out, "out") }?;
+        let mut d = tokenlane_dpop_options::defaults();
+        d.struct_size = out_size;
+        check_dpop_size(&d)?;
+        out.write(d);
+        Ok(())
+    }
 }
 
 /// How an accepted token was bound to its request.
@@ -169,16 +236,26 @@ pub struct tokenlane_binding {
     pub jkt: [c_char; 44],
     /// Whether the token is certificate-bound and the certificate matched.
     pub certificate: bool,
+    /// The `DPoP-Nonce` to send with the response (43 characters,
+    /// NUL-terminated), or empty: with a `nonce_issuer`, a fresh nonce when
+    /// the proof carried the previous bucket's. (On a refusal, send
+    /// `tokenlane_nonce_issuer_issue(issuer, now, ...)`: every refusal
+    /// carries the current nonce.)
+    pub dpop_nonce: [c_char; 44],
 }
 
-struct CHooks(Option<tokenlane_dpop_hooks>);
+/// The caller's hooks and the built-in store, as the core's `ProofHooks`.
+struct CHooks<'a> {
+    user: Option<tokenlane_dpop_hooks>,
+    store: Option<&'a tokenlane::dpop::MemoryReplayStore>,
+}
 
-impl tokenlane::dpop::ProofHooks for CHooks {
+impl tokenlane::dpop::ProofHooks for CHooks<'_> {
     fn nonce_required(&self) -> bool {
-        self.0.is_some_and(|h| h.nonce_required)
+        self.user.is_some_and(|h| h.nonce_required)
     }
     fn nonce_ok(&self, nonce: &str, now: tokenlane::UnixTime) -> bool {
-        match self.0.and_then(|h| h.nonce_ok.map(|f| (h.ctx, f))) {
+        match self.user.and_then(|h| h.nonce_ok.map(|f| (h.ctx, f))) {
             // SAFETY: the caller's callback, called with its own `ctx` and a
             // borrowed buffer valid for the call.
             Some((ctx, f)) => unsafe { f(ctx, nonce.as_ptr().cast(), nonce.len(), now.as_secs()) },
@@ -193,7 +270,10 @@ impl tokenlane::dpop::ProofHooks for CHooks {
         now: tokenlane::UnixTime,
     ) -> tokenlane::dpop::Replay {
         use tokenlane::dpop::Replay;
-        let Some((ctx, f)) = self.0.and_then(|h| h.check_replay.map(|f| (h.ctx, f))) else {
+        if let Some(store) = self.store {
+            return store.check_replay(jti, jkt, iat, now);
+        }
+        let Some((ctx, f)) = self.user.and_then(|h| h.check_replay.map(|f| (h.ctx, f))) else {
             return Replay::Fresh;
         };
         let jkt = jkt.as_str();
@@ -216,6 +296,16 @@ impl tokenlane::dpop::ProofHooks for CHooks {
             _ => Replay::StoreFailed,
         }
     }
+}
+
+/// 43 base64url characters (or none) and a NUL, for a binding field.
+fn c_text(text: Option<&str>) -> [c_char; 44] {
+    let mut out: [c_char; 44] = [0; 44];
+    for (d, s) in out.iter_mut().take(43).zip(text.unwrap_or("").bytes()) {
+        // base64url is ASCII: every byte fits a `c_char`.
+        *d = c_char::try_from(s).unwrap_or(0);
+    }
+    out
 }
 
 /// # Safety
@@ -275,13 +365,24 @@ fn proof_policy(o: &tokenlane_dpop_options) -> Result<tokenlane::dpop::ProofPoli
 /// `tokenlane_access_token_free`) and `*out_binding` is filled; on failure
 /// neither is written.
 ///
+/// With `dpop->nonce_issuer`, every answer carries a `DPoP-Nonce` header:
+/// on success the binding's `dpop_nonce` when not empty; on any refusal
+/// `tokenlane_nonce_issuer_issue(issuer, now, ...)` (the core's rule:
+/// a refused client retries with the current nonce). With
+/// `dpop->replay_store`, the proof's `jti` is recorded last, only for a
+/// proof that passed every other check; a full store is
+/// `REPLAY_CHECK_FAILED` (HTTP 500), never an accept.
+///
 /// Errors: `MISSING_TOKEN`, `INVALID_REQUEST`, `INVALID_DPOP_PROOF`,
 /// `USE_DPOP_NONCE`, `TOKEN_BINDING_MISMATCH`, `REPLAY_CHECK_FAILED`, every
 /// code of `tokenlane_access_validator_validate`; `NULL_PARAMETER` for a
 /// NULL `validator`, `facts`, `out_token`, `out_binding`, method, URI, or a
 /// header list with a count; `INVALID_ARGUMENT` for a method or URI that is
-/// not UTF-8, an unknown mode or algorithm bit, or a proof policy the core
-/// refuses (no asymmetric algorithm, a window out of range).
+/// not UTF-8, an unknown mode or algorithm bit, a proof policy the core
+/// refuses (no asymmetric algorithm, a window out of range), a
+/// `struct_size` this library does not know, both a `replay_store` and a
+/// `check_replay` callback, or a store whose window is shorter than
+/// `iat_window`.
 /// Write the `WWW-Authenticate` value with
 /// `tokenlane_request_challenge`.
 ///
@@ -319,8 +420,21 @@ pub extern "C" fn tokenlane_access_validator_authorize(
         };
         // SAFETY: the caller passes NULL or an initialized struct.
         let options = unsafe { ffi::try_struct(dpop) }.copied();
+        if let Some(o) = &options {
+            check_dpop_size(o)?;
+        }
         // SAFETY: the options' contract: NULL or an initialized struct.
-        let hooks = CHooks(options.and_then(|o| unsafe { ffi::try_struct(o.hooks) }.copied()));
+        let user = options.and_then(|o| unsafe { ffi::try_struct(o.hooks) }.copied());
+        // SAFETY: the options' contract: NULL or a live store.
+        let store = options.and_then(|o| unsafe { ffi::try_ref(o.replay_store) });
+        // SAFETY: the options' contract: NULL or a live issuer.
+        let issuer = options.and_then(|o| unsafe { ffi::try_ref(o.nonce_issuer) });
+        if store.is_some() && user.is_some_and(|h| h.check_replay.is_some()) {
+            return Err(Failure::invalid(String::from(
+                "both a replay_store and a check_replay callback: choose one",
+            )));
+        }
+        let hooks = CHooks { user, store };
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out_token = unsafe { OutPtr::new(out_token, "out_token") }?;
         // SAFETY: the caller passes NULL or a writable struct.
@@ -336,6 +450,11 @@ pub extern "C" fn tokenlane_access_validator_authorize(
             (TOKENLANE_DPOP_BEARER_ONLY, _) => DpopMode::BearerOnly,
             (m, _) => return Err(Failure::invalid(format!("unknown DPoP mode {m}"))),
         };
+        if let (Some(store), Some(p)) = (store, proofs.as_ref()) {
+            store
+                .covers(p)
+                .map_err(|e| Failure::invalid(format!("invalid DPoP options: {e}")))?;
+        }
         let request = RequestFacts {
             method,
             uri,
@@ -348,28 +467,29 @@ pub extern "C" fn tokenlane_access_validator_authorize(
             0u8;
             tokenlane::request::authorize_scratch_len(&request, policy.max_token_bytes(), mode)
         ];
+        let now = tokenlane::UnixTime::from_secs(now);
+        let issued = issuer.map(|i| tokenlane::nonce::IssuedNonces::new(i, &hooks));
+        let core_hooks: &dyn tokenlane::dpop::ProofHooks = match &issued {
+            Some(h) => h,
+            None => &hooks,
+        };
         let (t, b) = authorize(
             &request,
             &policy.policy(),
             &keys,
             mode,
-            &hooks,
-            tokenlane::UnixTime::from_secs(now),
+            core_hooks,
+            now,
             &mut scratch,
         )
         .map_err(|e| Failure::core(&e))?;
-        let mut jkt: [c_char; 44] = [0; 44];
-        if let Some(j) = &b.jkt {
-            for (d, s) in jkt.iter_mut().zip(j.as_str().bytes()) {
-                // base64url is ASCII: every byte fits a `c_char`.
-                *d = c_char::try_from(s).unwrap_or(0);
-            }
-        }
+        let nonce = issued.and_then(|h| h.response_nonce(true, now));
         out_token.write(ffi::box_into_ptr(crate::token::AccessData::new(&t)));
         out_binding.write(tokenlane_binding {
             scheme: u32::from(b.scheme != Scheme::Bearer),
-            jkt,
+            jkt: c_text(b.jkt.as_ref().map(|j| j.as_str())),
             certificate: b.certificate,
+            dpop_nonce: c_text(nonce.as_ref().map(|n| n.as_str())),
         });
         Ok(())
     }
@@ -417,6 +537,9 @@ pub extern "C" fn tokenlane_request_challenge(
             .ok_or_else(|| Failure::invalid(format!("{code} is not a refusal code")))?;
         // SAFETY: the caller passes NULL or an initialized struct.
         let options = unsafe { ffi::try_struct(dpop) }.copied();
+        if let Some(o) = &options {
+            check_dpop_size(o)?;
+        }
         let proofs = match options {
             Some(o) if o.mode != TOKENLANE_DPOP_BEARER_ONLY => Some(proof_policy(&o)?),
             _ => None,

@@ -233,6 +233,9 @@ int tl_cases_load(const char *path, tl_cases *out) {
                 c->seen = grow(c->seen, c->n_seen, sizeof *c->seen);
                 rc = unhex(v, &c->seen[c->n_seen++]);
             } else if (strcmp(k, "dnonce") == 0) rc = unhex(v, &c->dnonce);
+            else if (strcmp(k, "nkey") == 0) rc = unhex(v, &c->nkey);
+            else if (strcmp(k, "nbucket") == 0) c->nbucket = strtoull(v, NULL, 10);
+            else if (strcmp(k, "rnonce") == 0) copy_field(c->rnonce, sizeof c->rnonce, strcmp(v, "-") == 0 ? "" : v);
             else if (strcmp(k, "method") == 0) rc = unhex(v, &c->method);
             else if (strcmp(k, "uri") == 0) rc = unhex(v, &c->uri);
             else if (strcmp(k, "cert") == 0) rc = unhex(v, &c->cert);
@@ -290,6 +293,7 @@ static void free_case(tl_case *c) {
     free(c->palgs);
     free_bufs(c->seen, c->n_seen);
     free(c->dnonce.data);
+    free(c->nkey.data);
     free(c->method.data);
     free(c->uri.data);
     free(c->cert.data);

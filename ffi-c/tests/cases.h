@@ -82,6 +82,11 @@ typedef struct {
     size_t n_dpop;
     int bind_dpop, bind_cert;
     char bind_jkt[48]; /* "" when none */
+    /* A stateless nonce issuer (nkey.data NULL: none) and the DPoP-Nonce
+     * the response must carry ("" for none). */
+    tl_buf nkey;
+    uint64_t nbucket;
+    char rnonce[48];
 } tl_case;
 
 /* An Authorization header case: the header (data NULL: no header) and the

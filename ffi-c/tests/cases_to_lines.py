@@ -20,6 +20,7 @@ byte value is hex-encoded (so nothing needs escaping); "-" means absent.
     ... policy lines as for case ...            lines above, then:)
     mode bearer_only|allowed|required | palg NAME | window N
     seen HEX | dnonce HEX                     (replay store pre-filled; the nonce)
+    nkey HEX | nbucket N | rnonce NONCE|-      (a nonce issuer; the response's DPoP-Nonce)
     method HEX | uri HEX | authz HEX | dpophdr HEX | cert HEX
     expect ok | expect error CODE
     bind bearer|dpop JKT|- 0|1                (an accepted request's binding)
@@ -191,6 +192,11 @@ def main() -> None:
         out.extend(f"seen {hx(j)}" for j in p.get("seen_jti", []))
         if p.get("dpop_nonce") is not None:
             out.append(f"dnonce {hx(p['dpop_nonce'])}")
+        if p.get("dpop_nonce_key") is not None:
+            key = base64.urlsafe_b64decode(p["dpop_nonce_key"] + "=" * (-len(p["dpop_nonce_key"]) % 4))
+            out.append(f"nkey {key.hex()}")
+            out.append(f"nbucket {p['dpop_nonce_bucket']}")
+            out.append(f"rnonce {c['expect'].get('dpop_nonce') or '-'}")
         out.append(f"method {hx(r['method'])}")
         out.append(f"uri {hx(r['uri'])}")
         out.extend(f"authz {hx(h)}" for h in r["authorization"])

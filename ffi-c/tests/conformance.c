@@ -182,6 +182,9 @@ static void run_reqcase(const tl_cases *all, const tl_case *c, tokenlane_error_d
     tokenlane_request facts;
     tokenlane_dpop_hooks hooks;
     tokenlane_dpop_options options;
+    tokenlane_replay_store *store = NULL;
+    tokenlane_nonce_issuer *issuer = NULL;
+    char fresh[TOKENLANE_NONCE_LEN + 1];
     req_hooks state;
     char why[1024], message[256], challenge[512];
     size_t i, message_len = 0, clen = 0;
@@ -204,11 +207,42 @@ static void run_reqcase(const tl_cases *all, const tl_case *c, tokenlane_error_d
                                 c->cert.len == 32 ? (const uint8_t *)c->cert.data : NULL};
     memset(&state, 0, sizeof state);
     state.c = c;
-    hooks = (tokenlane_dpop_hooks){&state, c->dnonce.data != NULL, nonce_ok, check_replay};
-    options = (tokenlane_dpop_options){c->mode, 0, c->window, &hooks};
+    /* A pre-filled replay store is the test's callback; otherwise the
+     * library's own bounded store. A nonce key is the library's issuer. */
+    hooks = (tokenlane_dpop_hooks){&state, c->dnonce.data != NULL, nonce_ok, c->n_seen ? check_replay : NULL};
+    if (tokenlane_dpop_options_init(&options, sizeof options) != TOKENLANE_RESULT_OK) {
+        verdict(c->name, 0, "options_init failed");
+        tokenlane_access_validator_free(access);
+        return;
+    }
+    options.mode = c->mode;
+    options.iat_window = c->window;
+    options.hooks = &hooks;
     for (i = 0; i < c->n_palgs; i++) options.proof_algorithms |= alg_bit(c->palgs[i]);
+    if (c->n_seen == 0 && tokenlane_replay_store_new(16, c->window, &store, detail) != TOKENLANE_RESULT_OK) {
+        verdict(c->name, 0, "replay store refused");
+        tokenlane_access_validator_free(access);
+        return;
+    }
+    options.replay_store = store;
+    if (c->nkey.data != NULL &&
+        tokenlane_nonce_issuer_new((const uint8_t *)c->nkey.data, c->nkey.len, c->nbucket, &issuer, detail) !=
+            TOKENLANE_RESULT_OK) {
+        verdict(c->name, 0, "nonce issuer refused");
+        tokenlane_replay_store_free(store);
+        tokenlane_access_validator_free(access);
+        return;
+    }
+    options.nonce_issuer = issuer;
     memset(&bind, 0xAB, sizeof bind);
     got = (uint32_t)tokenlane_access_validator_authorize(access, &facts, c->now, &options, &tok, &bind, detail);
+    /* The DPoP-Nonce of the response: the binding's on success, the
+     * issuer's current one on a refusal. */
+    fresh[0] = '\0';
+    if (issuer != NULL && got != 0 &&
+        tokenlane_nonce_issuer_issue(issuer, c->now, fresh, sizeof fresh, &clen) != TOKENLANE_RESULT_OK) {
+        verdict(c->name, 0, "nonce_issuer_issue failed");
+    }
     want = c->expect_ok ? 0u : tl_code_from_name(c->expect_error);
     message[0] = '\0';
     tokenlane_error_detail_message(detail, message, sizeof message, &message_len);
@@ -221,10 +255,16 @@ static void run_reqcase(const tl_cases *all, const tl_case *c, tokenlane_error_d
                  (int)bind.certificate, c->bind_dpop, c->bind_jkt, c->bind_cert);
         verdict(c->name,
                 tok != NULL && bind.scheme == (uint32_t)c->bind_dpop && strcmp(bind.jkt, c->bind_jkt) == 0 &&
-                    bind.certificate == (bool)c->bind_cert,
+                    bind.certificate == (bool)c->bind_cert && strcmp(bind.dpop_nonce, c->rnonce) == 0 &&
+                    (store == NULL || tokenlane_replay_store_len(store) == (bind.scheme == 1 ? 1u : 0u)),
                 why);
     } else if (tok != NULL || tokenlane_error_detail_code(detail) != (tokenlane_result)got) {
         verdict(c->name, 0, "a refusal wrote the token, or the detail differs");
+    } else if (issuer != NULL && strcmp(fresh, c->rnonce) != 0) {
+        snprintf(why, sizeof why, "refusal nonce %s, expected %s", fresh, c->rnonce);
+        verdict(c->name, 0, why);
+    } else if (store != NULL && tokenlane_replay_store_len(store) != 0) {
+        verdict(c->name, 0, "a refused request was recorded in the replay store");
     } else if (tokenlane_request_challenge(got, &options, &facts, "api", 3, NULL, 0, challenge, sizeof challenge,
                                            &clen) != TOKENLANE_RESULT_OK) {
         verdict(c->name, 0, "no challenge");
@@ -240,6 +280,85 @@ static void run_reqcase(const tl_cases *all, const tl_case *c, tokenlane_error_d
     }
     tokenlane_access_token_free(tok);
     tokenlane_access_validator_free(access);
+    tokenlane_replay_store_free(store);
+    tokenlane_nonce_issuer_free(issuer);
+}
+
+/* The library's replay store across requests: an accepted request's proof
+ * is refused the second time (INVALID_DPOP_PROOF), a full store refuses a
+ * new proof as REPLAY_CHECK_FAILED (HTTP 500) rather than evict, a store
+ * whose window is shorter than the options' is INVALID_ARGUMENT, and so
+ * are a store and a callback together. */
+static void run_replay_store(const tl_cases *all, tokenlane_error_detail *detail) {
+    const tl_case *a = NULL, *b = NULL;
+    const tl_case *pair[2];
+    tokenlane_replay_store *store = NULL;
+    tokenlane_dpop_options options;
+    tokenlane_dpop_hooks hooks = {NULL, false, NULL, check_replay};
+    uint32_t want[4] = {TOKENLANE_RESULT_OK, TOKENLANE_RESULT_INVALID_DPOP_PROOF, TOKENLANE_RESULT_REPLAY_CHECK_FAILED,
+                        TOKENLANE_RESULT_INVALID_DPOP_PROOF};
+    size_t i, k;
+    char why[256];
+    for (i = 0; i < all->n_reqcases; i++) {
+        if (strcmp(all->reqcases[i].name, "dpop_bound_token_with_valid_proof") == 0) a = &all->reqcases[i];
+        if (strcmp(all->reqcases[i].name, "dpop_rsa_proof_key") == 0) b = &all->reqcases[i];
+    }
+    if (a == NULL || b == NULL || tokenlane_replay_store_new(1, 60, &store, detail) != TOKENLANE_RESULT_OK) {
+        verdict("replay_store", 0, "cases or store missing");
+        return;
+    }
+    pair[0] = a;
+    pair[1] = b;
+    /* a (recorded), a again (replayed), b (full), a again (still replayed). */
+    for (k = 0; k < 5; k++) {
+        const tl_case *c = k == 2 ? pair[1] : pair[0];
+        const tl_keyset_def *def = tl_find_keyset(all, c->keyset);
+        tokenlane_keyset *keys = NULL;
+        tokenlane_access_validator *access = NULL;
+        tokenlane_id_validator *id = NULL;
+        tokenlane_access_token *tok = NULL;
+        tokenlane_binding bind;
+        tokenlane_header authz = {c->authz[0].data, c->authz[0].len}, dpop = {c->dpop[0].data, c->dpop[0].len};
+        tokenlane_request facts = {c->method.data, c->method.len, c->uri.data, c->uri.len, &authz, 1, &dpop, 1, NULL};
+        uint32_t got, expect;
+        if (def == NULL || tl_build_keyset(def, &keys) != TOKENLANE_RESULT_OK ||
+            tl_build_validator(c, keys, &access, &id, detail) != TOKENLANE_RESULT_OK) {
+            verdict("replay_store", 0, "validator refused");
+            tokenlane_keyset_free(keys);
+            break;
+        }
+        tokenlane_keyset_free(keys);
+        tokenlane_dpop_options_init(&options, sizeof options);
+        options.mode = TOKENLANE_DPOP_ALLOWED;
+        options.proof_algorithms = TOKENLANE_ALG_ES256 | TOKENLANE_ALG_RS256;
+        options.replay_store = store;
+        if (k == 4) {
+            /* The store remembers 60 s; a 61 s window could let a proof be
+             * replayed; and a callback with a store is ambiguous. */
+            options.iat_window = 61;
+            got = (uint32_t)tokenlane_access_validator_authorize(access, &facts, c->now, &options, &tok, &bind, detail);
+            options.iat_window = 0;
+            options.hooks = &hooks;
+            expect = (uint32_t)tokenlane_access_validator_authorize(access, &facts, c->now, &options, &tok, &bind,
+                                                                    detail);
+            snprintf(why, sizeof why, "got %s and %s", tokenlane_error_code_str(got), tokenlane_error_code_str(expect));
+            verdict("replay_store_options_refused",
+                    got == TOKENLANE_RESULT_INVALID_ARGUMENT && expect == TOKENLANE_RESULT_INVALID_ARGUMENT && tok == NULL,
+                    why);
+        } else {
+            got = (uint32_t)tokenlane_access_validator_authorize(access, &facts, c->now, &options, &tok, &bind, detail);
+            snprintf(why, sizeof why, "request %lu: got %s, expected %s", (unsigned long)k, tokenlane_error_code_str(got),
+                     tokenlane_error_code_str(want[k]));
+            verdict(k == 0   ? "replay_store_records_an_accepted_proof"
+                    : k == 1 ? "replay_store_refuses_the_replay"
+                    : k == 2 ? "replay_store_full_is_a_server_error_never_an_accept"
+                             : "replay_store_keeps_a_live_entry_when_full",
+                    got == want[k] && tokenlane_replay_store_len(store) == 1, why);
+        }
+        tokenlane_access_token_free(tok);
+        tokenlane_access_validator_free(access);
+    }
+    tokenlane_replay_store_free(store);
 }
 
 int main(int argc, char **argv) {
@@ -256,6 +375,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < all.n_cases; i++) run_case(&all, &all.cases[i], detail);
     for (i = 0; i < all.n_authcases; i++) run_authcase(&all.authcases[i], detail);
     for (i = 0; i < all.n_reqcases; i++) run_reqcase(&all, &all.reqcases[i], detail);
+    run_replay_store(&all, detail);
     tokenlane_error_detail_free(detail);
     printf("conformance (C ABI): %lu key cases, %lu token cases, %lu Authorization header cases, %lu request "
            "cases\n",

@@ -425,10 +425,19 @@ static void authorize_contract(void) {
     tokenlane_header authz = {S("Bearer abc")};
     tokenlane_header dpop_authz = {S("DPoP abc")};
     tokenlane_request facts = {S("GET"), S("https://api.example/r"), &authz, 1, NULL, 0, NULL};
-    tokenlane_dpop_options opts = {TOKENLANE_DPOP_ALLOWED, TOKENLANE_ALG_ES256, 0, NULL};
+    tokenlane_dpop_options opts;
     char challenge[256];
     size_t clen = 0;
     tokenlane_error_detail_new(&d);
+    CHECK("dpop options: init with a wrong size writes nothing",
+          tokenlane_dpop_options_init(&opts, sizeof opts - 1) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("dpop options: init NULL", tokenlane_dpop_options_init(NULL, sizeof opts) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("dpop options: init writes the defaults",
+          tokenlane_dpop_options_init(&opts, sizeof opts) == TOKENLANE_RESULT_OK && opts.struct_size == sizeof opts &&
+              opts.mode == TOKENLANE_DPOP_BEARER_ONLY && opts.hooks == NULL && opts.replay_store == NULL &&
+              opts.nonce_issuer == NULL);
+    opts.mode = TOKENLANE_DPOP_ALLOWED;
+    opts.proof_algorithms = TOKENLANE_ALG_ES256;
     tokenlane_keyset_from_jwks(S(JWKS), &keys, NULL);
     if (tokenlane_access_validator_new(cfg, keys, &v, NULL) != TOKENLANE_RESULT_OK) exit(2);
     memset(&bind, 0xAB, sizeof bind);
@@ -500,9 +509,67 @@ static void authorize_contract(void) {
     CHECK("challenge: 0 is not a refusal code",
           tokenlane_request_challenge(0, &opts, NULL, NULL, 0, NULL, 0, challenge, sizeof challenge, &clen) ==
               TOKENLANE_RESULT_INVALID_ARGUMENT);
+    opts.struct_size = 8;
+    CHECK("authorize: an unknown struct_size",
+          tokenlane_access_validator_authorize(v, &facts, 0, &opts, &tok, &bind, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("challenge: an unknown struct_size",
+          tokenlane_request_challenge(TOKENLANE_RESULT_MISSING_TOKEN, &opts, NULL, NULL, 0, NULL, 0, challenge,
+                                      sizeof challenge, &clen) == TOKENLANE_RESULT_INVALID_ARGUMENT);
     tokenlane_access_validator_free(v);
     tokenlane_keyset_free(keys);
     tokenlane_validator_config_free(cfg);
+    tokenlane_error_detail_free(d);
+}
+
+static void dpop_state_contract(void) {
+    static const uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    tokenlane_replay_store *store = (tokenlane_replay_store *)&passed; /* sentinel */
+    tokenlane_nonce_issuer *issuer = (tokenlane_nonce_issuer *)&passed, *other = NULL;
+    tokenlane_error_detail *d = NULL;
+    char nonce[TOKENLANE_NONCE_LEN + 1], small[8];
+    size_t len = 0;
+    tokenlane_error_detail_new(&d);
+    CHECK("replay store: capacity 0",
+          tokenlane_replay_store_new(0, 60, &store, d) == TOKENLANE_RESULT_INVALID_ARGUMENT &&
+              store == (tokenlane_replay_store *)&passed);
+    CHECK("replay store: NULL out", tokenlane_replay_store_new(1, 60, NULL, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("replay store: made empty",
+          tokenlane_replay_store_new(100, 0, &store, d) == TOKENLANE_RESULT_OK && tokenlane_replay_store_len(store) == 0);
+    CHECK("replay store: len of NULL", tokenlane_replay_store_len(NULL) == 0);
+    tokenlane_replay_store_free(store);
+    tokenlane_replay_store_free(NULL);
+    CHECK("nonce issuer: a 31-byte key",
+          tokenlane_nonce_issuer_new(key, 31, 300, &issuer, d) == TOKENLANE_RESULT_INVALID_ARGUMENT &&
+              issuer == (tokenlane_nonce_issuer *)&passed);
+    CHECK("nonce issuer: a bucket over a day",
+          tokenlane_nonce_issuer_new(key, 32, 86401, &issuer, d) == TOKENLANE_RESULT_INVALID_ARGUMENT);
+    CHECK("nonce issuer: NULL key", tokenlane_nonce_issuer_new(NULL, 32, 300, &issuer, d) == TOKENLANE_RESULT_NULL_PARAMETER);
+    CHECK("nonce issuer: made", tokenlane_nonce_issuer_new(key, 32, 0, &issuer, d) == TOKENLANE_RESULT_OK);
+    CHECK("nonce issuer: issue",
+          tokenlane_nonce_issuer_issue(issuer, 1767225600u, nonce, sizeof nonce, &len) == TOKENLANE_RESULT_OK &&
+              len == TOKENLANE_NONCE_LEN && strlen(nonce) == TOKENLANE_NONCE_LEN);
+    CHECK("nonce issuer: too small reports the length",
+          tokenlane_nonce_issuer_issue(issuer, 1767225600u, small, sizeof small, &len) ==
+                  TOKENLANE_RESULT_BUFFER_TOO_SMALL &&
+              len == TOKENLANE_NONCE_LEN);
+    CHECK("nonce issuer: current and previous bucket (default 300 s) accepted",
+          tokenlane_nonce_issuer_check(issuer, nonce, TOKENLANE_NONCE_LEN, 1767225600u) &&
+              tokenlane_nonce_issuer_check(issuer, nonce, TOKENLANE_NONCE_LEN, 1767225600u + 599));
+    CHECK("nonce issuer: older refused",
+          !tokenlane_nonce_issuer_check(issuer, nonce, TOKENLANE_NONCE_LEN, 1767225600u + 600));
+    CHECK("nonce issuer: NULL and short nonces refused",
+          !tokenlane_nonce_issuer_check(issuer, NULL, 0, 1767225600u) &&
+              !tokenlane_nonce_issuer_check(issuer, nonce, TOKENLANE_NONCE_LEN - 1, 1767225600u) &&
+              !tokenlane_nonce_issuer_check(NULL, nonce, TOKENLANE_NONCE_LEN, 1767225600u));
+    CHECK("nonce issuer: a replica with the same key accepts it",
+          tokenlane_nonce_issuer_new(key, 32, 300, &other, d) == TOKENLANE_RESULT_OK &&
+              tokenlane_nonce_issuer_check(other, nonce, TOKENLANE_NONCE_LEN, 1767225600u));
+    CHECK("nonce issuer: issue with NULL issuer",
+          tokenlane_nonce_issuer_issue(NULL, 0, nonce, sizeof nonce, &len) == TOKENLANE_RESULT_NULL_PARAMETER);
+    tokenlane_nonce_issuer_free(issuer);
+    tokenlane_nonce_issuer_free(other);
+    tokenlane_nonce_issuer_free(NULL);
     tokenlane_error_detail_free(d);
 }
 
@@ -528,6 +595,7 @@ int main(void) {
     jwks_and_single_jwk();
     bearer_token_contract();
     authorize_contract();
+    dpop_state_contract();
     version_and_clock();
     printf("%lu passed, %lu failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -156,6 +156,17 @@ pub(crate) fn error_codes() -> Vec<(&'static str, &'static str, u16)> {
         .collect()
 }
 
+/// The core's fixed one-phrase description of `code`
+/// (`ErrorCode::description`, the `error_description` of its challenge):
+/// safe to send to a client, never the token. Raises `ValueError` for a
+/// code the core does not define.
+#[pyfunction]
+pub(crate) fn error_description(code: &str) -> PyResult<&'static str> {
+    ErrorCode::from_str_code(code)
+        .map(ErrorCode::description)
+        .ok_or_else(|| NativeError::Config(format!("unknown error code {code:?}")).into())
+}
+
 /// The value of a `WWW-Authenticate` header (RFC 6750 §3) for the error
 /// code `code`, written by the core's `Error::write_www_authenticate`.
 ///

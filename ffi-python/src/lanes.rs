@@ -201,10 +201,19 @@ impl AccessTokenValidator {
     /// and its `cnf` binding (`jkt` to the proof key, `x5t#S256` to
     /// `client_cert_sha256`). Returns an `AuthorizedRequest`; a refusal
     /// raises the code's `TokenError` subclass carrying `challenge` (the
-    /// `WWW-Authenticate` value, with `realm`), `dpop_nonce` and `headers`.
+    /// `WWW-Authenticate` value, with `realm` and, when given, the RFC 9728
+    /// `resource_metadata` URL on every scheme), `dpop_nonce` and `headers`.
+    /// Through a `KeySource`, a `kid` the current keys lack fetches (outside
+    /// the cooldown) and the request is decided once more, as `validate`
+    /// does, unless its DPoP proof was already recorded by the replay
+    /// store: that request stays `key_not_found` and the client's next
+    /// proof meets the new keys.
     /// Implemented in `request.rs`; the GIL is released while the core
     /// works (a Python replay or nonce hook takes it back for its call).
-    #[pyo3(signature = (method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None, now=None))]
+    #[pyo3(signature = (
+        method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None,
+        resource_metadata=None, now=None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn authorize(
         &self,
@@ -215,6 +224,7 @@ impl AccessTokenValidator {
         dpop: Option<&Bound<'_, crate::request::DpopPolicy>>,
         client_cert_sha256: Option<&Bound<'_, PyAny>>,
         realm: Option<&str>,
+        resource_metadata: Option<&str>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::request::AuthorizedRequest> {
         crate::request::authorize(
@@ -226,7 +236,57 @@ impl AccessTokenValidator {
             dpop,
             client_cert_sha256,
             realm,
+            resource_metadata,
             now,
+            true,
+        )
+        .and_then(|done| {
+            // A waiting decision always decides.
+            done.ok_or_else(|| {
+                pyo3::exceptions::PyRuntimeError::new_err("authorize did not decide")
+            })
+        })
+    }
+
+    /// `authorize` that never waits on the network: the same decision, or
+    /// `None` when deciding would have to wait (a key source whose keys are
+    /// not fresh, or a Bearer token whose `kid` its keys lack, which may
+    /// fetch). An event-loop server calls it inline and, on `None`, calls
+    /// `authorize` on a thread. With a `KeySet` it never answers `None`.
+    /// Nothing is recorded when it answers `None`. A DPoP request whose
+    /// proof reached the replay store is always decided (its `jti` is
+    /// recorded), so an unknown `kid` there is `key_not_found` without a
+    /// fetch: with a key source, send DPoP requests to `authorize` on a
+    /// thread (the web integrations do).
+    #[pyo3(signature = (
+        method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None,
+        resource_metadata=None, now=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn try_authorize(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        headers: &Bound<'_, PyAny>,
+        dpop: Option<&Bound<'_, crate::request::DpopPolicy>>,
+        client_cert_sha256: Option<&Bound<'_, PyAny>>,
+        realm: Option<&str>,
+        resource_metadata: Option<&str>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<crate::request::AuthorizedRequest>> {
+        crate::request::authorize(
+            self,
+            py,
+            method,
+            url,
+            headers,
+            dpop,
+            client_cert_sha256,
+            realm,
+            resource_metadata,
+            now,
+            false,
         )
     }
 

@@ -42,7 +42,7 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use super::errors::{error_codes, remote_error_codes, www_authenticate};
+    use super::errors::{error_codes, error_description, remote_error_codes, www_authenticate};
     #[pymodule_export]
     use super::keys::KeySet;
     #[pymodule_export]
@@ -50,5 +50,5 @@ mod _native {
     #[pymodule_export]
     use super::remote::{Introspector, KeySource};
     #[pymodule_export]
-    use super::request::{bearer_token, AuthorizedRequest, DpopPolicy, ReplayStore};
+    use super::request::{bearer_token, AuthorizedRequest, DpopPolicy, NonceIssuer, ReplayStore};
 }

@@ -330,7 +330,8 @@ impl Keys {
     /// The keys to verify with at `now`, for callers that take a key slice
     /// (the request lane). Through a key source this reads its current keys
     /// (fetching on the first load or past the stale limit: call it with
-    /// the GIL released); an unknown `kid` does not refetch on this path.
+    /// the GIL released); on an unknown `kid` the caller follows
+    /// [`Self::kid_miss_since`].
     /// Errors: `keys_unavailable`.
     pub(crate) fn current(&self, now: UnixTime) -> Result<CurrentKeys, NativeError> {
         Ok(match self {
@@ -340,6 +341,33 @@ impl Keys {
                 CurrentKeys::Source(source.keys(now).map_err(|e| keys_unavailable(&e))?)
             }
         })
+    }
+
+    /// [`Self::current`] without waiting: `None` when a key source's keys
+    /// are not fresh (reading them could fetch or wait); fixed keys always.
+    pub(crate) fn fresh(&self, now: UnixTime) -> Option<CurrentKeys> {
+        match self {
+            Keys::Static(keys) => Some(CurrentKeys::Fixed(Arc::clone(keys))),
+            Keys::None => Some(CurrentKeys::Fixed(Arc::default())),
+            Keys::Source(source) => source.fresh_keys(now).map(CurrentKeys::Source),
+        }
+    }
+
+    /// Whether these keys come from a key source (which may fetch on a miss).
+    pub(crate) fn follows_a_source(&self) -> bool {
+        matches!(self, Keys::Source(_))
+    }
+
+    /// After [`Self::current`] gave `seen` and the request lane found no
+    /// key for the token's `kid`: whether a retry can see other keys (the
+    /// key source's `kid_miss_since`: a fetch outside the cooldown, or keys
+    /// another thread's fetch replaced meanwhile). Always `false` for fixed
+    /// keys. May fetch: call it with the GIL released.
+    pub(crate) fn kid_miss_since(&self, seen: &CurrentKeys, now: UnixTime) -> bool {
+        match (self, seen) {
+            (Keys::Source(source), CurrentKeys::Source(keys)) => source.kid_miss_since(keys, now),
+            _ => false,
+        }
     }
 
     /// The fixed keys (`Ok`: a `KeySet`'s, or none), or the key source

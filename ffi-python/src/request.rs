@@ -105,6 +105,77 @@ impl ReplayStore {
     }
 }
 
+/// Stateless DPoP server nonces (RFC 9449 §8; the core's `NonceIssuer`):
+/// the nonce of time bucket `now // bucket_secs` is an HMAC-SHA256 of the
+/// bucket under `key` (at least 32 bytes, from a CSPRNG, shared by the
+/// replicas), base64url. The current and the previous bucket's nonces are
+/// accepted (constant-time), so every process or replica made with the same
+/// key and bucket checks every other's nonces with no shared state.
+/// Satisfies the `nonce=` protocol of `DpopPolicy` (`issue(now)`,
+/// `check(nonce, now)`); given there, it runs in the core without the GIL,
+/// and an accepted request that used the previous bucket's nonce gets a
+/// fresh one in `AuthorizedRequest.dpop_nonce`. Immutable, thread-safe.
+#[pyclass(frozen, module = "tokenlane._native")]
+pub(crate) struct NonceIssuer {
+    inner: Arc<tokenlane::nonce::NonceIssuer>,
+}
+
+#[pymethods]
+impl NonceIssuer {
+    #[new]
+    #[pyo3(signature = (key, *, bucket_secs=300))]
+    fn new(key: &Bound<'_, PyAny>, bucket_secs: i128) -> PyResult<Self> {
+        let key = key
+            .cast::<pyo3::types::PyBytes>()
+            .map_err(|_| PyTypeError::new_err("key must be bytes (at least 32, from a CSPRNG)"))?;
+        let bucket: u64 = input::bounded(bucket_secs, "bucket_secs")?;
+        let inner = tokenlane::nonce::NonceIssuer::new(key.as_bytes(), bucket)
+            .map_err(|e| NativeError::Config(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The bucket length in seconds.
+    #[getter]
+    fn bucket_secs(&self) -> u64 {
+        self.inner.bucket_secs()
+    }
+
+    /// The nonce to hand out at `now` (Unix seconds): the current bucket's.
+    #[pyo3(signature = (now, /))]
+    fn issue(&self, now: i128) -> PyResult<String> {
+        let now: u64 = input::bounded(now, "now")?;
+        Ok(self
+            .inner
+            .issue(UnixTime::from_secs(now))
+            .as_str()
+            .to_owned())
+    }
+
+    /// Whether `nonce` is the current or the previous bucket's at `now`.
+    #[pyo3(signature = (nonce, now, /))]
+    fn check(&self, nonce: &str, now: i128) -> PyResult<bool> {
+        let now: u64 = input::bounded(now, "now")?;
+        Ok(self
+            .inner
+            .check(nonce, UnixTime::from_secs(now))
+            .is_accepted())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<NonceIssuer bucket_secs={}>", self.inner.bucket_secs())
+    }
+}
+
+/// Where a policy's nonces come from.
+enum NonceSource {
+    /// The core's issuer, checked without the GIL.
+    Native(Arc<tokenlane::nonce::NonceIssuer>),
+    /// An object with `issue(now) -> str` and `check(nonce, now) -> bool`.
+    Python(Py<PyAny>),
+}
+
 /// Where a policy's replay answers come from.
 enum ReplayCheck {
     /// The built-in store.
@@ -122,8 +193,8 @@ pub(crate) struct DpopPolicy {
     required: bool,
     proofs: ProofPolicy,
     replay: ReplayCheck,
-    /// An object with `issue(now) -> str` and `check(nonce, now) -> bool`.
-    nonce: Option<Py<PyAny>>,
+    /// The nonce source, when nonces are required.
+    nonce: Option<NonceSource>,
 }
 
 impl DpopPolicy {
@@ -182,14 +253,12 @@ impl DpopPolicy {
             Some(r) => match r.cast::<ReplayStore>() {
                 Ok(store) => {
                     let store = &store.get().inner;
-                    if store.iat_window() < iat_window {
-                        return Err(NativeError::Config(format!(
-                            "the replay store remembers proofs for iat_window={} seconds, \
-                             shorter than this policy's {iat_window}: a proof could be replayed",
+                    store.covers(&proofs).map_err(|e| {
+                        NativeError::Config(format!(
+                            "{e} (the store's {} seconds, the policy's {iat_window})",
                             store.iat_window()
                         ))
-                        .into());
-                    }
+                    })?;
                     ReplayCheck::Memory(Arc::clone(store))
                 }
                 Err(_) if r.is_callable() => ReplayCheck::Callback(r.clone().unbind()),
@@ -202,12 +271,15 @@ impl DpopPolicy {
         };
         let nonce = match nonce {
             Some(n) if !n.is_none() => {
-                if !(n.hasattr("issue")? && n.hasattr("check")?) {
+                if let Ok(native) = n.cast::<NonceIssuer>() {
+                    Some(NonceSource::Native(Arc::clone(&native.get().inner)))
+                } else if n.hasattr("issue")? && n.hasattr("check")? {
+                    Some(NonceSource::Python(n.clone().unbind()))
+                } else {
                     return Err(PyTypeError::new_err(
-                        "nonce must have issue(now) -> str and check(nonce, now) -> bool",
+                        "nonce must be a NonceIssuer or have issue(now) -> str and check(nonce, now) -> bool",
                     ));
                 }
-                Some(n.clone().unbind())
             }
             _ => None,
         };
@@ -262,15 +334,21 @@ struct Hooks<'a> {
     /// `None` for a bearer-only call, whose hooks are never consulted.
     policy: Option<&'a DpopPolicy>,
     failure: RefCell<Option<HookFailure>>,
+    /// Whether the replay store was consulted: the core checks (and the
+    /// store records) a proof's `jti` before it reads the token, so a
+    /// request whose proof was recorded cannot be decided a second time.
+    consulted: core::cell::Cell<bool>,
 }
 
 impl ProofHooks for Hooks<'_> {
     fn nonce_required(&self) -> bool {
-        self.policy.is_some_and(|p| p.nonce.is_some())
+        // A native issuer is plugged in by the core's `IssuedNonces` instead.
+        self.policy
+            .is_some_and(|p| matches!(p.nonce, Some(NonceSource::Python(_))))
     }
 
     fn nonce_ok(&self, nonce: &str, now: UnixTime) -> bool {
-        let Some(source) = self.policy.and_then(|p| p.nonce.as_ref()) else {
+        let Some(NonceSource::Python(source)) = self.policy.and_then(|p| p.nonce.as_ref()) else {
             return false;
         };
         Python::attach(|py| {
@@ -288,6 +366,7 @@ impl ProofHooks for Hooks<'_> {
     }
 
     fn check_replay(&self, jti: &str, jkt: &Thumbprint, iat: u64, now: UnixTime) -> Replay {
+        self.consulted.set(true);
         let Some(policy) = self.policy else {
             return Replay::StoreFailed;
         };
@@ -374,6 +453,8 @@ pub(crate) struct RequestChallenge {
     tried: Option<Scheme>,
     /// The validator's required scopes, for `insufficient_scope`.
     scope: Option<String>,
+    /// The RFC 9728 metadata URL written in every challenge, if any.
+    resource_metadata: Option<String>,
 }
 
 impl RequestChallenge {
@@ -387,8 +468,14 @@ impl RequestChallenge {
         };
         let scope = scope.or(self.scope.as_deref());
         let mut out = String::new();
-        tokenlane::request::write_challenge_for_code(
-            &mut out, code, mode, self.tried, realm, scope,
+        tokenlane::request::write_challenge_with_metadata(
+            &mut out,
+            code,
+            mode,
+            self.tried,
+            realm,
+            scope,
+            self.resource_metadata.as_deref(),
         )
         .map_err(|_| NativeError::Config("could not format the header".to_owned()))?;
         Ok(out)
@@ -461,15 +548,15 @@ pub(crate) fn authorize(
     dpop: Option<&Bound<'_, DpopPolicy>>,
     client_cert_sha256: Option<&Bound<'_, PyAny>>,
     realm: Option<&str>,
+    resource_metadata: Option<&str>,
     now: Option<&Bound<'_, PyAny>>,
-) -> PyResult<AuthorizedRequest> {
+    wait: bool,
+) -> PyResult<Option<AuthorizedRequest>> {
     let (authorization, dpop_headers) = request_headers(headers)?;
     let cert = certificate(client_cert_sha256)?;
     let now = input::now(now)?;
     let dpop = dpop.map(Bound::get);
-    let (keys, policy) = validator.parts();
-    // A key source may fetch here (first load, past its stale limit).
-    let keys = py.detach(|| keys.current(now))?;
+    let (source, policy) = validator.parts();
     let auth_refs: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
     let dpop_refs: Vec<&[u8]> = dpop_headers.iter().map(Vec::as_slice).collect();
     let facts = RequestFacts {
@@ -479,7 +566,7 @@ pub(crate) fn authorize(
         dpop: &dpop_refs,
         certificate_sha256: cert.as_ref(),
     };
-    let (outcome, failure) = py.detach(|| {
+    let decide = |keys: &[tokenlane::Key]| {
         let mode = dpop.map_or(DpopMode::BearerOnly, DpopPolicy::core_mode);
         let mut scratch =
             vec![
@@ -489,22 +576,80 @@ pub(crate) fn authorize(
         let hooks = Hooks {
             policy: dpop,
             failure: RefCell::new(None),
+            consulted: core::cell::Cell::new(false),
+        };
+        let issued = match dpop.and_then(|d| d.nonce.as_ref()) {
+            Some(NonceSource::Native(i)) => Some(tokenlane::nonce::IssuedNonces::new(i, &hooks)),
+            _ => None,
+        };
+        let core_hooks: &dyn ProofHooks = match &issued {
+            Some(h) => h,
+            None => &hooks,
         };
         let outcome = tokenlane::request::authorize(
             &facts,
             &policy.policy(),
-            &keys,
+            keys,
             mode,
-            &hooks,
+            core_hooks,
             now,
             &mut scratch,
         )
         .map(|(t, b)| (AccessToken::from_core(&t), b));
-        (outcome, hooks.failure.into_inner())
-    });
+        // The core's rule for the response's DPoP-Nonce (native issuer).
+        let fresh = issued
+            .as_ref()
+            .and_then(|h| h.response_nonce(outcome.is_ok(), now))
+            .map(|n| n.as_str().to_owned());
+        let consulted = hooks.consulted.get();
+        ((outcome, hooks.failure.into_inner(), fresh), consulted)
+    };
+    // A key source may fetch here: on the first load, near or past
+    // expiry, and once per cooldown for a `kid` its current keys lack, as
+    // `validate` does; the request is then decided again, unless its DPoP
+    // proof already went to the replay store. The core consults the store
+    // last, after the token and its binding, so a `key_not_found` request
+    // has recorded nothing; the check stays as a guard: a request whose
+    // proof was recorded keeps its answer, and the client's next request,
+    // with a new proof, meets the new keys.
+    //
+    // Without `wait` (`try_authorize`), nothing may wait: keys that are not
+    // fresh, or an unknown `kid` a key source might fetch for (when no
+    // proof was recorded), answer `None`, and the caller decides the
+    // request with `authorize` on a thread.
+    let decided = py.detach(|| -> Result<Option<_>, NativeError> {
+        let keys = if wait {
+            source.current(now)?
+        } else {
+            match source.fresh(now) {
+                Some(keys) => keys,
+                None => return Ok(None),
+            }
+        };
+        let (first, recorded) = decide(&keys);
+        let missed = matches!(
+            first.0,
+            Err(tokenlane::Error::KeyNotFound { kid_given: true })
+        );
+        if !missed || !source.follows_a_source() {
+            return Ok(Some(first));
+        }
+        if !wait {
+            return Ok((recorded).then_some(first));
+        }
+        if !source.kid_miss_since(&keys, now) || recorded {
+            return Ok(Some(first));
+        }
+        drop(keys);
+        let keys = source.current(now)?;
+        Ok(Some(decide(&keys).0))
+    })?;
+    let Some((outcome, failure, fresh)) = decided else {
+        return Ok(None);
+    };
     let nonce_source = dpop.and_then(|d| d.nonce.as_ref());
     match outcome {
-        Ok((token, binding)) => Ok(AuthorizedRequest {
+        Ok((token, binding)) => Ok(Some(AuthorizedRequest {
             token: Py::new(py, token)?,
             scheme: match binding.scheme {
                 Scheme::Bearer => "Bearer",
@@ -512,8 +657,8 @@ pub(crate) fn authorize(
             },
             jkt: binding.jkt.map(|j| j.as_str().to_owned()),
             certificate_bound: binding.certificate,
-            dpop_nonce: None,
-        }),
+            dpop_nonce: fresh,
+        })),
         Err(error) => {
             if let Some(HookFailure::Nonce(e)) = failure {
                 return Err(e);
@@ -524,14 +669,16 @@ pub(crate) fn authorize(
                 dpop: dpop.map(|d| (d.required, d.proofs)),
                 tried: tokenlane::request::tried_scheme(&auth_refs),
                 scope: scope.clone(),
+                resource_metadata: resource_metadata.map(str::to_owned),
             };
             let challenge = context.write(error.code(), realm, None)?;
             let dpop_nonce = match nonce_source {
-                Some(source) => Some(
+                Some(NonceSource::Python(source)) => Some(
                     source
                         .call_method1(py, "issue", (now.as_secs(),))?
                         .extract::<String>(py)?,
                 ),
+                Some(NonceSource::Native(_)) => fresh,
                 None => None,
             };
             let err = PyErr::from(NativeError::Token { error, scope });

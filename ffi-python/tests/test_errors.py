@@ -93,6 +93,7 @@ def test_all_lists_are_the_classes_themselves() -> None:
         "Introspector",
         "KeySet",
         "KeySource",
+        "NonceIssuer",
         "ReplayStore",
         "bearer_token",
     ]

@@ -41,6 +41,30 @@ class CaseNonce:
         return nonce == self.nonce
 
 
+class CaseIssuedNonces:
+    """The stateless nonces of a case (``dpop_nonce_key``, ``dpop_nonce_bucket``),
+    computed with ``cryptography``'s HMAC as tests/conformance/generate.py does:
+    an independent implementation of the core's ``NonceIssuer`` scheme."""
+
+    def __init__(self, key: bytes, bucket: int) -> None:
+        self.key = key
+        self.bucket = bucket
+
+    def nonce_of(self, b: int) -> str:
+        from cryptography.hazmat.primitives import hashes, hmac
+
+        mac = hmac.HMAC(self.key, hashes.SHA256())
+        mac.update(b"tokenlane-dpop-nonce-v1" + self.bucket.to_bytes(8, "big") + b.to_bytes(8, "big"))
+        return base64.urlsafe_b64encode(mac.finalize()).rstrip(b"=").decode()
+
+    def issue(self, now: int) -> str:
+        return self.nonce_of(now // self.bucket)
+
+    def check(self, nonce: str, now: int) -> bool:
+        b = now // self.bucket
+        return nonce in (self.nonce_of(b), self.nonce_of(b - 1))
+
+
 class CaseReplay:
     """The replay store of a case: ``seen_jti`` is pre-filled (any key)."""
 
@@ -67,11 +91,18 @@ def validator_of(case: dict[str, Any]) -> tokenlane.AccessTokenValidator:
     )
 
 
+def _nonce_key(case: dict[str, Any]) -> bytes:
+    k: str = case["policy"]["dpop_nonce_key"]
+    return base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))
+
+
 def dpop_of(case: dict[str, Any]) -> Optional[tokenlane.DpopPolicy]:
     p = case["policy"]
     if p["dpop"] == "bearer_only":
         return None
-    nonce = CaseNonce(p["dpop_nonce"]) if "dpop_nonce" in p else None
+    nonce: Optional[object] = CaseNonce(p["dpop_nonce"]) if "dpop_nonce" in p else None
+    if "dpop_nonce_key" in p:
+        nonce = tokenlane.NonceIssuer(_nonce_key(case), bucket_secs=p["dpop_nonce_bucket"])
     return tokenlane.DpopPolicy(
         mode=p["dpop"],
         algorithms=p["proof_algorithms"],
@@ -132,6 +163,9 @@ def test_request_case(case: dict[str, Any]) -> None:
         if "dpop_nonce" in case["policy"]:
             assert e.dpop_nonce == case["policy"]["dpop_nonce"]
             assert e.headers["DPoP-Nonce"] == e.dpop_nonce
+        elif "dpop_nonce" in expect:
+            assert e.dpop_nonce == expect["dpop_nonce"]
+            assert e.headers["DPoP-Nonce"] == e.dpop_nonce
         else:
             assert e.dpop_nonce is None and "DPoP-Nonce" not in e.headers
         return
@@ -144,7 +178,62 @@ def test_request_case(case: dict[str, Any]) -> None:
     assert got.certificate_bound == expect["certificate"]
     assert isinstance(got.token, tokenlane.AccessToken)
     assert got.token.sub is not None
-    assert got.dpop_nonce is None and got.headers == {}
+    if "dpop_nonce" in expect:
+        assert got.dpop_nonce == expect["dpop_nonce"]
+        assert got.headers == ({} if got.dpop_nonce is None else {"DPoP-Nonce": got.dpop_nonce})
+    else:
+        assert got.dpop_nonce is None and got.headers == {}
+
+
+NONCE_CASES = [c for c in REQUEST_CASES if "dpop_nonce_key" in c["policy"]]
+
+
+@pytest.mark.parametrize("case", NONCE_CASES, ids=[c["name"] for c in NONCE_CASES])
+def test_nonce_cases_through_an_independent_nonce_source(case: dict[str, Any]) -> None:
+    """The same cases with the nonce protocol implemented in Python with
+    ``cryptography``'s HMAC: the native issuer and an independent
+    implementation of its scheme give the same verdicts and refusal nonces."""
+    p = case["policy"]
+    dpop = tokenlane.DpopPolicy(
+        mode=p["dpop"], algorithms=p["proof_algorithms"], iat_window=p["iat_window"],
+        replay=CaseReplay(p.get("seen_jti", [])),
+        nonce=CaseIssuedNonces(_nonce_key(case), p["dpop_nonce_bucket"]),
+    )
+    r = case["request"]
+    try:
+        validator_of(case).authorize(r["method"], r["uri"], headers_of(case), dpop=dpop, now=case["now"])
+    except tokenlane.TokenlaneError as e:
+        assert e.code == case["expect"].get("error"), e
+        assert e.dpop_nonce == case["expect"]["dpop_nonce"]
+    else:
+        assert case["expect"].get("ok") is True
+
+
+def test_native_nonce_issuer_agrees_with_an_independent_hmac() -> None:
+    key = hashlib.sha256(b"replica key").digest()
+    native = tokenlane.NonceIssuer(key, bucket_secs=60)
+    other = CaseIssuedNonces(key, 60)
+    assert native.bucket_secs == 60
+    for now in (0, 59, 60, 1767225600, 1767225659):
+        n = native.issue(now)
+        assert n == other.issue(now) and len(n) == 43
+        assert native.check(n, now) and native.check(n, now + 60) and not native.check(n, now - now % 60 + 120)
+        if now >= 60:  # the bucket before this one's start: not yet issued
+            assert not native.check(n, now - now % 60 - 1)
+    # A replica with the same key accepts it; another key does not.
+    assert tokenlane.NonceIssuer(key, bucket_secs=60).check(native.issue(100), 100)
+    assert not tokenlane.NonceIssuer(b"k" * 32, bucket_secs=60).check(native.issue(100), 100)
+    assert repr(native) == "<NonceIssuer bucket_secs=60>"
+
+
+def test_nonce_issuer_refuses_weak_settings() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        tokenlane.NonceIssuer(b"k" * 31)
+    with pytest.raises(ValueError, match="bucket"):
+        tokenlane.NonceIssuer(b"k" * 32, bucket_secs=0)
+    with pytest.raises(TypeError):
+        tokenlane.NonceIssuer("k" * 32)  # type: ignore[arg-type]
+    assert tokenlane.NonceIssuer(b"k" * 32).bucket_secs == 300
 
 
 # ---------------------------------------------------------------------------
@@ -407,6 +496,34 @@ def test_fresh_dpop_request_with_the_clock_and_a_nonce() -> None:
     with pytest.raises(tokenlane.MissingToken) as info2:
         f.api.authorize("POST", URL, {"Authorization": f"Bearer {f.at}"}, dpop=dpop, realm="api")
     assert info2.value.challenge == 'DPoP realm="api", algs="ES256"'
+
+
+def test_fresh_dpop_request_with_a_native_nonce_issuer_across_replicas() -> None:
+    f = Fresh()
+    key = hashlib.sha256(b"the replicas' key").digest()
+    def replica() -> tokenlane.DpopPolicy:
+        return tokenlane.DpopPolicy(
+            algorithms=["ES256"], mode="required", iat_window=300, nonce=tokenlane.NonceIssuer(key, bucket_secs=60)
+        )
+
+    one, two = replica(), replica()
+    # No nonce: refused by replica one, with its nonce to use.
+    with pytest.raises(tokenlane.UseDpopNonce) as info:
+        f.api.authorize("POST", URL, f.headers("p-1"), dpop=one, now=f.now)
+    nonce = info.value.headers["DPoP-Nonce"]
+    assert info.value.dpop_nonce == nonce and len(nonce) == 43
+    # Replica two accepts it, and asks for nothing new in the same bucket.
+    got = f.api.authorize("POST", URL, f.headers("p-2", nonce), dpop=two, now=f.now)
+    assert (got.scheme, got.jkt, got.dpop_nonce, got.headers) == ("DPoP", f.jkt, None, {})
+    # One bucket later it is still accepted, with a fresh nonce to switch to.
+    later = f.now - f.now % 60 + 60
+    got = f.api.authorize("POST", URL, f.headers("p-3", nonce), dpop=one, now=later)
+    assert got.dpop_nonce is not None and got.dpop_nonce != nonce
+    assert got.headers == {"DPoP-Nonce": got.dpop_nonce}
+    # Two buckets later it is stale.
+    with pytest.raises(tokenlane.UseDpopNonce) as info:
+        f.api.authorize("POST", URL, f.headers("p-4", nonce), dpop=two, now=later + 60)
+    assert info.value.dpop_nonce == tokenlane.NonceIssuer(key, bucket_secs=60).issue(later + 60)
 
 
 def test_a_full_replay_store_refuses_as_a_server_fault_never_accepts() -> None:

@@ -104,6 +104,16 @@ def main() -> None:
         answer: dict[str, str] = e.headers
         assert challenge is not None and f'algs="{" ".join(dpop.algorithms)}"' in challenge and nonce is None
         assert answer["WWW-Authenticate"] == challenge
+    # Stateless nonces shared by the replicas: a native issuer.
+    issuer = tokenlane.NonceIssuer(b"\x07" * 32, bucket_secs=300)
+    fresh: str = issuer.issue(now)
+    assert issuer.check(fresh, now) and issuer.bucket_secs == 300
+    with_nonces = tokenlane.DpopPolicy(algorithms=["ES256"], replay=store, nonce=issuer)
+    try:
+        api.authorize("GET", "https://api.example/appointments", {"Authorization": f"DPoP {access}"},
+                      dpop=with_nonces, now=now)
+    except tokenlane.InvalidDpopProof as e:
+        assert e.dpop_nonce == fresh
 
     remote(api, access, now)
 

@@ -225,14 +225,25 @@ impl KeySource {
     /// when no keys can be served and the last attempt failed less than the
     /// retry interval ago.
     pub fn keys(&self, now: UnixTime) -> Result<Keys, RemoteError> {
-        let t = now.as_secs();
-        if t < self.inner.fresh_until.load(Ordering::Acquire) {
+        match self.fresh_keys(now) {
+            Some(keys) => Ok(keys),
+            None => self.slow_keys(now.as_secs()),
+        }
+    }
+
+    /// The current keys at `now` when they are fresh: the lock-free path of
+    /// [`Self::keys`], which never fetches, waits or starts a refresh.
+    /// `None` when [`Self::keys`] would have to do more (no keys yet, the
+    /// refresh-ahead window, stale keys): an event-loop caller then calls
+    /// [`Self::keys`] on a thread that may wait.
+    pub fn fresh_keys(&self, now: UnixTime) -> Option<Keys> {
+        if now.as_secs() < self.inner.fresh_until.load(Ordering::Acquire) {
             let guard = self.inner.keys.load();
             if guard.is_some() {
-                return Ok(Keys(guard));
+                return Some(Keys(guard));
             }
         }
-        self.slow_keys(t)
+        None
     }
 
     fn slow_keys(&self, t: u64) -> Result<Keys, RemoteError> {

@@ -119,6 +119,28 @@ fn rotation_new_kid_after_exactly_one_fetch_old_kid_refused() {
 }
 
 #[test]
+fn fresh_keys_never_fetches_and_answers_only_while_fresh() {
+    let (es, now) = case(ES256);
+    let jwks = Arc::new(Mutex::new(jwks_with(&["ec-1"])));
+    let server = jwks_server(jwks);
+    let (opts, _) = options();
+    let ttl = opts.policy.default_ttl();
+    let src = KeySource::from_jwks_uri(&format!("{}/jwks", server.base), opts).unwrap();
+    // No keys yet: None, and no fetch.
+    assert!(src.fresh_keys(UnixTime::from_secs(now)).is_none());
+    assert_eq!(server.hits(), 0);
+    validate(&src, &es, now).unwrap();
+    assert_eq!(server.hits(), 1);
+    let fresh = src
+        .fresh_keys(UnixTime::from_secs(now + 1))
+        .expect("fresh keys");
+    assert_eq!(fresh.len(), 1);
+    // Past the TTL: None again, still no fetch.
+    assert!(src.fresh_keys(UnixTime::from_secs(now + ttl)).is_none());
+    assert_eq!(server.hits(), 1);
+}
+
+#[test]
 fn kid_flood_costs_one_fetch_per_cooldown() {
     let (es, now) = case(ES256);
     let server = jwks_server(Arc::new(Mutex::new(jwks_with(&["rsa-1", "ec-1"]))));

@@ -2483,7 +2483,8 @@ CERT_SHA256 = hashlib.sha256(b"the client certificate's DER (a fixed stand-in)")
 
 def jwk_thumbprint(jwk: dict) -> str:
     """RFC 7638 §3: SHA-256 over the required members, sorted, no spaces."""
-    required = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n")}[jwk["kty"]]
+    required = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"),
+                "OKP": ("crv", "kty", "x")}[jwk["kty"]]  # OKP: RFC 8037 §2
     canon = json.dumps({k: jwk[k] for k in required}, sort_keys=True, separators=(",", ":"))
     return b64u(hashlib.sha256(canon.encode()).digest())
 
@@ -2508,7 +2509,8 @@ def dpop_proof(access_token=None, *, alg="ES256", key=None, jwk=None, typ="dpop+
         header["typ"] = typ
     if jwk is None:
         jwk = dpop_client_jwk() if key is K.ec_2 else (
-            jwk_ec(key.public_key()) if alg.startswith("ES") else jwk_rsa(key.public_key()))
+            jwk_ec(key.public_key()) if alg.startswith("ES") else
+            jwk_okp(key.public_key()) if alg in EDDSA_ALGS else jwk_rsa(key.public_key()))
     if jwk is not DROP:
         header["jwk"] = jwk
     claims = {}
@@ -2523,15 +2525,36 @@ def dpop_proof(access_token=None, *, alg="ES256", key=None, jwk=None, typ="dpop+
     return token(header, claims, sign_with or signer(alg, key))
 
 
+# Stateless server nonces (the core's tokenlane::nonce::NonceIssuer): the
+# nonce of time bucket b = floor(now / bucket) under a server key is
+# base64url(HMAC-SHA256(key, "tokenlane-dpop-nonce-v1" || be64(bucket) || be64(b))),
+# computed here with `cryptography`'s HMAC.
+NONCE_KEY = hashlib.sha256(b"tokenlane conformance: the replicas' DPoP nonce key").digest()
+NONCE_BUCKET = 300
+
+
+def issued_nonce(now=NOW, *, key=NONCE_KEY, bucket=NONCE_BUCKET, shift=0) -> str:
+    """The nonce an issuer with `key` and `bucket` hands out `shift` buckets from now's."""
+    from cryptography.hazmat.primitives import hmac as chmac
+    b = now // bucket + shift
+    mac = chmac.HMAC(key, hashes.SHA256())
+    mac.update(b"tokenlane-dpop-nonce-v1" + bucket.to_bytes(8, "big") + b.to_bytes(8, "big"))
+    return b64u(mac.finalize())
+
+
 def request_case(name, rule, expect, *, authorization, dpop=(), method="GET", uri=DPOP_URI,
                  certificate=None, mode="allowed", proof_algorithms=("ES256", "RS256", "PS256"),
-                 nonce_required=False, seen_jti=(), iat_window=60, now=NOW, keyset_name="main"):
+                 nonce_required=False, nonce_issuer=False, seen_jti=(), iat_window=60, now=NOW,
+                 keyset_name="main"):
     assert name not in {c["name"] for c in REQUEST_CASES}, name
     policy = access_policy()
     policy.update({"dpop": mode, "proof_algorithms": list(proof_algorithms),
                    "iat_window": iat_window, "seen_jti": list(seen_jti)})
     if nonce_required:
         policy["dpop_nonce"] = DPOP_NONCE
+    if nonce_issuer:
+        policy["dpop_nonce_key"] = b64u(NONCE_KEY)
+        policy["dpop_nonce_bucket"] = NONCE_BUCKET
     REQUEST_CASES.append({
         "name": name, "rule": rule, "keyset": keyset_name, "policy": policy, "now": now,
         "request": {"method": method, "uri": uri, "authorization": list(authorization),
@@ -2638,6 +2661,10 @@ def request_cases():
        authorization=[f"DPoP {bound}"], dpop=[dpop_proof(bound, ath=DROP)])
     rc("dpop_replayed_jti", "the replay store has seen this jti", proof_fault("Replayed"),
        authorization=[f"DPoP {bound}"], dpop=[proof], seen_jti=("proof-1",))
+    rc("dpop_replay_checked_after_the_token", "the replay store is consulted last: a seen proof "
+       "sent with another key's token is refused for the binding, and never recorded",
+       binding("JktMismatch"), authorization=[f"DPoP {bound_other}"], dpop=[dpop_proof(bound_other)],
+       seen_jti=("proof-1",))
     rc("dpop_two_headers", "exactly one DPoP header (RFC 9449 §4.3 step 1)", proof_fault("HeaderCount"),
        authorization=[f"DPoP {bound}"], dpop=[proof, proof])
     rc("dpop_scheme_without_proof", "the DPoP scheme needs a DPoP header", proof_fault("HeaderCount"),
@@ -2671,6 +2698,87 @@ def request_cases():
        authorization=[f"Bearer {cert_bound}"], certificate=hashlib.sha256(b"another").digest())
     rc("certificate_bound_token_without_certificate", "RFC 8705 §3: no certificate presented", binding("NoCertificate"),
        authorization=[f"Bearer {cert_bound}"])
+
+    # Proof algorithms beyond ES256 and RSA (issue 19 item 2): ES384, ES512,
+    # EdDSA and its RFC 9864 name Ed25519, each with its own key type.
+    for alg, key, label in (("ES384", K.ec_p384, "P-384"), ("ES512", K.ec_p521, "P-521"),
+                            ("EdDSA", K.ed_1, "Ed25519"), ("Ed25519", K.ed_1, "Ed25519 (RFC 9864 name)")):
+        pjwk = jwk_okp(key.public_key()) if alg in EDDSA_ALGS else jwk_ec(key.public_key())
+        pbound = token(at_header(), at_claims(cnf={"jkt": jwk_thumbprint(pjwk)}), ES1)
+        rc(f"dpop_{alg.lower()}_proof_key", f"an {alg} proof with an {label} jwk",
+           {"ok": True, "scheme": "dpop", "jkt": jwk_thumbprint(pjwk), "certificate": False},
+           authorization=[f"DPoP {pbound}"], dpop=[dpop_proof(pbound, alg=alg, key=key)],
+           proof_algorithms=("ES256", alg))
+        rc(f"dpop_{alg.lower()}_proof_not_in_policy", f"an {alg} proof when only ES256 proofs are allowed",
+           proof_fault("Alg"), authorization=[f"DPoP {pbound}"], dpop=[dpop_proof(pbound, alg=alg, key=key)],
+           proof_algorithms=("ES256",))
+    p384_jwk = jwk_ec(K.ec_p384.public_key())
+    p384_bound = token(at_header(), at_claims(cnf={"jkt": jwk_thumbprint(p384_jwk)}), ES1)
+    rc("dpop_es256_alg_with_p384_jwk", "ES256 needs a P-256 jwk; a P-384 one is refused", proof_fault("Jwk"),
+       authorization=[f"DPoP {p384_bound}"],
+       dpop=[dpop_proof(p384_bound, alg="ES256", key=K.ec_p384, sign_with=signer("ES384", K.ec_p384))],
+       proof_algorithms=("ES256", "ES384"))
+    rc("dpop_es384_alg_with_p256_jwk", "ES384 needs a P-384 jwk; the client's P-256 one is refused",
+       proof_fault("Jwk"), authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, alg="ES384", jwk=dpop_client_jwk(), sign_with=signer("ES256", K.ec_2))],
+       proof_algorithms=("ES256", "ES384"))
+    ed_jwk = jwk_okp(K.ed_1.public_key())
+    ed_bound = token(at_header(), at_claims(cnf={"jkt": jwk_thumbprint(ed_jwk)}), ES1)
+    rc("dpop_eddsa_jwk_with_y", "RFC 8037 §2: an OKP jwk has no y", proof_fault("Jwk"),
+       authorization=[f"DPoP {ed_bound}"],
+       dpop=[dpop_proof(ed_bound, alg="EdDSA", key=K.ed_1, jwk=dict(ed_jwk, y=ed_jwk["x"]))],
+       proof_algorithms=("EdDSA",))
+    rc("dpop_eddsa_proof_with_private_d", "an OKP jwk holding the private d", proof_fault("PrivateJwk"),
+       authorization=[f"DPoP {ed_bound}"],
+       dpop=[dpop_proof(ed_bound, alg="EdDSA", key=K.ed_1, jwk=dict(ed_jwk, d=b64u(
+           K.ed_1.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption()))))],
+       proof_algorithms=("EdDSA",))
+    rc("dpop_es512_signed_by_another_key", "an ES512 proof whose signature is another P-521 key's",
+       proof_fault("Signature"), authorization=[f"DPoP {bound}"],
+       dpop=[dpop_proof(bound, alg="ES512", key=K.ec_p521,
+                        sign_with=signer("ES512", ec.derive_private_key(7, ec.SECP521R1())))],
+       proof_algorithms=("ES512",))
+
+    # Stateless server nonces (policy.dpop_nonce_key / dpop_nonce_bucket):
+    # `expect.dpop_nonce` is the DPoP-Nonce of the response, the current
+    # bucket's nonce on every refusal and on an acceptance of the previous
+    # bucket's nonce, else null. NOW is the first second of its bucket.
+    current = issued_nonce()
+
+    def with_nonce(expect, nonce):
+        return dict(expect, dpop_nonce=nonce)
+
+    def nproof(nonce, **kw):
+        return dpop_proof(bound, nonce=nonce, **kw)
+
+    rc("dpop_issued_nonce_current_bucket", "the proof carries the nonce the issuer hands out now",
+       with_nonce(ok_dpop, None), authorization=[f"DPoP {bound}"], dpop=[nproof(current)],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_previous_bucket", "the previous bucket's nonce is accepted, and a fresh one is sent",
+       with_nonce(ok_dpop, current), authorization=[f"DPoP {bound}"], dpop=[nproof(issued_nonce(shift=-1))],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_absent", "RFC 9449 §8: a nonce is required; the refusal carries one",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"], dpop=[proof],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_stale", "a nonce older than the previous bucket",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(shift=-2))], nonce_issuer=True)
+    rc("dpop_issued_nonce_next_bucket", "decision: a nonce of the next bucket is not accepted early",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(shift=1))], nonce_issuer=True)
+    rc("dpop_issued_nonce_from_another_key", "a nonce issued under another server key",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(key=hashlib.sha256(b"another deployment's key").digest()))],
+       nonce_issuer=True)
+    rc("dpop_issued_nonce_other_bucket_length", "the same key with another bucket length is another issuer",
+       with_nonce(err("use_dpop_nonce"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(issued_nonce(bucket=600))], nonce_issuer=True)
+    rc("dpop_issued_nonce_on_another_refusal", "a refusal for another fault still carries a fresh nonce",
+       with_nonce(proof_fault("Htu"), current), authorization=[f"DPoP {bound}"],
+       dpop=[nproof(current, htu="https://api.example/admin")], nonce_issuer=True)
+    rc("dpop_issued_nonce_bearer_request", "a plain Bearer request needs no nonce and gets none",
+       with_nonce(ok_bearer, None), authorization=[f"Bearer {GOOD_AT}"], nonce_issuer=True)
 
 
 def main():

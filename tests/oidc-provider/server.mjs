@@ -14,6 +14,7 @@
 //     https://api.example/jwt     RFC 9068 JWT access tokens
 //     https://api.example/opaque  opaque access tokens (introspection)
 //     https://other.example/api   opaque, another API (audience tests)
+//     https://mcp.example/mcp     RFC 9068 JWT access tokens for an MCP server
 // - Clients (secrets are test fixtures):
 //     cc-client / cc-secret   client_credentials, client_secret_basic
 //     app-client / app-secret authorization_code + refresh_token
@@ -51,6 +52,7 @@ const RESOURCES = {
   'https://api.example/jwt': 'jwt',
   'https://api.example/opaque': 'opaque',
   'https://other.example/api': 'opaque',
+  'https://mcp.example/mcp': 'jwt',
 };
 const SCOPE = 'read write';
 

@@ -44,6 +44,7 @@ SERVER_DIR = ROOT / "tests" / "oidc-provider"
 JWT_API = "https://api.example/jwt"
 OPAQUE_API = "https://api.example/opaque"
 OTHER_API = "https://other.example/api"
+MCP_API = "https://mcp.example/mcp"
 CC_CLIENT = ("cc-client", "cc-secret")
 APP_CLIENT = ("app-client", "app-secret")
 RS_CLIENT = ("rs-client", "rs-secret")
@@ -310,6 +311,7 @@ __all__ = [
     "JWT_API",
     "OPAQUE_API",
     "OTHER_API",
+    "MCP_API",
     "OpenIDProvider",
     "RS_CLIENT",
     "dpop_key",

@@ -36,6 +36,15 @@ pub enum PolicyError {
     /// refuses it rather than ignoring it): a client_id for the access lane,
     /// or an audience, a required scope or a typ mode for the ID lane.
     OtherLaneSetting(LaneSetting),
+    /// A DPoP nonce key shorter than
+    /// [`crate::nonce::MIN_NONCE_KEY_BYTES`] (32 bytes).
+    NonceKeyTooShort,
+    /// A DPoP nonce bucket of 0 seconds or over
+    /// [`crate::nonce::MAX_NONCE_BUCKET_SECS`] (one day).
+    NonceBucket,
+    /// A replay store that forgets proofs sooner than the proof policy's
+    /// `iat` window accepts them: a proof could be replayed.
+    ReplayWindowTooShort,
 }
 
 /// A setting that belongs to one lane only (the detail of
@@ -80,6 +89,13 @@ impl core::fmt::Display for PolicyError {
             }
             PolicyError::OtherLaneSetting(LaneSetting::IntrospectionAudience) => {
                 "the introspection audience rule is an access-lane setting; ID tokens are never introspected"
+            }
+            PolicyError::NonceKeyTooShort => "the DPoP nonce key must be at least 32 bytes",
+            PolicyError::NonceBucket => {
+                "the DPoP nonce bucket must be between 1 second and one day"
+            }
+            PolicyError::ReplayWindowTooShort => {
+                "the replay store's iat_window is shorter than the proof policy's: a proof could be replayed"
             }
         })
     }

@@ -35,6 +35,7 @@ from tokenlane._native import (
     Introspector,
     KeySet,
     KeySource,
+    NonceIssuer,
     ReplayStore,
 )
 from tokenlane import exceptions as _exceptions
@@ -50,6 +51,7 @@ __all__ = [
     "Introspector",
     "KeySet",
     "KeySource",
+    "NonceIssuer",
     "ReplayStore",
     "bearer_token",
 ]

@@ -14,9 +14,11 @@ __all__ = [
     "Introspector",
     "KeySet",
     "KeySource",
+    "NonceIssuer",
     "ReplayStore",
     "bearer_token",
     "error_codes",
+    "error_description",
     "remote_error_codes",
     "www_authenticate",
 ]
@@ -39,6 +41,9 @@ def bearer_token(authorization: Union[str, bytes, bytearray, None]) -> str:
 
 def error_codes() -> list[tuple[str, str, int]]:
     """The core's code table: ``(code, rfc6750_error, http_status)`` in number order."""
+
+def error_description(code: str) -> str:
+    """The core's fixed description of ``code`` (its challenge's ``error_description``)."""
 
 def www_authenticate(code: str, realm: Optional[str] = None, scope: Optional[str] = None) -> str:
     """The ``WWW-Authenticate`` value the core writes for ``code``."""
@@ -100,8 +105,21 @@ class AccessTokenValidator:
         dpop: Optional[DpopPolicy] = None,
         client_cert_sha256: Optional[bytes] = None,
         realm: Optional[str] = None,
+        resource_metadata: Optional[str] = None,
         now: Optional[int] = None,
     ) -> AuthorizedRequest: ...
+    def try_authorize(
+        self,
+        method: str,
+        url: str,
+        headers: _Headers,
+        *,
+        dpop: Optional[DpopPolicy] = None,
+        client_cert_sha256: Optional[bytes] = None,
+        realm: Optional[str] = None,
+        resource_metadata: Optional[str] = None,
+        now: Optional[int] = None,
+    ) -> Optional[AuthorizedRequest]: ...
     def with_keys(self, keys: _Keys) -> AccessTokenValidator: ...
 
 @final
@@ -116,6 +134,16 @@ class ReplayStore:
     def __len__(self) -> int: ...
 
 @final
+class NonceIssuer:
+    """Stateless DPoP server nonces: an HMAC of the time bucket under a shared key."""
+
+    def __new__(cls, key: bytes, *, bucket_secs: int = 300) -> NonceIssuer: ...
+    @property
+    def bucket_secs(self) -> int: ...
+    def issue(self, now: int, /) -> str: ...
+    def check(self, nonce: str, now: int, /) -> bool: ...
+
+@final
 class DpopPolicy:
     """How DPoP proofs are checked (RFC 9449)."""
 
@@ -127,7 +155,7 @@ class DpopPolicy:
         iat_window: int = 60,
         max_proof_bytes: int = 8192,
         replay: Union[ReplayStore, _ReplayCallback, None] = None,
-        nonce: Optional[_NonceSource] = None,
+        nonce: Union[NonceIssuer, _NonceSource, None] = None,
     ) -> DpopPolicy: ...
     @property
     def mode(self) -> str: ...

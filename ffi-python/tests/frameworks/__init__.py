@@ -1,0 +1,1 @@
+"""The framework integrations (tokenlane.fastapi, .flask, .django, .mcp)."""
