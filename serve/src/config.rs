@@ -113,6 +113,8 @@ struct RawDpop {
     redis_address: Option<Spanned<String>>,
     redis_prefix: Option<Spanned<String>>,
     redis_timeout_ms: Option<Spanned<u64>>,
+    nonce_key_file: Option<Spanned<String>>,
+    nonce_bucket_secs: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -310,6 +312,11 @@ pub struct Dpop {
     pub iat_window: u64,
     /// The replay store.
     pub replay: ReplayStore,
+    /// Stateless server nonces (RFC 9449 §8) from the core's
+    /// [`tokenlane::nonce::NonceIssuer`]: required in every proof when set.
+    /// Every instance of a fleet holds the same key, so any instance checks
+    /// any instance's nonces.
+    pub nonce: Option<tokenlane::nonce::NonceIssuer>,
 }
 
 /// `[forward]`: header names for identity values (`None`: not forwarded).
@@ -904,6 +911,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
             algorithms: AlgorithmSet::EMPTY.with(Algorithm::ES256),
             iat_window: tokenlane::dpop::DEFAULT_IAT_WINDOW_SECS,
             replay: ReplayStore::Memory,
+            nonce: None,
         },
         Some(d) => {
             let d = d.get_ref();
@@ -978,11 +986,57 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
                     return cx.err(span, format!("replay: {other:?}; one of memory, redis"))
                 }
             };
+            let nonce = match &d.nonce_key_file {
+                None => {
+                    if let Some(b) = &d.nonce_bucket_secs {
+                        return cx.err(
+                            b.span(),
+                            "nonce_bucket_secs: set nonce_key_file to use nonces",
+                        );
+                    }
+                    None
+                }
+                Some(f) => {
+                    if mode == DpopSetting::Off {
+                        return cx.err(f.span(), "nonce_key_file: DPoP is off");
+                    }
+                    let p = base.join(f.get_ref());
+                    let key = match std::fs::read(&p) {
+                        Ok(k) => k,
+                        Err(e) => {
+                            return cx
+                                .err(f.span(), format!("nonce_key_file: {}: {e}", p.display()))
+                        }
+                    };
+                    // The file's bytes are the key; a trailing newline (an
+                    // editor's, or `base64`'s) is not part of it.
+                    let key = key.strip_suffix(b"\n").unwrap_or(&key);
+                    let bucket = ranged(
+                        &d.nonce_bucket_secs,
+                        "nonce_bucket_secs",
+                        tokenlane::nonce::DEFAULT_NONCE_BUCKET_SECS,
+                        1,
+                        tokenlane::nonce::MAX_NONCE_BUCKET_SECS,
+                    )?;
+                    match tokenlane::nonce::NonceIssuer::new(key, bucket) {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            return cx.err(
+                                f.span(),
+                                format!(
+                                    "nonce_key_file: {e} (e.g. head -c 32 /dev/urandom > FILE)"
+                                ),
+                            )
+                        }
+                    }
+                }
+            };
             Dpop {
                 mode,
                 algorithms,
                 iat_window,
                 replay,
+                nonce,
             }
         }
     };
@@ -1283,5 +1337,25 @@ public = true
             e.message.contains("unknown setting") && e.message.contains("kid_miss_cooldown"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_nonce_key_shorter_than_32_bytes_is_refused_with_its_line() {
+        let dir =
+            std::env::temp_dir().join(format!("tokenlane-serve-nonce-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("short.key"), b"0123456789abcdef\n").unwrap();
+        std::fs::write(dir.join("good.key"), [7u8; 32]).unwrap();
+        let with =
+            |f: &str| format!("{GOOD}\n[dpop]\nmode = \"allowed\"\nnonce_key_file = \"{f}\"\n");
+        let e = parse("t.toml", &with("short.key"), &dir).unwrap_err();
+        assert!(
+            e.message.contains("nonce_key_file") && e.message.contains("32 bytes"),
+            "{e}"
+        );
+        assert_eq!(e.line, GOOD.lines().count() + 4, "{e}");
+        let c = parse("t.toml", &with("good.key"), &dir).unwrap();
+        assert!(c.dpop.nonce.is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -15,6 +15,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokenlane::dpop::{MemoryReplayStore, ProofHooks, ProofPolicy, DEFAULT_REPLAY_CAPACITY};
+use tokenlane::nonce::IssuedNonces;
 use tokenlane::request::{
     authorize, authorize_scratch_len, credential, tried_scheme, write_challenge, DpopMode,
     RequestFacts, Scheme,
@@ -194,6 +195,8 @@ pub enum Decision {
         public: bool,
         /// The accepting issuer's index.
         issuer: Option<usize>,
+        /// A `DPoP-Nonce` to send (the proof carried the previous one).
+        nonce: Option<String>,
     },
     /// A refusal.
     Deny {
@@ -204,6 +207,9 @@ pub enum Decision {
         code: &'static str,
         /// The `WWW-Authenticate` value, when the refusal has one.
         challenge: Option<String>,
+        /// A `DPoP-Nonce` to send (every refusal of a DPoP request, when
+        /// nonces are on).
+        nonce: Option<String>,
     },
 }
 
@@ -213,6 +219,7 @@ pub fn deny_plain(status: u16, code: &'static str) -> Decision {
         status,
         code,
         challenge: None,
+        nonce: None,
     }
 }
 
@@ -284,6 +291,7 @@ fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Opt
                 .collect(),
             public: true,
             issuer: None,
+            nonce: None,
         });
     }
     let mode = state.mode();
@@ -310,7 +318,25 @@ fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Opt
     let policy_owned = &config.issuers[issuer_ix].policies[route_ix];
     let policy = policy_owned.policy();
     let mut scratch = vec![0u8; authorize_scratch_len(&rf, policy.max_token_bytes(), mode)];
-    let hooks = state.hooks.as_dyn();
+    let nonces = state
+        .config
+        .dpop
+        .nonce
+        .as_ref()
+        .map(|n| IssuedNonces::new(n, state.hooks.as_dyn()));
+    let hooks: &dyn ProofHooks = match &nonces {
+        Some(n) => n,
+        None => state.hooks.as_dyn(),
+    };
+    // The nonce goes only on answers to requests in the DPoP lane.
+    let dpop_request = !facts.dpop.is_empty() || tried_scheme(&authorization) == Some(Scheme::Dpop);
+    let nonce_for = |accepted: bool| {
+        nonces
+            .as_ref()
+            .filter(|_| dpop_request)
+            .and_then(|n| n.response_nonce(accepted, now))
+            .map(|n| n.as_str().to_owned())
+    };
     let result = match &state.keys[issuer_ix] {
         IssuerKeys::Static(k) => authorize(&rf, &policy, k, mode, hooks, now, &mut scratch)
             .map(|(t, b)| identity(state, &t, b.jkt.as_ref().map(|j| j.as_str())))
@@ -360,6 +386,7 @@ fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Opt
             headers,
             public: false,
             issuer: Some(issuer_ix),
+            nonce: nonce_for(true),
         },
         Ok(None) => deny_plain(403, "identity_too_long"),
         Err(Some(e)) => {
@@ -381,6 +408,7 @@ fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Opt
                 status,
                 code: e.code(),
                 challenge: (status < 500).then_some(challenge),
+                nonce: nonce_for(false),
             }
         }
         Err(None) => deny_plain(403, "identity_too_long"),

@@ -46,9 +46,13 @@
 //!   time/scope/route checks outside the core would break the project's
 //!   one rule (decisions only in the core), so every request is verified
 //!   in full (HS256/ES256 cost microseconds; see BENCHMARKS.md).
-//! - **No DPoP nonces yet** (the core's stateless nonce issuer is not on
-//!   main); no gRPC `ext_authz` (it would need tonic and prost, doubling
-//!   the build; Envoy's HTTP `ext_authz` gives the same decisions).
+//! - **DPoP nonces are stateless**: with `[dpop] nonce_key_file`, proofs
+//!   must carry a nonce of the core's [`tokenlane::nonce::NonceIssuer`];
+//!   every instance holding the same key checks every instance's nonces,
+//!   and answers to DPoP requests carry `DPoP-Nonce` when the client needs
+//!   a new one.
+//! - **No gRPC `ext_authz`**: it would need tonic and prost, doubling the
+//!   build; Envoy's HTTP `ext_authz` gives the same decisions.
 #![forbid(unsafe_code)]
 
 pub mod config;

@@ -214,6 +214,7 @@ async fn decision(
             status,
             code,
             challenge,
+            ..
         } => {
             // nginx knows only 2xx/401/403: a 400 (invalid_request) becomes
             // a 401 with the same challenge, so the client learns why
@@ -233,6 +234,13 @@ async fn decision(
             (false, *code)
         }
     };
+    let nonce = match &decision {
+        Decision::Allow { nonce, .. } | Decision::Deny { nonce, .. } => nonce,
+    };
+    if let Some(v) = nonce.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
+        resp.headers_mut()
+            .insert(hyper::header::HeaderName::from_static("dpop-nonce"), v);
+    }
     shared.metrics.decision(edge.name(), allow, code, micros);
     let log_it = match server.log_decisions {
         config::LogDecisions::None => false,

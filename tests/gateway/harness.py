@@ -109,11 +109,13 @@ class Keys:
     def bound(self) -> str:
         return self.access(extra={"cnf": {"jkt": jkt(self.dpop)}})
 
-    def proof(self, method: str, url: str, token: str) -> str:
+    def proof(self, method: str, url: str, token: str, nonce: str | None = None) -> str:
         claims = {
             "jti": str(uuid.uuid4()), "htm": method, "htu": url, "iat": int(time.time()),
             "ath": b64u(hashlib.sha256(token.encode()).digest()),
         }
+        if nonce is not None:
+            claims["nonce"] = nonce
         return jwt.encode(claims, self.dpop, algorithm="ES256",
                           headers={"typ": "dpop+jwt", "jwk": ec_jwk(self.dpop)})
 
@@ -201,6 +203,7 @@ replay = "redis"
 redis_address = "127.0.0.1:{redis_port}"
 redis_prefix = "tl-test:"
 redis_timeout_ms = 300
+nonce_key_file = "nonce.key"
 
 [[resource]]
 resource = "https://api.example/api"
@@ -264,6 +267,8 @@ class Bed:
         self.redis_port = free_port()
         self.serve_ports = [free_port(), free_port()]
         self.nginx_port = free_port()
+        # The fleet's shared nonce key (both instances read the same file).
+        (self.dir / "nonce.key").write_bytes(os.urandom(32))
         (self.dir / "hs.jwks").write_text(json.dumps({"keys": [
             {"kty": "oct", "kid": "hs1", "alg": "HS256", "k": b64u(HS_SECRET)}]}))
         try:
