@@ -357,6 +357,12 @@ pub struct Resource {
     pub well_known_path: String,
     /// The metadata document.
     pub document: String,
+    /// The resource's path (no trailing `/`; empty for the origin): requests
+    /// at or under it are this resource's.
+    pub path: String,
+    /// The metadata document's absolute URL, sent as `resource_metadata` in
+    /// this resource's challenges (RFC 9728 §5.1).
+    pub metadata_url: String,
 }
 
 /// The whole configuration, checked.
@@ -1155,7 +1161,11 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
         if let Some(d) = &r.resource_documentation {
             doc.insert("resource_documentation".into(), d.get_ref().clone().into());
         }
+        let origin = url.get(..url.len() - after.len()).unwrap_or("").to_owned()
+            + after.split('/').next().unwrap_or("");
         resources.push(Resource {
+            metadata_url: format!("{origin}{well_known_path}"),
+            path: path.to_owned(),
             well_known_path,
             document: serde_json::Value::Object(doc).to_string(),
         });
@@ -1172,6 +1182,21 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
 }
 
 impl Config {
+    /// The `[[resource]]` a request path belongs to: the longest resource
+    /// path equal to it or a parent of it.
+    pub fn resource_for(&self, path: &str) -> Option<&Resource> {
+        self.resources
+            .iter()
+            .filter(|r| {
+                r.path.is_empty()
+                    || path == r.path
+                    || path
+                        .strip_prefix(&r.path)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .max_by_key(|r| r.path.len())
+    }
+
     /// The route for `method` and `path`: the longest matching
     /// `path_prefix`; at equal length a route naming the method wins over
     /// one for every method. `None`: no route (the request is refused).

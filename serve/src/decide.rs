@@ -17,8 +17,8 @@ use std::sync::Arc;
 use tokenlane::dpop::{MemoryReplayStore, ProofHooks, ProofPolicy, DEFAULT_REPLAY_CAPACITY};
 use tokenlane::nonce::IssuedNonces;
 use tokenlane::request::{
-    authorize, authorize_scratch_len, credential, tried_scheme, write_challenge, DpopMode,
-    RequestFacts, Scheme,
+    authorize, authorize_scratch_len, credential, tried_scheme, write_challenge,
+    write_challenge_with_metadata, DpopMode, RequestFacts, Scheme,
 };
 use tokenlane::{Error, ErrorCode, Key, KeySet, UnixTime};
 use tokenlane_remote::{KeySource, KeySourceOptions};
@@ -394,14 +394,28 @@ fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Opt
             let scope = (e.kind() == ErrorCode::InsufficientScope && !route.scopes.is_empty())
                 .then(|| route.scopes.join(" "));
             let mut challenge = String::new();
-            let _ = write_challenge(
-                &mut challenge,
-                &e,
-                mode,
-                tried,
-                config.server.realm.as_deref(),
-                scope.as_deref(),
-            );
+            // With a [[resource]] covering the path, the challenge names its
+            // metadata (RFC 9728 §5.1), so a client without a token finds
+            // the authorization server.
+            let _ = match config.resource_for(&facts.path) {
+                Some(r) => write_challenge_with_metadata(
+                    &mut challenge,
+                    e.kind(),
+                    mode,
+                    tried,
+                    config.server.realm.as_deref(),
+                    scope.as_deref(),
+                    Some(&r.metadata_url),
+                ),
+                None => write_challenge(
+                    &mut challenge,
+                    &e,
+                    mode,
+                    tried,
+                    config.server.realm.as_deref(),
+                    scope.as_deref(),
+                ),
+            };
             // No challenge on a 5xx (the store failed, not the client).
             let status = e.http_status();
             Decision::Deny {

@@ -19,7 +19,7 @@
 //! | `/healthz` | 200 while the process runs |
 //! | `/readyz` | 200 once every issuer's keys loaded (and while servable), else 503 |
 //! | `/metrics` | Prometheus text ([`metrics`]) |
-//! | `/.well-known/oauth-protected-resource/...` | RFC 9728 metadata of each `[[resource]]` |
+//! | `/.well-known/oauth-protected-resource/...` | RFC 9728 metadata of each `[[resource]]` (and its URL as `resource_metadata` in the challenges of the paths it covers) |
 //!
 //! ## Answers
 //!

@@ -19,11 +19,14 @@ import pytest
 from harness import AUDIENCE, HS_ISSUER, ISSUER, Bed, Echo
 
 BIN = os.environ.get("TOKENLANE_BIN", "target/release/tokenlane")
-DPOP = 'DPoP realm="api", algs="ES256"'
+# Every /api/ path belongs to the configured [[resource]], so its challenges
+# name the metadata (RFC 9728 §5.1) on each scheme, after the realm.
+META = 'resource_metadata="https://api.example/.well-known/oauth-protected-resource/api"'
+DPOP = f'DPoP realm="api", {META}, algs="ES256"'
 
 
 def challenge(code: str, description: str, scope: str | None = None) -> str:
-    s = f'Bearer realm="api", error="{code}", error_description="{description}"'
+    s = f'Bearer realm="api", {META}, error="{code}", error_description="{description}"'
     if scope:
         s += f', scope="{scope}"'
     return f"{s}, {DPOP}"
@@ -81,7 +84,7 @@ def test_a_client_supplied_identity_header_never_reaches_the_upstream(bed):
         ("id_token", 401, challenge("invalid_token", "the token is not an access token for this API")),
         ("expired", 401, challenge("invalid_token", "the token has expired")),
         ("wrong_audience", 401, challenge("invalid_token", "the token is not meant for this audience")),
-        ("missing", 401, f'Bearer realm="api", {DPOP}'),
+        ("missing", 401, f'Bearer realm="api", {META}, {DPOP}'),
         ("dpop_bound_as_bearer", 401,
          challenge("invalid_token", "the token is bound to another key or certificate")),
         ("two_credentials", 401, challenge(
@@ -177,7 +180,7 @@ def test_dpop_needs_the_fleets_nonce_and_one_instance_accepts_the_others(bed):
     got, h, _ = bed.edge("/api/items", {"Authorization": f"DPoP {token}", "DPoP": k.proof("GET", url, token)})
     assert got == 401
     assert h["www-authenticate"] == (
-        'Bearer realm="api", DPoP realm="api", algs="ES256", error="use_dpop_nonce", '
+        f'Bearer realm="api", {META}, {DPOP}, error="use_dpop_nonce", '
         'error_description="the DPoP proof must carry the server\'s nonce"')
     nonce = h["dpop-nonce"]
     assert len(nonce) == 43
@@ -206,7 +209,7 @@ def test_a_dpop_proof_accepted_by_one_instance_is_a_replay_at_the_other(bed):
     got, h = serve_decide(bed, 1, headers, "/api/items")
     assert got == 401
     assert h["www-authenticate"] == (
-        'Bearer realm="api", DPoP realm="api", algs="ES256", error="invalid_dpop_proof", '
+        f'Bearer realm="api", {META}, {DPOP}, error="invalid_dpop_proof", '
         'error_description="the DPoP proof is invalid"')
     # Through nginx (round robin over both): a fresh proof passes once,
     # the same proof again is refused whichever instance gets it.
