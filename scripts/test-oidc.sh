@@ -17,9 +17,12 @@ if [ ! -x .venv/bin/pytest ]; then
 fi
 run cargo build --release -p tokenlane-cli
 # tests/oidc/test_frameworks.py drives the Python web integrations: the suite
-# runs in a venv of its own with the tokenlane wheel built from the checkout
-# and the pinned frameworks (the rest of the suite only needs the CLI).
-VENV=target/oidc-py-venv
+# runs in a venv with the pinned frameworks and the tokenlane wheel built
+# from the checkout (the rest of the suite only needs the CLI). The python
+# part's venv (target/py-test-venv, same requirements) is reused when it is
+# there, as in the full run; the wheel is always reinstalled fresh.
+VENV=target/py-test-venv
+[ -x "$VENV/bin/pytest" ] || VENV=target/oidc-py-venv
 WHEELS=target/oidc-py-wheels
 run rm -rf "$WHEELS"
 run .venv/bin/maturin build --release -m ffi-python/Cargo.toml -o "$WHEELS"

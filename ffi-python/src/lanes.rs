@@ -205,9 +205,9 @@ impl AccessTokenValidator {
     /// `resource_metadata` URL on every scheme), `dpop_nonce` and `headers`.
     /// Through a `KeySource`, a `kid` the current keys lack fetches (outside
     /// the cooldown) and the request is decided once more, as `validate`
-    /// does, unless its DPoP proof was already recorded by the replay
-    /// store: that request stays `key_not_found` and the client's next
-    /// proof meets the new keys.
+    /// does. (The core consults the DPoP replay store last, after the
+    /// token, so the first decision recorded nothing; should a proof ever
+    /// have reached the store, the request is not decided twice.)
     /// Implemented in `request.rs`; the GIL is released while the core
     /// works (a Python replay or nonce hook takes it back for its call).
     #[pyo3(signature = (
@@ -250,14 +250,12 @@ impl AccessTokenValidator {
 
     /// `authorize` that never waits on the network: the same decision, or
     /// `None` when deciding would have to wait (a key source whose keys are
-    /// not fresh, or a Bearer token whose `kid` its keys lack, which may
-    /// fetch). An event-loop server calls it inline and, on `None`, calls
+    /// not fresh, or a token whose `kid` its keys lack, which may fetch).
+    /// An event-loop server calls it inline and, on `None`, calls
     /// `authorize` on a thread. With a `KeySet` it never answers `None`.
-    /// Nothing is recorded when it answers `None`. A DPoP request whose
-    /// proof reached the replay store is always decided (its `jti` is
-    /// recorded), so an unknown `kid` there is `key_not_found` without a
-    /// fetch: with a key source, send DPoP requests to `authorize` on a
-    /// thread (the web integrations do).
+    /// Nothing is recorded when it answers `None` (the core consults the
+    /// DPoP replay store last, after the token); a request whose proof did
+    /// reach the store is always decided, never answered `None`.
     #[pyo3(signature = (
         method, url, headers, *, dpop=None, client_cert_sha256=None, realm=None,
         resource_metadata=None, now=None

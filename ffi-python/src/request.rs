@@ -606,17 +606,15 @@ pub(crate) fn authorize(
     };
     // A key source may fetch here: on the first load, near or past
     // expiry, and once per cooldown for a `kid` its current keys lack, as
-    // `validate` does; the request is then decided again, unless its DPoP
-    // proof already went to the replay store. The core consults the store
-    // last, after the token and its binding, so a `key_not_found` request
-    // has recorded nothing; the check stays as a guard: a request whose
-    // proof was recorded keeps its answer, and the client's next request,
-    // with a new proof, meets the new keys.
+    // `validate` does; the request is then decided again. The core consults
+    // the replay store last (after the token and its binding), so a
+    // refusal for an unknown key has recorded nothing; `recorded` guards
+    // that: a request whose proof reached the store is never decided twice.
     //
     // Without `wait` (`try_authorize`), nothing may wait: keys that are not
-    // fresh, or an unknown `kid` a key source might fetch for (when no
-    // proof was recorded), answer `None`, and the caller decides the
-    // request with `authorize` on a thread.
+    // fresh, or an unknown `kid` a key source might fetch for, answer
+    // `None`, and the caller decides the request with `authorize` on a
+    // thread.
     let decided = py.detach(|| -> Result<Option<_>, NativeError> {
         let keys = if wait {
             source.current(now)?

@@ -36,9 +36,9 @@ Decisions, written once here:
 - **The event loop never waits on the network.** With a
   :class:`~tokenlane.KeySource` (which may fetch on the first request, on
   an unknown ``kid`` once per cooldown, near or past expiry),
-  :meth:`ProtectedResource.authorize_async` decides a Bearer request
-  inline while the keys are fresh (``try_authorize``, which never waits),
-  and otherwise, and every DPoP request, on a worker thread (anyio's when anyio is installed, else the loop's
+  :meth:`ProtectedResource.authorize_async` decides a request inline
+  while the keys are fresh (``try_authorize``, which never waits), and
+  otherwise on a worker thread (anyio's when anyio is installed, else the loop's
   executor); with a fixed :class:`~tokenlane.KeySet` there is nothing to
   wait for and it runs inline.
 - **Every 401 and 403 carries its challenge**: a missing header gets one
@@ -343,12 +343,7 @@ class ProtectedResource:
         scopes = tuple(scopes)
         if not self.may_fetch:
             return self.authorize(facts, scopes)
-        # A DPoP proof is recorded by the replay store before the token's
-        # key is looked up, so a DPoP request goes to the thread at once:
-        # there an unknown kid still triggers the (cooldown-bounded) fetch.
-        dpop_request = any(name.lower() == b"dpop" if isinstance(name, bytes) else name.lower() == "dpop"
-                           for name, _ in facts.headers)
-        done = None if dpop_request else self.validator_for(scopes).try_authorize(
+        done = self.validator_for(scopes).try_authorize(
             facts.method,
             facts.url,
             facts.headers,

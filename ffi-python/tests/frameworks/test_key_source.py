@@ -128,10 +128,10 @@ def test_try_authorize_decides_only_what_needs_no_wait() -> None:
         assert idp.hits["/jwks"] == 2
 
 
-def test_a_dpop_request_with_an_unknown_kid_fetches_and_its_next_proof_is_accepted() -> None:
-    """The core records a proof's jti before it reads the token, so the
-    request that meets an unknown kid is not decided twice: it is refused
-    (key_not_found) after the fetch, and the client's next proof passes."""
+def test_a_dpop_request_with_an_unknown_kid_is_decided_again_after_the_fetch() -> None:
+    """The core consults the replay store last, after the token: a DPoP
+    request that meets an unknown kid has recorded nothing, so try_authorize
+    answers None and authorize fetches and accepts the same proof, once."""
     from support import CLIENT_KEY, dpop_proof
 
     key, rotated = SigningKey.new("k1"), SigningKey.new("k2")
@@ -145,19 +145,14 @@ def test_a_dpop_request_with_an_unknown_kid_fetches_and_its_next_proof_is_accept
         idp.routes["/jwks"] = Reply(body=jwks(key, rotated))
         time.sleep(1.1)  # past the 1-second kid-miss cooldown
         bound = rotated.access_token(ISSUER, aud=API, cnf={"jkt": _jkt(CLIENT_KEY)})
-
-        def request() -> dict[str, str]:
-            return {"Authorization": f"DPoP {bound}", "DPoP": dpop_proof("GET", url, bound)}
-
-        # try_authorize never fetches: the recorded proof is decided as is.
-        with pytest.raises(tokenlane.KeyNotFound):
-            v.try_authorize("GET", url, request(), dpop=policy)
+        request = {"Authorization": f"DPoP {bound}", "DPoP": dpop_proof("GET", url, bound)}
+        assert v.try_authorize("GET", url, request, dpop=policy) is None
         assert idp.hits["/jwks"] == 1
-        with pytest.raises(tokenlane.KeyNotFound):
-            v.authorize("GET", url, request(), dpop=policy)
+        assert v.authorize("GET", url, request, dpop=policy).scheme == "DPoP"
         assert idp.hits["/jwks"] == 2
-        assert v.authorize("GET", url, request(), dpop=policy).scheme == "DPoP"
-        assert idp.hits["/jwks"] == 2
+        # The same proof again is a replay.
+        with pytest.raises(tokenlane.InvalidDpopProof):
+            v.try_authorize("GET", url, request, dpop=policy)
 
 
 def test_try_authorize_with_fixed_keys_always_decides() -> None:
