@@ -165,6 +165,7 @@ impl tokenlane_result {
     }
 
     /// The C code of a core server fault.
+    #[cfg(any(feature = "remote", test))]
     pub(crate) fn from_fault(fault: ServerFault) -> Self {
         FAULT_CODES
             .iter()

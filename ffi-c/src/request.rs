@@ -462,29 +462,36 @@ pub extern "C" fn tokenlane_access_validator_authorize(
             dpop: &dpop_headers,
             certificate_sha256: cert,
         };
-        let (policy, keys) = v.parts(now)?;
+        let now_secs = now;
+        let (policy, keys) = v.parts(now_secs)?;
         let mut scratch = vec![
             0u8;
             tokenlane::request::authorize_scratch_len(&request, policy.max_token_bytes(), mode)
         ];
-        let now = tokenlane::UnixTime::from_secs(now);
+        let now = tokenlane::UnixTime::from_secs(now_secs);
         let issued = issuer.map(|i| tokenlane::nonce::IssuedNonces::new(i, &hooks));
         let core_hooks: &dyn tokenlane::dpop::ProofHooks = match &issued {
             Some(h) => h,
             None => &hooks,
         };
-        let (t, b) = authorize(
-            &request,
-            &policy.policy(),
-            &keys,
-            mode,
-            core_hooks,
-            now,
-            &mut scratch,
-        )
-        .map_err(|e| Failure::core(&e))?;
+        let mut decide = |keys: &[tokenlane::Key]| {
+            authorize(&request, &policy.policy(), keys, mode, core_hooks, now, &mut scratch)
+                .map(|(t, b)| (crate::token::AccessData::new(&t), b))
+        };
+        // Through a key source, a `kid` its keys lack follows the source's
+        // kid-miss rule (one fetch per cooldown), and the request is decided
+        // once more with the keys it brings, as `validate` does. The core
+        // consults the replay hook last, after the token, so the first
+        // decision recorded no proof.
+        let mut outcome = decide(&keys);
+        if matches!(outcome, Err(tokenlane::Error::KeyNotFound { kid_given: true })) {
+            if let Some(fresh) = v.keys_after_kid_miss(&keys, now_secs)? {
+                outcome = decide(&fresh);
+            }
+        }
+        let (t, b) = outcome.map_err(|e| Failure::core(&e))?;
         let nonce = issued.and_then(|h| h.response_nonce(true, now));
-        out_token.write(ffi::box_into_ptr(crate::token::AccessData::new(&t)));
+        out_token.write(ffi::box_into_ptr(t));
         out_binding.write(tokenlane_binding {
             scheme: u32::from(b.scheme != Scheme::Bearer),
             jkt: c_text(b.jkt.as_ref().map(|j| j.as_str())),

@@ -175,8 +175,8 @@ impl Castable for tokenlane_access_validator {
 
 impl AccessValidator {
     /// The policy and the current keys at `now` (the request lane reads
-    /// both). A key source gives its current keys without the kid-miss
-    /// refetch; none to be had is `KEYS_UNAVAILABLE`.
+    /// both). A key source gives its current keys (the kid-miss refetch is
+    /// [`Self::keys_after_kid_miss`]); none to be had is `KEYS_UNAVAILABLE`.
     pub(crate) fn parts(&self, now: u64) -> Result<(&OwnedAccessPolicy, CurrentKeys), Failure> {
         let keys = match self.keys.current() {
             KeysFrom::Set(k) => CurrentKeys::Set(k),
@@ -189,6 +189,34 @@ impl AccessValidator {
         #[cfg(not(feature = "remote"))]
         let _ = now;
         Ok((&self.policy, keys))
+    }
+
+    /// After a `key_not_found` for a token naming a `kid`, decided on
+    /// `seen`: the keys to decide with once more, when the validator follows
+    /// a key source and its kid-miss rule fetched (outside the cooldown) or
+    /// another thread's fetch replaced `seen` meanwhile; `None` when a retry
+    /// cannot see other keys (a key set, or within the cooldown).
+    pub(crate) fn keys_after_kid_miss(
+        &self,
+        seen: &CurrentKeys,
+        now: u64,
+    ) -> Result<Option<CurrentKeys>, Failure> {
+        match (seen, self.keys.current()) {
+            #[cfg(feature = "remote")]
+            (CurrentKeys::Source(k), KeysFrom::Source(s)) => {
+                let now = UnixTime::from_secs(now);
+                if !s.kid_miss_since(k, now) {
+                    return Ok(None);
+                }
+                s.keys(now)
+                    .map(|k| Some(CurrentKeys::Source(k)))
+                    .map_err(|e| crate::keysource::keys_unavailable(&e))
+            }
+            _ => {
+                let _ = now;
+                Ok(None)
+            }
+        }
     }
 
     /// The policy (the introspector decides answers with it).

@@ -4,7 +4,8 @@
  * the first load, validators of both lanes following a key source, a key
  * rotation while threads validate (the old kid is refused with
  * key_not_found after the refresh, and never accepted again), a flood of
- * random kids costing one fetch, the background refresher (start, stop,
+ * random kids costing one fetch, authorize meeting a new kid (one fetch,
+ * then accepted), the background refresher (start, stop,
  * double stop, free while it runs), the event callback and counters, the
  * options' bounds and sizes, NULLs, and stale keys serving after the server
  * died, then KEYS_UNAVAILABLE (HTTP 503) past the stale limit.
@@ -35,8 +36,9 @@
 #define SLACK 20
 #define ROTATE SLACK                      /* key a removed, key b added */
 #define FLOOD (2 * SLACK)                 /* random kids, past the cooldown */
-#define STALE (FLOOD + 60 + SLACK)        /* the flood's keys (TTL 60) expired */
-#define PAST_MAX_STALE (FLOOD + 60 + 121 + SLACK) /* max_stale is 120 */
+#define REFETCH (3 * SLACK)               /* authorize meets a kid its keys lack */
+#define STALE (REFETCH + 60 + SLACK)      /* the last fetch's keys (TTL 60) expired */
+#define PAST_MAX_STALE (REFETCH + 60 + 121 + SLACK) /* max_stale is 120 */
 
 static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long events_seen[8];
@@ -412,9 +414,17 @@ int main(int argc, char **argv) {
     CHECK("100 random kids: 99 cooldowns",
           tokenlane_keysource_event_count(ks, TOKENLANE_KEYSOURCE_EVENT_COOLDOWN) - cooldown_before == 99);
 
+    /* 3b. The request lane follows the kid-miss rule too: key a is back;
+     * authorize, the first to meet it, fetches once and decides again. */
+    server_set("keys", "ab");
+    CHECK("authorize: an unknown kid past the cooldown fetches and is accepted",
+          authorize(v, token_a, T + REFETCH, detail) == TOKENLANE_RESULT_OK && server_count("count_jwks") == 4);
+    CHECK("authorize: both keys now, no further fetch",
+          authorize(v, token_b, T + REFETCH, detail) == TOKENLANE_RESULT_OK && server_count("count_jwks") == 4);
+
     test_refresher(detail);
 
-    /* 4. The server dies: the last good keys (fetched at T+FLOOD, TTL 60) keep
+    /* 4. The server dies: the last good keys (fetched at T+REFETCH, TTL 60) keep
      * serving past expiry within max_stale (120 s), then KEYS_UNAVAILABLE. */
     server_set("fail", "500"); /* answers fail even before the process is gone */
     pid = server_file("pid");
