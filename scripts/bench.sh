@@ -22,7 +22,9 @@
 # bench -p tokenlane --features ring --bench parse_cost` (hostile ÷ flat JSON
 # of the same size); (2d) `cargo bench -p tokenlane --features ring
 # --bench request` (a DPoP-bound ES256 request ÷ a bearer ES256
-# validation); (3) the validate bench binary under callgrind
+# validation); (2e) `cargo bench -p tokenlane --features ring --bench
+# scaling` (keys in the set, token size, scopes, audiences; tokens from
+# bench/gen_scaling.py); (3) the validate bench binary under callgrind
 # (bench/callgrind.py: instructions per call, immune to machine load);
 # (4) the C ABI against Debian's libjwt (bench/bench_c.c), with its
 # instruction counts next to the Rust ones for the C ABI's overhead;
@@ -111,6 +113,12 @@ pass remote
 run cargo bench -p tokenlane --features ring --bench parse_cost -- $QUICK | tee "$OUT/parse-cost.txt"
 grep -q '=== END PARSE COST TABLE ===' "$OUT/parse-cost.txt"
 pass parse-cost
+
+# ---- 2e. Rust: cost as the work grows (keys, token size, scopes, audiences) --
+run .venv/bin/python bench/gen_scaling.py "$OUT/scaling.json"
+run cargo bench -p tokenlane --features ring --bench scaling -- "$OUT/scaling.json" $QUICK | tee "$OUT/scaling.txt"
+grep -q '=== END SCALING TABLE ===' "$OUT/scaling.txt"
+pass scaling
 
 # ---- 3. Rust: callgrind instruction counts ----------------------------------
 BENCH_BIN=$(cargo bench -p tokenlane --features ring --bench validate --no-run \
@@ -224,7 +232,7 @@ fi
 fi
 
 # ---- BENCHMARKS.md -----------------------------------------------------------
-# Extra blocks (steps 2b, 2d, 6), with update_benchmarks_md.py's own helpers.
+# Extra blocks (steps 2b, 2d, 2e, 6), with update_benchmarks_md.py's own helpers.
 replace_block() {
     run python3 -c 'import os, sys
 sys.path.insert(0, "bench")
@@ -239,6 +247,7 @@ if [ -z "$QUICK" ]; then
     fi
     if [ -z "$ONLY" ]; then
         replace_block remote remote.txt "REMOTE TABLE"
+        replace_block scaling scaling.txt "SCALING TABLE"
     fi
     if [ -z "$ONLY" ] || [ "$ONLY" = request ]; then
         replace_block request request.txt "REQUEST TABLE"
