@@ -531,28 +531,23 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
         },
         None => SocketAddr::from(([127, 0, 0, 1], 9100)),
     };
-    let grpc_listen =
-        match &s.grpc_listen {
-            None => None,
-            Some(l) => match l.get_ref().parse::<SocketAddr>() {
-                Ok(a) if a == listen && a.port() != 0 => return cx.err(
-                    l.span(),
-                    format!(
-                        "grpc_listen: {a} is also `listen`; give the gRPC listener its own port"
-                    ),
-                ),
-                Ok(a) => Some(a),
-                Err(_) => {
-                    return cx.err(
-                        l.span(),
-                        format!(
-                            "grpc_listen: {:?} is not an IP:port (for example 127.0.0.1:9191)",
-                            l.get_ref()
-                        ),
-                    )
-                }
-            },
-        };
+    let grpc_listen = match &s.grpc_listen {
+        None => None,
+        Some(l) => match l.get_ref().parse::<SocketAddr>() {
+            Ok(a) if a == listen && a.port() != 0 => {
+                let m = format!("grpc_listen: {a} is also `listen`; give it its own port");
+                return cx.err(l.span(), m);
+            }
+            Ok(a) => Some(a),
+            Err(_) => {
+                let m = format!(
+                    "grpc_listen: {:?} is not an IP:port (for example 127.0.0.1:9191)",
+                    l.get_ref()
+                );
+                return cx.err(l.span(), m);
+            }
+        },
+    };
     let realm = match &s.realm {
         Some(r)
             if r.get_ref()
