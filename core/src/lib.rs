@@ -275,6 +275,7 @@ pub use lane::introspection::{route_access_token, AccessPath, IntrospectionAudie
 pub use lane::marks::{Lane, TokenKind};
 #[cfg(feature = "alloc")]
 pub use lane::owned::{OwnedAccessPolicy, OwnedIdPolicy, PolicyBuilder};
+pub use lane::witness::{token_sha256, SignatureWitness};
 pub use lane::{LaneSetting, PolicyError};
 pub use limits::scratch_len;
 pub use time::UnixTime;
