@@ -1397,6 +1397,7 @@ public = true
         assert_eq!(c.issuers.len(), 1);
         assert_eq!(c.route("GET", "/api/health"), Some(2));
         assert_eq!(c.route("DELETE", "/api/x"), Some(1));
+        assert_eq!(c.cache.max_entries, 10_000);
     }
 
     #[test]
