@@ -336,6 +336,31 @@ def test_a_token_one_signature_byte_away_from_a_cached_one_is_invalid_signature(
     assert envoy(bed, 0, token)[0] == 200
 
 
+def test_a_cached_dpop_bound_token_still_needs_a_fresh_proof_and_its_binding(bed):
+    k = bed.keys
+    token = k.bound()
+    nonce = fleet_nonce(bed, token)
+    url = bed.edge_url("/api/items")
+    dpop = lambda p: {"Authorization": f"DPoP {token}", "DPoP": p}  # noqa: E731
+    assert serve_decide(bed, 0, dpop(k.proof("GET", url, token, nonce)), "/api/items")[0] == 200
+    hits = cache_count(bed, 0, "hit")
+    proof = k.proof("GET", url, token, nonce)
+    assert serve_decide(bed, 0, dpop(proof), "/api/items")[0] == 200
+    assert cache_count(bed, 0, "hit") == hits + 1
+    # The same proof again: the hit path verifies the proof in full.
+    replays = denied(bed, 0, "invalid_dpop_proof")
+    got, h = serve_decide(bed, 0, dpop(proof), "/api/items")
+    assert got == 401 and 'error="invalid_dpop_proof"' in h["www-authenticate"]
+    assert denied(bed, 0, "invalid_dpop_proof") == replays + 1
+    # The bound token as Bearer: the cnf rule runs on the hit path too.
+    refused = denied(bed, 0, "token_binding_mismatch")
+    got, h = serve_decide(bed, 0, auth(token), "/api/items")
+    assert (got, h["www-authenticate"]) == (401, challenge(
+        "invalid_token", "the token is bound to another key or certificate"))
+    assert denied(bed, 0, "token_binding_mismatch") == refused + 1
+    assert cache_count(bed, 0, "hit") == hits + 3
+
+
 def test_a_cached_token_of_a_removed_key_is_refused_after_rotation(bed):
     token = bed.keys.access()
     for i in range(2):
