@@ -175,3 +175,72 @@ fn other_policies_decide_anew_on_the_witnessed_path() {
         .expect("policy");
     assert_eq!(witnessed(&p, &token, &w, now), Err(Error::AudienceMismatch));
 }
+
+#[test]
+fn the_request_path_verifies_a_dpop_proof_in_full_and_the_binding_on_a_witness() {
+    use tokenlane::dpop::{MemoryReplayStore, ProofPolicy};
+    use tokenlane::request::{
+        authorize_remembering, authorize_scratch_len, authorize_witnessed, DpopMode, RequestFacts,
+    };
+    use tokenlane::{BindingFault, ProofFault};
+
+    let doc: Value = serde_json::from_str(CASES).expect("cases.json");
+    let case = doc["request_cases"]
+        .as_array()
+        .expect("request cases")
+        .iter()
+        .find(|c| c["name"] == "dpop_bound_token_with_valid_proof")
+        .expect("case");
+    let keys = common::load_keyset(&doc["keysets"]["main"]).expect("keys");
+    let now = UnixTime::from_secs(case["now"].as_u64().expect("now"));
+    let req = &case["request"];
+    let authorization = req["authorization"][0].as_str().expect("authorization");
+    let proof = req["dpop"][0].as_str().expect("proof");
+    let token = authorization.split_once(' ').expect("scheme").1;
+    let proofs = ProofPolicy::new(AlgorithmSet::from_slice(&[Algorithm::ES256]))
+        .and_then(|p| p.with_iat_window(60))
+        .expect("proof policy");
+    let mode = DpopMode::Allowed(&proofs);
+    let policy = policy(ISS, &["read:appointments"], Algorithm::ES256);
+    let authz = [authorization.as_bytes()];
+    let dpop = [proof.as_bytes()];
+    let facts = RequestFacts {
+        method: "GET",
+        uri: req["uri"].as_str().expect("uri"),
+        authorization: &authz,
+        dpop: &dpop,
+        certificate_sha256: None,
+    };
+    let mut scratch = vec![0u8; authorize_scratch_len(&facts, policy.max_token_bytes(), mode)];
+    let store = MemoryReplayStore::new(16, 60);
+    let (_, bound, w) =
+        authorize_remembering(&facts, &policy, &keys, mode, &store, now, &mut scratch)
+            .expect("accepted");
+    assert_eq!(w.token_sha256(), &token_sha256(token.as_bytes()));
+    let want = bound.jkt.expect("jkt");
+    // The same proof again on the witnessed path: a replay, as in full.
+    let e = authorize_witnessed(&facts, &policy, &w, mode, &store, now, &mut scratch)
+        .map(|_| ())
+        .expect_err("replay");
+    assert_eq!(e, Error::InvalidDpopProof(ProofFault::Replayed));
+    // A store that has not seen it: accepted, bound to the same key.
+    let fresh = MemoryReplayStore::new(16, 60);
+    let (_, b) = authorize_witnessed(&facts, &policy, &w, mode, &fresh, now, &mut scratch)
+        .expect("witnessed");
+    assert_eq!(b.jkt, Some(want));
+    // The bound token as Bearer: the cnf rule runs on the witnessed path.
+    let bearer = format!("Bearer {token}");
+    let authz = [bearer.as_bytes()];
+    let facts = RequestFacts {
+        authorization: &authz,
+        dpop: &[],
+        ..facts
+    };
+    let e = authorize_witnessed(&facts, &policy, &w, mode, &fresh, now, &mut scratch)
+        .map(|_| ())
+        .expect_err("bearer");
+    assert_eq!(
+        e,
+        Error::TokenBindingMismatch(BindingFault::BoundTokenWithoutProof)
+    );
+}
