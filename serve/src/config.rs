@@ -381,10 +381,11 @@ pub struct Cache {
     pub max_entries: usize,
 }
 
-/// The default `[cache] max_entries`: about 1 MiB of witnesses.
+/// The default `[cache] max_entries` (an entry takes about 200 bytes:
+/// the SHA-256 key, the witness, its slot in the eviction queue).
 pub const DEFAULT_CACHE_ENTRIES: u64 = 10_000;
 
-/// The largest `[cache] max_entries` (about 100 MiB).
+/// The largest `[cache] max_entries` (about 200 MB).
 pub const MAX_CACHE_ENTRIES: u64 = 1_000_000;
 
 /// The whole configuration, checked.
