@@ -169,7 +169,7 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
     /// Validates a token whose signature an earlier
     /// [`Self::validate_remembering`] verified: every rule of
     /// [`Self::validate`], in the same order and through the same code,
-    /// except that step 5 (key and signature) is the token's SHA-256
+    /// except that steps 4–5 (key and signature) are the token's SHA-256
     /// compared in constant time with `witness`'s. So time (with this
     /// policy's leeway), issuer, audience, typ mode, lane marks, `alg`
     /// allowed by *this* policy and required scopes are all decided anew.
@@ -191,7 +191,7 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
     }
 
     /// The one JWT path of the access lane: steps 1–6 by the JWS layer
-    /// (step 5 as `signature` says), then [`Self::decide`].
+    /// (steps 4–5 as `signature` says), then [`Self::decide`].
     pub(crate) fn validate_by<'s>(
         &self,
         token: &[u8],

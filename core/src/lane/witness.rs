@@ -13,7 +13,7 @@
 //! rule through the same code as a full validation (size, segments,
 //! base64url, header, `alg` allowed by *this* policy, `crit`, `typ` mode,
 //! claim types, lane marks, required claims, `iss`, `aud`, `exp`/`nbf`/`iat`
-//! with leeway, required scopes). Only step 5 differs: instead of finding a
+//! with leeway, required scopes). Only steps 4–5 differ: instead of finding a
 //! key and verifying the signature, the SHA-256 of the token is compared,
 //! in constant time, with the witness's. A mismatch is
 //! [`Error::InvalidSignature`](crate::Error::InvalidSignature): no verified
@@ -63,7 +63,7 @@ impl SignatureWitness {
         self.exp
     }
 
-    /// Step 5 of the refusal order on the witnessed path: the token's
+    /// Steps 4–5 of the refusal order on the witnessed path: the token's
     /// SHA-256 must equal this witness's (constant-time compare), else
     /// `invalid_signature`.
     pub(crate) fn check(&self, token: &[u8]) -> Result<(), Error> {
@@ -82,7 +82,7 @@ pub fn token_sha256(token: &[u8]) -> [u8; 32] {
     Sha256::digest(token).into()
 }
 
-/// How step 5 of the refusal order (key and signature) is satisfied.
+/// How steps 4–5 of the refusal order (key and signature) are satisfied.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum SignatureCheck<'k> {
     /// Find the key and verify the signature.
