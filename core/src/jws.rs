@@ -10,6 +10,7 @@ use crate::backend::Backend;
 use crate::error::{AlgorithmRefusal, Error, Malformed, Part};
 use crate::json::{self, JsonError, JsonStr, Members, Value};
 use crate::keys::{verify_with_keys, Key};
+use crate::lane::witness::SignatureCheck;
 use crate::limits::scratch_len;
 
 /// The checked JOSE header of a token.
@@ -70,7 +71,10 @@ pub fn verify_compact_with<'s>(
     scratch: &'s mut [u8],
 ) -> Result<&'s [u8], Error> {
     let limits = (backend, algorithms, max_token_bytes);
-    verify_parts(token, keys, limits, scratch, |_| Ok(())).map(|v| v.payload)
+    verify_parts(token, SignatureCheck::Keys(keys), limits, scratch, |_| {
+        Ok(())
+    })
+    .map(|v| v.payload)
 }
 
 /// A compact JWS split and base64url-decoded, nothing checked beyond that.
@@ -139,7 +143,7 @@ pub(crate) fn decode_parts<'t, 's>(
 /// `typ` before any key lookup.
 pub(crate) fn verify_parts<'s>(
     token: &[u8],
-    keys: &[Key],
+    signature: SignatureCheck<'_>,
     (backend, algorithms, max_token_bytes): (Backend, AlgorithmSet, usize),
     scratch: &'s mut [u8],
     typ_check: impl FnOnce(Option<JsonStr<'_>>) -> Result<(), Error>,
@@ -185,8 +189,14 @@ pub(crate) fn verify_parts<'s>(
     let kid = string_member(kid, "kid")?;
     typ_check(typ)?;
 
-    // 5. Key and signature.
-    verify_with_keys(backend, keys, kid, alg, signing_input, sig)?;
+    // 5. Key and signature, or (the witnessed path) the token's SHA-256
+    // against the witness of an earlier full verification.
+    match signature {
+        SignatureCheck::Keys(keys) => {
+            verify_with_keys(backend, keys, kid, alg, signing_input, sig)?
+        }
+        SignatureCheck::Witness(w) => w.check(token)?,
+    }
     Ok(Verified {
         header: Header { alg },
         payload,

@@ -74,7 +74,12 @@
 //!    `algorithm_not_allowed`; `typ` wrong for the lane → `wrong_token_type`;
 //! 4. key: by exact `kid`, else every key that fits the `alg`; none →
 //!    `key_not_found`; the `kid`'s key does not fit → `algorithm_not_allowed`;
-//! 5. signature (an empty one included) → `invalid_signature`;
+//! 5. signature (an empty one included) → `invalid_signature`; on the
+//!    access lane's witnessed path
+//!    ([`AccessPolicy::validate_witnessed`]), steps 4–5 are instead the
+//!    token's SHA-256 against the [`SignatureWitness`] of an earlier full
+//!    validation (constant-time) → `invalid_signature`; every other step
+//!    runs as listed;
 //! 6. claims JSON → `malformed`;
 //! 7. claim types → `invalid_claim` (including more than
 //!    [`limits::MAX_SCOPES`] scopes in any form: `scope` or `scp` string
@@ -275,6 +280,7 @@ pub use lane::introspection::{route_access_token, AccessPath, IntrospectionAudie
 pub use lane::marks::{Lane, TokenKind};
 #[cfg(feature = "alloc")]
 pub use lane::owned::{OwnedAccessPolicy, OwnedIdPolicy, PolicyBuilder};
+pub use lane::witness::{token_sha256, SignatureWitness};
 pub use lane::{LaneSetting, PolicyError};
 pub use limits::scratch_len;
 pub use time::UnixTime;

@@ -45,6 +45,7 @@ use crate::error::{Absent, BindingFault, Error, HeaderFault, ProofFault};
 use crate::json::{self, Members, Value};
 use crate::keys::Key;
 use crate::lane::access::{AccessPolicy, AccessToken};
+use crate::lane::witness::{SignatureCheck, SignatureWitness};
 use crate::limits::scratch_len;
 use crate::time::UnixTime;
 
@@ -283,6 +284,64 @@ pub fn authorize<'s, S: AsRef<str>>(
     now: UnixTime,
     scratch: &'s mut [u8],
 ) -> Result<(AccessToken<'s>, Binding), Error> {
+    let signature = SignatureCheck::Keys(keys);
+    authorize_by(facts, policy, signature, mode, hooks, now, scratch).map(|(t, b, _)| (t, b))
+}
+
+/// [`authorize`], and with an accepted request the access token's
+/// [`SignatureWitness`] (see [`AccessPolicy::validate_remembering`]) for
+/// [`authorize_witnessed`]. Errors: as [`authorize`]; a refusal makes no
+/// witness.
+#[allow(clippy::too_many_arguments)]
+pub fn authorize_remembering<'s, S: AsRef<str>>(
+    facts: &RequestFacts<'_>,
+    policy: &AccessPolicy<'_, S>,
+    keys: &[Key],
+    mode: DpopMode<'_>,
+    hooks: &dyn ProofHooks,
+    now: UnixTime,
+    scratch: &'s mut [u8],
+) -> Result<(AccessToken<'s>, Binding, SignatureWitness), Error> {
+    let signature = SignatureCheck::Keys(keys);
+    let (t, b, token) = authorize_by(facts, policy, signature, mode, hooks, now, scratch)?;
+    let witness = SignatureWitness::of(token.as_bytes(), t.exp());
+    Ok((t, b, witness))
+}
+
+/// [`authorize`] for a request whose access token an earlier
+/// [`authorize_remembering`] accepted: every rule of [`authorize`] in the
+/// same order (credential, the DPoP proof verified in full, the token by
+/// [`AccessPolicy::validate_witnessed`] — every access-lane rule but the
+/// signature, which `witness` stands for —, `cnf` binding, replay).
+/// Errors: as [`authorize`], except `key_not_found`; a token whose bytes
+/// are not the witness's is `invalid_signature`.
+#[allow(clippy::too_many_arguments)]
+pub fn authorize_witnessed<'s, S: AsRef<str>>(
+    facts: &RequestFacts<'_>,
+    policy: &AccessPolicy<'_, S>,
+    witness: &SignatureWitness,
+    mode: DpopMode<'_>,
+    hooks: &dyn ProofHooks,
+    now: UnixTime,
+    scratch: &'s mut [u8],
+) -> Result<(AccessToken<'s>, Binding), Error> {
+    let signature = SignatureCheck::Witness(witness);
+    authorize_by(facts, policy, signature, mode, hooks, now, scratch).map(|(t, b, _)| (t, b))
+}
+
+/// The one request path of [`authorize`], [`authorize_remembering`] and
+/// [`authorize_witnessed`]: they differ only in step 3's signature check.
+/// Also returns the accepted token's text (for its witness).
+#[allow(clippy::too_many_arguments)]
+fn authorize_by<'s, 'f, S: AsRef<str>>(
+    facts: &RequestFacts<'f>,
+    policy: &AccessPolicy<'_, S>,
+    signature: SignatureCheck<'_>,
+    mode: DpopMode<'_>,
+    hooks: &dyn ProofHooks,
+    now: UnixTime,
+    scratch: &'s mut [u8],
+) -> Result<(AccessToken<'s>, Binding, &'f str), Error> {
     // 1. The credential.
     let header = match facts.authorization {
         [] => None,
@@ -335,7 +394,7 @@ pub fn authorize<'s, S: AsRef<str>>(
         None => None,
     };
     // 3. The token.
-    let at = policy.validate(token.as_bytes(), keys, now, token_scratch)?;
+    let at = policy.validate_by(token.as_bytes(), signature, now, token_scratch)?;
     // 4. DPoP binding.
     let cnf = cnf_of(at.claims_json())?;
     let jkt = match (proof, cnf.jkt) {
@@ -384,6 +443,7 @@ pub fn authorize<'s, S: AsRef<str>>(
             jkt,
             certificate,
         },
+        token,
     ))
 }
 

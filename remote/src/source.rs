@@ -79,6 +79,10 @@ struct Inner {
     http: HttpOptions,
     transport: Arc<dyn Transport>,
     keys: ArcSwapOption<KeySet>,
+    /// The SHA-256 of the document `keys` came from: a refetch that brings
+    /// the same bytes keeps the same `Arc`, so a caller's per-key-set state
+    /// ([`Keys::shared`]) survives a refresh that changed nothing.
+    document_sha256: Mutex<Option<[u8; 32]>>,
     /// `RefreshState::fresh_until` mirrored for the lock-free fast path.
     fresh_until: AtomicU64,
     state: Mutex<RefreshState>,
@@ -134,6 +138,15 @@ impl Keys {
     /// The key set itself (its skipped entries, for instance).
     pub fn key_set(&self) -> Option<&KeySet> {
         self.0.as_deref()
+    }
+
+    /// The key set as a shared pointer (`None` before any load): every
+    /// fetch that changes the keys makes a new one, so a caller keeping
+    /// state per key set (a verified-token cache) compares it with
+    /// [`Arc::ptr_eq`] while holding the old one (which rules out an
+    /// address being reused).
+    pub fn shared(&self) -> Option<Arc<KeySet>> {
+        self.0.as_ref().map(Arc::clone)
     }
 }
 
@@ -203,6 +216,7 @@ impl KeySource {
                 http: options.http,
                 transport,
                 keys: ArcSwapOption::empty(),
+                document_sha256: Mutex::new(None),
                 fresh_until: AtomicU64::new(0),
                 state: Mutex::new(RefreshState::new(options.policy)),
                 flight_done: Condvar::new(),
@@ -523,7 +537,7 @@ impl Inner {
         }
     }
 
-    fn fetch_keys(&self, cond: &Conditional) -> (Outcome, Option<KeySet>) {
+    fn fetch_keys(&self, cond: &Conditional) -> (Outcome, Option<(KeySet, [u8; 32])>) {
         let uri = match self.jwks_uri() {
             Ok(u) => u,
             Err(e) => return (Outcome::Failed(e), None),
@@ -536,14 +550,20 @@ impl Inner {
             cond.if_modified_since.as_deref(),
         ) {
             Ok(Fetched::Document { body, cache }) => match KeySet::from_jwks(&body) {
-                Ok(set) => (
-                    Outcome::Fetched {
-                        cache,
-                        keys: set.len(),
-                        skipped: set.skipped().len(),
-                    },
-                    Some(set),
-                ),
+                Ok(set) => {
+                    let mut sha = [0u8; 32];
+                    sha.copy_from_slice(
+                        ring::digest::digest(&ring::digest::SHA256, &body).as_ref(),
+                    );
+                    (
+                        Outcome::Fetched {
+                            cache,
+                            keys: set.len(),
+                            skipped: set.skipped().len(),
+                        },
+                        Some((set, sha)),
+                    )
+                }
                 Err(e) => (Outcome::Failed(RemoteError::Keys(e)), None),
             },
             Ok(Fetched::NotModified { cache }) => (Outcome::NotModified { cache }, None),
@@ -559,8 +579,13 @@ impl Inner {
         let done = started.saturating_add(clock.elapsed().as_secs());
         let events = {
             let mut st = lock(&self.state);
-            if let Some(set) = set {
-                self.keys.store(Some(Arc::new(set)));
+            if let Some((set, sha)) = set {
+                // The same document again keeps the same set (and `Arc`).
+                let mut last = lock(&self.document_sha256);
+                if *last != Some(sha) || self.keys.load().is_none() {
+                    self.keys.store(Some(Arc::new(set)));
+                    *last = Some(sha);
+                }
             }
             let events = st.finish(done, outcome);
             self.fresh_until.store(st.fresh_until(), Ordering::Release);

@@ -678,3 +678,38 @@ fn a_kid_miss_on_keys_replaced_meanwhile_retries_within_the_cooldown() {
     assert!(!src.kid_miss_since(&current, now));
     assert_eq!(stub.fetches.load(core::sync::atomic::Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_refetch_of_the_same_document_keeps_the_same_key_set() {
+    let (_, now) = case(RS256);
+    let jwks = Arc::new(Mutex::new(jwks_with(&["rsa-1"])));
+    let server = jwks_server(jwks.clone());
+    let (opts, _) = options();
+    let src = KeySource::from_jwks_uri(&format!("{}/jwks", server.base), opts).unwrap();
+    let first = src
+        .keys(UnixTime::from_secs(now))
+        .unwrap()
+        .shared()
+        .unwrap();
+    // A kid miss outside the cooldown fetches again: the same bytes keep
+    // the same set (so per-key-set state such as serve's token cache stays).
+    assert!(src.kid_miss(UnixTime::from_secs(now + 31)));
+    assert_eq!(server.hits(), 2);
+    let same = src
+        .keys(UnixTime::from_secs(now + 31))
+        .unwrap()
+        .shared()
+        .unwrap();
+    assert!(Arc::ptr_eq(&first, &same));
+    // Another document: a new set.
+    *jwks.lock().unwrap() = jwks_with(&["rsa-1", "ec-1"]);
+    assert!(src.kid_miss(UnixTime::from_secs(now + 62)));
+    assert_eq!(server.hits(), 3);
+    let next = src
+        .keys(UnixTime::from_secs(now + 62))
+        .unwrap()
+        .shared()
+        .unwrap();
+    assert!(!Arc::ptr_eq(&first, &next));
+    assert_eq!(next.len(), 2);
+}

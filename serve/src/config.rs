@@ -62,6 +62,13 @@ struct RawConfig {
     forward: Option<Spanned<RawForward>>,
     #[serde(default)]
     resource: Vec<Spanned<RawResource>>,
+    cache: Option<Spanned<RawCache>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    max_entries: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -369,6 +376,22 @@ pub struct Resource {
     pub metadata_url: String,
 }
 
+/// `[cache]`: the verified-token cache ([`crate::cache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cache {
+    /// Most witnesses kept (default [`DEFAULT_CACHE_ENTRIES`], at most
+    /// [`MAX_CACHE_ENTRIES`]); 0 turns the cache off (every token is
+    /// verified in full).
+    pub max_entries: usize,
+}
+
+/// The default `[cache] max_entries` (an entry takes about 200 bytes:
+/// the SHA-256 key, the witness, its slot in the eviction queue).
+pub const DEFAULT_CACHE_ENTRIES: u64 = 10_000;
+
+/// The largest `[cache] max_entries` (about 200 MB).
+pub const MAX_CACHE_ENTRIES: u64 = 1_000_000;
+
 /// The whole configuration, checked.
 #[derive(Debug)]
 pub struct Config {
@@ -384,6 +407,8 @@ pub struct Config {
     pub forward: Forward,
     /// `[[resource]]`.
     pub resources: Vec<Resource>,
+    /// `[cache]`.
+    pub cache: Cache,
 }
 
 // ------------------------------------------------------------------ checking
@@ -1193,6 +1218,25 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
         });
     }
 
+    // [cache]
+    let c = raw.cache.map(Spanned::into_inner).unwrap_or_default();
+    let max_entries = match &c.max_entries {
+        None => DEFAULT_CACHE_ENTRIES,
+        Some(n) if *n.get_ref() <= MAX_CACHE_ENTRIES => *n.get_ref(),
+        Some(n) => {
+            return cx.err(
+                n.span(),
+                format!(
+                    "max_entries: {} is over {MAX_CACHE_ENTRIES} (0 turns the cache off)",
+                    n.get_ref()
+                ),
+            )
+        }
+    };
+    let cache = Cache {
+        max_entries: usize::try_from(max_entries).unwrap_or(usize::MAX),
+    };
+
     Ok(Config {
         server,
         issuers,
@@ -1200,6 +1244,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
         dpop,
         forward,
         resources,
+        cache,
     })
 }
 
@@ -1307,6 +1352,23 @@ public = true
     }
 
     #[test]
+    fn the_cache_table_is_checked_with_its_line() {
+        let c = parse("t.toml", GOOD, Path::new(".")).unwrap();
+        assert_eq!(c.cache.max_entries, 10_000);
+        let off = format!("{GOOD}\n[cache]\nmax_entries = 0\n");
+        let c = parse("t.toml", &off, Path::new(".")).unwrap();
+        assert_eq!(c.cache.max_entries, 0);
+        let lines = GOOD.lines().count();
+        let e = err(&format!("{GOOD}\n[cache]\nmax_entries = 1000001\n"));
+        assert_eq!(e.line, lines + 3, "{e}");
+        assert!(e.message.contains("max_entries"), "{e}");
+        let e = err(&format!("{GOOD}\n[cache]\nmax_entry = 5\n"));
+        assert_eq!(e.line, lines + 3, "{e}");
+        let e = err(&format!("{GOOD}\n[cache]\nmax_entries = -1\n"));
+        assert_eq!(e.line, lines + 3, "{e}");
+    }
+
+    #[test]
     fn an_unknown_algorithm_is_refused_naming_its_line_and_the_valid_ones() {
         let e = err(&GOOD.replace("[\"ES256\"]", "[\"ES256\", \"none\"]"));
         assert_eq!(e.line, 8);
@@ -1384,6 +1446,7 @@ public = true
         assert_eq!(c.issuers.len(), 1);
         assert_eq!(c.route("GET", "/api/health"), Some(2));
         assert_eq!(c.route("DELETE", "/api/x"), Some(1));
+        assert_eq!(c.cache.max_entries, 10_000);
     }
 
     #[test]

@@ -17,10 +17,12 @@ use std::sync::Arc;
 use tokenlane::dpop::{MemoryReplayStore, ProofHooks, ProofPolicy, DEFAULT_REPLAY_CAPACITY};
 use tokenlane::nonce::IssuedNonces;
 use tokenlane::request::{
-    authorize, authorize_scratch_len, credential, tried_scheme, write_challenge,
-    write_challenge_with_metadata, DpopMode, RequestFacts, Scheme,
+    authorize, authorize_remembering, authorize_scratch_len, authorize_witnessed, credential,
+    tried_scheme, write_challenge, write_challenge_with_metadata, DpopMode, RequestFacts, Scheme,
 };
 use tokenlane::{Error, ErrorCode, Key, KeySet, UnixTime};
+
+use crate::cache::TokenCache;
 use tokenlane_remote::{KeySource, KeySourceOptions};
 
 use crate::config::{Config, DpopSetting, KeyLocation, ReplayStore, MAX_FORWARDED_VALUE_BYTES};
@@ -71,6 +73,9 @@ pub struct State {
     pub proofs: Option<ProofPolicy>,
     /// The replay store.
     pub hooks: Hooks,
+    /// The verified-token cache of this configuration (a reload starts a
+    /// new, empty one).
+    pub cache: TokenCache,
 }
 
 /// A key-source identity: sources are reused across reloads when this is equal.
@@ -151,11 +156,13 @@ impl State {
                 Arc::clone(metrics),
             )),
         };
+        let cache = TokenCache::new(config.cache.max_entries, Arc::clone(metrics));
         Ok(Self {
             config,
             keys,
             proofs,
             hooks,
+            cache,
         })
     }
 
@@ -337,18 +344,42 @@ fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Opt
             .and_then(|n| n.response_nonce(accepted, now))
             .map(|n| n.as_str().to_owned())
     };
+    // The verified-token cache: the SHA-256 of the one credential's token.
+    let token_sha = match (state.cache.enabled(), authorization.as_slice()) {
+        (true, [one]) => credential(Some(one))
+            .ok()
+            .map(|(_, t)| tokenlane::token_sha256(t.as_bytes())),
+        _ => None,
+    };
+    // One decision with `keys` (the issuer's key set `set`): a cached
+    // witness → the core's witnessed path (every rule but the signature);
+    // else the full path, remembering the witness of an acceptance.
+    let run = |keys: &[Key], set: Option<&Arc<KeySet>>, scratch: &mut [u8]| {
+        let Some((sha, set)) = token_sha.as_ref().zip(set) else {
+            return authorize(&rf, &policy, keys, mode, hooks, now, scratch)
+                .map(|(t, b)| identity(state, &t, b.jkt.as_ref().map(|j| j.as_str())));
+        };
+        match state.cache.get(sha, issuer_ix, set, now.as_secs()) {
+            Some(w) => authorize_witnessed(&rf, &policy, &w, mode, hooks, now, scratch)
+                .map(|(t, b)| identity(state, &t, b.jkt.as_ref().map(|j| j.as_str()))),
+            None => authorize_remembering(&rf, &policy, keys, mode, hooks, now, scratch).map(
+                |(t, b, w)| {
+                    state.cache.insert(w, issuer_ix, set);
+                    identity(state, &t, b.jkt.as_ref().map(|j| j.as_str()))
+                },
+            ),
+        }
+    };
     let result = match &state.keys[issuer_ix] {
-        IssuerKeys::Static(k) => authorize(&rf, &policy, k, mode, hooks, now, &mut scratch)
-            .map(|(t, b)| identity(state, &t, b.jkt.as_ref().map(|j| j.as_str())))
-            .map_err(Some),
+        IssuerKeys::Static(k) => run(k, Some(k), &mut scratch).map_err(Some),
         IssuerKeys::Source(_, ready) if inline && !ready.load(Ordering::Acquire) => return None,
         IssuerKeys::Source(source, _) => {
             let first = match source.keys(now) {
                 Ok(k) => k,
                 Err(_) => return Some(keys_unavailable()),
             };
-            match authorize(&rf, &policy, &first, mode, hooks, now, &mut scratch) {
-                Ok((t, b)) => Ok(identity(state, &t, b.jkt.as_ref().map(|j| j.as_str()))),
+            match run(&first, first.shared().as_ref(), &mut scratch) {
+                Ok(headers) => Ok(headers),
                 Err(Error::KeyNotFound { kid_given: true }) if inline => return None,
                 Err(e @ Error::KeyNotFound { kid_given: true }) => {
                     // An unknown kid: one rate-limited refetch (the key
@@ -363,14 +394,7 @@ fn decide_with(state: &State, facts: &Facts, now: UnixTime, inline: bool) -> Opt
                     drop(first);
                     if retry {
                         match source.keys(now) {
-                            Ok(k) => {
-                                let keys: &[Key] = &k;
-                                authorize(&rf, &policy, keys, mode, hooks, now, &mut scratch)
-                                    .map(|(t, b)| {
-                                        identity(state, &t, b.jkt.as_ref().map(|j| j.as_str()))
-                                    })
-                                    .map_err(Some)
-                            }
+                            Ok(k) => run(&k, k.shared().as_ref(), &mut scratch).map_err(Some),
                             Err(_) => return Some(keys_unavailable()),
                         }
                     } else {

@@ -43,11 +43,14 @@
 //! - **Facts from configured sources only.** The decision endpoints answer
 //!   only peers in `trusted_proxies` (default loopback); `htu` uses
 //!   `external_origin` when set.
-//! - **No verified-token cache.** The core has no entry point that skips
-//!   the signature check while keeping the others; re-implementing the
-//!   time/scope/route checks outside the core would break the project's
-//!   one rule (decisions only in the core), so every request is verified
-//!   in full (HS256/ES256 cost microseconds; see BENCHMARKS.md).
+//! - **A verified-token cache** ([`cache`], `[cache] max_entries`, default
+//!   10000, 0 off): a repeated JWT access token is decided by the core's
+//!   witnessed path ([`tokenlane::request::authorize_witnessed`]), which
+//!   skips only the signature check; time, issuer, audience, the route's
+//!   scopes, the DPoP proof and the `cnf` binding are decided every time.
+//!   Keyed by the token's SHA-256, bounded (FIFO eviction), entries
+//!   expiring at the token's `exp`, emptied when an issuer's key set
+//!   changes and on reload.
 //! - **DPoP nonces are stateless**: with `[dpop] nonce_key_file`, proofs
 //!   must carry a nonce of the core's [`tokenlane::nonce::NonceIssuer`];
 //!   every instance holding the same key checks every instance's nonces,
@@ -59,6 +62,7 @@
 //!   `failure_mode_allow` / `status_on_error` decide them ([`grpc`]).
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod config;
 pub mod decide;
 pub mod grpc;

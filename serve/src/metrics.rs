@@ -14,6 +14,10 @@
 //! - `tokenlane_config_reloads_total{result}`: SIGHUP reloads.
 //! - `tokenlane_issuer_keys_ready{issuer}`: 1 once the issuer's keys loaded
 //!   and while they are servable.
+//! - `tokenlane_token_cache_total{event}`: the verified-token cache
+//!   ([`crate::cache`]): `hit` (decided on a witness), `miss` (looked up,
+//!   verified in full), `eviction` (the oldest entry dropped for room),
+//!   `flush` (emptied because an issuer's key set changed).
 
 use core::fmt::Write as _;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +43,12 @@ pub struct Metrics {
     replay_errors: AtomicU64,
     reloads: Mutex<BTreeMap<&'static str, u64>>,
     ready: Mutex<BTreeMap<String, bool>>,
+    /// hit, miss, eviction, flush.
+    token_cache: [AtomicU64; 4],
 }
+
+/// The events of `tokenlane_token_cache_total`, in its counters' order.
+const TOKEN_CACHE_EVENTS: [&str; 4] = ["hit", "miss", "eviction", "flush"];
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -108,6 +117,14 @@ impl Metrics {
         *lock(&self.reloads).entry(result).or_insert(0) += 1;
     }
 
+    /// Counts a verified-token cache event (`hit`, `miss`, `eviction`,
+    /// `flush`; anything else is ignored).
+    pub fn token_cache(&self, event: &str) {
+        if let Some(i) = TOKEN_CACHE_EVENTS.iter().position(|e| *e == event) {
+            self.token_cache[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Sets an issuer's readiness.
     pub fn set_ready(&self, issuer: &str, ready: bool) {
         lock(&self.ready).insert(issuer.to_owned(), ready);
@@ -173,6 +190,15 @@ impl Metrics {
         s.push_str("# TYPE tokenlane_config_reloads_total counter\n");
         for (r, n) in lock(&self.reloads).iter() {
             let _ = writeln!(s, "tokenlane_config_reloads_total{{result=\"{r}\"}} {n}");
+        }
+        s.push_str("# HELP tokenlane_token_cache_total Verified-token cache events.\n");
+        s.push_str("# TYPE tokenlane_token_cache_total counter\n");
+        for (e, n) in TOKEN_CACHE_EVENTS.iter().zip(&self.token_cache) {
+            let _ = writeln!(
+                s,
+                "tokenlane_token_cache_total{{event=\"{e}\"}} {}",
+                n.load(Ordering::Relaxed)
+            );
         }
         s.push_str("# HELP tokenlane_issuer_keys_ready Whether the issuer's keys are loaded and servable.\n");
         s.push_str("# TYPE tokenlane_issuer_keys_ready gauge\n");

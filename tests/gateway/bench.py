@@ -3,9 +3,11 @@ a static 204 responder) -> a static upstream, all on 127.0.0.1.
 
 Scenarios, each for SECONDS with wrk's CONNECTIONS connections:
   ceiling  nginx auth_request to a static 204 (its own nginx process)
-  hs256    the same through `tokenlane serve` (HS256 token, static key)
-  es256    the same with an ES256 token
-  hs256-2  HS256 with two serve instances behind nginx round robin
+  then, through `tokenlane serve` (keys from jwks_file), for HS256 and
+  ES256, one instance and two behind nginx round robin, each without the
+  verified-token cache (`[cache] max_entries = 0`: every request verifies
+  the signature) and with it (the default; wrk repeats one token, so every
+  request after the first is a hit).
 
 Prints one Markdown table (decisions/s, p50, p99, ratio to the ceiling),
 the command line and the machine. Tokens minted with PyJWT.
@@ -129,6 +131,8 @@ jwks_file = "hs.jwks"
 [[route]]
 path_prefix = "/"
 scopes = ["read"]
+[cache]
+max_entries = {max_entries}
 """
 
 
@@ -159,12 +163,16 @@ def main() -> int:
     keys = Keys()
     (d / "es.jwks").write_text(json.dumps(keys.jwks()))
     (d / "hs.jwks").write_text(json.dumps({"keys": [{"kty": "oct", "kid": "hs1", "alg": "HS256", "k": b64u(HS_SECRET)}]}))
-    ports = {"serve_a": free_port(), "serve_b": free_port(), "static": free_port(),
-             "static_auth": free_port(), "port": free_port()}
+    # serve_a/serve_b with the token cache (the default size), serve_c/serve_d without.
+    instances_of = {True: ("serve_a", "serve_b"), False: ("serve_c", "serve_d")}
+    ports = {"serve_a": free_port(), "serve_b": free_port(), "serve_c": free_port(), "serve_d": free_port(),
+             "static": free_port(), "static_auth": free_port(), "port": free_port()}
     procs = []
     try:
-        for name in ("serve_a", "serve_b"):
-            (d / f"{name}.toml").write_text(SERVE.format(port=ports[name], issuer=ISSUER, audience=AUDIENCE))
+        for name in ("serve_a", "serve_b", "serve_c", "serve_d"):
+            cached = name in instances_of[True]
+            (d / f"{name}.toml").write_text(SERVE.format(port=ports[name], issuer=ISSUER, audience=AUDIENCE,
+                                                         max_entries=10000 if cached else 0))
             p = subprocess.Popen([os.path.abspath(args.binary), "serve", "--config", str(d / f"{name}.toml")],
                                  stdout=subprocess.DEVNULL, stderr=open(d / f"{name}.log", "w"))
             procs.append(p)
@@ -181,8 +189,8 @@ def main() -> int:
             p = subprocess.Popen([nginx, "-p", str(d), "-c", str(d / f"{name}.conf")])
             procs.append(p)
             wait_port(ports[name], p)
-        def edge(instances: int) -> subprocess.Popen:
-            servers = " ".join(f"server 127.0.0.1:{ports[n]};" for n in ("serve_a", "serve_b")[:instances])
+        def edge(instances: int, cached: bool) -> subprocess.Popen:
+            servers = " ".join(f"server 127.0.0.1:{ports[n]};" for n in instances_of[cached][:instances])
             (d / "nginx.conf").write_text(NGINX.format(dir=d, deploy=root / "deploy" / "nginx", workers=args.workers,
                                                        serve_servers=servers, **ports))
             p = subprocess.Popen([nginx, "-p", str(d), "-c", str(d / "nginx.conf")])
@@ -193,14 +201,15 @@ def main() -> int:
         es = keys.access(exp_in=3600)
         base = f"http://127.0.0.1:{ports['port']}"
         rows = []
-        for instances, name, path, token in [
-            (1, "ceiling: nginx auth_request to a static 204", "/ceiling/x", None),
-            (1, "tokenlane serve, HS256", "/api/x", hs),
-            (1, "tokenlane serve, ES256", "/api/x", es),
-            (2, "tokenlane serve x2 (round robin), HS256", "/api/x", hs),
-            (2, "tokenlane serve x2 (round robin), ES256", "/api/x", es),
-        ]:
-            p = edge(instances)
+        scenarios = [(1, False, "ceiling: nginx auth_request to a static 204", "/ceiling/x", None)]
+        for instances in (1, 2):
+            for alg, token in (("HS256", hs), ("ES256", es)):
+                for cached in (False, True):
+                    who = "serve" if instances == 1 else "serve x2 (round robin)"
+                    cache = "token cache" if cached else "no cache"
+                    scenarios.append((instances, cached, f"{who}, {alg}, {cache}", "/api/x", token))
+        for instances, cached, name, path, token in scenarios:
+            p = edge(instances, cached)
             try:
                 r = wrk(base + path, args.seconds, args.connections, args.threads, token)
             finally:
@@ -211,8 +220,9 @@ def main() -> int:
                 return 1
             rows.append((name, r))
         ceiling = rows[0][1]["rps"]
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\n`{' '.join(sys.argv)}` on {os.cpu_count()} cores, nginx workers {args.workers}, "
-              f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s\n")
+              f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, load average at the end {load}\n")
         print("| scenario | decisions/s | p50 | p99 | × ceiling |")
         print("|---|---:|---:|---:|---:|")
         for name, r in rows:

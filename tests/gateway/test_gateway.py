@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
 
+import jwt
 import pytest
 
-from harness import AUDIENCE, HS_ISSUER, ISSUER, Bed, Echo
+from harness import AUDIENCE, HS_ISSUER, ISSUER, Bed, Echo, JwksHandler, ec_jwk
 
 BIN = os.environ.get("TOKENLANE_BIN", "target/release/tokenlane")
 # Every /api/ path belongs to the configured [[resource]], so its challenges
@@ -245,6 +247,150 @@ def test_reload_with_an_invalid_config_keeps_the_old_one_serving(bed):
     while 'tokenlane_config_reloads_total{result="ok"} 2' not in bed.metrics(0):
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+# -- the verified-token cache (issue 22 item 5). The decisions asked of one
+# instance directly (the Envoy endpoint keeps the method), so its counters
+# say which path decided.
+
+def cache_count(bed, i: int, event: str) -> int:
+    m = re.search(r'tokenlane_token_cache_total\{event="%s"\} (\d+)' % event, bed.metrics(i))
+    assert m, f"no {event} counter"
+    return int(m.group(1))
+
+
+def denied(bed, i: int, code: str) -> int:
+    """Refusals with `code` at instance i (both endpoints)."""
+    return sum(int(n) for n in re.findall(
+        r'tokenlane_decisions_total\{endpoint="\w+",result="deny",code="%s"\} (\d+)' % code, bed.metrics(i)))
+
+
+def envoy(bed, i: int, token: str, method: str = "GET") -> tuple[int, dict]:
+    got, h, _ = bed.get(f"http://127.0.0.1:{bed.serve_ports[i]}/auth/envoy/api/items", auth(token), method=method)
+    return got, h
+
+
+def test_a_repeated_token_is_a_cache_hit_and_still_allowed(bed):
+    token = bed.keys.access()
+    hits, misses = cache_count(bed, 0, "hit"), cache_count(bed, 0, "miss")
+    for _ in range(3):
+        got, h = envoy(bed, 0, token)
+        assert (got, h["x-auth-subject"], h["x-auth-scope"]) == (200, "alice", "read")
+    assert (cache_count(bed, 0, "hit"), cache_count(bed, 0, "miss")) == (hits + 2, misses + 1)
+    # Through nginx (round robin over both instances): every answer allowed,
+    # at most one miss per instance, the rest hits.
+    token = bed.keys.access(iss=HS_ISSUER, hs=True)
+    before = sum(cache_count(bed, i, "hit") for i in range(2))
+    for _ in range(6):
+        status, _, body = bed.edge("/api/items", auth(token))
+        assert status == 200 and json.loads(body)["headers"]["x-auth-subject"] == "alice"
+    assert sum(cache_count(bed, i, "hit") for i in range(2)) >= before + 4
+
+
+def test_a_cached_token_lacking_the_routes_scope_is_403(bed):
+    token = bed.keys.access(scope="read")
+    assert envoy(bed, 0, token)[0] == 200
+    hits = cache_count(bed, 0, "hit")
+    got, h = envoy(bed, 0, token, method="POST")
+    assert (got, h["www-authenticate"]) == (403, challenge(
+        "insufficient_scope", "the token lacks a required scope", scope="write"))
+    assert cache_count(bed, 0, "hit") == hits + 1
+    # Through nginx, once both instances hold it.
+    for _ in range(2):
+        assert bed.edge("/api/items", auth(token))[0] == 200
+    got, h, _ = bed.edge("/api/items", auth(token), method="POST")
+    assert (got, h["www-authenticate"]) == (403, challenge(
+        "insufficient_scope", "the token lacks a required scope", scope="write"))
+
+
+def test_a_cached_token_past_its_exp_is_401_expired(bed):
+    token = bed.keys.access(exp_in=2)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    hits = cache_count(bed, 0, "hit")
+    assert envoy(bed, 0, token)[0] == 200
+    assert envoy(bed, 0, token)[0] == 200
+    assert cache_count(bed, 0, "hit") == hits + 1
+    time.sleep(max(0.0, exp - time.time()) + 0.05)  # at most ~2 s
+    expired = denied(bed, 0, "expired")
+    got, h = envoy(bed, 0, token)
+    assert (got, h["www-authenticate"]) == (401, challenge("invalid_token", "the token has expired"))
+    assert denied(bed, 0, "expired") == expired + 1
+    # The entry expired with the token: that answer was the full path's.
+    assert cache_count(bed, 0, "hit") == hits + 1
+    got, h, _ = bed.edge("/api/items", auth(token))
+    assert (got, h["www-authenticate"]) == (401, challenge("invalid_token", "the token has expired"))
+
+
+def test_a_token_one_signature_byte_away_from_a_cached_one_is_invalid_signature(bed):
+    token = bed.keys.access()
+    assert envoy(bed, 0, token)[0] == 200
+    head, sig = token.rsplit(".", 1)
+    c = sig[10]
+    forged = f"{head}.{sig[:10]}{'B' if c == 'A' else 'A'}{sig[11:]}"
+    hits, refused = cache_count(bed, 0, "hit"), denied(bed, 0, "invalid_signature")
+    got, h = envoy(bed, 0, forged)
+    assert (got, h["www-authenticate"]) == (401, challenge(
+        "invalid_token", "the token's signature is invalid"))
+    assert cache_count(bed, 0, "hit") == hits, "a forged token was a cache hit"
+    assert denied(bed, 0, "invalid_signature") == refused + 1
+    assert envoy(bed, 0, token)[0] == 200
+
+
+def test_a_cached_dpop_bound_token_still_needs_a_fresh_proof_and_its_binding(bed):
+    k = bed.keys
+    token = k.bound()
+    nonce = fleet_nonce(bed, token)
+    url = bed.edge_url("/api/items")
+    dpop = lambda p: {"Authorization": f"DPoP {token}", "DPoP": p}  # noqa: E731
+    assert serve_decide(bed, 0, dpop(k.proof("GET", url, token, nonce)), "/api/items")[0] == 200
+    hits = cache_count(bed, 0, "hit")
+    proof = k.proof("GET", url, token, nonce)
+    assert serve_decide(bed, 0, dpop(proof), "/api/items")[0] == 200
+    assert cache_count(bed, 0, "hit") == hits + 1
+    # The same proof again: the hit path verifies the proof in full.
+    replays = denied(bed, 0, "invalid_dpop_proof")
+    got, h = serve_decide(bed, 0, dpop(proof), "/api/items")
+    assert got == 401 and 'error="invalid_dpop_proof"' in h["www-authenticate"]
+    assert denied(bed, 0, "invalid_dpop_proof") == replays + 1
+    # The bound token as Bearer: the cnf rule runs on the hit path too.
+    refused = denied(bed, 0, "token_binding_mismatch")
+    got, h = serve_decide(bed, 0, auth(token), "/api/items")
+    assert (got, h["www-authenticate"]) == (401, challenge(
+        "invalid_token", "the token is bound to another key or certificate"))
+    assert denied(bed, 0, "token_binding_mismatch") == refused + 1
+    assert cache_count(bed, 0, "hit") == hits + 3
+
+
+def test_a_cached_token_of_a_removed_key_is_refused_after_rotation(bed):
+    token = bed.keys.access()
+    for i in range(2):
+        assert envoy(bed, i, token)[0] == 200
+        assert envoy(bed, i, token)[0] == 200  # now a hit
+    flushes = [cache_count(bed, i, "flush") for i in range(2)]
+    refused = [denied(bed, i, "key_not_found") for i in range(2)]
+    old = JwksHandler.doc
+    JwksHandler.doc = json.dumps({"keys": [ec_jwk(bed.keys.unknown, "k2")]}).encode()
+    try:
+        # The key source refetches within its 1-second TTL; the new set
+        # empties the cache and the token's key is gone.
+        for i in range(2):
+            deadline = time.monotonic() + 20
+            while (got := envoy(bed, i, token))[0] == 200:
+                assert time.monotonic() < deadline, "the rotation was never seen"
+                time.sleep(0.2)
+            assert got == (401, got[1]) and got[1]["www-authenticate"] == challenge(
+                "invalid_token", "no key matches the token")
+            assert cache_count(bed, i, "flush") > flushes[i]
+            assert denied(bed, i, "key_not_found") == refused[i] + 1
+        # A token of the new key is accepted.
+        assert envoy(bed, 0, bed.keys.access(kid="k2", key=bed.keys.unknown))[0] == 200
+    finally:
+        JwksHandler.doc = old
+    for i in range(2):
+        deadline = time.monotonic() + 20
+        while envoy(bed, i, bed.keys.access())[0] != 200:
+            assert time.monotonic() < deadline, "the old keys never came back"
+            time.sleep(0.2)
 
 
 def test_metrics_count_decisions_by_code_with_a_latency_histogram(bed):

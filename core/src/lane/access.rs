@@ -7,6 +7,7 @@ use crate::jws::verify_parts;
 use crate::keys::Key;
 use crate::lane::introspection::IntrospectionAudience;
 use crate::lane::marks::{self, Lane};
+use crate::lane::witness::{SignatureCheck, SignatureWitness};
 use crate::lane::{aud_contains, require, Common, PolicyError};
 use crate::time::UnixTime;
 
@@ -145,18 +146,66 @@ impl<'a, S: AsRef<str>> AccessPolicy<'a, S> {
         now: UnixTime,
         scratch: &'s mut [u8],
     ) -> Result<AccessToken<'s>, Error> {
+        self.validate_by(token, SignatureCheck::Keys(keys), now, scratch)
+    }
+
+    /// [`Self::validate`], and with an accepted token a [`SignatureWitness`]
+    /// of its bytes (their SHA-256 and `exp`) for
+    /// [`Self::validate_witnessed`]. Costs one SHA-256 of the token more
+    /// than [`Self::validate`], and only on acceptance; a refusal makes no
+    /// witness. Errors: as [`Self::validate`].
+    pub fn validate_remembering<'s>(
+        &self,
+        token: &[u8],
+        keys: &[Key],
+        now: UnixTime,
+        scratch: &'s mut [u8],
+    ) -> Result<(AccessToken<'s>, SignatureWitness), Error> {
+        let t = self.validate_by(token, SignatureCheck::Keys(keys), now, scratch)?;
+        let w = SignatureWitness::of(token, t.exp());
+        Ok((t, w))
+    }
+
+    /// Validates a token whose signature an earlier
+    /// [`Self::validate_remembering`] verified: every rule of
+    /// [`Self::validate`], in the same order and through the same code,
+    /// except that steps 4–5 (key and signature) are the token's SHA-256
+    /// compared in constant time with `witness`'s. So time (with this
+    /// policy's leeway), issuer, audience, typ mode, lane marks, `alg`
+    /// allowed by *this* policy and required scopes are all decided anew.
+    ///
+    /// Errors: as [`Self::validate`], except `key_not_found` (no key is
+    /// looked up); a token whose bytes are not the witness's is
+    /// `invalid_signature` (no verified signature vouches for them), after
+    /// the size, format and header rules that come before it. The witness
+    /// does not say the key is still trusted: drop witnesses when the key
+    /// set changes (see [`SignatureWitness`]).
+    pub fn validate_witnessed<'s>(
+        &self,
+        token: &[u8],
+        witness: &SignatureWitness,
+        now: UnixTime,
+        scratch: &'s mut [u8],
+    ) -> Result<AccessToken<'s>, Error> {
+        self.validate_by(token, SignatureCheck::Witness(witness), now, scratch)
+    }
+
+    /// The one JWT path of the access lane: steps 1–6 by the JWS layer
+    /// (steps 4–5 as `signature` says), then [`Self::decide`].
+    pub(crate) fn validate_by<'s>(
+        &self,
+        token: &[u8],
+        signature: SignatureCheck<'_>,
+        now: UnixTime,
+        scratch: &'s mut [u8],
+    ) -> Result<AccessToken<'s>, Error> {
         let lane = Lane::Access(self.typ);
-        let v =
-            verify_parts(
-                token,
-                keys,
-                self.common.jws(),
-                scratch,
-                |typ| match marks::header_refusal(lane, typ) {
-                    Some(mark) => Err(Error::WrongTokenType { mark }),
-                    None => Ok(()),
-                },
-            )?;
+        let v = verify_parts(token, signature, self.common.jws(), scratch, |typ| {
+            match marks::header_refusal(lane, typ) {
+                Some(mark) => Err(Error::WrongTokenType { mark }),
+                None => Ok(()),
+            }
+        })?;
         let (text, raw) = claims::parse(v.payload)?;
         self.decide(Carrier::Jws(v.header.alg), text, &raw, v.rest, now)
     }

@@ -12,6 +12,7 @@ use crate::json::{Elements, Value};
 use crate::jws::verify_parts;
 use crate::keys::Key;
 use crate::lane::marks::{self, Lane};
+use crate::lane::witness::SignatureCheck;
 use crate::lane::{aud_contains, require, Common, PolicyError};
 use crate::time::UnixTime;
 
@@ -99,17 +100,16 @@ impl<'a> IdPolicy<'a> {
         checks: &IdChecks<'_>,
         scratch: &'s mut [u8],
     ) -> Result<IdToken<'s>, Error> {
-        let v =
-            verify_parts(
-                token,
-                keys,
-                self.common.jws(),
-                scratch,
-                |typ| match marks::header_refusal(Lane::Id, typ) {
-                    Some(mark) => Err(Error::WrongTokenType { mark }),
-                    None => Ok(()),
-                },
-            )?;
+        let v = verify_parts(
+            token,
+            SignatureCheck::Keys(keys),
+            self.common.jws(),
+            scratch,
+            |typ| match marks::header_refusal(Lane::Id, typ) {
+                Some(mark) => Err(Error::WrongTokenType { mark }),
+                None => Ok(()),
+            },
+        )?;
         let (text, raw) = claims::parse(v.payload)?;
         let t = raw.typed()?;
 

@@ -7,6 +7,7 @@ pub(crate) mod introspection;
 pub(crate) mod marks;
 #[cfg(feature = "alloc")]
 pub(crate) mod owned;
+pub(crate) mod witness;
 
 use crate::error::{Claim, Error};
 use crate::json::JsonStr;

@@ -46,6 +46,7 @@ use crate::keys::Key;
 use crate::lane::access::{AccessPolicy, AccessToken, TypMode};
 use crate::lane::id::{IdChecks, IdPolicy, IdToken};
 use crate::lane::introspection::IntrospectionAudience;
+use crate::lane::witness::SignatureWitness;
 use crate::lane::{Common, LaneSetting, PolicyError};
 use crate::time::UnixTime;
 use crate::Backend;
@@ -286,6 +287,33 @@ impl OwnedAccessPolicy {
         scratch: &'s mut [u8],
     ) -> Result<AccessToken<'s>, Error> {
         self.policy().validate(token, keys, now, scratch)
+    }
+
+    /// As [`AccessPolicy::validate_remembering`]: validation, and with an
+    /// accepted token its [`SignatureWitness`].
+    pub fn validate_remembering<'s>(
+        &self,
+        token: &[u8],
+        keys: &[Key],
+        now: UnixTime,
+        scratch: &'s mut [u8],
+    ) -> Result<(AccessToken<'s>, SignatureWitness), Error> {
+        self.policy()
+            .validate_remembering(token, keys, now, scratch)
+    }
+
+    /// As [`AccessPolicy::validate_witnessed`]: every rule but the
+    /// signature, which `witness` stands for (a token whose bytes are not
+    /// the witness's is `invalid_signature`).
+    pub fn validate_witnessed<'s>(
+        &self,
+        token: &[u8],
+        witness: &SignatureWitness,
+        now: UnixTime,
+        scratch: &'s mut [u8],
+    ) -> Result<AccessToken<'s>, Error> {
+        self.policy()
+            .validate_witnessed(token, witness, now, scratch)
     }
 
     /// The issuer.
