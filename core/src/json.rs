@@ -537,10 +537,18 @@ impl<'a> JsonStr<'a> {
     }
 
     /// Whether the unescaped value equals `s`.
+    ///
+    /// Cheap in the common case: an escape (2–12 raw bytes) always stands
+    /// for fewer bytes than it takes, so a raw string shorter than `s`
+    /// never equals it, one of the same length equals it only byte for
+    /// byte without escapes, and only a longer one with an escape needs
+    /// unescaping.
     pub(crate) fn eq_str(&self, s: &str) -> bool {
-        match self.as_plain() {
-            Some(p) => p == s,
-            None => self.chars().eq(s.chars()),
+        let raw = self.raw.as_bytes();
+        match raw.len().cmp(&s.len()) {
+            core::cmp::Ordering::Less => false,
+            core::cmp::Ordering::Equal => raw == s.as_bytes() && !raw.contains(&b'\\'),
+            core::cmp::Ordering::Greater => raw.contains(&b'\\') && self.chars().eq(s.chars()),
         }
     }
 

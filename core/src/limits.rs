@@ -64,8 +64,10 @@ pub const MAX_KID_LEN: usize = 128;
 
 /// Maximum keys in one key set (JWKS).
 ///
-/// Why: a key set is loaded, kept and searched by `kid` linearly; 256 is
-/// far above any published JWKS (a handful of keys during a rotation).
+/// Why: a key set is loaded and kept in memory (sorted by `kid`, searched
+/// by binary search; a token whose signature does not verify is still
+/// checked against every key of its `kid` by a scan); 256 is far above any
+/// published JWKS (a handful of keys during a rotation).
 pub const MAX_KEYS: usize = 256;
 
 /// Maximum keys a token without `kid` may be tried against: 3.
