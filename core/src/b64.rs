@@ -32,14 +32,18 @@ pub(crate) fn decode_url<'o>(input: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]
     let v = |b: u8| u32::from(DECODE[usize::from(b)]);
     let mut chunks = input.chunks_exact(4);
     let mut dst = out.chunks_exact_mut(3);
+    // Invalid characters (table value 0xFF) are collected and refused once
+    // after the loop, not with a branch per group.
+    let mut bad = 0u32;
     for (c, d) in (&mut chunks).zip(&mut dst) {
         let (a, b, e, f) = (v(c[0]), v(c[1]), v(c[2]), v(c[3]));
-        if (a | b | e | f) > 63 {
-            return None;
-        }
+        bad |= a | b | e | f;
         let w = (a << 18) | (b << 12) | (e << 6) | f;
         let [_, x, y, z] = w.to_be_bytes();
         d.copy_from_slice(&[x, y, z]);
+    }
+    if bad > 63 {
+        return None;
     }
     let rest = chunks.remainder();
     let tail = dst.into_remainder();

@@ -14,10 +14,13 @@ use crate::time::MAX_NUMERIC_DATE;
 /// checked), one slot per claim of the table.
 pub(crate) struct Raw<'a>([Option<Value<'a>>; Claim::COUNT]);
 
-/// Validates the payload as a JSON object and collects its claims.
+/// Validates the payload as a JSON object and collects its claims, in one
+/// pass (the parser hands each top-level member over as it reads it).
 pub(crate) fn parse(payload: &[u8]) -> Result<(&str, Raw<'_>), Error> {
-    let text = json::validate(payload).map_err(|e| json_error(e, Part::Claims))?;
-    Ok((text, Raw::of(text)))
+    let mut raw = Raw::empty();
+    let text = json::validate_with(payload, &mut |k, v| raw.put(k, v))
+        .map_err(|e| json_error(e, Part::Claims))?;
+    Ok((text, raw))
 }
 
 impl<'a> Raw<'a> {
@@ -31,23 +34,29 @@ impl<'a> Raw<'a> {
     pub(crate) fn of(text: &'a str) -> Self {
         let mut raw = Raw::empty();
         for (k, v) in Members::of(text) {
-            let claim = match k.as_plain() {
-                Some(name) => Claim::from_name(name),
-                None => {
-                    // Escaped member names are rare; unescape into a small
-                    // buffer (longer than every name of the table).
-                    let mut buf = [0u8; 16];
-                    k.unescape_into(&mut buf)
-                        .and_then(|n| buf.get(..n))
-                        .and_then(|b| core::str::from_utf8(b).ok())
-                        .and_then(Claim::from_name)
-                }
-            };
-            if let Some(slot) = claim.and_then(|c| raw.0.get_mut(c.index())) {
-                *slot = Some(v);
-            }
+            raw.put(k, v);
         }
         raw
+    }
+
+    /// Keeps `v` if `k` names a claim of the table (compared by unescaped
+    /// value).
+    fn put(&mut self, k: JsonStr<'a>, v: Value<'a>) {
+        let claim = match k.as_plain() {
+            Some(name) => Claim::from_name(name),
+            None => {
+                // Escaped member names are rare; unescape into a small
+                // buffer (longer than every name of the table).
+                let mut buf = [0u8; 16];
+                k.unescape_into(&mut buf)
+                    .and_then(|n| buf.get(..n))
+                    .and_then(|b| core::str::from_utf8(b).ok())
+                    .and_then(Claim::from_name)
+            }
+        };
+        if let Some(slot) = claim.and_then(|c| self.0.get_mut(c.index())) {
+            *slot = Some(v);
+        }
     }
 
     /// The claim's value, if present.
@@ -115,6 +124,21 @@ impl<'a> Raw<'a> {
 /// than `max`. Stops counting at `max + 1`.
 fn words_over(s: JsonStr<'_>, max: usize) -> bool {
     let (mut words, mut in_word) = (0usize, false);
+    if let Some(plain) = s.as_plain() {
+        // No escapes: count on the bytes (a space is one byte in UTF-8).
+        for &c in plain.as_bytes() {
+            if c == b' ' {
+                in_word = false;
+            } else if !in_word {
+                in_word = true;
+                words += 1;
+                if words > max {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
     for c in s.chars() {
         if c == ' ' {
             in_word = false;
