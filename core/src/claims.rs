@@ -203,7 +203,14 @@ pub(crate) fn date(v: Option<Value<'_>>, claim: Claim) -> Result<Option<u64>, Er
         // -0 and -0.5 are not dates either; refuse every negative form.
         return Err(bad);
     }
-    let secs = floor_numeric_date(text).ok_or(bad)?;
+    // The common form, a plain integer of at most 12 digits (no overflow:
+    // under 10^12), read directly; every other form exactly below.
+    let secs = if text.len() <= 12 && text.bytes().all(|c| c.is_ascii_digit()) {
+        text.bytes()
+            .fold(0u64, |acc, c| acc * 10 + u64::from(c - b'0'))
+    } else {
+        floor_numeric_date(text).ok_or(bad)?
+    };
     if secs > MAX_NUMERIC_DATE {
         return Err(bad);
     }
@@ -261,6 +268,26 @@ fn floor_numeric_date(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::floor_numeric_date as f;
+
+    #[test]
+    fn plain_integer_dates_read_directly_agree_with_the_exact_reader() {
+        use super::{date, Claim, Value};
+        for text in [
+            "0",
+            "7",
+            "1767225600",
+            "253402300799",
+            "253402300800",
+            "999999999999",
+            "1000000000000",
+            "0.5",
+            "1e3",
+            "12345678901234567890",
+        ] {
+            let fast = date(Some(Value::Num(text)), Claim::Exp).ok().flatten();
+            assert_eq!(fast, f(text), "{text}");
+        }
+    }
 
     #[test]
     fn numeric_dates_floor_exactly_without_floats() {

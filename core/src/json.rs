@@ -521,6 +521,7 @@ fn value_at(text: &str, vs: usize, ve: usize) -> Option<Value<'_>> {
 /// `x` is zero; `(w - 0x20…) & !w & 0x80…` when some byte is below 0x20;
 /// a borrow can only mark bytes above the first match, so the lowest mark
 /// is exact), then byte by byte in the last, shorter word.
+#[inline]
 fn plain_run(b: &[u8], mut pos: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
