@@ -359,6 +359,28 @@ impl<'a> Parser<'a, '_> {
             };
             *e = (*e & !(u32::MAX << HASH_SHIFT)) | (hash << HASH_SHIFT);
         }
+        // Only names that share their hash can be duplicates: count the
+        // hashes (1024 counters, 2 KiB on the stack) and keep just those
+        // names, moved to the front, for the sort below. Random names
+        // rarely share one, so a large object sorts a few entries instead
+        // of all of them; crafted collisions keep them all (the cost of
+        // the sort, as before).
+        let mut counts = [0u16; 1 << (32 - HASH_SHIFT)];
+        let bucket = |e: u32| usize::try_from(e >> HASH_SHIFT).unwrap_or(0);
+        for e in names.iter() {
+            if let Some(c) = counts.get_mut(bucket(*e)) {
+                *c = c.saturating_add(1);
+            }
+        }
+        let mut shared = 0usize;
+        for i in 0..names.len() {
+            let e = names.get(i).copied().unwrap_or(0);
+            if counts.get(bucket(e)).is_some_and(|c| *c > 1) {
+                names.swap(shared, i);
+                shared += 1;
+            }
+        }
+        let names = names.get_mut(..shared).unwrap_or(&mut []);
         let mut cmp = |x: u32, y: u32| {
             let (sx, sy) = (x & START_MASK, y & START_MASK);
             if (x | y) & ESCAPED == 0 {
@@ -1305,5 +1327,36 @@ mod tests {
             .collect();
         assert_eq!(seen, walked);
         assert_eq!(seen.len(), 6);
+    }
+
+    #[test]
+    fn large_objects_find_a_duplicate_wherever_it_is_among_names_of_unique_hashes() {
+        // Past the small-object path, the hash buckets keep only names
+        // that share a hash for the sort: a duplicate of any name, at any
+        // place, is still found, and distinct names are not refused.
+        for n in [17usize, 40, 120, 255] {
+            let names: std::vec::Vec<std::string::String> = (0..n)
+                .map(|i| std::format!("name-{}", i * 7919 % 10007))
+                .collect();
+            let object = |extra: Option<(usize, usize)>| {
+                let mut members: std::vec::Vec<std::string::String> =
+                    names.iter().map(|k| std::format!("\"{k}\":0")).collect();
+                if let Some((copy, at)) = extra {
+                    members.insert(at, std::format!("\"{}\":1", names[copy]));
+                }
+                std::format!("{{{}}}", members.join(","))
+            };
+            assert!(
+                validate(object(None).as_bytes()).is_ok(),
+                "{n} distinct names"
+            );
+            for (copy, at) in [(0, n), (n - 1, 0), (n / 2, n / 3), (n / 3, n / 2 + 1)] {
+                assert_eq!(
+                    validate(object(Some((copy, at))).as_bytes()),
+                    Err(JsonError::Duplicate),
+                    "{n} names, a copy of {copy} at {at}"
+                );
+            }
+        }
     }
 }
