@@ -156,7 +156,10 @@ pub(crate) fn run_keys(a: &KeysArgs) -> Result<u8, Failure> {
         .and_then(|l| l.clone())
         .unwrap_or_default();
     let doc: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-    let loaded: Vec<Value> = keys.iter().map(key_json).collect();
+    let loaded: Vec<Value> = keys
+        .key_set()
+        .map(|s| s.in_load_order().map(key_json).collect())
+        .unwrap_or_default();
     let skipped: Vec<Value> = keys
         .key_set()
         .map(|s| s.skipped())

@@ -40,12 +40,33 @@ pub(crate) enum JsonError {
 /// Validates `doc` as one JSON object (with optional surrounding whitespace)
 /// and returns it as `&str`.
 pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
+    parse(doc, None)
+}
+
+/// [`validate`], handing each member of the top-level object to `sink` as
+/// it is read (name and value, in document order), so a caller collects
+/// what it needs in the same pass instead of walking the text again with
+/// [`Members`]. The sink also sees the members of a document that is
+/// refused later: a caller uses what it collected only on `Ok`.
+pub(crate) fn validate_with<'a>(
+    doc: &'a [u8],
+    sink: &mut dyn FnMut(JsonStr<'a>, Value<'a>),
+) -> Result<&'a str, JsonError> {
+    parse(doc, Some(sink))
+}
+
+fn parse<'a>(
+    doc: &'a [u8],
+    sink: Option<&mut dyn FnMut(JsonStr<'a>, Value<'a>)>,
+) -> Result<&'a str, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
     let mut p = Parser {
         b: doc,
+        text,
         pos: 0,
         names: [0; MAX_OBJECT_MEMBERS],
         open: 0,
+        sink,
         #[cfg(test)]
         steps: 0,
     };
@@ -68,8 +89,10 @@ pub(crate) fn validate(doc: &[u8]) -> Result<&str, JsonError> {
     Ok(text)
 }
 
-struct Parser<'a> {
+struct Parser<'a, 's> {
     b: &'a [u8],
+    /// `b` as text (checked UTF-8), for the values handed to `sink`.
+    text: &'a str,
     pos: usize,
     /// The member names of every object open at this point (offset, escape
     /// flag and a small hash: [`name_entry`]), outermost object first: a
@@ -79,13 +102,15 @@ struct Parser<'a> {
     names: [u32; MAX_OBJECT_MEMBERS],
     /// Entries of `names` in use.
     open: usize,
+    /// Receives the top-level object's members ([`validate_with`]).
+    sink: Option<&'s mut dyn FnMut(JsonStr<'a>, Value<'a>)>,
     /// Bytes of member names the duplicate check has read (tests only: the
     /// regression test for linear cost counts work, not time).
     #[cfg(test)]
     steps: usize,
 }
 
-impl<'a> Parser<'a> {
+impl<'a> Parser<'a, '_> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
@@ -181,16 +206,22 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    /// Parses a string; returns the raw span between the quotes.
-    fn string(&mut self) -> Result<(usize, usize), JsonError> {
+    /// Parses a string; returns the raw span between the quotes and
+    /// whether it holds an escape. Runs of plain bytes (no quote, no
+    /// backslash, no control character) are skipped eight at a time
+    /// ([`plain_run`]).
+    fn string(&mut self) -> Result<(usize, usize, bool), JsonError> {
         self.expect(b'"')?;
         let start = self.pos;
+        let mut escaped = false;
         loop {
+            self.pos = plain_run(self.b, self.pos);
             match self.bump().ok_or(JsonError::Syntax)? {
-                b'"' => return Ok((start, self.pos - 1)),
+                b'"' => return Ok((start, self.pos - 1, escaped)),
                 b'\\' => match self.bump().ok_or(JsonError::Syntax)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => escaped = true,
                     b'u' => {
+                        escaped = true;
                         let u = self.hex4()?;
                         if (0xD800..0xDC00).contains(&u) {
                             // A high surrogate must be followed by a low one.
@@ -247,10 +278,10 @@ impl<'a> Parser<'a> {
         let base = self.open;
         loop {
             self.ws();
-            let (ks, ke) = self.string()?;
+            let (ks, ke, escaped) = self.string()?;
             // The names of all open objects share one stack: past its room
             // (nested objects open inside a large one) the document is refused.
-            let entry = name_entry(self.b, ks, ke)?;
+            let entry = name_entry(ks, escaped)?;
             let slot = self
                 .names
                 .get_mut(self.open)
@@ -260,7 +291,17 @@ impl<'a> Parser<'a> {
             self.ws();
             self.expect(b':')?;
             self.ws();
+            let vs = self.pos;
             self.value(depth)?;
+            if depth == 1 {
+                if let Some(sink) = self.sink.as_mut() {
+                    if let (Some(name), Some(v)) =
+                        (self.text.get(ks..ke), value_at(self.text, vs, self.pos))
+                    {
+                        sink(JsonStr::from_raw(name), v);
+                    }
+                }
+            }
             self.ws();
             match self.bump() {
                 Some(b',') => continue,
@@ -286,6 +327,15 @@ impl<'a> Parser<'a> {
         if names.len() < 2 {
             return Ok(());
         }
+        if names.len() <= SMALL_OBJECT && names.iter().all(|e| *e & ESCAPED == 0) {
+            if let Some((r, _read)) = small_object_duplicates(b, names) {
+                #[cfg(test)]
+                {
+                    self.steps += _read;
+                }
+                return r;
+            }
+        }
         #[cfg(test)]
         let mut steps = 0usize;
         // The hash key: FNV-1a over this object's raw names, so the names
@@ -309,6 +359,28 @@ impl<'a> Parser<'a> {
             };
             *e = (*e & !(u32::MAX << HASH_SHIFT)) | (hash << HASH_SHIFT);
         }
+        // Only names that share their hash can be duplicates: count the
+        // hashes (1024 counters, 2 KiB on the stack) and keep just those
+        // names, moved to the front, for the sort below. Random names
+        // rarely share one, so a large object sorts a few entries instead
+        // of all of them; crafted collisions keep them all (the cost of
+        // the sort, as before).
+        let mut counts = [0u16; 1 << (32 - HASH_SHIFT)];
+        let bucket = |e: u32| usize::try_from(e >> HASH_SHIFT).unwrap_or(0);
+        for e in names.iter() {
+            if let Some(c) = counts.get_mut(bucket(*e)) {
+                *c = c.saturating_add(1);
+            }
+        }
+        let mut shared = 0usize;
+        for i in 0..names.len() {
+            let e = names.get(i).copied().unwrap_or(0);
+            if counts.get(bucket(e)).is_some_and(|c| *c > 1) {
+                names.swap(shared, i);
+                shared += 1;
+            }
+        }
+        let names = names.get_mut(..shared).unwrap_or(&mut []);
         let mut cmp = |x: u32, y: u32| {
             let (sx, sy) = (x & START_MASK, y & START_MASK);
             if (x | y) & ESCAPED == 0 {
@@ -377,6 +449,47 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Objects of at most this many names, none escaped and none longer than
+/// [`SMALL_NAME`] bytes, are checked for duplicates pair by pair (at most
+/// 120 comparisons, each a length compare and, for names of equal length,
+/// a compare of at most 32 bytes): a JWS header or an access token's claims
+/// take a few hundred instructions instead of the keyed hash and the sort,
+/// which pay off only for many or long names. Bounded work per name byte
+/// either way; other objects take the hash path.
+const SMALL_OBJECT: usize = 16;
+/// See [`SMALL_OBJECT`].
+const SMALL_NAME: usize = 32;
+
+/// [`Parser::check_duplicates`] for a small object of short plain names,
+/// with the name bytes it read (the linear-cost test counts them); `None`
+/// when a name is longer than [`SMALL_NAME`].
+fn small_object_duplicates(b: &[u8], names: &[u32]) -> Option<(Result<(), JsonError>, usize)> {
+    let mut spans = [(0usize, 0usize); SMALL_OBJECT];
+    let mut read = 0usize;
+    for (span, e) in spans.iter_mut().zip(names) {
+        let start = usize::try_from(*e & START_MASK).unwrap_or(usize::MAX);
+        // A plain name ends at the first quote.
+        *span = (start, plain_run(b, start));
+        read += span.1 - start;
+        if span.1 - start > SMALL_NAME {
+            return None;
+        }
+    }
+    let spans = spans.get(..names.len()).unwrap_or(&[]);
+    for (i, &(s1, e1)) in spans.iter().enumerate() {
+        for &(s2, e2) in spans.get(i + 1..).unwrap_or(&[]) {
+            // Equal lengths and first bytes before the slice compare.
+            if e1 - s1 == e2 - s2 && b.get(s1) == b.get(s2) {
+                read += 2 * (e1 - s1);
+                if b.get(s1..e1) == b.get(s2..e2) {
+                    return Some((Err(JsonError::Duplicate), read));
+                }
+            }
+        }
+    }
+    Some((Ok(()), read))
+}
+
 fn hex_val(c: u8) -> Option<u16> {
     match c {
         b'0'..=b'9' => Some(u16::from(c - b'0')),
@@ -398,15 +511,69 @@ const START_MASK: u32 = (1 << START_BITS) - 1;
 const ESCAPED: u32 = 1 << START_BITS;
 const HASH_SHIFT: u32 = START_BITS + 1;
 
-/// The `names` entry of the name spanning `ks..ke` (between its quotes),
-/// its hash bits still zero.
-fn name_entry(b: &[u8], ks: usize, ke: usize) -> Result<u32, JsonError> {
+/// The `names` entry of the name starting at `ks` (after its quote), its
+/// hash bits still zero.
+fn name_entry(ks: usize, escaped: bool) -> Result<u32, JsonError> {
     let start = u32::try_from(ks)
         .ok()
         .filter(|s| *s <= START_MASK)
         .ok_or(JsonError::Syntax)?;
-    let escaped = b.get(ks..ke).is_some_and(|raw| raw.contains(&b'\\'));
     Ok(if escaped { ESCAPED } else { 0 } | start)
+}
+
+/// The value spanning `vs..ve` of checked text, as [`read_value`] would
+/// read it.
+fn value_at(text: &str, vs: usize, ve: usize) -> Option<Value<'_>> {
+    let t = text.get(vs..ve)?;
+    Some(match t.as_bytes().first()? {
+        b'"' => Value::Str(JsonStr::from_raw(t.get(1..t.len().checked_sub(1)?)?)),
+        b't' => Value::Bool(true),
+        b'f' => Value::Bool(false),
+        b'n' => Value::Null,
+        b'{' => Value::Object(t),
+        b'[' => Value::Array(t),
+        _ => Value::Num(t),
+    })
+}
+
+/// The first position from `pos` of a byte that ends a run of plain string
+/// bytes: `"`, `\\` or a control character (< 0x20), or `b.len()`. Eight
+/// bytes at a time (SWAR: a byte equal to `c` is a zero byte of `w ^ c`,
+/// and `(x - 0x01…) & !x & 0x80…` is non-zero exactly when some byte of
+/// `x` is zero; `(w - 0x20…) & !w & 0x80…` when some byte is below 0x20;
+/// a borrow can only mark bytes above the first match, so the lowest mark
+/// is exact), then byte by byte in the last, shorter word.
+#[inline]
+fn plain_run(b: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTE: u64 = ONES * 0x22;
+    const BACKSLASH: u64 = ONES * 0x5c;
+    const SPACE: u64 = ONES * 0x20;
+    while let Some(word) = b
+        .get(pos..pos.saturating_add(8))
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+    {
+        let w = u64::from_le_bytes(word);
+        let q = w ^ QUOTE;
+        let s = w ^ BACKSLASH;
+        let special = ((q.wrapping_sub(ONES) & !q)
+            | (s.wrapping_sub(ONES) & !s)
+            | (w.wrapping_sub(SPACE) & !w))
+            & HIGH;
+        if special != 0 {
+            let lowest = usize::try_from(special.trailing_zeros() / 8).unwrap_or(0);
+            return pos + lowest;
+        }
+        pos += 8;
+    }
+    while let Some(&c) = b.get(pos) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
+    pos
 }
 
 /// FNV-1a from `key` over a name's unescaped UTF-8, then a murmur3
@@ -537,10 +704,18 @@ impl<'a> JsonStr<'a> {
     }
 
     /// Whether the unescaped value equals `s`.
+    ///
+    /// Cheap in the common case: an escape (2–12 raw bytes) always stands
+    /// for fewer bytes than it takes, so a raw string shorter than `s`
+    /// never equals it, one of the same length equals it only byte for
+    /// byte without escapes, and only a longer one with an escape needs
+    /// unescaping.
     pub(crate) fn eq_str(&self, s: &str) -> bool {
-        match self.as_plain() {
-            Some(p) => p == s,
-            None => self.chars().eq(s.chars()),
+        let raw = self.raw.as_bytes();
+        match raw.len().cmp(&s.len()) {
+            core::cmp::Ordering::Less => false,
+            core::cmp::Ordering::Equal => raw == s.as_bytes() && !raw.contains(&b'\\'),
+            core::cmp::Ordering::Greater => raw.contains(&b'\\') && self.chars().eq(s.chars()),
         }
     }
 
@@ -691,14 +866,17 @@ fn string_end(b: &[u8], pos: usize) -> usize {
 
 fn string_end_uncounted(b: &[u8], mut pos: usize) -> usize {
     pos += 1;
-    while let Some(&c) = b.get(pos) {
-        match c {
-            b'\\' => pos += 2,
-            b'"' => return pos + 1,
-            _ => pos += 1,
+    loop {
+        // Checked text: no control characters, so the run ends at a quote
+        // or a backslash.
+        pos = plain_run(b, pos);
+        match b.get(pos) {
+            Some(b'\\') => pos += 2,
+            Some(b'"') => return pos + 1,
+            Some(_) => pos += 1,
+            None => return b.len(),
         }
     }
-    b.len()
 }
 
 /// Reads the value at `pos` of validated text; returns it and its end.
@@ -895,9 +1073,11 @@ mod tests {
     fn steps(doc: &[u8]) -> (Result<(), JsonError>, usize) {
         let mut p = Parser {
             b: doc,
+            text: "",
             pos: 0,
             names: [0; MAX_OBJECT_MEMBERS],
             open: 0,
+            sink: None,
             steps: 0,
         };
         SCANNED.with(|c| c.set(0));
@@ -1050,5 +1230,133 @@ mod tests {
         assert_eq!(validate(b"{\"a\":\"\x01\"}"), Err(JsonError::Syntax));
         assert_eq!(validate(br#"[1]"#), Err(JsonError::NotObject));
         assert_eq!(validate(br#"{"a":01}"#), Err(JsonError::Syntax));
+    }
+
+    /// The byte-at-a-time definition `plain_run` must agree with.
+    fn plain_run_naive(b: &[u8], pos: usize) -> usize {
+        (pos..b.len())
+            .find(|&i| matches!(b[i], b'"' | b'\\' | 0x00..=0x1F))
+            .unwrap_or(b.len())
+    }
+
+    #[test]
+    fn plain_run_finds_the_first_quote_backslash_or_control_byte_like_a_byte_loop() {
+        // Every special byte (and the bytes next to the SWAR thresholds:
+        // 0x1F/0x20, 0x21/0x23 around the quote, 0x5B/0x5D around the
+        // backslash, bytes with the high bit set) at every position of
+        // buffers of 0-24 bytes, from every start.
+        let fillers = [
+            b'a', 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF,
+        ];
+        let specials = [b'"', b'\\', 0x00, 0x01, 0x1F];
+        for len in 0..=24usize {
+            for &fill in &fillers {
+                for at in 0..=len {
+                    for &sp in &specials {
+                        let mut b = std::vec![fill; len];
+                        if at < len {
+                            b[at] = sp;
+                        }
+                        for start in 0..=len {
+                            assert_eq!(
+                                plain_run(&b, start),
+                                plain_run_naive(&b, start),
+                                "{b:?} from {start}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_strings_refuse_control_bytes_and_keep_escapes_at_every_offset() {
+        for at in 0..20 {
+            let mut doc = std::string::String::from("{\"a\":\"");
+            doc.push_str(&"x".repeat(at));
+            let mut bad = doc.clone().into_bytes();
+            bad.push(0x1F);
+            bad.extend_from_slice(b"yyyyyyyyyyyy\"}");
+            assert_eq!(validate(&bad), Err(JsonError::Syntax), "control at {at}");
+            doc.push_str("\\\"q\\u00e9yyyyyyyyyy\"}");
+            assert!(validate(doc.as_bytes()).is_ok(), "escapes at {at}");
+        }
+    }
+
+    #[test]
+    fn small_objects_find_duplicates_pair_by_pair_and_long_names_take_the_hash_path() {
+        assert_eq!(
+            validate(br#"{"iss":1,"iat":2,"iss":3}"#),
+            Err(JsonError::Duplicate)
+        );
+        assert_eq!(
+            validate(br#"{"a":1,"b":2,"c":{"x":1,"x":2}}"#),
+            Err(JsonError::Duplicate)
+        );
+        assert!(validate(br#"{"iss":1,"iat":2,"isz":3,"is":4}"#).is_ok());
+        let long = "n".repeat(40);
+        let doc = std::format!(r#"{{"{long}":1,"b":2,"{long}":3}}"#);
+        assert_eq!(validate(doc.as_bytes()), Err(JsonError::Duplicate));
+        let doc = std::format!(r#"{{"{long}":1,"b":2,"{long}x":3}}"#);
+        assert!(validate(doc.as_bytes()).is_ok());
+        // 16 names: the pairwise path; 17: the hash path; both find it.
+        for n in [16usize, 17] {
+            let mut doc = std::string::String::from("{");
+            for i in 0..n - 1 {
+                doc.push_str(&std::format!("\"k{i}\":{i},"));
+            }
+            doc.push_str("\"k0\":0}");
+            assert_eq!(
+                validate(doc.as_bytes()),
+                Err(JsonError::Duplicate),
+                "{n} names"
+            );
+        }
+    }
+
+    #[test]
+    fn validate_with_hands_over_the_top_level_members_as_members_reads_them() {
+        let doc =
+            br#" {"a" : "x\"y", "b":[1,{"c":2}], "n":-1.5e3, "t":true, "z":null, "o":{"p":"q"}} "#;
+        let mut seen = std::vec::Vec::new();
+        let text = validate_with(doc, &mut |k, v| seen.push((k.raw(), std::format!("{v:?}"))))
+            .expect("valid");
+        let walked: std::vec::Vec<_> = Members::of(text.trim())
+            .map(|(k, v)| (k.raw(), std::format!("{v:?}")))
+            .collect();
+        assert_eq!(seen, walked);
+        assert_eq!(seen.len(), 6);
+    }
+
+    #[test]
+    fn large_objects_find_a_duplicate_wherever_it_is_among_names_of_unique_hashes() {
+        // Past the small-object path, the hash buckets keep only names
+        // that share a hash for the sort: a duplicate of any name, at any
+        // place, is still found, and distinct names are not refused.
+        for n in [17usize, 40, 120, 255] {
+            let names: std::vec::Vec<std::string::String> = (0..n)
+                .map(|i| std::format!("name-{}", i * 7919 % 10007))
+                .collect();
+            let object = |extra: Option<(usize, usize)>| {
+                let mut members: std::vec::Vec<std::string::String> =
+                    names.iter().map(|k| std::format!("\"{k}\":0")).collect();
+                if let Some((copy, at)) = extra {
+                    members.insert(at, std::format!("\"{}\":1", names[copy]));
+                }
+                std::format!("{{{}}}", members.join(","))
+            };
+            assert!(
+                validate(object(None).as_bytes()).is_ok(),
+                "{n} distinct names"
+            );
+            for (copy, at) in [(0, n), (n - 1, 0), (n / 2, n / 3), (n / 3, n / 2 + 1)] {
+                assert_eq!(
+                    validate(object(Some((copy, at))).as_bytes()),
+                    Err(JsonError::Duplicate),
+                    "{n} names, a copy of {copy} at {at}"
+                );
+            }
+        }
     }
 }

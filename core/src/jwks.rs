@@ -29,10 +29,22 @@ pub struct Skipped {
 /// is refused as `key_not_found` when more do.
 ///
 /// Derefs to `[Key]`, which is what validation takes; without `alloc`,
-/// pass a `[Key; N]` array instead.
+/// pass a `[Key; N]` array instead (sorted with
+/// [`sort_by_kid`](crate::sort_by_kid) for the same lookup).
+///
+/// Index: the set keeps its keys sorted by `kid` bytes (keys without a
+/// `kid` first; keys sharing a `kid` in load order), so a token's key is
+/// found by binary search, O(log n) `kid` comparisons, whatever the size of
+/// the set (BENCHMARKS.md, "Cost as the work grows"). The slice it derefs to
+/// is in that order; [`KeySet::in_load_order`] gives the order the keys were
+/// loaded (document order for a JWKS, then each added key).
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
+    /// Sorted by [`crate::keys::kid_order`] (stable).
     keys: Vec<Key>,
+    /// Load order: `order[i]` is the position in `keys` of the i-th key
+    /// loaded. At most [`MAX_KEYS`] entries, so a `u16` holds each.
+    order: Vec<u16>,
     skipped: Vec<Skipped>,
 }
 
@@ -49,13 +61,51 @@ impl KeySet {
         Self::default()
     }
 
-    /// Adds one key. Errors: `TooManyKeys` past [`MAX_KEYS`].
+    /// Adds one key (after the keys of the same `kid`, in the index's
+    /// order). Errors: `TooManyKeys` past [`MAX_KEYS`].
     pub fn push(&mut self, key: Key) -> Result<(), KeyError> {
         if self.keys.len() >= MAX_KEYS {
             return Err(KeyError::TooManyKeys);
         }
-        self.keys.push(key);
+        let at = self
+            .keys
+            .partition_point(|k| crate::keys::kid_order(k, &key).is_le());
+        let at16 = u16::try_from(at).map_err(|_| KeyError::TooManyKeys)?;
+        for o in &mut self.order {
+            if *o >= at16 {
+                *o += 1;
+            }
+        }
+        self.keys.insert(at, key);
+        self.order.push(at16);
         Ok(())
+    }
+
+    /// Sorts `keys`, which are in load order with `order` empty, into the
+    /// index's order (a stable sort: O(n log n), once per load, instead of
+    /// an insertion per key) and records the load order.
+    fn index(&mut self) {
+        let mut tagged: Vec<(usize, Key)> = core::mem::take(&mut self.keys)
+            .into_iter()
+            .enumerate()
+            .collect();
+        tagged.sort_by(|a, b| crate::keys::kid_order(&a.1, &b.1));
+        self.order = alloc::vec![0; tagged.len()];
+        for (pos, (loaded, _)) in tagged.iter().enumerate() {
+            if let (Some(o), Ok(p)) = (self.order.get_mut(*loaded), u16::try_from(pos)) {
+                *o = p;
+            }
+        }
+        self.keys = tagged.into_iter().map(|(_, k)| k).collect();
+    }
+
+    /// The keys in the order they were loaded (a JWKS's document order,
+    /// then each key pushed or extended); the set itself derefs to them
+    /// sorted by `kid`.
+    pub fn in_load_order(&self) -> impl Iterator<Item = &Key> + '_ {
+        self.order
+            .iter()
+            .filter_map(|&i| self.keys.get(usize::from(i)))
     }
 
     /// The JWKS entries that were skipped (encryption keys, unknown `kty`,
@@ -86,7 +136,11 @@ impl KeySet {
         let mut count = 0usize;
         let add = |set: &mut KeySet, index: usize, obj: &str| -> Result<(), KeyError> {
             match jwk(obj)? {
-                Ok(key) => set.push(key),
+                Ok(key) => {
+                    // Load order here; `index` sorts once at the end.
+                    set.keys.push(key);
+                    Ok(())
+                }
                 Err(reason) => {
                     set.skipped.push(Skipped { index, reason });
                     Ok(())
@@ -108,6 +162,7 @@ impl KeySet {
             }
             _ => return Err(KeyError::MissingMember("keys")),
         }
+        set.index();
         if set.keys.is_empty() {
             let n = |r: SkipReason| set.skipped.iter().filter(|s| s.reason == r).count();
             return Err(KeyError::NoUsableKey {
@@ -187,10 +242,18 @@ impl KeySet {
 
     /// Appends every key (and skip report) of `other`.
     pub fn extend(&mut self, other: KeySet) -> Result<(), KeyError> {
-        for k in other.keys {
-            self.push(k)?;
+        let KeySet {
+            keys,
+            order,
+            skipped,
+        } = other;
+        let mut slots: Vec<Option<Key>> = keys.into_iter().map(Some).collect();
+        for i in order {
+            if let Some(k) = slots.get_mut(usize::from(i)).and_then(Option::take) {
+                self.push(k)?;
+            }
         }
-        self.skipped.extend(other.skipped);
+        self.skipped.extend(skipped);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use crate::alg::{Algorithm, AlgorithmSet};
 use crate::b64::{decode_url, decoded_len};
 use crate::backend::Backend;
 use crate::error::{AlgorithmRefusal, Error, Malformed, Part};
-use crate::json::{self, JsonError, JsonStr, Members, Value};
+use crate::json::{self, JsonError, JsonStr, Value};
 use crate::keys::{verify_with_keys, Key};
 use crate::lane::witness::SignatureCheck;
 use crate::limits::scratch_len;
@@ -108,10 +108,9 @@ pub(crate) fn decode_parts<'t, 's>(
         });
     }
     // 2. Exactly three segments.
-    let mut it = token.split(|&b| b == b'.');
-    let (h, p, s) = match (it.next(), it.next(), it.next(), it.next()) {
-        (Some(h), Some(p), Some(s), None) => (h, p, s),
-        _ => return Err(Error::Malformed(Malformed::SegmentCount)),
+    let (h, p, s) = match three_segments(token) {
+        Some(parts) => parts,
+        None => return Err(Error::Malformed(Malformed::SegmentCount)),
     };
     if h.is_empty() {
         return Err(Error::Malformed(Malformed::EmptySegment(Part::Header)));
@@ -139,6 +138,44 @@ pub(crate) fn decode_parts<'t, 's>(
     })
 }
 
+/// The three `.`-separated segments of `token`, or `None` for any other
+/// count.
+fn three_segments(token: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let d1 = find_dot(token, 0)?;
+    let d2 = find_dot(token, d1 + 1)?;
+    if find_dot(token, d2 + 1).is_some() {
+        return None;
+    }
+    Some((
+        token.get(..d1)?,
+        token.get(d1 + 1..d2)?,
+        token.get(d2 + 1..)?,
+    ))
+}
+
+/// The position of the first `.` at or after `pos`, eight bytes at a time
+/// (SWAR, as `json`'s string scan: a `.` is a zero byte of `w ^ 0x2e…`).
+fn find_dot(b: &[u8], mut pos: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const DOT: u64 = ONES * 0x2e;
+    while let Some(word) = b
+        .get(pos..pos.saturating_add(8))
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+    {
+        let x = u64::from_le_bytes(word) ^ DOT;
+        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        if found != 0 {
+            return Some(pos + usize::try_from(found.trailing_zeros() / 8).unwrap_or(0));
+        }
+        pos += 8;
+    }
+    b.get(pos..)?
+        .iter()
+        .position(|&c| c == b'.')
+        .map(|i| pos + i)
+}
+
 /// The token path up to a verified signature. `typ_check` sees the header
 /// `typ` before any key lookup.
 pub(crate) fn verify_parts<'s>(
@@ -157,9 +194,9 @@ pub(crate) fn verify_parts<'s>(
     } = decode_parts(token, max_token_bytes, scratch)?;
 
     // 4. Header, before any key lookup or crypto.
-    let text = json::validate(header).map_err(|e| json_error(e, Part::Header))?;
+    // One pass: the parser hands each header member over as it reads it.
     let (mut alg, mut typ, mut kid, mut crit) = (None, None, None, false);
-    for (name, v) in Members::of(text) {
+    json::validate_with(header, &mut |name, v| {
         if name.eq_str("alg") {
             alg = Some(v);
         } else if name.eq_str("typ") {
@@ -169,7 +206,8 @@ pub(crate) fn verify_parts<'s>(
         } else if name.eq_str("crit") {
             crit = true;
         }
-    }
+    })
+    .map_err(|e| json_error(e, Part::Header))?;
     let alg = match alg {
         None => return Err(Error::Malformed(Malformed::MissingAlg)),
         Some(Value::Str(s)) => s,

@@ -130,8 +130,13 @@ impl Kid {
 
     /// The kid as a string.
     pub fn as_str(&self) -> &str {
-        let b = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
-        core::str::from_utf8(b).unwrap_or("")
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+
+    /// The kid's bytes (UTF-8), without the UTF-8 check of [`Kid::as_str`]:
+    /// what the key lookup compares.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
     }
 }
 
@@ -876,8 +881,56 @@ fn strip_leading_zeros(b: &[u8]) -> &[u8] {
     b.get(first..).unwrap_or(&[])
 }
 
+/// The order of the key lookup's index: by `kid` bytes, keys without a
+/// `kid` first. A slice sorted by it ([`sort_by_kid`], or a
+/// [`KeySet`](crate::KeySet), which keeps its keys so) finds a token's key
+/// by binary search; any other order is still correct, only slower (see
+/// `verify_with_keys`).
+pub(crate) fn kid_order(a: &Key, b: &Key) -> core::cmp::Ordering {
+    let ka = a.kid.as_ref().map(Kid::as_bytes);
+    let kb = b.kid.as_ref().map(Kid::as_bytes);
+    ka.cmp(&kb)
+}
+
+/// Sorts `keys` into the order of the `kid` lookup's index (by `kid`
+/// bytes, keys without one first; keys sharing a `kid` keep their order),
+/// in place, without a heap: for a `[Key; N]` array in a build without
+/// `alloc` (a [`KeySet`](crate::KeySet) does this itself).
+///
+/// A token's key is then found by binary search (O(log n) `kid`
+/// comparisons) instead of a scan of every key. Validation gives the same
+/// verdicts on a sorted and an unsorted slice; only the time differs.
+/// Cost: an insertion sort, O(n²) comparisons and moves, meant for the
+/// handful of keys of a firmware.
+pub fn sort_by_kid(keys: &mut [Key]) {
+    for i in 1..keys.len() {
+        let mut j = i;
+        while j > 0 {
+            let (Some(a), Some(b)) = (keys.get(j - 1), keys.get(j)) else {
+                break;
+            };
+            if kid_order(a, b).is_gt() {
+                keys.swap(j - 1, j);
+                j -= 1;
+            } else {
+                break;
+            }
+        }
+    }
+}
+
 /// Verifies a compact JWS signature with the keys, following the key rules:
 /// `kid` given → exact match; otherwise every fitting key is tried.
+///
+/// Lookup: when the token names a `kid`, the run of keys with that `kid` is
+/// first found by binary search, as if `keys` were sorted by [`kid_order`]
+/// (a [`KeySet`](crate::KeySet) is), and tried. Only a verified signature
+/// is taken from that shortcut: any other outcome (no run found, no key of
+/// the run fitting or verifying) falls through to the scan of every key
+/// below, which decides the verdict exactly as before the index existed
+/// (it does not verify again with a key of the run, whose answer is known).
+/// So an unsorted slice gets the same verdicts, and a sorted one finds a
+/// valid token's key in O(log n) `kid` comparisons.
 pub(crate) fn verify_with_keys(
     backend: Backend,
     keys: &[Key],
@@ -896,13 +949,38 @@ pub(crate) fn verify_with_keys(
     {
         return Err(Error::KeyNotFound { kid_given: false });
     }
+    // The token's kid, unescaped (a plain kid is borrowed as is). A kid
+    // longer than MAX_KID_LEN once unescaped names no key.
+    let mut buf = [0u8; MAX_KID_LEN];
+    let want: Option<Option<&[u8]>> = kid.map(|k| match k.as_plain() {
+        Some(p) => Some(p.as_bytes()),
+        None => k.unescape_into(&mut buf).and_then(|n| buf.get(..n)),
+    });
+    // The index: the run of keys with this kid, if `keys` is sorted.
+    let mut tried_run = 0..0;
+    if let Some(Some(want)) = want {
+        let lo = keys.partition_point(|k| k.kid.as_ref().map(Kid::as_bytes) < Some(want));
+        let run = keys
+            .get(lo..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|k| k.kid.as_ref().map(Kid::as_bytes) == Some(want));
+        let mut n = 0usize;
+        for key in run {
+            n += 1;
+            if key.fits(alg).is_ok() && key.verify(backend, alg, signing_input, sig) {
+                return Ok(());
+            }
+        }
+        tried_run = lo..lo + n;
+    }
     let mut found_kid = false;
     let mut refusal = None;
     let mut tried = false;
-    for key in keys {
-        if let Some(kid) = &kid {
-            match key.kid() {
-                Some(k) if kid.eq_str(k) => found_kid = true,
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(want) = want {
+            match (want, key.kid.as_ref()) {
+                (Some(w), Some(k)) if k.as_bytes() == w => found_kid = true,
                 _ => continue,
             }
         }
@@ -911,7 +989,8 @@ pub(crate) fn verify_with_keys(
             continue;
         }
         tried = true;
-        if key.verify(backend, alg, signing_input, sig) {
+        // A key of the run above already answered no.
+        if !tried_run.contains(&i) && key.verify(backend, alg, signing_input, sig) {
             return Ok(());
         }
     }

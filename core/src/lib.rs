@@ -273,7 +273,7 @@ pub use error::{
 #[cfg(feature = "alloc")]
 pub use jwks::{KeySet, Skipped};
 pub use jws::{verify_compact, verify_compact_with};
-pub use keys::{Key, Kid};
+pub use keys::{sort_by_kid, Key, Kid};
 pub use lane::access::{AccessPolicy, AccessToken, TypMode};
 pub use lane::id::{IdChecks, IdPolicy, IdToken};
 pub use lane::introspection::{route_access_token, AccessPath, IntrospectionAudience, Route};

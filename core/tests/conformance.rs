@@ -64,9 +64,23 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 
 /// The outcome of one case: `Ok(claims)` with the fields the file compares,
 /// or the error code.
-fn run_case(case: &Value, keysets: &Value, backend: Backend) -> Result<Value, String> {
-    let keys = load_keyset(&keysets[case["keyset"].as_str().expect("keyset name")])
+///
+/// `order` is the order of the key slice validation gets: the `KeySet`
+/// itself (sorted by kid: the lookup's index), the keys in load order, or
+/// reversed. The verdicts must not depend on it.
+fn run_case(
+    case: &Value,
+    keysets: &Value,
+    backend: Backend,
+    order: KeyOrder,
+) -> Result<Value, String> {
+    let set = load_keyset(&keysets[case["keyset"].as_str().expect("keyset name")])
         .map_err(|e| e.code().to_owned())?;
+    let keys: Vec<tokenlane::Key> = match order {
+        KeyOrder::Index => set.to_vec(),
+        KeyOrder::Load => set.in_load_order().cloned().collect(),
+        KeyOrder::Reversed => set.iter().rev().cloned().collect(),
+    };
     let policy = &case["policy"];
     let token = case["token"].as_str().expect("token").as_bytes();
     let now = UnixTime::from_secs(case["now"].as_u64().expect("now"));
@@ -155,18 +169,39 @@ fn check(name: &str, expect: &Value, got: Result<Value, String>) -> Option<Strin
     }
 }
 
+/// The order of the key slice a case validates against (see `run_case`).
+#[derive(Debug, Clone, Copy)]
+enum KeyOrder {
+    /// The `KeySet`'s own order: sorted by kid, found by binary search.
+    Index,
+    /// The order the keys were loaded in (not sorted in general).
+    Load,
+    /// The `KeySet`'s order reversed (never sorted when kids differ).
+    Reversed,
+}
+
 /// Runs one token case on the default backend and on every other backend
-/// compiled in; the verdicts must agree and match the case's `expect`.
+/// compiled in, and with the keys in index, load and reversed order; the
+/// verdicts must agree and match the case's `expect`.
 fn token_case(doc: &Value, index: usize) -> Result<(), Failed> {
     let case = &doc["cases"][index];
     let keysets = &doc["keysets"];
     let name = case["name"].as_str().expect("name");
-    let outcome = run_case(case, keysets, Backend::DEFAULT);
+    let outcome = run_case(case, keysets, Backend::DEFAULT, KeyOrder::Index);
     for other in Backend::AVAILABLE {
-        let o = run_case(case, keysets, *other);
+        let o = run_case(case, keysets, *other, KeyOrder::Index);
         if o != outcome {
             return Err(format!(
                 "{name}: backend {other:?} gives {o:?}, the default backend {outcome:?}"
+            )
+            .into());
+        }
+    }
+    for order in [KeyOrder::Load, KeyOrder::Reversed] {
+        let o = run_case(case, keysets, Backend::DEFAULT, order);
+        if o != outcome {
+            return Err(format!(
+                "{name}: keys in {order:?} order give {o:?}, the KeySet's order {outcome:?}"
             )
             .into());
         }

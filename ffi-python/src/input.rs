@@ -37,6 +37,46 @@ pub(crate) fn text_or_bytes<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResu
     )))
 }
 
+/// The bytes of a token, without a copy where one can be avoided: `bytes`
+/// borrowed; `str` encoded once by Python (`PyUnicode_AsUTF8String`, the
+/// only UTF-8 view the abi3-py39 API offers) and borrowed from that
+/// `bytes` object; `bytearray` copied (it is mutable). Same refusals and
+/// the same lossy rule for lone surrogates as [`text_or_bytes`].
+pub(crate) fn token<'a, 'py>(obj: &'a Bound<'py, PyAny>, what: &str) -> PyResult<Token<'a, 'py>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Token::Borrowed(b.as_bytes()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(match s.encode_utf8() {
+            Ok(b) => Token::Encoded(b),
+            Err(_) => Token::Owned(s.to_string_lossy().into_owned().into_bytes()),
+        });
+    }
+    text_or_bytes(obj, what).map(|c| Token::Owned(c.into_owned()))
+}
+
+/// A token's bytes (see [`token`]): borrowed from a `bytes` object, held in
+/// the `bytes` Python encoded a `str` to, or owned.
+pub(crate) enum Token<'a, 'py> {
+    /// A `bytes` argument's buffer.
+    Borrowed(&'a [u8]),
+    /// A `str` argument, encoded to UTF-8 by Python.
+    Encoded(Bound<'py, PyBytes>),
+    /// A copy (`bytearray`, or a `str` with lone surrogates replaced).
+    Owned(Vec<u8>),
+}
+
+impl core::ops::Deref for Token<'_, '_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Token::Borrowed(b) => b,
+            Token::Encoded(b) => b.as_bytes(),
+            Token::Owned(v) => v,
+        }
+    }
+}
+
 /// Text for key documents (JWKS, PEM): a `str` that cannot be encoded as
 /// UTF-8 is not a key document, so it is reported as such (`None`) rather
 /// than repaired.
@@ -150,6 +190,48 @@ pub(crate) fn scratch(len: usize, max_token_bytes: usize) -> Vec<u8> {
     } else {
         vec![0; scratch_len(len)]
     }
+}
+
+/// The largest scratch buffer a thread keeps between calls (64 KiB: tokens
+/// up to about 40 KiB); a larger one is freed after its call.
+const KEPT_SCRATCH: usize = 64 * 1024;
+
+std::thread_local! {
+    /// This thread's reused scratch buffer ([`with_scratch`]).
+    static SCRATCH: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a zeroed scratch buffer for a token of `len` bytes (none
+/// over `max_token_bytes`, as [`scratch`]): this thread's buffer, reused
+/// from call to call instead of a new allocation per validation, and
+/// zeroed again after `f` (it held the decoded token). Should `f` ever run
+/// while the buffer is in use (it never calls back into Python, so it
+/// cannot today), it gets a fresh one.
+pub(crate) fn with_scratch<R>(
+    len: usize,
+    max_token_bytes: usize,
+    f: impl FnOnce(&mut [u8]) -> R,
+) -> R {
+    let need = if len > max_token_bytes {
+        0
+    } else {
+        scratch_len(len)
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < need {
+                buf.resize(need, 0);
+            }
+            let used = buf.get_mut(..need).unwrap_or_default();
+            let r = f(used);
+            used.fill(0);
+            if buf.len() > KEPT_SCRATCH {
+                *buf = Vec::new();
+            }
+            r
+        }
+        Err(_) => f(&mut vec![0; need]),
+    })
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {

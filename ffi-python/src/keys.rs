@@ -102,7 +102,7 @@ impl KeySet {
     #[getter]
     fn kids(&self) -> Vec<Option<String>> {
         self.inner
-            .iter()
+            .in_load_order()
             .map(|k| k.kid().map(str::to_owned))
             .collect()
     }

@@ -152,7 +152,7 @@ impl AccessTokenValidator {
         token: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<AccessToken> {
-        let token = input::text_or_bytes(token, "token")?;
+        let token = input::token(token, "token")?;
         let now = input::now(now)?;
         let token: &[u8] = &token;
         Ok(py.detach(|| self.check(token, now))?)
@@ -311,79 +311,184 @@ impl AccessTokenValidator {
 
 /// A verified access token (RFC 9068). Every attribute comes from a token
 /// whose signature, issuer, audience, times, type and scopes were checked.
+///
+/// Held as one string (the verified claims JSON, then a copy of each
+/// string claim that is not plain text inside it, i.e. had escapes) and
+/// spans into it, so building one costs two allocations, not one per
+/// claim; the attributes make their Python values when read, as before.
 #[pyclass(frozen, module = "tokenlane._native")]
 pub(crate) struct AccessToken {
-    /// `sub` (always present in strict mode).
-    #[pyo3(get)]
-    sub: Option<String>,
-    /// `client_id` (always present in strict mode).
-    #[pyo3(get)]
-    client_id: Option<String>,
-    /// `iss`.
-    #[pyo3(get)]
-    iss: String,
-    /// `aud`, as a list even when the token has one string.
-    #[pyo3(get)]
-    aud: Vec<String>,
-    /// The granted scopes (`scope`, or `scp`), in token order.
-    #[pyo3(get)]
-    scopes: Vec<String>,
-    /// `exp`.
-    #[pyo3(get)]
+    /// The claims JSON (`..json_len`), then the unescaped string claims.
+    text: String,
+    json_len: usize,
+    sub: Option<Span>,
+    client_id: Option<Span>,
+    iss: Span,
+    jti: Option<Span>,
+    /// The `aud` values (`..n_aud`), then the scopes.
+    lists: Vec<Span>,
+    n_aud: usize,
     exp: u64,
-    /// `iat` (always present in strict mode).
-    #[pyo3(get)]
     iat: Option<u64>,
-    /// `nbf`, if present.
-    #[pyo3(get)]
     nbf: Option<u64>,
-    /// `jti` (always present in strict mode).
-    #[pyo3(get)]
-    jti: Option<String>,
-    /// The algorithm the signature was verified with.
-    #[pyo3(get)]
     alg: &'static str,
-    /// Every claim, as the verified JSON text.
-    #[pyo3(get)]
-    claims_json: String,
+}
+
+/// A byte range of an [`AccessToken`]'s `text`.
+type Span = (usize, usize);
+
+/// Builds the `text` of an [`AccessToken`]: the claims JSON, plus any
+/// string that is not a slice of it.
+struct Text<'j> {
+    json: &'j str,
+    text: String,
+}
+
+impl<'j> Text<'j> {
+    fn new(json: &'j str) -> Self {
+        let mut text = String::with_capacity(json.len() + 64);
+        text.push_str(json);
+        Self { json, text }
+    }
+
+    /// Where `s` is in the text: its place inside the JSON when it is a
+    /// slice of it (a claim without escapes), else appended.
+    fn span(&mut self, s: &str) -> Span {
+        let (base, at) = (self.json.as_ptr().addr(), s.as_ptr().addr());
+        if let Some(off) = at.checked_sub(base) {
+            if off
+                .checked_add(s.len())
+                .is_some_and(|end| end <= self.json.len())
+            {
+                return (off, off + s.len());
+            }
+        }
+        let start = self.text.len();
+        self.text.push_str(s);
+        (start, self.text.len())
+    }
 }
 
 impl AccessToken {
     pub(crate) fn from_core(t: &tokenlane::AccessToken<'_>) -> Self {
+        let mut text = Text::new(t.claims_json());
+        let sub = t.sub().map(|s| text.span(s));
+        let client_id = t.client_id().map(|s| text.span(s));
+        let iss = text.span(t.iss());
+        let jti = t.jti().map(|s| text.span(s));
+        let mut lists: Vec<Span> = t.aud().iter().map(|s| text.span(s)).collect();
+        let n_aud = lists.len();
+        lists.extend(t.scopes().iter().map(|s| text.span(s)));
         Self {
-            sub: t.sub().map(str::to_owned),
-            client_id: t.client_id().map(str::to_owned),
-            iss: t.iss().to_owned(),
-            aud: t.aud().iter().map(str::to_owned).collect(),
-            scopes: t.scopes().iter().map(str::to_owned).collect(),
+            json_len: text.json.len(),
+            text: text.text,
+            sub,
+            client_id,
+            iss,
+            jti,
+            lists,
+            n_aud,
             exp: t.exp(),
             iat: t.iat(),
             nbf: t.nbf(),
-            jti: t.jti().map(str::to_owned),
             alg: t.alg().map_or("", |a| a.name()),
-            claims_json: t.claims_json().to_owned(),
         }
+    }
+
+    fn str_at(&self, (start, end): Span) -> &str {
+        self.text.get(start..end).unwrap_or("")
     }
 }
 
 #[pymethods]
 impl AccessToken {
+    /// `sub` (always present in strict mode).
+    #[getter]
+    fn sub(&self) -> Option<&str> {
+        self.sub.map(|s| self.str_at(s))
+    }
+
+    /// `client_id` (always present in strict mode).
+    #[getter]
+    fn client_id(&self) -> Option<&str> {
+        self.client_id.map(|s| self.str_at(s))
+    }
+
+    /// `iss`.
+    #[getter]
+    fn iss(&self) -> &str {
+        self.str_at(self.iss)
+    }
+
+    /// `aud`, as a list even when the token has one string.
+    #[getter]
+    fn aud(&self) -> Vec<&str> {
+        let aud = self.lists.get(..self.n_aud).unwrap_or_default();
+        aud.iter().map(|s| self.str_at(*s)).collect()
+    }
+
+    /// The granted scopes (`scope`, or `scp`), in token order.
+    #[getter]
+    fn scopes(&self) -> Vec<&str> {
+        let scopes = self.lists.get(self.n_aud..).unwrap_or_default();
+        scopes.iter().map(|s| self.str_at(*s)).collect()
+    }
+
+    /// `exp`.
+    #[getter]
+    fn exp(&self) -> u64 {
+        self.exp
+    }
+
+    /// `iat` (always present in strict mode).
+    #[getter]
+    fn iat(&self) -> Option<u64> {
+        self.iat
+    }
+
+    /// `nbf`, if present.
+    #[getter]
+    fn nbf(&self) -> Option<u64> {
+        self.nbf
+    }
+
+    /// `jti` (always present in strict mode).
+    #[getter]
+    fn jti(&self) -> Option<&str> {
+        self.jti.map(|s| self.str_at(s))
+    }
+
+    /// The algorithm the signature was verified with.
+    #[getter]
+    fn alg(&self) -> &'static str {
+        self.alg
+    }
+
+    /// Every claim, as the verified JSON text.
+    #[getter]
+    fn claims_json(&self) -> &str {
+        self.text.get(..self.json_len).unwrap_or("")
+    }
+
     /// Every claim, as a new dict (parsed from `claims_json`).
     #[getter]
     fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        parse_claims(py, &self.claims_json)
+        parse_claims(py, self.claims_json())
     }
 
     /// Whether `scope` is one of the granted scopes (whole-word match).
     fn has_scope(&self, scope: &Bound<'_, pyo3::types::PyString>) -> PyResult<bool> {
         let scope = scope.to_cow()?;
-        Ok(self.scopes.iter().any(|s| *s == *scope))
+        let scopes = self.lists.get(self.n_aud..).unwrap_or_default();
+        Ok(scopes.iter().any(|s| self.str_at(*s) == &*scope))
     }
 
     fn __repr__(&self) -> String {
         format!(
             "<AccessToken sub={:?} client_id={:?} iss={:?}>",
-            self.sub, self.client_id, self.iss
+            self.sub(),
+            self.client_id(),
+            self.iss()
         )
     }
 }
@@ -454,7 +559,7 @@ impl IdTokenValidator {
         access_token: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<IdToken> {
-        let token = input::text_or_bytes(token, "token")?;
+        let token = input::token(token, "token")?;
         let max_age = match max_age {
             Some(m) if !m.is_none() => Some(input::non_negative(m, "max_age")?),
             _ => None,

@@ -284,11 +284,10 @@ impl Keys {
     ) -> Result<AccessToken, NativeError> {
         let max = policy.max_token_bytes();
         match self.resolve() {
-            Ok(keys) => {
-                let mut scratch = input::scratch(token.len(), max);
-                let t = policy.validate(token, keys, now, &mut scratch)?;
+            Ok(keys) => input::with_scratch(token.len(), max, |scratch| {
+                let t = policy.validate(token, keys, now, scratch)?;
                 Ok(AccessToken::from_core(&t))
-            }
+            }),
             Err(source) => {
                 within(token, max)?;
                 let mut scratch = vec![0; tokenlane_remote::scratch_len(token.len())];
@@ -311,11 +310,10 @@ impl Keys {
         let max = policy.max_token_bytes();
         let policy = policy.policy();
         match self.resolve() {
-            Ok(keys) => {
-                let mut scratch = input::scratch(token.len(), max);
-                let t = policy.validate(token, keys, now, checks, &mut scratch)?;
+            Ok(keys) => input::with_scratch(token.len(), max, |scratch| {
+                let t = policy.validate(token, keys, now, checks, scratch)?;
                 Ok(IdToken::from_core(&t))
-            }
+            }),
             Err(source) => {
                 within(token, max)?;
                 let mut scratch = vec![0; tokenlane_remote::scratch_len(token.len())];

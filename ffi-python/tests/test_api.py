@@ -126,6 +126,40 @@ def test_access_token_attributes(keys: Keys, keyset: tokenlane.KeySet, now: int)
     assert "user-123" in repr(tok)
 
 
+def test_escaped_claims_read_unescaped_from_str_bytes_and_bytearray(
+    keys: Keys, keyset: tokenlane.KeySet, now: int
+) -> None:
+    # PyJWT's JSON escapes non-ASCII (ensure_ascii) and quotes: the token
+    # keeps sub/jti/aud/scope escaped, tokenlane's attributes unescape them
+    # (copies beside the claims JSON), plain ones are read in place.
+    aud2 = 'api "two" \u00e9'
+    claims = access_claims(now, sub="Zo\u00eb \"q\"", jti="j\u2603", aud=[AUDIENCE, aud2])
+    claims["scope"] = "read:appointments caf\u00e9"
+    token = mint_pyjwt(keys, "ES256", {"kid": "ec-1", "typ": "at+jwt"}, claims)
+    v = access_validator(keyset)
+    for form in (token, token.encode(), bytearray(token.encode())):
+        tok = v.validate(form)
+        assert (tok.sub, tok.jti, tok.iss) == ("Zo\u00eb \"q\"", "j\u2603", ISSUER)
+        assert tok.aud == [AUDIENCE, aud2]
+        assert tok.scopes == ["read:appointments", "caf\u00e9"]
+        assert tok.has_scope("caf\u00e9") and not tok.has_scope("cafe")
+        assert tok.claims["sub"] == "Zo\u00eb \"q\"" and "\\u00eb" in tok.claims_json
+
+
+def test_a_small_token_after_a_large_one_reads_only_its_own_claims(
+    keys: Keys, keyset: tokenlane.KeySet, now: int
+) -> None:
+    # Each thread reuses one scratch buffer: a token validated after a much
+    # larger one must see none of the larger one's bytes.
+    v = access_validator(keyset, max_token_bytes=200_000)
+    big = mint_pyjwt(keys, "ES256", {"kid": "ec-1", "typ": "at+jwt"}, access_claims(now, sub="s" * 30_000))
+    small = mint_pyjwt(keys, "ES256", {"kid": "ec-1", "typ": "at+jwt"}, access_claims(now, sub="tiny"))
+    assert v.validate(big).sub == "s" * 30_000
+    tok = v.validate(small)
+    assert tok.sub == "tiny" and "s" * 8 not in tok.claims_json
+    assert v.validate(big).sub == "s" * 30_000
+
+
 def test_scopes_from_scp_array(keys: Keys, keyset: tokenlane.KeySet, now: int) -> None:
     claims = access_claims(now, scp=["a", "b"])
     del claims["scope"]
