@@ -100,7 +100,7 @@ fi
 
 if [ -z "$ONLY" ]; then
 # ---- 2. Rust: thread CPU time ------------------------------------------------
-run cargo bench -p tokenlane --features ring --bench validate -- $QUICK | tee "$OUT/rust.txt"
+run cargo bench -p tokenlane --features ring,aws-lc --bench validate -- $QUICK | tee "$OUT/rust.txt"
 grep -q '=== END RUST TABLE ===' "$OUT/rust.txt"
 pass rust
 
@@ -121,7 +121,7 @@ grep -q '=== END SCALING TABLE ===' "$OUT/scaling.txt"
 pass scaling
 
 # ---- 3. Rust: callgrind instruction counts ----------------------------------
-BENCH_BIN=$(cargo bench -p tokenlane --features ring --bench validate --no-run \
+BENCH_BIN=$(cargo bench -p tokenlane --features ring,aws-lc --bench validate --no-run \
     --message-format=json 2>/dev/null |
     python3 -c 'import json,sys
 for line in sys.stdin:
