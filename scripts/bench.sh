@@ -134,9 +134,13 @@ pass callgrind
 
 # ---- 4. C ABI vs libjwt --------------------------------------------------------
 run cargo build --release -p tokenlane-ffi
+# The C library's default backend, as Backend::DEFAULT picks it: aws-lc
+# over ring over rustcrypto.
 C_BACKEND=rustcrypto
-if cargo tree -p tokenlane-ffi -e features -i tokenlane --prefix none 2>/dev/null |
-    grep -q '^tokenlane feature "ring"'; then
+C_FEATURES=$(cargo tree -p tokenlane-ffi -e features -i tokenlane --prefix none 2>/dev/null || true)
+if grep -q '^tokenlane feature "aws-lc"' <<<"$C_FEATURES"; then
+    C_BACKEND=aws-lc
+elif grep -q '^tokenlane feature "ring"' <<<"$C_FEATURES"; then
     C_BACKEND=ring
 fi
 CIN=$OUT/c-input
