@@ -254,7 +254,7 @@ pub(crate) mod awslc_impl {
     //! the signature has its exact length).
     use crate::alg::{Algorithm, Hash, Scheme};
     #[cfg(feature = "rsa")]
-    use alloc::vec::Vec;
+    use alloc::{boxed::Box, vec::Vec};
     use aws_lc_rs::signature::{self as sig, ParsedPublicKey, UnparsedPublicKey};
 
     pub(crate) use super::Uses;
@@ -274,8 +274,12 @@ pub(crate) mod awslc_impl {
     #[cfg(feature = "rsa")]
     #[derive(Clone)]
     pub(crate) enum Rsa {
-        Parsed([ParsedPublicKey; 6]),
-        Once { n: Vec<u8>, e: Vec<u8> },
+        /// Boxed: one allocation at load, and a small enum.
+        Parsed(Box<[ParsedPublicKey; 6]>),
+        Once {
+            n: Vec<u8>,
+            e: Vec<u8>,
+        },
     }
 
     #[cfg(feature = "rsa")]
@@ -293,7 +297,14 @@ pub(crate) mod awslc_impl {
             }
             let c = sig::RsaPublicKeyComponents { n, e };
             let p = |i: usize| c.to_parsed_public_key(RSA[i]).ok();
-            Some(Self::Parsed([p(0)?, p(1)?, p(2)?, p(3)?, p(4)?, p(5)?]))
+            Some(Self::Parsed(Box::new([
+                p(0)?,
+                p(1)?,
+                p(2)?,
+                p(3)?,
+                p(4)?,
+                p(5)?,
+            ])))
         }
 
         pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], s: &[u8]) -> bool {

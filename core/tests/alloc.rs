@@ -160,7 +160,7 @@ fn a_dpop_bound_es256_request_makes_zero_heap_allocations() {
     let now = UnixTime::from_secs(case["now"].as_u64().unwrap());
     let mut scratch = vec![0u8; 8 * 1024];
     for &backend in Backend::AVAILABLE {
-        let p = p.clone().with_backend(backend);
+        let p = p.with_backend(backend);
         let proofs = proofs.with_backend(backend);
         let mut scheme = None;
         let info = allocation_counter::measure(|| {
