@@ -134,6 +134,13 @@ impl Default for Backend {
 /// set serves many verifications (prepared at load); a DPoP proof's `jwk`
 /// serves one (the `aws-lc` backend then keeps its bytes and parses them in
 /// the call, rather than paying a parse and a heap allocation at build).
+#[cfg(any(
+    feature = "rsa",
+    feature = "es256",
+    feature = "es384",
+    feature = "es512",
+    feature = "eddsa"
+))]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Uses {
     /// A key of a key set: prepare once.
@@ -252,11 +259,33 @@ pub(crate) mod awslc_impl {
     //! building it costs no parse and no Rust heap. The callers have made
     //! the same checks as for every backend (the key fits the algorithm,
     //! the signature has its exact length).
+    #[cfg(any(feature = "rsa", feature = "hs256"))]
     use crate::alg::{Algorithm, Hash, Scheme};
     #[cfg(feature = "rsa")]
     use alloc::{boxed::Box, vec::Vec};
-    use aws_lc_rs::signature::{self as sig, ParsedPublicKey, UnparsedPublicKey};
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    use aws_lc_rs::signature::UnparsedPublicKey;
+    #[cfg(any(
+        feature = "rsa",
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    use aws_lc_rs::signature::{self as sig, ParsedPublicKey};
 
+    #[cfg(any(
+        feature = "rsa",
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
     pub(crate) use super::Uses;
 
     #[cfg(feature = "rsa")]
@@ -327,11 +356,23 @@ pub(crate) mod awslc_impl {
     }
 
     /// The longest public key kept as bytes: an uncompressed P-521 point.
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
     const MAX_POINT: usize = 133;
 
     /// An EC (P-256/384/521, fixed-length `r ‖ s` signatures) or Ed25519
     /// public key: parsed, or its bytes (uncompressed SEC1 point, or the
     /// 32-byte Ed25519 encoding) for one verification.
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
     #[derive(Clone)]
     pub(crate) enum Point {
         Parsed(ParsedPublicKey),
@@ -342,6 +383,12 @@ pub(crate) mod awslc_impl {
         },
     }
 
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
     impl Point {
         fn new(
             alg: &'static dyn sig::VerificationAlgorithm,

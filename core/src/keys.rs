@@ -12,7 +12,7 @@
 use core::fmt;
 
 use crate::alg::{Algorithm, KeyFamily};
-use crate::backend::{Backend, Uses};
+use crate::backend::Backend;
 use crate::error::{AlgorithmRefusal, KeyError};
 use crate::limits::MAX_KID_LEN;
 
@@ -283,12 +283,16 @@ impl Key {
     /// (65537).
     #[cfg(feature = "rsa")]
     pub fn rsa(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
-        Self::rsa_for(n, e, Uses::Many)
+        Self::rsa_for(n, e, crate::backend::Uses::Many)
     }
 
     /// [`Key::rsa`] for `uses` verifications.
     #[cfg(feature = "rsa")]
-    pub(crate) fn rsa_for(n: &[u8], e: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    pub(crate) fn rsa_for(
+        n: &[u8],
+        e: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
         let _ = uses;
         use crate::limits::{RSA_MAX_BITS, RSA_MAX_EXPONENT, RSA_MIN_BITS};
         let n = strip_leading_zeros(n);
@@ -343,23 +347,27 @@ impl Key {
     /// `PointNotOnCurve` when the point is not on P-256.
     #[cfg(feature = "es256")]
     pub fn p256(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        Self::p256_for(x, y, Uses::Many)
+        Self::p256_for(x, y, crate::backend::Uses::Many)
     }
 
     /// [`Key::p256`] for `uses` verifications.
     #[cfg(feature = "es256")]
-    pub(crate) fn p256_for(x: &[u8], y: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    pub(crate) fn p256_for(
+        x: &[u8],
+        y: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
         Self::p256_sec1_for(&sec1_from_xy::<32, 65>(x, y)?, uses)
     }
 
     /// A P-256 public key from a SEC1 encoded point (compressed or not).
     #[cfg(feature = "es256")]
     pub fn p256_sec1(point: &[u8]) -> Result<Self, KeyError> {
-        Self::p256_sec1_for(point, Uses::Many)
+        Self::p256_sec1_for(point, crate::backend::Uses::Many)
     }
 
     #[cfg(feature = "es256")]
-    fn p256_sec1_for(point: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    fn p256_sec1_for(point: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
         let _ = uses;
         #[cfg(feature = "ecdsa")]
         let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
@@ -398,12 +406,16 @@ impl Key {
     /// `PointNotOnCurve` when the point is not on P-384.
     #[cfg(feature = "es384")]
     pub fn p384(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        Self::p384_for(x, y, Uses::Many)
+        Self::p384_for(x, y, crate::backend::Uses::Many)
     }
 
     /// [`Key::p384`] for `uses` verifications.
     #[cfg(feature = "es384")]
-    pub(crate) fn p384_for(x: &[u8], y: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    pub(crate) fn p384_for(
+        x: &[u8],
+        y: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
         Self::p384_sec1_for(&sec1_from_xy::<48, 97>(x, y)?, uses)
     }
 
@@ -411,11 +423,11 @@ impl Key {
     /// Errors: `PointNotOnCurve` (off the curve, the identity, bad length).
     #[cfg(feature = "es384")]
     pub fn p384_sec1(point: &[u8]) -> Result<Self, KeyError> {
-        Self::p384_sec1_for(point, Uses::Many)
+        Self::p384_sec1_for(point, crate::backend::Uses::Many)
     }
 
     #[cfg(feature = "es384")]
-    fn p384_sec1_for(point: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    fn p384_sec1_for(point: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
         let _ = uses;
         let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
@@ -445,12 +457,16 @@ impl Key {
     /// `PointNotOnCurve` when the point is not on P-521.
     #[cfg(feature = "es512")]
     pub fn p521(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        Self::p521_for(x, y, Uses::Many)
+        Self::p521_for(x, y, crate::backend::Uses::Many)
     }
 
     /// [`Key::p521`] for `uses` verifications.
     #[cfg(feature = "es512")]
-    pub(crate) fn p521_for(x: &[u8], y: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    pub(crate) fn p521_for(
+        x: &[u8],
+        y: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
         Self::p521_sec1_for(&sec1_from_xy::<66, 133>(x, y)?, uses)
     }
 
@@ -458,11 +474,11 @@ impl Key {
     /// Errors: `PointNotOnCurve` (off the curve, the identity, bad length).
     #[cfg(feature = "es512")]
     pub fn p521_sec1(point: &[u8]) -> Result<Self, KeyError> {
-        Self::p521_sec1_for(point, Uses::Many)
+        Self::p521_sec1_for(point, crate::backend::Uses::Many)
     }
 
     #[cfg(feature = "es512")]
-    fn p521_sec1_for(point: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    fn p521_sec1_for(point: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
         let _ = uses;
         let vk = p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
@@ -489,12 +505,12 @@ impl Key {
     /// message; no honest signer has one. See the crate docs, "Ed25519".
     #[cfg(feature = "eddsa")]
     pub fn ed25519(x: &[u8]) -> Result<Self, KeyError> {
-        Self::ed25519_for(x, Uses::Many)
+        Self::ed25519_for(x, crate::backend::Uses::Many)
     }
 
     /// [`Key::ed25519`] for `uses` verifications.
     #[cfg(feature = "eddsa")]
-    pub(crate) fn ed25519_for(x: &[u8], uses: Uses) -> Result<Self, KeyError> {
+    pub(crate) fn ed25519_for(x: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
         let _ = uses;
         let bytes: [u8; 32] = x.try_into().map_err(|_| KeyError::MissingMember("x"))?;
         let vk = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
