@@ -545,3 +545,20 @@ pub(crate) mod cm4_impl {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn every_compiled_in_backend_is_found_by_its_name_and_no_other() {
+        for &b in Backend::AVAILABLE {
+            assert_eq!(Backend::from_name(b.name()), Some(b));
+        }
+        assert!(Backend::AVAILABLE.contains(&Backend::DEFAULT));
+        assert_eq!(Backend::from_name("aws_lc"), None);
+        assert_eq!(Backend::from_name(""), None);
+        #[cfg(feature = "aws-lc")]
+        assert_eq!(Backend::DEFAULT, Backend::AwsLc);
+    }
+}
