@@ -33,7 +33,9 @@
 # scripts/requirements-test.txt + bench/requirements-bench.txt) with the
 # wheel built by maturin; (6) the web integrations (bench/bench_frameworks.py:
 # req/s through FastAPI, Starlette, Flask, DRF with tokenlane ÷ the same app
-# with a no-op auth dependency) in that venv plus scripts/requirements-frameworks.txt.
+# with a no-op auth dependency) in that venv plus scripts/requirements-frameworks.txt;
+# (7) the charts (bench/charts.py, matplotlib in that venv): charts/*.svg
+# redrawn from the tables just written to BENCHMARKS.md.
 # Outputs go to target/bench/; Debian packages (valgrind, libjwt-dev, gcc)
 # are installed only when missing.
 set -euo pipefail
@@ -259,5 +261,19 @@ if [ -z "$QUICK" ]; then
     if [ -z "$ONLY" ] || [ "$ONLY" = frameworks ]; then
         replace_block frameworks frameworks.txt "FRAMEWORKS TABLE"
     fi
+fi
+
+# ---- charts --------------------------------------------------------------------
+# bench/charts.py draws charts/*.svg from the tables now in BENCHMARKS.md (the
+# bench venv has matplotlib, bench/requirements-bench.txt); --quick draws them
+# into target/bench/charts instead, so the drawing cannot rot unseen.
+VENV=$OUT/venv
+if [ -x "$VENV/bin/python" ]; then
+    if [ -z "$QUICK" ]; then CHARTS=charts; else CHARTS=$OUT/charts; fi
+    run "$VENV/bin/python" bench/charts.py BENCHMARKS.md "$CHARTS"
+    pass charts
+elif [ -z "$QUICK" ]; then
+    echo "bench.sh: no bench venv ($VENV) to draw the charts with; run the python step first" >&2
+    exit 1
 fi
 echo "bench smoke: $passed passed, 0 failed"

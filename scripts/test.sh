@@ -27,7 +27,7 @@ describe() {
     c) echo "C ABI: header drift, conformance (cases, introspection), misuse, C++, threads, key source + introspector on loopback, valgrind, ASan/UBSan, pkg-config" ;;
     python) echo "Python: wheel in a fresh venv, pytest (conformance, interop, differential), mypy, stubtest" ;;
     oidc) echo "a real OpenID Provider (node-oidc-provider, npm ci): CLI discovery, rotation, EdDSA/ES384, introspection, DPoP" ;;
-    gateway) echo "tokenlane serve behind a real nginx (auth_request) with two instances sharing a real Redis: refusals as the client sees them, DPoP replay across instances, faults; wrk smoke" ;;
+    gateway) echo "tokenlane serve behind a real nginx (auth_request) with two instances sharing a real Redis: refusals as the client sees them, DPoP replay across instances, faults; Envoy gRPC ext_authz (grpcio client); wrk smoke" ;;
     esac
 }
 

@@ -4,12 +4,10 @@
 
 #![allow(missing_docs)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
-use serde_json::Value;
+use common::Out;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokenlane");
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 /// The samples' fixed clock (settings.json).
 const NOW: &str = "1767225600";
@@ -18,39 +16,8 @@ const API: &str = "https://api.example";
 const CLIENT: &str = "client-app";
 const NONCE: &str = "n-0S6_WzA2Mj";
 
-struct Out {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
-    }
-}
-
 fn run(args: &[&str], stdin: Option<&str>) -> Out {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn tokenlane");
-    {
-        let mut pipe = child.stdin.take().expect("stdin");
-        pipe.write_all(stdin.unwrap_or("").as_bytes())
-            .expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("wait");
-    Out {
-        status: out.status.code().expect("exit status"),
-        stdout: String::from_utf8(out.stdout).expect("utf8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf8 stderr"),
-    }
+    common::run(args, stdin.unwrap_or(""))
 }
 
 fn sample(name: &str) -> String {

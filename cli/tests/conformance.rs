@@ -13,16 +13,15 @@
 #![allow(missing_docs)]
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 use tokenlane::ErrorCode;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokenlane");
+mod common;
+
 const CASES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/conformance/cases.json"
@@ -34,26 +33,8 @@ fn load() -> Value {
 }
 
 fn run(args: &[String], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().expect("status"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = common::run(args, stdin);
+    (out.status, out.stdout, out.stderr)
 }
 
 fn b64u_decode(s: &str) -> Vec<u8> {

@@ -5,14 +5,12 @@
 
 #![allow(missing_docs)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokenlane");
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 const NOW: &str = "1767225600";
 
@@ -20,26 +18,8 @@ fn inspect(token: &str, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["inspect", "--now", NOW];
     args.extend_from_slice(extra);
     args.push("-");
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(token.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().expect("status"),
-        String::from_utf8(out.stdout).expect("utf8"),
-        String::from_utf8(out.stderr).expect("utf8"),
-    )
+    let out = common::run(&args, token);
+    (out.status, out.stdout, out.stderr)
 }
 
 fn inspect_json(token: &str) -> Value {
@@ -313,13 +293,9 @@ fn times_after_year_9999_saturate_instead_of_panicking() {
     // The core's largest NumericDate, seen from 1970 and from after it.
     let claims = json!({"exp": 253_402_300_799u64, "iat": 0});
     let tok = hand_made(&json!({"alg": "ES256", "kid": "k"}), &claims, b"s");
-    let run = Command::new(BIN)
-        .args(["inspect", "--now", "0", &tok])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run");
-    let out = String::from_utf8(run.stdout).unwrap();
-    assert_eq!(run.status.code(), Some(0), "{out}");
+    let run = common::run(&["inspect", "--now", "0", &tok], "");
+    let out = run.stdout;
+    assert_eq!(run.status, 0, "{out}");
     for line in [
         "  exp       253402300799 = 9999-12-31T23:59:59Z  expires in 8030 years",
         "  - long-lived: exp is 8030 years after iat",
@@ -332,13 +308,9 @@ fn times_after_year_9999_saturate_instead_of_panicking() {
         &json!({"exp": 5}),
         b"s",
     );
-    let run = Command::new(BIN)
-        .args(["inspect", "--now", "18446744073709551615", &tok])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run");
-    let out = String::from_utf8(run.stdout).unwrap();
-    assert_eq!(run.status.code(), Some(0), "{out}");
+    let run = common::run(&["inspect", "--now", "18446744073709551615", &tok], "");
+    let out = run.stdout;
+    assert_eq!(run.status, 0, "{out}");
     assert!(
         out.contains("(now = 18446744073709551615 = after year 9999)"),
         "{out}"

@@ -16,11 +16,10 @@
 
 #![allow(missing_docs)]
 
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tokenlane");
 const CASES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/conformance/cases.json"
@@ -105,18 +104,8 @@ fn expressible(c: &Value, keyset_file: &str) -> Option<Case> {
 }
 
 fn run(args: &[String]) -> (i32, Value) {
-    let out = Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run tokenlane");
-    let stdout = String::from_utf8(out.stdout).expect("utf8");
-    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout} {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().expect("status"), v)
+    let out = common::run(args, "");
+    (out.status, out.json())
 }
 
 /// Checks an outcome against the case's expectation.

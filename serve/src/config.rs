@@ -68,6 +68,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawServer {
     listen: Option<Spanned<String>>,
+    grpc_listen: Option<Spanned<String>>,
     realm: Option<Spanned<String>>,
     external_origin: Option<Spanned<String>>,
     trusted_proxies: Option<Spanned<Vec<Spanned<String>>>>,
@@ -155,6 +156,9 @@ pub enum LogDecisions {
 pub struct Server {
     /// Where to listen (default `127.0.0.1:9100`). Changing it needs a restart.
     pub listen: SocketAddr,
+    /// Where Envoy's gRPC `ext_authz` is answered (HTTP/2, no TLS), when
+    /// set; not the same address as `listen`. Changing it needs a restart.
+    pub grpc_listen: Option<SocketAddr>,
     /// The `realm` of every challenge (default none).
     pub realm: Option<String>,
     /// The origin (`https://api.example`) the clients use, for DPoP `htu`.
@@ -527,6 +531,23 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
         },
         None => SocketAddr::from(([127, 0, 0, 1], 9100)),
     };
+    let grpc_listen = match &s.grpc_listen {
+        None => None,
+        Some(l) => match l.get_ref().parse::<SocketAddr>() {
+            Ok(a) if a == listen && a.port() != 0 => {
+                let m = format!("grpc_listen: {a} is also `listen`; give it its own port");
+                return cx.err(l.span(), m);
+            }
+            Ok(a) => Some(a),
+            Err(_) => {
+                let m = format!(
+                    "grpc_listen: {:?} is not an IP:port (for example 127.0.0.1:9191)",
+                    l.get_ref()
+                );
+                return cx.err(l.span(), m);
+            }
+        },
+    };
     let realm = match &s.realm {
         Some(r)
             if r.get_ref()
@@ -658,6 +679,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, ConfigError>
     };
     let server = Server {
         listen,
+        grpc_listen,
         realm,
         external_origin,
         trusted_proxies,
@@ -1256,6 +1278,32 @@ public = true
         assert_eq!(c.route("GET", "/public/a"), Some(2));
         assert_eq!(c.route("GET", "/other"), None);
         assert_eq!(c.issuers[0].policies.len(), 3);
+    }
+
+    #[test]
+    fn grpc_listen_is_optional_an_ip_port_and_not_the_http_address() {
+        let c = parse("t.toml", GOOD, Path::new(".")).unwrap();
+        assert_eq!(c.server.grpc_listen, None);
+        let with = |v: &str| {
+            GOOD.replace(
+                "listen = \"127.0.0.1:0\"",
+                &format!("listen = \"127.0.0.1:9100\"\ngrpc_listen = \"{v}\""),
+            )
+        };
+        let c = parse("t.toml", &with("127.0.0.1:9191"), Path::new(".")).unwrap();
+        assert_eq!(
+            c.server.grpc_listen,
+            Some("127.0.0.1:9191".parse().unwrap())
+        );
+        let e = err(&with("localhost:9191"));
+        assert_eq!(e.line, 4, "{e}");
+        assert!(
+            e.message.contains("grpc_listen") && e.message.contains("IP:port"),
+            "{e}"
+        );
+        let e = err(&with("127.0.0.1:9100"));
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("own port"), "{e}");
     }
 
     #[test]

@@ -51,6 +51,20 @@ impl hyper::rt::Write for Io {
     }
 }
 
+/// tokio's executor for hyper's HTTP/2 connections (the gRPC listener).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Exec;
+
+impl<F> hyper::rt::Executor<F> for Exec
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, fut: F) {
+        tokio::spawn(fut);
+    }
+}
+
 /// tokio's timer for hyper (the header read timeout).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timer;

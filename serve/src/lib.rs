@@ -1,5 +1,6 @@
 //! `tokenlane serve`: an authorization decision service for the edges
-//! people already run — nginx `auth_request` and Envoy's HTTP `ext_authz`.
+//! people already run — nginx `auth_request` and Envoy's `ext_authz`
+//! (HTTP, or gRPC on the optional `grpc_listen` address: [`grpc`]).
 //!
 //! The edge asks, serve decides with the core, the edge forwards or
 //! refuses. Every rule about a token is the core's
@@ -20,6 +21,7 @@
 //! | `/readyz` | 200 once every issuer's keys loaded (and while servable), else 503 |
 //! | `/metrics` | Prometheus text ([`metrics`]) |
 //! | `/.well-known/oauth-protected-resource/...` | RFC 9728 metadata of each `[[resource]]` (and its URL as `resource_metadata` in the challenges of the paths it covers) |
+//! | gRPC `envoy.service.auth.v3.Authorization/Check` | Envoy gRPC `ext_authz`, on `grpc_listen` only (HTTP/2): the same decisions, as a `CheckResponse` ([`grpc`]) |
 //!
 //! ## Answers
 //!
@@ -51,12 +53,15 @@
 //!   every instance holding the same key checks every instance's nonces,
 //!   and answers to DPoP requests carry `DPoP-Nonce` when the client needs
 //!   a new one.
-//! - **No gRPC `ext_authz`**: it would need tonic and prost, doubling the
-//!   build; Envoy's HTTP `ext_authz` gives the same decisions.
+//! - **gRPC `ext_authz` is a translation**: a `CheckRequest` becomes the
+//!   same request facts and goes through the same decision path as the
+//!   HTTP endpoints; server faults are RPC errors, so Envoy's
+//!   `failure_mode_allow` / `status_on_error` decide them ([`grpc`]).
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod decide;
+pub mod grpc;
 mod io;
 pub mod log;
 pub mod metrics;
@@ -69,12 +74,13 @@ use std::sync::Arc;
 /// Runs the service with the configuration at `path` until SIGTERM/SIGINT.
 ///
 /// Errors (before serving): the configuration's (with its line), a key
-/// source that cannot be built, the listen address.
+/// source that cannot be built, the listen (or `grpc_listen`) address.
 pub fn run(path: &Path) -> Result<(), String> {
     let config = config::load(path).map_err(|e| e.to_string())?;
     let metrics = Arc::new(metrics::Metrics::default());
     let state = decide::State::build(config, &metrics, &|_| None)?;
     let listen = state.config.server.listen;
+    let grpc_listen = state.config.server.grpc_listen;
     let max_concurrency = state.config.server.max_concurrency;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -85,13 +91,21 @@ pub fn run(path: &Path) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("listen {listen}: {e}"))?;
+        let grpc = match grpc_listen {
+            Some(a) => Some(
+                tokio::net::TcpListener::bind(a)
+                    .await
+                    .map_err(|e| format!("grpc_listen {a}: {e}"))?,
+            ),
+            None => None,
+        };
         let shared = Arc::new(server::Shared {
             state: arc_swap::ArcSwap::from_pointee(state),
             metrics,
             decisions: Arc::new(tokio::sync::Semaphore::new(max_concurrency)),
             path: path.to_owned(),
         });
-        server::serve(shared, listener).await
+        server::serve(shared, listener, grpc).await
     })
 }
 

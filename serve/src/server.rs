@@ -140,66 +140,144 @@ fn now() -> UnixTime {
     UnixTime::now()
 }
 
+/// One decision, whatever edge asked: the trusted-peer rule, the facts
+/// (`facts`, read from the edge's protocol with the configuration in
+/// force), the dot-segment rule, the concurrency bound, then the core's
+/// decision ([`decide::decide_inline`], or [`decide::decide`] on the
+/// blocking pool). Every edge (nginx, Envoy HTTP, Envoy gRPC) comes
+/// through here, so they decide alike; each renders the [`Outcome`] in its
+/// own protocol and then calls [`record`].
+pub(crate) async fn decide_request(
+    shared: &Arc<Shared>,
+    peer: SocketAddr,
+    facts: impl FnOnce(&config::Server) -> Option<Facts>,
+) -> Outcome {
+    let started = Instant::now();
+    let state = shared.state.load_full();
+    let server = &state.config.server;
+    let (decision, path, method) = if !server.trusted_proxies.iter().any(|c| c.contains(peer.ip()))
+    {
+        (
+            deny_plain(403, "untrusted_peer"),
+            String::new(),
+            String::new(),
+        )
+    } else {
+        match facts(server) {
+            None => (
+                deny_plain(403, "no_original_request"),
+                String::new(),
+                String::new(),
+            ),
+            Some(f) if unsafe_path(&f.path) => (deny_plain(403, "unsafe_path"), f.path, f.method),
+            Some(f) => match Arc::clone(&shared.decisions).try_acquire_owned() {
+                Err(_) => (deny_plain(503, "overloaded"), f.path, f.method),
+                Ok(permit) => {
+                    let (path, method) = (f.path.clone(), f.method.clone());
+                    // A Bearer request with ready keys is decided here
+                    // (microseconds of computation); anything that may
+                    // wait (a key fetch, Redis) goes to the blocking pool.
+                    let d = match decide::decide_inline(&state, &f, now()) {
+                        Some(d) => {
+                            drop(permit);
+                            d
+                        }
+                        None => {
+                            let st = Arc::clone(&state);
+                            tokio::task::spawn_blocking(move || {
+                                let d = decide::decide(&st, &f, now());
+                                drop(permit);
+                                d
+                            })
+                            .await
+                            .unwrap_or_else(|_| deny_plain(500, "internal_error"))
+                        }
+                    };
+                    (d, path, method)
+                }
+            },
+        }
+    };
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    Outcome {
+        decision,
+        state,
+        method,
+        path,
+        micros,
+    }
+}
+
+/// A decision with what its metrics and log line need.
+pub(crate) struct Outcome {
+    /// The decision.
+    pub(crate) decision: Decision,
+    /// The configuration it was made with.
+    pub(crate) state: Arc<State>,
+    /// The original method (empty when unknown).
+    pub(crate) method: String,
+    /// The original path (empty when unknown).
+    pub(crate) path: String,
+    /// From arrival to decision.
+    pub(crate) micros: u64,
+}
+
+/// Counts the decision (`endpoint` label) and logs it per `log_decisions`
+/// with the `status` the edge was given (never a token).
+pub(crate) fn record(
+    shared: &Shared,
+    peer: SocketAddr,
+    endpoint: &'static str,
+    out: &Outcome,
+    status: &str,
+) {
+    let (allow, code) = match &out.decision {
+        Decision::Allow { public, .. } => (true, if *public { "public" } else { "ok" }),
+        Decision::Deny { code, .. } => (false, *code),
+    };
+    shared.metrics.decision(endpoint, allow, code, out.micros);
+    let log_it = match out.state.config.server.log_decisions {
+        config::LogDecisions::None => false,
+        config::LogDecisions::Denied => !allow,
+        config::LogDecisions::All => true,
+    };
+    if log_it {
+        let issuer = match &out.decision {
+            Decision::Allow {
+                issuer: Some(i), ..
+            } => out.state.config.issuers.get(*i).map(|i| i.issuer.as_str()),
+            _ => None,
+        };
+        log::event(
+            "decision",
+            &[
+                ("edge", endpoint),
+                ("peer", &peer.ip().to_string()),
+                ("method", &out.method),
+                ("path", &out.path),
+                ("result", if allow { "allow" } else { "deny" }),
+                ("code", code),
+                ("status", status),
+                ("issuer", issuer.unwrap_or("-")),
+                ("micros", &out.micros.to_string()),
+            ],
+        );
+    }
+}
+
 async fn decision(
     shared: Arc<Shared>,
     peer: SocketAddr,
     req: Request<Incoming>,
     edge: Edge,
 ) -> Response<Body> {
-    let started = Instant::now();
-    let state = shared.state.load_full();
-    let server = &state.config.server;
-    let (decision, route_path, method) =
-        if !server.trusted_proxies.iter().any(|c| c.contains(peer.ip())) {
-            (
-                deny_plain(403, "untrusted_peer"),
-                String::new(),
-                String::new(),
-            )
-        } else {
-            match facts(&req, edge, server.external_origin.as_deref()) {
-                None => (
-                    deny_plain(403, "no_original_request"),
-                    String::new(),
-                    String::new(),
-                ),
-                Some(f) if unsafe_path(&f.path) => {
-                    (deny_plain(403, "unsafe_path"), f.path, f.method)
-                }
-                Some(f) => match Arc::clone(&shared.decisions).try_acquire_owned() {
-                    Err(_) => (deny_plain(503, "overloaded"), f.path, f.method),
-                    Ok(permit) => {
-                        let (path, method) = (f.path.clone(), f.method.clone());
-                        // A Bearer request with ready keys is decided here
-                        // (microseconds of computation); anything that may
-                        // wait (a key fetch, Redis) goes to the blocking pool.
-                        let d = match decide::decide_inline(&state, &f, now()) {
-                            Some(d) => {
-                                drop(permit);
-                                d
-                            }
-                            None => {
-                                let st = Arc::clone(&state);
-                                tokio::task::spawn_blocking(move || {
-                                    let d = decide::decide(&st, &f, now());
-                                    drop(permit);
-                                    d
-                                })
-                                .await
-                                .unwrap_or_else(|_| deny_plain(500, "internal_error"))
-                            }
-                        };
-                        (d, path, method)
-                    }
-                },
-            }
-        };
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let out = decide_request(&shared, peer, |server| {
+        facts(&req, edge, server.external_origin.as_deref())
+    })
+    .await;
     let mut resp = reply(200, "");
-    let (allow, code) = match &decision {
-        Decision::Allow {
-            headers, public, ..
-        } => {
+    match &out.decision {
+        Decision::Allow { headers, .. } => {
             for (name, value) in headers {
                 if let (Ok(n), Ok(v)) = (
                     hyper::header::HeaderName::from_bytes(name.as_bytes()),
@@ -208,13 +286,9 @@ async fn decision(
                     resp.headers_mut().insert(n, v);
                 }
             }
-            (true, if *public { "public" } else { "ok" })
         }
         Decision::Deny {
-            status,
-            code,
-            challenge,
-            ..
+            status, challenge, ..
         } => {
             // nginx knows only 2xx/401/403: a 400 (invalid_request) becomes
             // a 401 with the same challenge, so the client learns why
@@ -231,44 +305,16 @@ async fn decision(
                         .insert(hyper::header::WWW_AUTHENTICATE, v);
                 }
             }
-            (false, *code)
         }
-    };
-    let nonce = match &decision {
+    }
+    let nonce = match &out.decision {
         Decision::Allow { nonce, .. } | Decision::Deny { nonce, .. } => nonce,
     };
     if let Some(v) = nonce.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
         resp.headers_mut()
             .insert(hyper::header::HeaderName::from_static("dpop-nonce"), v);
     }
-    shared.metrics.decision(edge.name(), allow, code, micros);
-    let log_it = match server.log_decisions {
-        config::LogDecisions::None => false,
-        config::LogDecisions::Denied => !allow,
-        config::LogDecisions::All => true,
-    };
-    if log_it {
-        let issuer = match &decision {
-            Decision::Allow {
-                issuer: Some(i), ..
-            } => state.config.issuers.get(*i).map(|i| i.issuer.as_str()),
-            _ => None,
-        };
-        log::event(
-            "decision",
-            &[
-                ("edge", edge.name()),
-                ("peer", &peer.ip().to_string()),
-                ("method", &method),
-                ("path", &route_path),
-                ("result", if allow { "allow" } else { "deny" }),
-                ("code", code),
-                ("status", resp.status().as_str()),
-                ("issuer", issuer.unwrap_or("-")),
-                ("micros", &micros.to_string()),
-            ],
-        );
-    }
+    record(&shared, peer, edge.name(), &out, resp.status().as_str());
     resp
 }
 
@@ -329,7 +375,7 @@ async fn handle(
 }
 
 /// Polls `a` until it finishes (`Some`) or `b` does (`None`).
-async fn until<A: Future, B: Future>(a: A, b: B) -> Option<A::Output> {
+pub(crate) async fn until<A: Future, B: Future>(a: A, b: B) -> Option<A::Output> {
     let mut a = pin!(a);
     let mut b = pin!(b);
     poll_fn(|cx| {
@@ -344,7 +390,7 @@ async fn until<A: Future, B: Future>(a: A, b: B) -> Option<A::Output> {
     .await
 }
 
-async fn stopped(mut rx: watch::Receiver<bool>) {
+pub(crate) async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
@@ -404,7 +450,9 @@ async fn reloads(shared: Arc<Shared>) {
         let result = tokio::task::spawn_blocking(move || {
             let old = s.state.load_full();
             let config = config::load(&s.path).map_err(|e| e.to_string())?;
-            if config.server.listen != old.config.server.listen {
+            if config.server.listen != old.config.server.listen
+                || config.server.grpc_listen != old.config.server.grpc_listen
+            {
                 log::event(
                     "reload_listen_ignored",
                     &[("listen", &old.config.server.listen.to_string())],
@@ -447,11 +495,24 @@ async fn reloads(shared: Arc<Shared>) {
 }
 
 /// Serves until SIGTERM or SIGINT, then stops accepting and lets the open
-/// connections finish (at most 10 seconds).
-pub(crate) async fn serve(shared: Arc<Shared>, listener: TcpListener) -> Result<(), String> {
+/// connections finish (at most 10 seconds). `grpc`: the gRPC `ext_authz`
+/// listener ([`crate::grpc`]), stopped and drained with this one.
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    grpc: Option<TcpListener>,
+) -> Result<(), String> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let server = shared.state.load().config.server.clone();
     let connections = Arc::new(Semaphore::new(server.max_connections));
+    if let Some(g) = grpc {
+        tokio::spawn(crate::grpc::serve(
+            Arc::clone(&shared),
+            g,
+            Arc::clone(&connections),
+            stop_rx.clone(),
+        ));
+    }
     tokio::spawn(readiness(Arc::clone(&shared), stop_rx.clone()));
     tokio::spawn(reloads(Arc::clone(&shared)));
     let signals = async {

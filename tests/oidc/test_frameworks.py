@@ -8,15 +8,10 @@ joserfc (op.py), the tokens by the provider."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import os
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -28,29 +23,9 @@ from tokenlane.fastapi import TokenAuth, metadata_route
 from tokenlane.web import ProtectedResource
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "ffi-python" / "examples"
-
-
-@contextlib.contextmanager
-def uvicorn_server(app: Any, lifespan: str = "off") -> Iterator[str]:
-    """``app`` on uvicorn at 127.0.0.1, on a port the OS picked."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not t.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        t.join(timeout=30)
+# The framework suite's loopback uvicorn runner, shared rather than copied.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "ffi-python" / "tests" / "frameworks"))
+from support import uvicorn_server  # noqa: E402
 
 
 def api(issuer: str) -> tuple[FastAPI, ProtectedResource]:
