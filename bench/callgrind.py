@@ -53,7 +53,7 @@ def main() -> None:
         sys.exit(__doc__)
     binary = args[0]
     quick = "--quick" in args
-    backends = ["rustcrypto", "ring"]
+    backends = ["rustcrypto", "ring", "aws-lc"]
     if "--backends" in args:
         backends = args[args.index("--backends") + 1].split(",")
     algs = ["ES256", "HS256"] if quick else ALGS
@@ -62,20 +62,20 @@ def main() -> None:
     rows = []
     for alg in algs:
         iters = (2 if quick else 50) if alg.startswith("HS") else (1 if quick else 5)
-        jwt = instr(binary, alg, "jsonwebtoken", iters)
+        jwt = instr(binary, alg, "jsonwebtoken[aws-lc]", iters)
         for b in backends:
             v = instr(binary, alg, f"{b}/validate", iters)
             j = instr(binary, alg, f"{b}/jws", iters)
             r = instr(binary, alg, f"{b}/raw", iters)
             rows.append((alg, b, v, j, r, jwt))
             print(f"{alg:<6} {b:<10} validate {k(v):>9}  jws {k(j):>9}  raw {k(r):>9}  "
-                  f"ratio {v / r:.3f}  overhead {k(v - r)}  jsonwebtoken {k(jwt):>9}  "
-                  f"tokenlane/jsonwebtoken {v / jwt:.3f}", flush=True)
+                  f"ratio {v / r:.3f}  overhead {k(v - r)}  jsonwebtoken[aws-lc] {k(jwt):>9}  "
+                  f"tokenlane/jsonwebtoken[aws-lc] {v / jwt:.3f}", flush=True)
     print()
     print("=== BEGIN CALLGRIND TABLE ===")
     print("| alg | backend | validate instr | JWS layer instr | raw verify instr "
-          "| validate ÷ raw | overhead (validate − raw) | jsonwebtoken instr "
-          "| tokenlane ÷ jsonwebtoken |")
+          "| validate ÷ raw | overhead (validate − raw) | jsonwebtoken [aws-lc] instr "
+          "| tokenlane ÷ jsonwebtoken [aws-lc] |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for alg, b, v, j, r, jwt in rows:
         print(f"| {alg} | {b} | {k(v)} | {k(j)} | {k(r)} | {v / r:.3f} | {k(v - r)} "

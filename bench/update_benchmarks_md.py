@@ -114,6 +114,7 @@ def main() -> None:
     blocks = {
         "machine": machine(out),
         "rust": table(os.path.join(out, "rust.txt"), "RUST TABLE"),
+        "rust-aims": table(os.path.join(out, "rust.txt"), "RUST AIMS"),
         "parse-cost": table(os.path.join(out, "parse-cost.txt"), "PARSE COST TABLE"),
         "callgrind": table(os.path.join(out, "callgrind.txt"), "CALLGRIND TABLE"),
         "c": table(os.path.join(out, "c.txt"), "C TABLE"),

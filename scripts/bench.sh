@@ -102,7 +102,7 @@ fi
 
 if [ -z "$ONLY" ]; then
 # ---- 2. Rust: thread CPU time ------------------------------------------------
-run cargo bench -p tokenlane --features ring --bench validate -- $QUICK | tee "$OUT/rust.txt"
+run cargo bench -p tokenlane --features ring,aws-lc --bench validate -- $QUICK | tee "$OUT/rust.txt"
 grep -q '=== END RUST TABLE ===' "$OUT/rust.txt"
 pass rust
 
@@ -123,7 +123,7 @@ grep -q '=== END SCALING TABLE ===' "$OUT/scaling.txt"
 pass scaling
 
 # ---- 3. Rust: callgrind instruction counts ----------------------------------
-BENCH_BIN=$(cargo bench -p tokenlane --features ring --bench validate --no-run \
+BENCH_BIN=$(cargo bench -p tokenlane --features ring,aws-lc --bench validate --no-run \
     --message-format=json 2>/dev/null |
     python3 -c 'import json,sys
 for line in sys.stdin:
@@ -136,9 +136,13 @@ pass callgrind
 
 # ---- 4. C ABI vs libjwt --------------------------------------------------------
 run cargo build --release -p tokenlane-ffi
+# The C library's default backend, as Backend::DEFAULT picks it: aws-lc
+# over ring over rustcrypto.
 C_BACKEND=rustcrypto
-if cargo tree -p tokenlane-ffi -e features -i tokenlane --prefix none 2>/dev/null |
-    grep -q '^tokenlane feature "ring"'; then
+C_FEATURES=$(cargo tree -p tokenlane-ffi -e features -i tokenlane --prefix none 2>/dev/null || true)
+if grep -q '^tokenlane feature "aws-lc"' <<<"$C_FEATURES"; then
+    C_BACKEND=aws-lc
+elif grep -q '^tokenlane feature "ring"' <<<"$C_FEATURES"; then
     C_BACKEND=ring
 fi
 CIN=$OUT/c-input

@@ -9,10 +9,13 @@
 //! - `jws`: [`tokenlane::verify_compact_with`], the JWS layer alone;
 //! - `raw`: the bare signature check with the same crate and key, called
 //!   directly (RustCrypto: `rsa`/`p256`/`hmac`; ring: `ring::signature` /
-//!   `ring::hmac`) on the already decoded signing input and signature, the
-//!   key prepared once: the floor no validator can go under;
-//! - `jsonwebtoken`: Keats' `jsonwebtoken::decode` (its `rust_crypto`
-//!   backend, claims into a `serde_json::Value`) on the same token and key.
+//!   `ring::hmac`; aws-lc: aws-lc-rs `ParsedPublicKey::verify_sig` /
+//!   `hmac::verify`) on the already decoded signing input and signature, the
+//!   key prepared (parsed) once: the floor no validator can go under;
+//! - `jsonwebtoken[aws-lc]` and `jsonwebtoken[rust_crypto]`: Keats'
+//!   `jsonwebtoken::decode` (claims into a `serde_json::Value`) on the same
+//!   token and key, 11 on its default `aws_lc_rs` provider and 10 on
+//!   `rust_crypto` (two copies: the provider is per process).
 //!
 //! Times are this thread's CPU time (not wall time, which on a loaded
 //! machine also counts other processes' turns), the median of several
@@ -23,8 +26,8 @@
 //! allocator of this binary, for every contender alike).
 //!
 //! ```text
-//! cargo bench -p tokenlane --features ring --bench validate            # full
-//! cargo bench -p tokenlane --features ring --bench validate -- --quick # smoke
+//! cargo bench -p tokenlane --features ring,aws-lc --bench validate            # full
+//! cargo bench -p tokenlane --features ring,aws-lc --bench validate -- --quick # smoke
 //! # one loop, for callgrind instruction counts (see scripts/bench.sh):
 //! target/release/deps/validate-* --instr ES256 ring validate 100
 //! ```
@@ -108,6 +111,10 @@ fn raw_verifier<'a>(
     msg: &'a [u8],
     sig: &'a [u8],
 ) -> Box<dyn FnMut() -> bool + 'a> {
+    #[cfg(feature = "aws-lc")]
+    if backend == Backend::AwsLc {
+        return raw_verifier_awslc(fx, alg, msg, sig);
+    }
     let family = match alg {
         Algorithm::ES384 | Algorithm::ES512 | Algorithm::EdDSA | Algorithm::Ed25519 => {
             return raw_verifier_issue20(fx, backend, alg, msg, sig);
@@ -219,6 +226,62 @@ fn raw_verifier<'a>(
     }
 }
 
+/// The aws-lc-rs floor (issue 24): every key parsed once into a
+/// `ParsedPublicKey` for its algorithm (RSA through
+/// `RsaPublicKeyComponents::to_parsed_public_key`), HMAC as a prepared
+/// `hmac::Key`: the fastest signature check known for each algorithm.
+#[cfg(feature = "aws-lc")]
+fn raw_verifier_awslc<'a>(
+    fx: &Fixture,
+    alg: Algorithm,
+    msg: &'a [u8],
+    sig: &'a [u8],
+) -> Box<dyn FnMut() -> bool + 'a> {
+    use aws_lc_rs::{hmac, signature as a};
+    let point = |name: &str| {
+        let mut p = vec![4u8];
+        p.extend(b64(&fx.doc[name]["x"]));
+        p.extend(b64(&fx.doc[name]["y"]));
+        p
+    };
+    let rsa = |params: &'static a::RsaParameters| {
+        let (n, e) = (b64(&fx.doc["rsa"]["n"]), b64(&fx.doc["rsa"]["e"]));
+        a::RsaPublicKeyComponents { n: &n, e: &e }
+            .to_parsed_public_key(params)
+            .expect("aws-lc rsa key")
+    };
+    let key = match alg {
+        Algorithm::RS256 => rsa(&a::RSA_PKCS1_2048_8192_SHA256),
+        Algorithm::RS384 => rsa(&a::RSA_PKCS1_2048_8192_SHA384),
+        Algorithm::RS512 => rsa(&a::RSA_PKCS1_2048_8192_SHA512),
+        Algorithm::PS256 => rsa(&a::RSA_PSS_2048_8192_SHA256),
+        Algorithm::PS384 => rsa(&a::RSA_PSS_2048_8192_SHA384),
+        Algorithm::PS512 => rsa(&a::RSA_PSS_2048_8192_SHA512),
+        Algorithm::ES256 => {
+            a::ParsedPublicKey::new(&a::ECDSA_P256_SHA256_FIXED, point("ec")).expect("p256")
+        }
+        Algorithm::ES384 => {
+            a::ParsedPublicKey::new(&a::ECDSA_P384_SHA384_FIXED, point("ec384")).expect("p384")
+        }
+        Algorithm::ES512 => {
+            a::ParsedPublicKey::new(&a::ECDSA_P521_SHA512_FIXED, point("ec521")).expect("p521")
+        }
+        Algorithm::EdDSA | Algorithm::Ed25519 => {
+            a::ParsedPublicKey::new(&a::ED25519, b64(&fx.doc["ed25519"]["x"])).expect("ed25519")
+        }
+        _ => {
+            let which = match alg {
+                Algorithm::HS256 => hmac::HMAC_SHA256,
+                Algorithm::HS384 => hmac::HMAC_SHA384,
+                _ => hmac::HMAC_SHA512,
+            };
+            let k = hmac::Key::new(which, &b64(&fx.doc["hmac"]["secret"]));
+            return Box::new(move || hmac::verify(&k, msg, sig).is_ok());
+        }
+    };
+    Box::new(move || key.verify_sig(msg, sig).is_ok())
+}
+
 /// The raw floors of ES384, ES512 and EdDSA/Ed25519 (issue 20): the same
 /// crates the backends call (ring has no P-521: its floor is p521 too).
 fn raw_verifier_issue20<'a>(
@@ -275,42 +338,63 @@ fn raw_verifier_issue20<'a>(
 
 /// Keats' `jsonwebtoken::decode`, configured like the tokenlane policy as
 /// far as it goes (alg, issuer, audience, exp with 60 s leeway; it has no
-/// notion of `typ: at+jwt` or scopes, and reads the wall clock).
-/// `None` for an algorithm jsonwebtoken lacks (ES512, the RFC 9864 name
-/// Ed25519).
-fn jsonwebtoken_decoder<'a>(
-    fx: &Fixture,
-    alg: Algorithm,
-    token: &'a str,
-) -> Option<Box<dyn FnMut() -> bool + 'a>> {
-    use jsonwebtoken::{decode, Algorithm as J, DecodingKey, Validation};
-    // jsonwebtoken spells the JWA names it has the same way.
-    let jalg: J = alg.name().parse().ok()?;
-    let key = match alg {
-        Algorithm::ES384 => {
-            DecodingKey::from_ec_components(s(&fx.doc["ec384"]["x"]), s(&fx.doc["ec384"]["y"]))
-                .ok()?
+/// notion of `typ: at+jwt` or scopes, and reads the wall clock), from the
+/// copy `$jwt` (`jsonwebtoken` 11 on aws-lc-rs, `jsonwebtoken_rc` 10 on
+/// RustCrypto). `None` for an algorithm jsonwebtoken lacks (ES512, the RFC
+/// 9864 name Ed25519).
+macro_rules! jsonwebtoken_decoder {
+    ($name:ident, $jwt:ident) => {
+        fn $name<'a>(
+            fx: &Fixture,
+            alg: Algorithm,
+            token: &'a str,
+        ) -> Option<Box<dyn FnMut() -> bool + 'a>> {
+            use $jwt::{decode, Algorithm as J, DecodingKey, Validation};
+            // jsonwebtoken spells the JWA names it has the same way.
+            let jalg: J = alg.name().parse().ok()?;
+            let key = match alg {
+                Algorithm::ES384 => DecodingKey::from_ec_components(
+                    s(&fx.doc["ec384"]["x"]),
+                    s(&fx.doc["ec384"]["y"]),
+                )
+                .ok()?,
+                Algorithm::ES512 => return None,
+                Algorithm::EdDSA | Algorithm::Ed25519 => {
+                    DecodingKey::from_ed_components(s(&fx.doc["ed25519"]["x"])).ok()?
+                }
+                _ => match &alg.name()[..2] {
+                    "HS" => DecodingKey::from_secret(&b64(&fx.doc["hmac"]["secret"])),
+                    "ES" => DecodingKey::from_ec_components(
+                        s(&fx.doc["ec"]["x"]),
+                        s(&fx.doc["ec"]["y"]),
+                    )
+                    .expect("ec key"),
+                    _ => DecodingKey::from_rsa_components(
+                        s(&fx.doc["rsa"]["n"]),
+                        s(&fx.doc["rsa"]["e"]),
+                    )
+                    .expect("rsa key"),
+                },
+            };
+            let mut v = Validation::new(jalg);
+            v.set_issuer(&[fx.issuer.as_str()]);
+            v.set_audience(&[fx.audiences[0].as_str()]);
+            v.leeway = 60;
+            Some(Box::new(move || {
+                decode::<Value>(token, &key, &v).is_ok_and(|t| t.claims["sub"].is_string())
+            }))
         }
-        Algorithm::ES512 => return None,
-        Algorithm::EdDSA | Algorithm::Ed25519 => {
-            DecodingKey::from_ed_components(s(&fx.doc["ed25519"]["x"])).ok()?
-        }
-        _ => match &alg.name()[..2] {
-            "HS" => DecodingKey::from_secret(&b64(&fx.doc["hmac"]["secret"])),
-            "ES" => DecodingKey::from_ec_components(s(&fx.doc["ec"]["x"]), s(&fx.doc["ec"]["y"]))
-                .expect("ec key"),
-            _ => DecodingKey::from_rsa_components(s(&fx.doc["rsa"]["n"]), s(&fx.doc["rsa"]["e"]))
-                .expect("rsa key"),
-        },
     };
-    let mut v = Validation::new(jalg);
-    v.set_issuer(&[fx.issuer.as_str()]);
-    v.set_audience(&[fx.audiences[0].as_str()]);
-    v.leeway = 60;
-    Some(Box::new(move || {
-        decode::<Value>(token, &key, &v).is_ok_and(|t| t.claims["sub"].is_string())
-    }))
 }
+jsonwebtoken_decoder!(jsonwebtoken_awslc, jsonwebtoken);
+jsonwebtoken_decoder!(jsonwebtoken_rc, jsonwebtoken_rc);
+
+/// The two jsonwebtoken contenders: (name in the group, decoder).
+type Decoder = for<'a> fn(&Fixture, Algorithm, &'a str) -> Option<Box<dyn FnMut() -> bool + 'a>>;
+const JWT: [(&str, Decoder); 2] = [
+    ("jsonwebtoken[rust_crypto]", jsonwebtoken_rc),
+    ("jsonwebtoken[aws-lc]", jsonwebtoken_awslc),
+];
 
 /// One row of the result: an algorithm on one backend.
 struct Row {
@@ -319,13 +403,16 @@ struct Row {
     validate_ns: f64,
     jws_ns: f64,
     raw_ns: f64,
-    /// `None` (here and below) when jsonwebtoken lacks the algorithm.
-    jwt_ns: Option<f64>,
+    /// Per [`JWT`] contender; `None` (here and below) when jsonwebtoken
+    /// lacks the algorithm.
+    jwt_ns: [Option<f64>; 2],
     ratio_raw: f64,
-    ratio_jwt: Option<f64>,
+    /// validate ÷ the aws-lc-rs parsed-key floor (`aws-lc/raw`), per round.
+    ratio_floor: Option<f64>,
+    ratio_jwt: [Option<f64>; 2],
     allocs_validate: u64,
     allocs_raw: u64,
-    allocs_jwt: Option<u64>,
+    allocs_jwt: [Option<u64>; 2],
 }
 
 /// Times `f` on `n` calls (thread CPU time); panics if any call refused (a
@@ -456,11 +543,13 @@ fn contenders<'a>(
             f: raw_verifier(fx, backend, alg, msg, sig),
         });
     }
-    if let Some(f) = jsonwebtoken_decoder(fx, alg, token) {
-        out.push(Contender {
-            what: "jsonwebtoken".to_owned(),
-            f,
-        });
+    for (what, decoder) in JWT {
+        if let Some(f) = decoder(fx, alg, token) {
+            out.push(Contender {
+                what: what.to_owned(),
+                f,
+            });
+        }
     }
     out
 }
@@ -566,8 +655,9 @@ fn main() {
         let mut scratch = scratch_for(&fx, alg);
         let mut group = contenders(&fx, alg, &inputs, &pols, &mut scratch);
         let times = run_group(&mut group, &st);
-        let jwt_i = group.iter().position(|c| c.what == "jsonwebtoken");
-        let allocs_jwt = jwt_i.map(|i| allocations(&mut group[i].f));
+        let jwt_i = JWT.map(|(what, _)| group.iter().position(|c| c.what == what));
+        let floor_i = group.iter().position(|c| c.what == "aws-lc/raw");
+        let allocs_jwt = jwt_i.map(|i| i.map(|i| allocations(&mut group[i].f)));
         for &backend in Backend::AVAILABLE {
             let b = backend.name();
             let (vi, v) = find(&mut group, &format!("{b}/validate"));
@@ -584,22 +674,24 @@ fn main() {
                 median(&mut q)
             };
             let ratio_raw = per_round(vi, ri);
-            let ratio_jwt = jwt_i.map(|j| per_round(vi, j));
+            let ratio_jwt = jwt_i.map(|j| j.map(|j| per_round(vi, j)));
+            let ratio_floor = floor_i.map(|f| per_round(vi, f));
             let row = Row {
                 alg,
                 backend,
                 validate_ns: median(&mut times[vi].clone()),
                 jws_ns: median(&mut times[ji].clone()),
                 raw_ns: median(&mut times[ri].clone()),
-                jwt_ns: jwt_i.map(|j| median(&mut times[j].clone())),
+                jwt_ns: jwt_i.map(|j| j.map(|j| median(&mut times[j].clone()))),
                 ratio_raw,
+                ratio_floor,
                 ratio_jwt,
                 allocs_validate,
                 allocs_raw,
                 allocs_jwt,
             };
             println!(
-                "{:<7} {:<10} validate {:>8} µs  jws {:>8} µs  raw {:>8} µs  ratio {:.3} (aim ≤ {:.2}{})  jsonwebtoken {:>8} µs  tokenlane÷jsonwebtoken {}  allocs {}/{}/{}",
+                "{:<7} {:<10} validate {:>8} µs  jws {:>8} µs  raw {:>8} µs  ratio {:.3} (aim ≤ {:.2}{})  jsonwebtoken[rust_crypto] {:>8} µs ({})  jsonwebtoken[aws-lc] {:>8} µs ({})  allocs {}/{}/{}/{}",
                 alg.name(),
                 b,
                 us(row.validate_ns),
@@ -608,11 +700,14 @@ fn main() {
                 row.ratio_raw,
                 aim(alg),
                 if row.ratio_raw <= aim(alg) { " met" } else { " NOT MET" },
-                opt_us(row.jwt_ns),
-                opt_ratio(row.ratio_jwt, 3),
+                opt_us(row.jwt_ns[0]),
+                opt_ratio(row.ratio_jwt[0], 3),
+                opt_us(row.jwt_ns[1]),
+                opt_ratio(row.ratio_jwt[1], 3),
                 row.allocs_validate,
                 row.allocs_raw,
-                opt_count(row.allocs_jwt),
+                opt_count(row.allocs_jwt[0]),
+                opt_count(row.allocs_jwt[1]),
             );
             rows.push(row);
         }
@@ -624,13 +719,13 @@ fn print_tables(rows: &[Row]) {
     println!();
     println!("=== BEGIN RUST TABLE ===");
     println!(
-        "| alg | backend | validate µs | JWS layer µs | raw verify µs | validate ÷ raw | aim | jsonwebtoken µs | tokenlane ÷ jsonwebtoken | allocs: validate / raw / jsonwebtoken |"
+        "| alg | backend | validate µs | JWS layer µs | raw verify µs | validate ÷ raw | aim | jsonwebtoken [rust_crypto] µs | ÷ it | jsonwebtoken [aws-lc] µs | ÷ it | allocs: validate / raw / jwt [rc] / jwt [aws-lc] |"
     );
-    println!("|---|---|---:|---:|---:|---:|---|---:|---:|---|");
+    println!("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|");
     for r in rows {
         let aim = aim(r.alg);
         println!(
-            "| {} | {} | {} | {} | {} | {:.3} | ≤ {:.2} {} | {} | {} | {} / {} / {} |",
+            "| {} | {} | {} | {} | {} | {:.3} | ≤ {:.2} {} | {} | {} | {} | {} | {} / {} / {} / {} |",
             r.alg.name(),
             r.backend.name(),
             us(r.validate_ns),
@@ -643,11 +738,14 @@ fn print_tables(rows: &[Row]) {
             } else {
                 "**not met**"
             },
-            opt_us(r.jwt_ns),
-            opt_ratio(r.ratio_jwt, 2),
+            opt_us(r.jwt_ns[0]),
+            opt_ratio(r.ratio_jwt[0], 2),
+            opt_us(r.jwt_ns[1]),
+            opt_ratio(r.ratio_jwt[1], 2),
             r.allocs_validate,
             r.allocs_raw,
-            opt_count(r.allocs_jwt),
+            opt_count(r.allocs_jwt[0]),
+            opt_count(r.allocs_jwt[1]),
         );
     }
     println!("=== END RUST TABLE ===");
@@ -656,6 +754,37 @@ fn print_tables(rows: &[Row]) {
         .filter(|r| r.ratio_raw > aim(r.alg))
         .map(|r| format!("{}/{}", r.alg.name(), r.backend.name()))
         .collect();
+    // Issue 24: the fastest backend (lowest median validate) per algorithm
+    // against jsonwebtoken[aws-lc] and the aws-lc-rs parsed-key floor.
+    println!("=== BEGIN RUST AIMS ===");
+    println!("| alg | fastest backend | validate µs | ÷ jsonwebtoken [aws-lc] (aim ≤ 0.90 on RS256/PS256/HS256) | ÷ aws-lc-rs parsed-key verify (aim ≤ 1.03, asymmetric) |");
+    println!("|---|---|---:|---|---|");
+    for alg in Algorithm::ALL {
+        let Some(best) = rows
+            .iter()
+            .filter(|r| r.alg == alg)
+            .min_by(|a, b| a.validate_ns.total_cmp(&b.validate_ns))
+        else {
+            continue;
+        };
+        let jwt_aim = matches!(alg, Algorithm::RS256 | Algorithm::PS256 | Algorithm::HS256);
+        let floor_aim = !alg.name().starts_with("HS");
+        let verdict = |r: Option<f64>, aim: f64, applies: bool| match (r, applies) {
+            (None, _) => "n/a".to_owned(),
+            (Some(r), false) => format!("{r:.3}"),
+            (Some(r), true) if r <= aim => format!("{r:.3} met"),
+            (Some(r), true) => format!("{r:.3} **not met**"),
+        };
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            alg.name(),
+            best.backend.name(),
+            us(best.validate_ns),
+            verdict(best.ratio_jwt[1], 0.90, jwt_aim),
+            verdict(best.ratio_floor, 1.03, floor_aim),
+        );
+    }
+    println!("=== END RUST AIMS ===");
     println!(
         "aims (validate ÷ raw ≤ 1.05 for RS/PS/ES/EdDSA, ≤ 2.0 for HS): {} of {} met{}",
         rows.len() - missed.len(),
@@ -671,7 +800,7 @@ fn print_tables(rows: &[Row]) {
 /// `--instr ALG WHO ITERS`: run one contender's loop `ITERS` times and
 /// nothing else timed, for `valgrind --tool=callgrind
 /// --collect-atstart=no --toggle-collect='*measured_loop*'`. `WHO` is
-/// `ring/validate`, `rustcrypto/raw`, `jsonwebtoken`, ... Prints the
+/// `ring/validate`, `aws-lc/raw`, `jsonwebtoken[aws-lc]`, ... Prints the
 /// contender and the count, so the instruction total divides cleanly.
 fn instr_mode(fx: &Fixture, args: &[String]) {
     let alg = args

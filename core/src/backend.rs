@@ -24,10 +24,21 @@
 //! the firmware under QEMU (`embedded/`, `scripts/test-embedded.sh`), on the
 //! Wycheproof P-256 file and the ES256 conformance cases.
 //!
-//! Why `ring` and not `aws-lc-rs`: both are far faster than the pure-Rust
-//! crates; `ring` builds in seconds with no C toolchain beyond `cc`, adds
-//! less to the wheel and the C library, and is what `rustls` and
-//! `jsonwebtoken` use. `aws-lc-rs` can be added behind the same seam.
+//! With the `aws-lc` feature, keys also carry aws-lc-rs's parsed forms
+//! (`ParsedPublicKey`, built once at load: one per RSA padding and hash,
+//! since a parsed key is tied to one verification algorithm; one for each
+//! EC or Ed25519 key; `hmac::Key`s for secrets), and [`Backend::AwsLc`]
+//! becomes the default (over `Ring` when both are in). It gets the same
+//! inputs after the same checks as the others. AWS-LC has P-521, so ES512
+//! goes to AWS-LC under it. Unlike the Rust backends, AWS-LC allocates with
+//! C `malloc` inside a verification (an `EVP_PKEY_CTX` per RSA/ECDSA/Ed25519
+//! check, the DER form of an ECDSA signature): not through Rust's global
+//! allocator, so it is invisible to a counting allocator, but it is a heap
+//! allocation: 32 per ES256 validation, 25 per RS256, 1 per Ed25519, none
+//! per HS256 (valgrind counts in BENCHMARKS.md, "Backend choice").
+//!
+//! Which backend the server artifacts use by default, and why, is measured
+//! in BENCHMARKS.md, "Backend choice".
 
 /// Which implementation verifies signatures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +49,10 @@ pub enum Backend {
     /// `ring` (feature `ring`): assembly-optimised, servers only.
     #[cfg(feature = "ring")]
     Ring,
+    /// `aws-lc-rs` (feature `aws-lc`): AWS-LC with keys parsed once,
+    /// servers only; every algorithm, P-521 included.
+    #[cfg(feature = "aws-lc")]
+    AwsLc,
     /// `p256-cm4` (feature `p256-cm4`, Arm targets only): the P256-Cortex-M4
     /// assembly for ES256; other algorithms as `RustCrypto`.
     #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
@@ -46,16 +61,35 @@ pub enum Backend {
 
 impl Backend {
     /// The default: `Cm4` when the `p256-cm4` feature is on (Arm only),
-    /// else `Ring` when the `ring` feature is on, else `RustCrypto`.
+    /// else `AwsLc` when the `aws-lc` feature is on, else `Ring` when the
+    /// `ring` feature is on, else `RustCrypto`.
     #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
     pub const DEFAULT: Backend = Backend::Cm4;
     /// The default: `Cm4` when the `p256-cm4` feature is on (Arm only),
-    /// else `Ring` when the `ring` feature is on, else `RustCrypto`.
-    #[cfg(all(feature = "ring", not(all(feature = "p256-cm4", target_arch = "arm"))))]
+    /// else `AwsLc` when the `aws-lc` feature is on, else `Ring` when the
+    /// `ring` feature is on, else `RustCrypto`.
+    #[cfg(all(
+        feature = "aws-lc",
+        not(all(feature = "p256-cm4", target_arch = "arm"))
+    ))]
+    pub const DEFAULT: Backend = Backend::AwsLc;
+    /// The default: `Cm4` when the `p256-cm4` feature is on (Arm only),
+    /// else `AwsLc` when the `aws-lc` feature is on, else `Ring` when the
+    /// `ring` feature is on, else `RustCrypto`.
+    #[cfg(all(
+        feature = "ring",
+        not(feature = "aws-lc"),
+        not(all(feature = "p256-cm4", target_arch = "arm"))
+    ))]
     pub const DEFAULT: Backend = Backend::Ring;
     /// The default: `Cm4` when the `p256-cm4` feature is on (Arm only),
-    /// else `Ring` when the `ring` feature is on, else `RustCrypto`.
-    #[cfg(not(any(feature = "ring", all(feature = "p256-cm4", target_arch = "arm"))))]
+    /// else `AwsLc` when the `aws-lc` feature is on, else `Ring` when the
+    /// `ring` feature is on, else `RustCrypto`.
+    #[cfg(not(any(
+        feature = "ring",
+        feature = "aws-lc",
+        all(feature = "p256-cm4", target_arch = "arm")
+    )))]
     pub const DEFAULT: Backend = Backend::RustCrypto;
 
     /// Every backend compiled into this build.
@@ -63,19 +97,30 @@ impl Backend {
         Backend::RustCrypto,
         #[cfg(feature = "ring")]
         Backend::Ring,
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc,
         #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
         Backend::Cm4,
     ];
 
-    /// A short name: `"rustcrypto"`, `"ring"` or `"cm4"`.
+    /// A short name: `"rustcrypto"`, `"ring"`, `"aws-lc"` or `"cm4"` (the
+    /// name of the cargo feature that brings it in, `rustcrypto` aside).
     pub const fn name(self) -> &'static str {
         match self {
             Backend::RustCrypto => "rustcrypto",
             #[cfg(feature = "ring")]
             Backend::Ring => "ring",
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => "aws-lc",
             #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
             Backend::Cm4 => "cm4",
         }
+    }
+
+    /// The backend compiled into this build whose [`name`](Self::name) is
+    /// `name`, or `None` (an unknown name, or a backend not compiled in).
+    pub fn from_name(name: &str) -> Option<Backend> {
+        Self::AVAILABLE.iter().copied().find(|b| b.name() == name)
     }
 }
 
@@ -83,6 +128,26 @@ impl Default for Backend {
     fn default() -> Self {
         Self::DEFAULT
     }
+}
+
+/// How long a key lives, for the backends that prepare keys: a key of a key
+/// set serves many verifications (prepared at load); a DPoP proof's `jwk`
+/// serves one (the `aws-lc` backend then keeps its bytes and parses them in
+/// the call, rather than paying a parse and a heap allocation at build).
+#[cfg(any(
+    feature = "rsa",
+    feature = "es256",
+    feature = "es384",
+    feature = "es512",
+    feature = "eddsa"
+))]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Uses {
+    /// A key of a key set: prepare once.
+    Many,
+    /// A key for one verification (a DPoP proof key).
+    #[cfg_attr(not(feature = "aws-lc"), allow(dead_code))]
+    Once,
 }
 
 #[cfg(feature = "ring")]
@@ -183,6 +248,236 @@ pub(crate) mod ring_impl {
     }
 }
 
+#[cfg(feature = "aws-lc")]
+pub(crate) mod awslc_impl {
+    //! AWS-LC through aws-lc-rs. A key kept for many tokens is parsed once
+    //! at load: a `ParsedPublicKey` is tied to one verification algorithm,
+    //! so an RSA key keeps one per padding and hash it may be used with
+    //! (six), an EC or Ed25519 key one; an HMAC secret keeps one
+    //! `hmac::Key` per hash. A key made for one verification (a DPoP
+    //! proof's `jwk`) keeps its bytes instead and is parsed in the call, so
+    //! building it costs no parse and no Rust heap. The callers have made
+    //! the same checks as for every backend (the key fits the algorithm,
+    //! the signature has its exact length).
+    #[cfg(any(feature = "rsa", feature = "hs256"))]
+    use crate::alg::{Algorithm, Hash, Scheme};
+    #[cfg(feature = "rsa")]
+    use alloc::{boxed::Box, vec::Vec};
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    use aws_lc_rs::signature::UnparsedPublicKey;
+    #[cfg(any(
+        feature = "rsa",
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    use aws_lc_rs::signature::{self as sig, ParsedPublicKey};
+
+    #[cfg(any(
+        feature = "rsa",
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    pub(crate) use super::Uses;
+
+    #[cfg(feature = "rsa")]
+    const RSA: [&sig::RsaParameters; 6] = [
+        &sig::RSA_PKCS1_2048_8192_SHA256,
+        &sig::RSA_PKCS1_2048_8192_SHA384,
+        &sig::RSA_PKCS1_2048_8192_SHA512,
+        &sig::RSA_PSS_2048_8192_SHA256,
+        &sig::RSA_PSS_2048_8192_SHA384,
+        &sig::RSA_PSS_2048_8192_SHA512,
+    ];
+
+    /// An RSA key parsed for each JWS RSA algorithm (PKCS#1 v1.5, then PSS
+    /// with salt = hash length; SHA-256/384/512 each), or its components.
+    #[cfg(feature = "rsa")]
+    #[derive(Clone)]
+    pub(crate) enum Rsa {
+        /// Boxed: one allocation at load, and a small enum.
+        Parsed(Box<[ParsedPublicKey; 6]>),
+        Once {
+            n: Vec<u8>,
+            e: Vec<u8>,
+        },
+    }
+
+    #[cfg(feature = "rsa")]
+    impl Rsa {
+        /// From the big-endian modulus and exponent (no leading zeros),
+        /// already within tokenlane's bounds; `None` if AWS-LC refuses them
+        /// (a key that passed those bounds is not refused: the suites
+        /// would show it as a differing verdict).
+        pub(crate) fn new(n: &[u8], e: &[u8], uses: Uses) -> Option<Self> {
+            if uses == Uses::Once {
+                return Some(Self::Once {
+                    n: n.to_vec(),
+                    e: e.to_vec(),
+                });
+            }
+            let c = sig::RsaPublicKeyComponents { n, e };
+            let p = |i: usize| c.to_parsed_public_key(RSA[i]).ok();
+            Some(Self::Parsed(Box::new([
+                p(0)?,
+                p(1)?,
+                p(2)?,
+                p(3)?,
+                p(4)?,
+                p(5)?,
+            ])))
+        }
+
+        pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], s: &[u8]) -> bool {
+            let i = match (alg.scheme(), alg.hash()) {
+                (Scheme::Pkcs1v15, Hash::Sha256) => 0,
+                (Scheme::Pkcs1v15, Hash::Sha384) => 1,
+                (Scheme::Pkcs1v15, Hash::Sha512) => 2,
+                (Scheme::Pss, Hash::Sha256) => 3,
+                (Scheme::Pss, Hash::Sha384) => 4,
+                (Scheme::Pss, Hash::Sha512) => 5,
+                (Scheme::Ecdsa | Scheme::Eddsa | Scheme::Hmac, _) => return false,
+            };
+            match self {
+                Self::Parsed(keys) => keys.get(i).is_some_and(|k| k.verify_sig(msg, s).is_ok()),
+                Self::Once { n, e } => sig::RsaPublicKeyComponents { n, e }
+                    .verify(RSA[i], msg, s)
+                    .is_ok(),
+            }
+        }
+    }
+
+    /// The longest public key kept as bytes: an uncompressed P-521 point.
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    const MAX_POINT: usize = 133;
+
+    /// An EC (P-256/384/521, fixed-length `r ‖ s` signatures) or Ed25519
+    /// public key: parsed, or its bytes (uncompressed SEC1 point, or the
+    /// 32-byte Ed25519 encoding) for one verification.
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    #[derive(Clone)]
+    pub(crate) enum Point {
+        Parsed(ParsedPublicKey),
+        Once {
+            alg: &'static dyn sig::VerificationAlgorithm,
+            len: usize,
+            bytes: [u8; MAX_POINT],
+        },
+    }
+
+    #[cfg(any(
+        feature = "es256",
+        feature = "es384",
+        feature = "es512",
+        feature = "eddsa"
+    ))]
+    impl Point {
+        fn new(
+            alg: &'static dyn sig::VerificationAlgorithm,
+            key: &[u8],
+            uses: Uses,
+        ) -> Option<Self> {
+            match uses {
+                Uses::Many => ParsedPublicKey::new(alg, key).ok().map(Self::Parsed),
+                Uses::Once => {
+                    let mut bytes = [0u8; MAX_POINT];
+                    bytes.get_mut(..key.len())?.copy_from_slice(key);
+                    Some(Self::Once {
+                        alg,
+                        len: key.len(),
+                        bytes,
+                    })
+                }
+            }
+        }
+
+        /// P-256 from its uncompressed SEC1 point (ES256).
+        #[cfg(feature = "es256")]
+        pub(crate) fn p256(point: &[u8; 65], uses: Uses) -> Option<Self> {
+            Self::new(&sig::ECDSA_P256_SHA256_FIXED, point, uses)
+        }
+
+        /// P-384 from its uncompressed SEC1 point (ES384).
+        #[cfg(feature = "es384")]
+        pub(crate) fn p384(point: &[u8; 97], uses: Uses) -> Option<Self> {
+            Self::new(&sig::ECDSA_P384_SHA384_FIXED, point, uses)
+        }
+
+        /// P-521 from its uncompressed SEC1 point (ES512).
+        #[cfg(feature = "es512")]
+        pub(crate) fn p521(point: &[u8], uses: Uses) -> Option<Self> {
+            Self::new(&sig::ECDSA_P521_SHA512_FIXED, point, uses)
+        }
+
+        /// Ed25519 from its 32-byte encoding (EdDSA / Ed25519).
+        #[cfg(feature = "eddsa")]
+        pub(crate) fn ed25519(key: &[u8; 32], uses: Uses) -> Option<Self> {
+            Self::new(&sig::ED25519, key, uses)
+        }
+
+        pub(crate) fn verify(&self, msg: &[u8], s: &[u8]) -> bool {
+            match self {
+                Self::Parsed(k) => k.verify_sig(msg, s).is_ok(),
+                Self::Once { alg, len, bytes } => bytes
+                    .get(..*len)
+                    .is_some_and(|b| UnparsedPublicKey::new(*alg, b).verify(msg, s).is_ok()),
+            }
+        }
+    }
+
+    #[cfg(feature = "hs256")]
+    /// Keyed HMAC states, prepared once.
+    #[derive(Clone)]
+    pub(crate) struct Hmac {
+        k256: aws_lc_rs::hmac::Key,
+        k384: aws_lc_rs::hmac::Key,
+        k512: aws_lc_rs::hmac::Key,
+    }
+
+    #[cfg(feature = "hs256")]
+    impl Hmac {
+        pub(crate) fn new(secret: &[u8]) -> Self {
+            use aws_lc_rs::hmac;
+            Self {
+                k256: hmac::Key::new(hmac::HMAC_SHA256, secret),
+                k384: hmac::Key::new(hmac::HMAC_SHA384, secret),
+                k512: hmac::Key::new(hmac::HMAC_SHA512, secret),
+            }
+        }
+
+        /// The caller has checked the secret length for `alg`.
+        pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], tag: &[u8]) -> bool {
+            if alg.scheme() != Scheme::Hmac {
+                return false;
+            }
+            let key = match alg.hash() {
+                Hash::Sha256 => &self.k256,
+                Hash::Sha384 => &self.k384,
+                Hash::Sha512 => &self.k512,
+            };
+            aws_lc_rs::hmac::verify(key, msg, tag).is_ok()
+        }
+    }
+}
+
 #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
 pub(crate) mod cm4_impl {
     //! ES256 through `p256-cm4`. All of it is safe Rust: the crate's own
@@ -226,8 +521,8 @@ pub(crate) mod cm4_impl {
             Some(Self { x, y })
         }
 
-        /// The uncompressed SEC1 form (for `ring`, when `p256` is absent).
-        #[cfg(all(feature = "ring", not(feature = "ecdsa")))]
+        /// The uncompressed SEC1 form (for `ring`/`aws-lc`, when `p256` is absent).
+        #[cfg(all(any(feature = "ring", feature = "aws-lc"), not(feature = "ecdsa")))]
         pub(crate) fn uncompressed(&self) -> [u8; 65] {
             let mut out = [0u8; 65];
             p256_cm4::point_to_octet_string_uncompressed(&mut out, &self.x, &self.y);
@@ -248,5 +543,22 @@ pub(crate) mod cm4_impl {
             let hash = sha2::Sha256::digest(msg);
             p256_cm4::verify(&self.x, &self.y, &hash, &words(r), &words(s))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn every_compiled_in_backend_is_found_by_its_name_and_no_other() {
+        for &b in Backend::AVAILABLE {
+            assert_eq!(Backend::from_name(b.name()), Some(b));
+        }
+        assert!(Backend::AVAILABLE.contains(&Backend::DEFAULT));
+        assert_eq!(Backend::from_name("aws_lc"), None);
+        assert_eq!(Backend::from_name(""), None);
+        #[cfg(feature = "aws-lc")]
+        assert_eq!(Backend::DEFAULT, Backend::AwsLc);
     }
 }

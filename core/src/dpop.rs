@@ -273,11 +273,17 @@ fn proof_key(m: &JwkMembers<'_>, alg: Algorithm) -> Result<Key, Error> {
     };
     match alg.family() {
         #[cfg(feature = "es256")]
-        KeyFamily::P256 => ec("P-256", Key::p256),
+        KeyFamily::P256 => ec("P-256", |x, y| {
+            Key::p256_for(x, y, crate::backend::Uses::Once)
+        }),
         #[cfg(feature = "es384")]
-        KeyFamily::P384 => ec("P-384", Key::p384),
+        KeyFamily::P384 => ec("P-384", |x, y| {
+            Key::p384_for(x, y, crate::backend::Uses::Once)
+        }),
         #[cfg(feature = "es512")]
-        KeyFamily::P521 => ec("P-521", Key::p521),
+        KeyFamily::P521 => ec("P-521", |x, y| {
+            Key::p521_for(x, y, crate::backend::Uses::Once)
+        }),
         #[cfg(feature = "eddsa")]
         KeyFamily::Ed25519 => {
             // RFC 8037 §2: an OKP key has `crv` and `x`, no `y`.
@@ -286,7 +292,7 @@ fn proof_key(m: &JwkMembers<'_>, alg: Algorithm) -> Result<Key, Error> {
             }
             let mut xb = [0u8; 33];
             let x = decode_into(m.x, &mut xb).ok_or(bad)?;
-            Key::ed25519(x).map_err(|_| bad)
+            Key::ed25519_for(x, crate::backend::Uses::Once).map_err(|_| bad)
         }
         #[cfg(feature = "rsa")]
         KeyFamily::Rsa => {
@@ -297,7 +303,7 @@ fn proof_key(m: &JwkMembers<'_>, alg: Algorithm) -> Result<Key, Error> {
             let mut eb = [0u8; 8];
             let n = decode_into(m.n, &mut nb).ok_or(bad)?;
             let e = decode_into(m.e, &mut eb).ok_or(bad)?;
-            Key::rsa(n, e).map_err(|_| bad)
+            Key::rsa_for(n, e, crate::backend::Uses::Once).map_err(|_| bad)
         }
         _ => {
             // A build without this family has no key for the proof.

@@ -174,6 +174,8 @@ struct RsaKey {
     rc: rsa::RsaPublicKey,
     #[cfg(feature = "ring")]
     ring: crate::backend::ring_impl::Rsa,
+    #[cfg(feature = "aws-lc")]
+    awslc: crate::backend::awslc_impl::Rsa,
 }
 
 #[cfg(feature = "es256")]
@@ -183,6 +185,8 @@ struct P256Key {
     rc: p256::ecdsa::VerifyingKey,
     #[cfg(feature = "ring")]
     point: [u8; 65],
+    #[cfg(feature = "aws-lc")]
+    awslc: crate::backend::awslc_impl::Point,
     #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
     cm4: crate::backend::cm4_impl::Point,
 }
@@ -193,13 +197,18 @@ struct P384Key {
     rc: p384::ecdsa::VerifyingKey,
     #[cfg(feature = "ring")]
     point: [u8; 97],
+    #[cfg(feature = "aws-lc")]
+    awslc: crate::backend::awslc_impl::Point,
 }
 
-/// P-521 has no `ring` verifier: both backends use `p521`.
+/// P-521 has no `ring` verifier: `Ring` uses `p521` as `RustCrypto` does;
+/// `AwsLc` has its own.
 #[cfg(feature = "es512")]
 #[derive(Clone)]
 struct P521Key {
     rc: p521::ecdsa::VerifyingKey,
+    #[cfg(feature = "aws-lc")]
+    awslc: crate::backend::awslc_impl::Point,
 }
 
 #[cfg(feature = "eddsa")]
@@ -208,6 +217,8 @@ struct Ed25519Key {
     rc: ed25519_dalek::VerifyingKey,
     #[cfg(feature = "ring")]
     bytes: [u8; 32],
+    #[cfg(feature = "aws-lc")]
+    awslc: crate::backend::awslc_impl::Point,
 }
 
 /// The uncompressed SEC1 point `04 ‖ x ‖ y` from JWK coordinates of
@@ -244,6 +255,8 @@ struct HmacKey {
     s512: Option<Hmac<sha2::Sha512>>,
     #[cfg(feature = "ring")]
     ring: crate::backend::ring_impl::Hmac,
+    #[cfg(feature = "aws-lc")]
+    awslc: crate::backend::awslc_impl::Hmac,
 }
 
 /// One verification key, with its optional `kid` and pinned `alg`.
@@ -275,6 +288,17 @@ impl Key {
     /// (65537).
     #[cfg(feature = "rsa")]
     pub fn rsa(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
+        Self::rsa_for(n, e, crate::backend::Uses::Many)
+    }
+
+    /// [`Key::rsa`] for `uses` verifications.
+    #[cfg(feature = "rsa")]
+    pub(crate) fn rsa_for(
+        n: &[u8],
+        e: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
+        let _ = uses;
         use crate::limits::{RSA_MAX_BITS, RSA_MAX_EXPONENT, RSA_MIN_BITS};
         let n = strip_leading_zeros(n);
         let e = strip_leading_zeros(e);
@@ -307,6 +331,9 @@ impl Key {
             RSA_MAX_BITS,
         )
         .map_err(|_| KeyError::RsaBadNumbers)?;
+        #[cfg(feature = "aws-lc")]
+        let awslc =
+            crate::backend::awslc_impl::Rsa::new(n, e, uses).ok_or(KeyError::RsaBadNumbers)?;
         Ok(Self::from_material(Material::Rsa(RsaKey {
             rc: key,
             #[cfg(feature = "ring")]
@@ -314,6 +341,8 @@ impl Key {
                 n: n.to_vec(),
                 e: e.to_vec(),
             },
+            #[cfg(feature = "aws-lc")]
+            awslc,
         })))
     }
 
@@ -323,12 +352,28 @@ impl Key {
     /// `PointNotOnCurve` when the point is not on P-256.
     #[cfg(feature = "es256")]
     pub fn p256(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        Self::p256_sec1(&sec1_from_xy::<32, 65>(x, y)?)
+        Self::p256_for(x, y, crate::backend::Uses::Many)
+    }
+
+    /// [`Key::p256`] for `uses` verifications.
+    #[cfg(feature = "es256")]
+    pub(crate) fn p256_for(
+        x: &[u8],
+        y: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
+        Self::p256_sec1_for(&sec1_from_xy::<32, 65>(x, y)?, uses)
     }
 
     /// A P-256 public key from a SEC1 encoded point (compressed or not).
     #[cfg(feature = "es256")]
     pub fn p256_sec1(point: &[u8]) -> Result<Self, KeyError> {
+        Self::p256_sec1_for(point, crate::backend::Uses::Many)
+    }
+
+    #[cfg(feature = "es256")]
+    fn p256_sec1_for(point: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
+        let _ = uses;
         #[cfg(feature = "ecdsa")]
         let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
@@ -336,20 +381,25 @@ impl Key {
         // without `ecdsa`: the key it verifies with is one it accepted.
         #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
         let cm4 = crate::backend::cm4_impl::Point::new(point).ok_or(KeyError::PointNotOnCurve)?;
-        #[cfg(all(feature = "ring", feature = "ecdsa"))]
+        #[cfg(all(any(feature = "ring", feature = "aws-lc"), feature = "ecdsa"))]
         let point = {
             let enc = vk.to_encoded_point(false);
             let mut p = [0u8; 65];
             p.copy_from_slice(enc.as_bytes());
             p
         };
-        #[cfg(all(feature = "ring", not(feature = "ecdsa")))]
+        #[cfg(all(any(feature = "ring", feature = "aws-lc"), not(feature = "ecdsa")))]
         let point = cm4.uncompressed();
+        #[cfg(feature = "aws-lc")]
+        let awslc = crate::backend::awslc_impl::Point::p256(&point, uses)
+            .ok_or(KeyError::PointNotOnCurve)?;
         Ok(Self::from_material(Material::P256(P256Key {
             #[cfg(feature = "ecdsa")]
             rc: vk,
             #[cfg(feature = "ring")]
             point,
+            #[cfg(feature = "aws-lc")]
+            awslc,
             #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
             cm4,
         })))
@@ -361,26 +411,47 @@ impl Key {
     /// `PointNotOnCurve` when the point is not on P-384.
     #[cfg(feature = "es384")]
     pub fn p384(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        Self::p384_sec1(&sec1_from_xy::<48, 97>(x, y)?)
+        Self::p384_for(x, y, crate::backend::Uses::Many)
+    }
+
+    /// [`Key::p384`] for `uses` verifications.
+    #[cfg(feature = "es384")]
+    pub(crate) fn p384_for(
+        x: &[u8],
+        y: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
+        Self::p384_sec1_for(&sec1_from_xy::<48, 97>(x, y)?, uses)
     }
 
     /// A P-384 public key from a SEC1 encoded point (compressed or not).
     /// Errors: `PointNotOnCurve` (off the curve, the identity, bad length).
     #[cfg(feature = "es384")]
     pub fn p384_sec1(point: &[u8]) -> Result<Self, KeyError> {
+        Self::p384_sec1_for(point, crate::backend::Uses::Many)
+    }
+
+    #[cfg(feature = "es384")]
+    fn p384_sec1_for(point: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
+        let _ = uses;
         let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
-        #[cfg(feature = "ring")]
+        #[cfg(any(feature = "ring", feature = "aws-lc"))]
         let point = {
             let enc = vk.to_encoded_point(false);
             let mut p = [0u8; 97];
             p.copy_from_slice(enc.as_bytes());
             p
         };
+        #[cfg(feature = "aws-lc")]
+        let awslc = crate::backend::awslc_impl::Point::p384(&point, uses)
+            .ok_or(KeyError::PointNotOnCurve)?;
         Ok(Self::from_material(Material::P384(P384Key {
             rc: vk,
             #[cfg(feature = "ring")]
             point,
+            #[cfg(feature = "aws-lc")]
+            awslc,
         })))
     }
 
@@ -391,16 +462,40 @@ impl Key {
     /// `PointNotOnCurve` when the point is not on P-521.
     #[cfg(feature = "es512")]
     pub fn p521(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        Self::p521_sec1(&sec1_from_xy::<66, 133>(x, y)?)
+        Self::p521_for(x, y, crate::backend::Uses::Many)
+    }
+
+    /// [`Key::p521`] for `uses` verifications.
+    #[cfg(feature = "es512")]
+    pub(crate) fn p521_for(
+        x: &[u8],
+        y: &[u8],
+        uses: crate::backend::Uses,
+    ) -> Result<Self, KeyError> {
+        Self::p521_sec1_for(&sec1_from_xy::<66, 133>(x, y)?, uses)
     }
 
     /// A P-521 public key from a SEC1 encoded point (compressed or not).
     /// Errors: `PointNotOnCurve` (off the curve, the identity, bad length).
     #[cfg(feature = "es512")]
     pub fn p521_sec1(point: &[u8]) -> Result<Self, KeyError> {
+        Self::p521_sec1_for(point, crate::backend::Uses::Many)
+    }
+
+    #[cfg(feature = "es512")]
+    fn p521_sec1_for(point: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
+        let _ = uses;
         let vk = p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
             .map_err(|_| KeyError::PointNotOnCurve)?;
-        Ok(Self::from_material(Material::P521(P521Key { rc: vk })))
+        #[cfg(feature = "aws-lc")]
+        let awslc =
+            crate::backend::awslc_impl::Point::p521(vk.to_encoded_point(false).as_bytes(), uses)
+                .ok_or(KeyError::PointNotOnCurve)?;
+        Ok(Self::from_material(Material::P521(P521Key {
+            rc: vk,
+            #[cfg(feature = "aws-lc")]
+            awslc,
+        })))
     }
 
     /// An Ed25519 public key from its 32-byte encoding (RFC 8032 §5.1.2;
@@ -415,6 +510,13 @@ impl Key {
     /// message; no honest signer has one. See the crate docs, "Ed25519".
     #[cfg(feature = "eddsa")]
     pub fn ed25519(x: &[u8]) -> Result<Self, KeyError> {
+        Self::ed25519_for(x, crate::backend::Uses::Many)
+    }
+
+    /// [`Key::ed25519`] for `uses` verifications.
+    #[cfg(feature = "eddsa")]
+    pub(crate) fn ed25519_for(x: &[u8], uses: crate::backend::Uses) -> Result<Self, KeyError> {
+        let _ = uses;
         let bytes: [u8; 32] = x.try_into().map_err(|_| KeyError::MissingMember("x"))?;
         let vk = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
             .map_err(|_| KeyError::PointNotOnCurve)?;
@@ -424,10 +526,15 @@ impl Key {
         if !canonical || vk.is_weak() {
             return Err(KeyError::PointNotOnCurve);
         }
+        #[cfg(feature = "aws-lc")]
+        let awslc = crate::backend::awslc_impl::Point::ed25519(&bytes, uses)
+            .ok_or(KeyError::PointNotOnCurve)?;
         Ok(Self::from_material(Material::Ed25519(Ed25519Key {
             rc: vk,
             #[cfg(feature = "ring")]
             bytes,
+            #[cfg(feature = "aws-lc")]
+            awslc,
         })))
     }
 
@@ -470,6 +577,8 @@ impl Key {
             s512,
             #[cfg(feature = "ring")]
             ring: crate::backend::ring_impl::Hmac::new(secret),
+            #[cfg(feature = "aws-lc")]
+            awslc: crate::backend::awslc_impl::Hmac::new(secret),
         })))
     }
 
@@ -712,6 +821,8 @@ impl Key {
                 match backend {
                     #[cfg(feature = "ring")]
                     Backend::Ring => k.ring.verify(alg, signing_input, sig),
+                    #[cfg(feature = "aws-lc")]
+                    Backend::AwsLc => k.awslc.verify(alg, signing_input, sig),
                     // RustCrypto; `Cm4` is ES256 only, so RSA goes here too.
                     _ => verify_rsa(&k.rc, alg, signing_input, sig),
                 }
@@ -728,6 +839,8 @@ impl Key {
                     Backend::Ring => {
                         crate::backend::ring_impl::verify_p256(&k.point, signing_input, sig)
                     }
+                    #[cfg(feature = "aws-lc")]
+                    Backend::AwsLc => k.awslc.verify(signing_input, sig),
                     #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
                     Backend::Cm4 => k.cm4.verify(signing_input, sig),
                     #[cfg(feature = "ecdsa")]
@@ -752,6 +865,8 @@ impl Key {
                     Backend::Ring => {
                         crate::backend::ring_impl::verify_p384(&k.point, signing_input, sig)
                     }
+                    #[cfg(feature = "aws-lc")]
+                    Backend::AwsLc => k.awslc.verify(signing_input, sig),
                     // Cm4 (P-256 assembly) has no P-384: the RustCrypto
                     // verifier serves it, as for the RustCrypto backend.
                     #[cfg(all(feature = "p256-cm4", target_arch = "arm"))]
@@ -771,10 +886,14 @@ impl Key {
                 if sig.len() != 132 {
                     return false;
                 }
-                // ring has no P-521 verifier: every backend uses p521.
-                match p521::ecdsa::Signature::from_slice(sig) {
-                    Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
-                    Err(_) => false,
+                match backend {
+                    #[cfg(feature = "aws-lc")]
+                    Backend::AwsLc => k.awslc.verify(signing_input, sig),
+                    // ring has no P-521 verifier: the other backends use p521.
+                    _ => match p521::ecdsa::Signature::from_slice(sig) {
+                        Ok(s) => k.rc.verify(signing_input, &s).is_ok(),
+                        Err(_) => false,
+                    },
                 }
             }
             #[cfg(feature = "eddsa")]
@@ -788,6 +907,8 @@ impl Key {
                     Backend::Ring => {
                         crate::backend::ring_impl::verify_ed25519(&k.bytes, signing_input, sig)
                     }
+                    #[cfg(feature = "aws-lc")]
+                    Backend::AwsLc => k.awslc.verify(signing_input, sig),
                     // `verify`, not `verify_strict`: the same cofactorless
                     // equation as ring (s < L required, R compared by its
                     // encoding); small-order keys never get this far.
@@ -812,6 +933,8 @@ impl Key {
                 match backend {
                     #[cfg(feature = "ring")]
                     Backend::Ring => h.ring.verify(alg, signing_input, sig),
+                    #[cfg(feature = "aws-lc")]
+                    Backend::AwsLc => h.awslc.verify(alg, signing_input, sig),
                     // RustCrypto; `Cm4` is ES256 only, so HMAC goes here too.
                     _ => match alg.hash() {
                         Hash::Sha256 => h

@@ -47,11 +47,12 @@
 //! | `p256-cm4` | no | ES256 with the P256-Cortex-M4 assembly (`p256-cm4` crate), `Backend::Cm4` as the default; Arm targets only (elsewhere it needs `ecdsa`); without `ecdsa` no `p256` crate is linked (see `EMBEDDED.md`) |
 //! | `es256` | via `ecdsa` / `p256-cm4` | the ES256 algorithm and P-256 keys; not useful alone |
 //! | `es384` | yes | ES384 (P-384, `p384`; `ring` on [`Backend::Ring`]) |
-//! | `es512` | yes | ES512 (P-521, `p521` on every backend: `ring` has no P-521) |
+//! | `es512` | yes | ES512 (P-521, `p521`; AWS-LC on `Backend::AwsLc`; `ring` has no P-521) |
 //! | `eddsa` | yes | `EdDSA` and `Ed25519` with Ed25519 keys (`ed25519-dalek`; `ring` on [`Backend::Ring`]); no heap, so a firmware can take it alone. Ed448 is not implemented |
 //! | `hmac` | yes | HS256/384/512 (= `hs256` + `hs384` + `hs512`) |
 //! | `hs256`, `hs384`, `hs512` | via `hmac` | one HMAC algorithm each; `hs256` alone keeps SHA-384/512 out of a firmware image |
 //! | `ring` | no | the fast `Backend::Ring` for servers (implies `alloc`); the C library, Python wheel and CLI enable it |
+//! | `aws-lc` | no | `Backend::AwsLc` (aws-lc-rs, keys parsed once; every algorithm, P-521 included), the default when on (implies `alloc`); the C library, Python wheel and CLI enable it. Its C code allocates with `malloc` inside an RSA/ECDSA/Ed25519 verification (not through Rust's allocator; counts in BENCHMARKS.md, "Backend choice") |
 //!
 //! With `--no-default-features --features ecdsa,hmac` (or `eddsa` alone) the
 //! crate builds for `thumbv7em-none-eabihf` and validation uses no heap at
