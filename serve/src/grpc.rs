@@ -84,7 +84,6 @@ use tonic::{Code, Status};
 
 use crate::decide::{Decision, Facts};
 use crate::io::{Exec, Io, Timer};
-use crate::log;
 use crate::server::{self, decide_request, record, until, Outcome, Shared};
 
 /// The one method served; any other path answers UNIMPLEMENTED.
@@ -416,49 +415,37 @@ pub(crate) async fn serve(
     connections: Arc<Semaphore>,
     stop: watch::Receiver<bool>,
 ) {
-    log::event(
+    let until_stopped = server::stopped(stop.clone());
+    server::accept_loop(
         "listening_grpc",
-        &[(
-            "address",
-            &listener
-                .local_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
-        )],
-    );
-    loop {
-        let accept = async {
-            let permit = Arc::clone(&connections).acquire_owned().await;
-            (permit, listener.accept().await)
-        };
-        let Some((permit, accepted)) = until(accept, server::stopped(stop.clone())).await else {
-            return;
-        };
-        let (Ok(permit), Ok((stream, peer))) = (permit, accepted) else {
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let shared = Arc::clone(&shared);
-        let stop = stop.clone();
-        let limits = shared.state.load().config.server.clone();
-        tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&shared), peer, req));
-            let streams = u32::try_from(limits.max_concurrency).unwrap_or(u32::MAX);
-            let header_list = u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX);
-            let conn = hyper::server::conn::http2::Builder::new(Exec)
-                .timer(Timer)
-                .max_concurrent_streams(streams)
-                .max_header_list_size(header_list)
-                .keep_alive_interval(Some(Duration::from_secs(60)))
-                .serve_connection(Io(stream), svc);
-            let mut conn = pin!(conn);
-            if until(conn.as_mut(), server::stopped(stop)).await.is_none() {
-                conn.as_mut().graceful_shutdown();
-                let _ = conn.await;
-            }
-            drop(permit);
-        });
-    }
+        &listener,
+        &connections,
+        until_stopped,
+        |stream, peer, permit| {
+            let shared = Arc::clone(&shared);
+            let stop = stop.clone();
+            let limits = shared.state.load().config.server.clone();
+            tokio::spawn(async move {
+                let svc =
+                    hyper::service::service_fn(move |req| handle(Arc::clone(&shared), peer, req));
+                let streams = u32::try_from(limits.max_concurrency).unwrap_or(u32::MAX);
+                let header_list = u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX);
+                let conn = hyper::server::conn::http2::Builder::new(Exec)
+                    .timer(Timer)
+                    .max_concurrent_streams(streams)
+                    .max_header_list_size(header_list)
+                    .keep_alive_interval(Some(Duration::from_secs(60)))
+                    .serve_connection(Io(stream), svc);
+                let mut conn = pin!(conn);
+                if until(conn.as_mut(), server::stopped(stop)).await.is_none() {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+                drop(permit);
+            });
+        },
+    )
+    .await;
 }
 
 #[cfg(test)]

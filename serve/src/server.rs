@@ -16,8 +16,8 @@ use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
 use tokenlane::UnixTime;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::config;
 use crate::decide::{self, deny_plain, Decision, Facts, IssuerKeys, State};
@@ -394,6 +394,45 @@ pub(crate) async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
+/// The accept loop both listeners (HTTP and gRPC) share: logs `event` with
+/// the listening address, then takes a permit of `connections` (the bound on
+/// open connections) before each `accept`, and hands the connection with its
+/// permit to `spawn`; returns when `stop` completes. A failed accept is
+/// skipped (the permit goes back).
+pub(crate) async fn accept_loop<S: Future>(
+    event: &str,
+    listener: &TcpListener,
+    connections: &Arc<Semaphore>,
+    stop: S,
+    mut spawn: impl FnMut(TcpStream, SocketAddr, OwnedSemaphorePermit),
+) {
+    let mut stop = pin!(stop);
+    log::event(
+        event,
+        &[(
+            "address",
+            &listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        )],
+    );
+    loop {
+        let accept = async {
+            let permit = Arc::clone(connections).acquire_owned().await;
+            (permit, listener.accept().await)
+        };
+        let Some((permit, accepted)) = until(accept, stop.as_mut()).await else {
+            return;
+        };
+        let (Ok(permit), Ok((stream, peer))) = (permit, accepted) else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        spawn(stream, peer, permit);
+    }
+}
+
 /// Checks each issuer's keys every few seconds on the blocking pool (the
 /// first round loads them): readiness, and keys kept warm.
 async fn readiness(shared: Arc<Shared>, stop: watch::Receiver<bool>) {
@@ -525,48 +564,34 @@ pub(crate) async fn serve(
         };
         let _ = until(term.recv(), int.recv()).await;
     };
-    let mut signals = pin!(signals);
-    log::event(
+    accept_loop(
         "listening",
-        &[(
-            "address",
-            &listener
-                .local_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
-        )],
-    );
-    loop {
-        let accept = async {
-            let permit = Arc::clone(&connections).acquire_owned().await;
-            (permit, listener.accept().await)
-        };
-        let Some((permit, accepted)) = until(accept, signals.as_mut()).await else {
-            break;
-        };
-        let (Ok(permit), Ok((stream, peer))) = (permit, accepted) else {
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let shared = Arc::clone(&shared);
-        let stop = stop_rx.clone();
-        let max_buf = server.max_header_bytes;
-        let read_timeout = Duration::from_millis(server.header_read_timeout_ms);
-        tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&shared), peer, req));
-            let conn = hyper::server::conn::http1::Builder::new()
-                .max_buf_size(max_buf)
-                .timer(Timer)
-                .header_read_timeout(read_timeout)
-                .serve_connection(Io(stream), svc);
-            let mut conn = pin!(conn);
-            if until(conn.as_mut(), stopped(stop)).await.is_none() {
-                conn.as_mut().graceful_shutdown();
-                let _ = conn.await;
-            }
-            drop(permit);
-        });
-    }
+        &listener,
+        &connections,
+        signals,
+        |stream, peer, permit| {
+            let shared = Arc::clone(&shared);
+            let stop = stop_rx.clone();
+            let max_buf = server.max_header_bytes;
+            let read_timeout = Duration::from_millis(server.header_read_timeout_ms);
+            tokio::spawn(async move {
+                let svc =
+                    hyper::service::service_fn(move |req| handle(Arc::clone(&shared), peer, req));
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .max_buf_size(max_buf)
+                    .timer(Timer)
+                    .header_read_timeout(read_timeout)
+                    .serve_connection(Io(stream), svc);
+                let mut conn = pin!(conn);
+                if until(conn.as_mut(), stopped(stop)).await.is_none() {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+                drop(permit);
+            });
+        },
+    )
+    .await;
     log::event("shutting_down", &[]);
     let _ = stop_tx.send(true);
     let max = u32::try_from(server.max_connections).unwrap_or(u32::MAX);
