@@ -38,9 +38,19 @@ mod request;
 
 use pyo3::prelude::*;
 
+/// The verification backend this build's validators use: the name of the
+/// core's `Backend::DEFAULT` (`"aws-lc"`, `"ring"` or `"rustcrypto"`), set
+/// when the wheel is built (its cargo features); never fails.
+#[pyfunction]
+fn backend() -> &'static str {
+    tokenlane::Backend::DEFAULT.name()
+}
+
 /// The extension module. Its table of contents is the whole native API.
 #[pymodule]
 mod _native {
+    #[pymodule_export]
+    use super::backend;
     #[pymodule_export]
     use super::errors::{error_codes, error_description, remote_error_codes, www_authenticate};
     #[pymodule_export]

@@ -29,6 +29,13 @@ def test_all_lists_the_public_names() -> None:
     assert {"KeySet", "AccessTokenValidator", "IdTokenValidator", "TokenError", "bearer_token"} <= set(tokenlane.__all__)
 
 
+def test_the_default_wheel_verifies_with_aws_lc() -> None:
+    # The documented default of the wheel (README, "Verification backends";
+    # BENCHMARKS.md, "Backend choice"): a build that silently fell back to
+    # ring or the pure-Rust crates fails here.
+    assert tokenlane.backend() == "aws-lc"
+
+
 def test_classes_live_in_the_native_module_and_are_frozen(keyset: tokenlane.KeySet) -> None:
     api = access_validator(keyset)
     for obj in (keyset, api, id_validator(keyset)):

@@ -95,6 +95,7 @@ def test_all_lists_are_the_classes_themselves() -> None:
         "KeySource",
         "NonceIssuer",
         "ReplayStore",
+        "backend",
         "bearer_token",
     ]
     assert tokenlane.__all__ == natives + exceptions.__all__

@@ -37,6 +37,7 @@ from tokenlane._native import (
     KeySource,
     NonceIssuer,
     ReplayStore,
+    backend,
 )
 from tokenlane import exceptions as _exceptions
 from tokenlane.exceptions import *  # noqa: F403 (one class per error code; see exceptions.__all__)
@@ -53,6 +54,7 @@ __all__ = [
     "KeySource",
     "NonceIssuer",
     "ReplayStore",
+    "backend",
     "bearer_token",
 ]
 __all__ += _exceptions.__all__

@@ -16,6 +16,7 @@ __all__ = [
     "KeySource",
     "NonceIssuer",
     "ReplayStore",
+    "backend",
     "bearer_token",
     "error_codes",
     "error_description",
@@ -38,6 +39,9 @@ _ReplayCallback = Callable[[str, str, int, int], bool]
 
 def bearer_token(authorization: Union[str, bytes, bytearray, None]) -> str:
     """The Bearer token of an ``Authorization`` value, by the core's RFC 6750 §2.1 rules."""
+
+def backend() -> str:
+    """The verification backend this build uses (the core's default): ``"aws-lc"``, ``"ring"`` or ``"rustcrypto"``."""
 
 def error_codes() -> list[tuple[str, str, int]]:
     """The core's code table: ``(code, rfc6750_error, http_status)`` in number order."""
