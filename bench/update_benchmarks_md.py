@@ -42,6 +42,12 @@ def lock_version(name: str) -> str:
     return m.group(1) if m else "?"
 
 
+def lock_versions(name: str) -> list:
+    """Every version of `name` in Cargo.lock (a crate may be locked twice)."""
+    lock = open("Cargo.lock", encoding="utf-8").read()
+    return re.findall(rf'name = "{re.escape(name)}"\nversion = "([^"]+)"', lock) or ["?"]
+
+
 def machine(out: str) -> str:
     cpu = "?"
     with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -59,8 +65,10 @@ def machine(out: str) -> str:
         f"- load average when the run started (1/5/15 min): {load}",
         f"- {sh('rustc', '--version')}; crates: ring {lock_version('ring')}, "
         f"rsa {lock_version('rsa')}, p256 {lock_version('p256')}, hmac {lock_version('hmac')}, "
-        f"sha2 {lock_version('sha2')}, jsonwebtoken {lock_version('jsonwebtoken')} "
-        "(feature `rust_crypto`)",
+        f"sha2 {lock_version('sha2')}, aws-lc-rs {lock_version('aws-lc-rs')} "
+        f"(aws-lc-sys {lock_version('aws-lc-sys')}), jsonwebtoken "
+        + " and ".join(lock_versions('jsonwebtoken'))
+        + " (10 as `jsonwebtoken_rc` on `rust_crypto`, 11 on its default `aws_lc_rs`)",
         f"- Rust bench: {rust}",
         f"- Python: {py}",
         f"- C: {sh('gcc', '--version').splitlines()[0] if sh('gcc', '--version') else '?'}; "
