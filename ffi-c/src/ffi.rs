@@ -263,14 +263,251 @@ impl Text {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         self.0.split_last().map_or(&[], |(_, rest)| rest)
     }
+}
+
+/// Where one text lies in a [`Texts`]: its first byte and its length (the
+/// NUL after it not counted).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    start: usize,
+    len: usize,
+}
+
+/// A list of texts in a [`Texts`]: `n` [`Span`]s stored in its table from
+/// byte `at` on, [`SPAN_BYTES`] each.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct List {
+    at: usize,
+    n: usize,
+}
+
+impl List {
+    /// The number of texts in the list.
+    pub(crate) fn len(self) -> usize {
+        self.n
+    }
+}
+
+/// Bytes of one [`Span`] in a [`Texts`] table (its start and its length,
+/// native-endian `usize`s).
+const SPAN_BYTES: usize = 2 * core::mem::size_of::<usize>();
+
+/// Every text of one handle (an accepted token) in ONE allocation, each
+/// followed by a NUL, and the span tables of its lists (audiences, scopes):
+/// one allocation per token instead of one per text, and each text copied
+/// once, straight from the validated token. Sized exactly beforehand with
+/// [`TextsLen`] and filled with [`TextsBuilder`]; immutable afterwards, so
+/// a pointer handed to C stays valid until the handle is freed.
+#[derive(Debug)]
+pub(crate) struct Texts(Box<[u8]>);
+
+/// The empty text handed out for a span that is not in a [`Texts`]: its
+/// pointer is followed by a NUL, as every text's.
+static EMPTY: [u8; 1] = [0];
+
+/// A text inside a [`Texts`], with the NUL that follows it there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextRef<'a>(&'a [u8]);
+
+impl<'a> TextRef<'a> {
+    /// The text without its NUL.
+    pub(crate) fn as_bytes(self) -> &'a [u8] {
+        self.0
+    }
 
     /// The start of the text, for C (NUL-terminated).
-    pub(crate) fn as_ptr(&self) -> *const c_char {
+    pub(crate) fn as_ptr(self) -> *const c_char {
         self.0.as_ptr().cast::<c_char>()
     }
 
     /// The length without the NUL.
-    pub(crate) fn len(&self) -> usize {
-        self.as_bytes().len()
+    pub(crate) fn len(self) -> usize {
+        self.0.len()
+    }
+}
+
+impl Texts {
+    /// The text at `span` (a NUL-terminated empty text for a span that is
+    /// not this value's: never the case for spans its builder returned).
+    pub(crate) fn get(&self, span: Span) -> TextRef<'_> {
+        let end = span.start.saturating_add(span.len);
+        match (self.0.get(span.start..end), self.0.get(end)) {
+            (Some(text), Some(0)) => TextRef(text),
+            _ => TextRef(EMPTY.get(..0).unwrap_or_default()),
+        }
+    }
+
+    /// The `index`-th text of `list`, or `None` past its end.
+    pub(crate) fn nth(&self, list: List, index: usize) -> Option<TextRef<'_>> {
+        if index >= list.n {
+            return None;
+        }
+        let at = index.checked_mul(SPAN_BYTES)?.checked_add(list.at)?;
+        let entry = self.0.get(at..at.checked_add(SPAN_BYTES)?)?;
+        let (start, len) = entry.split_at(SPAN_BYTES / 2);
+        let start = usize::from_ne_bytes(start.try_into().ok()?);
+        let len = usize::from_ne_bytes(len.try_into().ok()?);
+        Some(self.get(Span { start, len }))
+    }
+
+    /// The texts of `list`, in order.
+    pub(crate) fn iter(&self, list: List) -> impl Iterator<Item = TextRef<'_>> {
+        (0..list.n).filter_map(move |i| self.nth(list, i))
+    }
+}
+
+/// The exact size of a [`Texts`], counted text by text before building it
+/// (the same texts, in any order, as the builder then receives).
+#[derive(Debug, Default)]
+pub(crate) struct TextsLen(usize);
+
+impl TextsLen {
+    /// Counts one text and its NUL.
+    pub(crate) fn text(&mut self, s: &str) {
+        self.0 = self.0.saturating_add(s.len()).saturating_add(1);
+    }
+
+    /// Counts an optional text.
+    pub(crate) fn opt(&mut self, s: Option<&str>) {
+        if let Some(s) = s {
+            self.text(s);
+        }
+    }
+
+    /// Counts a list (its texts and its table) and returns its length, for
+    /// [`TextsBuilder::list`].
+    pub(crate) fn list<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> usize {
+        let mut n = 0usize;
+        for s in items {
+            self.text(s);
+            self.0 = self.0.saturating_add(SPAN_BYTES);
+            n = n.saturating_add(1);
+        }
+        n
+    }
+}
+
+/// Fills a [`Texts`] of a size [`TextsLen`] counted.
+#[derive(Debug)]
+pub(crate) struct TextsBuilder(Vec<u8>);
+
+impl TextsBuilder {
+    /// An empty builder with room for exactly `len` (so [`Self::finish`]
+    /// does not reallocate).
+    pub(crate) fn new(len: &TextsLen) -> Self {
+        Self(Vec::with_capacity(len.0))
+    }
+
+    /// Appends `s` and a NUL.
+    pub(crate) fn text(&mut self, s: &str) -> Span {
+        let span = Span {
+            start: self.0.len(),
+            len: s.len(),
+        };
+        self.0.extend_from_slice(s.as_bytes());
+        self.0.push(0);
+        span
+    }
+
+    /// Appends an optional text.
+    pub(crate) fn opt(&mut self, s: Option<&str>) -> Option<Span> {
+        s.map(|s| self.text(s))
+    }
+
+    /// Appends a list of `n` texts (the count [`TextsLen::list`] returned
+    /// for the same items): its table, then the texts. Items past `n` are
+    /// not stored (the same items cannot yield more the second time).
+    pub(crate) fn list<'a>(&mut self, n: usize, items: impl IntoIterator<Item = &'a str>) -> List {
+        let at = self.0.len();
+        let table = n.saturating_mul(SPAN_BYTES);
+        self.0.resize(at.saturating_add(table), 0);
+        let mut stored = 0usize;
+        for (i, s) in items.into_iter().take(n).enumerate() {
+            let span = self.text(s);
+            let slot = at.saturating_add(i.saturating_mul(SPAN_BYTES));
+            if let Some(entry) = self.0.get_mut(slot..slot.saturating_add(SPAN_BYTES)) {
+                let (start, len) = entry.split_at_mut(SPAN_BYTES / 2);
+                start.copy_from_slice(&span.start.to_ne_bytes());
+                len.copy_from_slice(&span.len.to_ne_bytes());
+            }
+            stored = i.saturating_add(1);
+        }
+        List { at, n: stored }
+    }
+
+    /// The finished texts.
+    pub(crate) fn finish(self) -> Texts {
+        Texts(self.0.into_boxed_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads a handed-out text as C does: the bytes and the one after them.
+    fn c_view(t: TextRef<'_>) -> (Vec<u8>, u8) {
+        let with_nul = t.as_bytes().len() + 1;
+        // SAFETY: a `TextRef` is followed by a NUL inside its `Texts`.
+        let all = unsafe { slice::from_raw_parts(t.as_ptr().cast::<u8>(), with_nul) };
+        (t.as_bytes().to_vec(), all[t.len()])
+    }
+
+    #[test]
+    fn texts_are_one_exact_allocation_each_followed_by_a_nul() {
+        let aud = ["https://api.example", "a\0b", ""];
+        let scopes = ["read", "write"];
+        let mut len = TextsLen::default();
+        len.text("RS256");
+        len.opt(None);
+        len.opt(Some("user-123"));
+        let aud_n = len.list(aud);
+        let scope_n = len.list(scopes);
+        let empty_n = len.list([]);
+        assert_eq!((aud_n, scope_n, empty_n), (3, 2, 0));
+        let counted = len.0;
+        let mut b = TextsBuilder::new(&len);
+        let alg = b.text("RS256");
+        assert!(b.opt(None).is_none());
+        let sub = b.opt(Some("user-123")).expect("given");
+        let aud_list = b.list(aud_n, aud);
+        let scope_list = b.list(scope_n, scopes);
+        let empty = b.list(empty_n, []);
+        assert_eq!(b.0.capacity(), counted, "sized exactly: no reallocation");
+        let t = b.finish();
+        assert_eq!(t.0.len(), counted);
+        assert_eq!(c_view(t.get(alg)), (b"RS256".to_vec(), 0));
+        assert_eq!(c_view(t.get(sub)), (b"user-123".to_vec(), 0));
+        assert_eq!(aud_list.len(), 3);
+        for (i, want) in aud.iter().enumerate() {
+            let got = t.nth(aud_list, i).expect("in range");
+            assert_eq!(c_view(got), (want.as_bytes().to_vec(), 0));
+        }
+        assert!(t.nth(aud_list, 3).is_none());
+        let got: Vec<&[u8]> = t.iter(scope_list).map(|s| s.as_bytes()).collect();
+        assert_eq!(got, [b"read".as_slice(), b"write".as_slice()]);
+        assert_eq!(empty.len(), 0);
+        assert!(t.nth(empty, 0).is_none());
+        assert_eq!(t.iter(empty).count(), 0);
+    }
+
+    #[test]
+    fn a_span_from_elsewhere_is_an_empty_nul_terminated_text() {
+        let mut len = TextsLen::default();
+        len.text("x");
+        let mut b = TextsBuilder::new(&len);
+        let _ = b.text("x");
+        let t = b.finish();
+        for span in [
+            Span { start: 0, len: 5 },
+            Span { start: 9, len: 0 },
+            Span {
+                start: usize::MAX,
+                len: 2,
+            },
+            Span { start: 0, len: 0 }, // followed by `x`, not a NUL
+        ] {
+            assert_eq!(c_view(t.get(span)), (Vec::new(), 0));
+        }
     }
 }

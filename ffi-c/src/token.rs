@@ -1,26 +1,35 @@
 //! Accepted tokens: owned copies of what validation exposed, read through
 //! getters. An access token has scopes; an ID token has none.
+//!
+//! A token's texts live in one allocation ([`Texts`]), each copied once
+//! from the validated token and followed by a NUL; the token value itself
+//! is the second and last allocation of a validation through the C ABI.
 
 use core::ffi::c_char;
 
-use tokenlane::{AccessToken, IdToken, StrList};
+use tokenlane::{AccessToken, IdToken};
 
 use crate::error::{tokenlane_result, Failure};
-use crate::ffi::{self, Castable, OutPtr, Text};
+use crate::ffi::{self, Castable, List, OutPtr, Span, TextRef, Texts, TextsBuilder, TextsLen};
 use crate::panic::ffi_boundary;
 
-fn texts(list: StrList<'_>) -> Vec<Text> {
-    list.iter().map(Text::new).collect()
-}
-
 /// Hands out a text owned by a token handle: pointer and length.
-fn give(text: &Text, out: OutPtr<*const c_char>, out_len: OutPtr<usize>) -> Result<(), Failure> {
+fn give(
+    text: TextRef<'_>,
+    out: OutPtr<*const c_char>,
+    out_len: OutPtr<usize>,
+) -> Result<(), Failure> {
     out.write(text.as_ptr());
     out_len.write(text.len());
     Ok(())
 }
 
-/// The shared body of every text getter.
+/// The texts of a token value (its `texts` field).
+trait HasTexts {
+    fn texts(&self) -> &Texts;
+}
+
+/// The shared body of every text getter: `pick` chooses the text's span.
 ///
 /// # Safety
 /// `handle` is NULL or a live token handle of type `C`; `out` and `out_len`
@@ -29,7 +38,7 @@ unsafe fn text_getter<C: Castable>(
     handle: *const C,
     out: *mut *const c_char,
     out_len: *mut usize,
-    pick: impl FnOnce(&C::RustType) -> Result<&Text, Failure>,
+    pick: impl FnOnce(&C::RustType) -> Result<TextRef<'_>, Failure>,
 ) -> Result<(), Failure> {
     // SAFETY: forwarded contract.
     let t = unsafe { ffi::try_ref(handle) }.ok_or_else(|| Failure::null("token"))?;
@@ -58,12 +67,24 @@ unsafe fn number_getter<C: Castable>(
     Ok(())
 }
 
-fn present<'a>(text: &'a Option<Text>, claim: &str) -> Result<&'a Text, Failure> {
-    text.as_ref().ok_or_else(|| Failure::absent(claim))
+/// A text the token always has.
+fn text<T: HasTexts>(t: &T, span: Span) -> Result<TextRef<'_>, Failure> {
+    Ok(t.texts().get(span))
 }
 
-fn nth(list: &[Text], index: usize) -> Result<&Text, Failure> {
-    list.get(index).ok_or_else(|| {
+/// An optional claim's text, or `CLAIM_ABSENT`.
+fn present<'a, T: HasTexts>(
+    t: &'a T,
+    span: Option<Span>,
+    claim: &str,
+) -> Result<TextRef<'a>, Failure> {
+    span.map(|s| t.texts().get(s))
+        .ok_or_else(|| Failure::absent(claim))
+}
+
+/// The `index`-th text of a list, or `INVALID_ARGUMENT`.
+fn nth<T: HasTexts>(t: &T, list: List, index: usize) -> Result<TextRef<'_>, Failure> {
+    t.texts().nth(list, index).ok_or_else(|| {
         Failure::invalid(format!(
             "index {index} is out of range (count {})",
             list.len()
@@ -84,37 +105,68 @@ pub struct tokenlane_access_token {
     _private: [u8; 0],
 }
 
-/// The Rust value behind a `tokenlane_access_token`.
+/// The Rust value behind a `tokenlane_access_token`: the numbers, and the
+/// spans of its texts in `texts`.
 #[derive(Debug)]
 pub(crate) struct AccessData {
-    alg: Text,
-    iss: Text,
-    sub: Option<Text>,
-    client_id: Option<Text>,
-    jti: Option<Text>,
-    aud: Vec<Text>,
-    scopes: Vec<Text>,
+    texts: Texts,
+    alg: Span,
+    iss: Span,
+    sub: Option<Span>,
+    client_id: Option<Span>,
+    jti: Option<Span>,
+    aud: List,
+    scopes: List,
+    claims: Span,
     exp: u64,
     iat: Option<u64>,
     nbf: Option<u64>,
-    claims: Text,
 }
 
 impl AccessData {
+    /// Copies what `t` exposes: every text once, into one allocation.
     pub(crate) fn new(t: &AccessToken<'_>) -> Self {
+        let alg = t.alg().map_or("", |a| a.name());
+        let (iss, sub, client_id, jti) = (t.iss(), t.sub(), t.client_id(), t.jti());
+        let claims = t.claims_json();
+        let mut len = TextsLen::default();
+        len.text(alg);
+        len.text(iss);
+        len.opt(sub);
+        len.opt(client_id);
+        len.opt(jti);
+        let aud_n = len.list(t.aud());
+        let scope_n = len.list(t.scopes());
+        len.text(claims);
+        let mut b = TextsBuilder::new(&len);
+        let alg = b.text(alg);
+        let iss = b.text(iss);
+        let sub = b.opt(sub);
+        let client_id = b.opt(client_id);
+        let jti = b.opt(jti);
+        let aud = b.list(aud_n, t.aud());
+        let scopes = b.list(scope_n, t.scopes());
+        let claims = b.text(claims);
         Self {
-            alg: Text::new(t.alg().map_or("", |a| a.name())),
-            iss: Text::new(t.iss()),
-            sub: t.sub().map(Text::new),
-            client_id: t.client_id().map(Text::new),
-            jti: t.jti().map(Text::new),
-            aud: texts(t.aud()),
-            scopes: texts(t.scopes()),
+            texts: b.finish(),
+            alg,
+            iss,
+            sub,
+            client_id,
+            jti,
+            aud,
+            scopes,
+            claims,
             exp: t.exp(),
             iat: t.iat(),
             nbf: t.nbf(),
-            claims: Text::new(t.claims_json()),
         }
+    }
+}
+
+impl HasTexts for AccessData {
+    fn texts(&self) -> &Texts {
+        &self.texts
     }
 }
 
@@ -134,7 +186,7 @@ pub extern "C" fn tokenlane_access_token_alg(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| Ok(&t.alg)) }
+        unsafe { text_getter(token, out, out_len, |t| text(t, t.alg)) }
     }
 }
 
@@ -149,7 +201,7 @@ pub extern "C" fn tokenlane_access_token_iss(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| Ok(&t.iss)) }
+        unsafe { text_getter(token, out, out_len, |t| text(t, t.iss)) }
     }
 }
 
@@ -165,7 +217,7 @@ pub extern "C" fn tokenlane_access_token_sub(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| present(&t.sub, "sub")) }
+        unsafe { text_getter(token, out, out_len, |t| present(t, t.sub, "sub")) }
     }
 }
 
@@ -180,7 +232,7 @@ pub extern "C" fn tokenlane_access_token_client_id(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| present(&t.client_id, "client_id")) }
+        unsafe { text_getter(token, out, out_len, |t| present(t, t.client_id, "client_id")) }
     }
 }
 
@@ -195,7 +247,7 @@ pub extern "C" fn tokenlane_access_token_jti(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| present(&t.jti, "jti")) }
+        unsafe { text_getter(token, out, out_len, |t| present(t, t.jti, "jti")) }
     }
 }
 
@@ -221,7 +273,7 @@ pub extern "C" fn tokenlane_access_token_aud_get(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| nth(&t.aud, index)) }
+        unsafe { text_getter(token, out, out_len, |t| nth(t, t.aud, index)) }
     }
 }
 
@@ -250,7 +302,7 @@ pub extern "C" fn tokenlane_access_token_scope_get(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| nth(&t.scopes, index)) }
+        unsafe { text_getter(token, out, out_len, |t| nth(t, t.scopes, index)) }
     }
 }
 
@@ -267,7 +319,7 @@ pub extern "C" fn tokenlane_access_token_has_scope(
         let Some(t) = (unsafe { ffi::try_ref(token) }) else { return false };
         // SAFETY: the caller passes NULL or `scope_len` readable bytes.
         let Ok(scope) = (unsafe { ffi::try_slice(scope, scope_len, "scope") }) else { return false };
-        t.scopes.iter().any(|s| s.as_bytes() == scope)
+        t.texts.iter(t.scopes).any(|s| s.as_bytes() == scope)
     }
 }
 
@@ -321,7 +373,7 @@ pub extern "C" fn tokenlane_access_token_claims_json(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| Ok(&t.claims)) }
+        unsafe { text_getter(token, out, out_len, |t| text(t, t.claims)) }
     }
 }
 
@@ -344,33 +396,59 @@ pub struct tokenlane_id_token {
     _private: [u8; 0],
 }
 
-/// The Rust value behind a `tokenlane_id_token`.
+/// The Rust value behind a `tokenlane_id_token`: the numbers, and the
+/// spans of its texts in `texts`.
 #[derive(Debug)]
 pub(crate) struct IdData {
-    iss: Text,
-    sub: Text,
-    aud: Vec<Text>,
+    texts: Texts,
+    iss: Span,
+    sub: Span,
+    aud: List,
+    nonce: Option<Span>,
+    azp: Option<Span>,
+    claims: Span,
     exp: u64,
     iat: u64,
     auth_time: Option<u64>,
-    nonce: Option<Text>,
-    azp: Option<Text>,
-    claims: Text,
 }
 
 impl IdData {
+    /// Copies what `t` exposes: every text once, into one allocation.
     pub(crate) fn new(t: &IdToken<'_>) -> Self {
+        let (iss, sub, nonce, azp) = (t.iss(), t.sub(), t.nonce(), t.azp());
+        let claims = t.claims_json();
+        let mut len = TextsLen::default();
+        len.text(iss);
+        len.text(sub);
+        let aud_n = len.list(t.aud());
+        len.opt(nonce);
+        len.opt(azp);
+        len.text(claims);
+        let mut b = TextsBuilder::new(&len);
+        let iss = b.text(iss);
+        let sub = b.text(sub);
+        let aud = b.list(aud_n, t.aud());
+        let nonce = b.opt(nonce);
+        let azp = b.opt(azp);
+        let claims = b.text(claims);
         Self {
-            iss: Text::new(t.iss()),
-            sub: Text::new(t.sub()),
-            aud: texts(t.aud()),
+            texts: b.finish(),
+            iss,
+            sub,
+            aud,
+            nonce,
+            azp,
+            claims,
             exp: t.exp(),
             iat: t.iat(),
             auth_time: t.auth_time(),
-            nonce: t.nonce().map(Text::new),
-            azp: t.azp().map(Text::new),
-            claims: Text::new(t.claims_json()),
         }
+    }
+}
+
+impl HasTexts for IdData {
+    fn texts(&self) -> &Texts {
+        &self.texts
     }
 }
 
@@ -389,7 +467,7 @@ pub extern "C" fn tokenlane_id_token_iss(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| Ok(&t.iss)) }
+        unsafe { text_getter(token, out, out_len, |t| text(t, t.iss)) }
     }
 }
 
@@ -404,7 +482,7 @@ pub extern "C" fn tokenlane_id_token_sub(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| Ok(&t.sub)) }
+        unsafe { text_getter(token, out, out_len, |t| text(t, t.sub)) }
     }
 }
 
@@ -419,7 +497,7 @@ pub extern "C" fn tokenlane_id_token_nonce(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| present(&t.nonce, "nonce")) }
+        unsafe { text_getter(token, out, out_len, |t| present(t, t.nonce, "nonce")) }
     }
 }
 
@@ -434,7 +512,7 @@ pub extern "C" fn tokenlane_id_token_azp(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| present(&t.azp, "azp")) }
+        unsafe { text_getter(token, out, out_len, |t| present(t, t.azp, "azp")) }
     }
 }
 
@@ -459,7 +537,7 @@ pub extern "C" fn tokenlane_id_token_aud_get(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| nth(&t.aud, index)) }
+        unsafe { text_getter(token, out, out_len, |t| nth(t, t.aud, index)) }
     }
 }
 
@@ -508,7 +586,7 @@ pub extern "C" fn tokenlane_id_token_claims_json(
 ) -> tokenlane_result {
     ffi_boundary! { result:
         // SAFETY: the caller passes NULL or a live token and writable outputs.
-        unsafe { text_getter(token, out, out_len, |t| Ok(&t.claims)) }
+        unsafe { text_getter(token, out, out_len, |t| text(t, t.claims)) }
     }
 }
 

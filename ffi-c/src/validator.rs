@@ -17,6 +17,7 @@ use crate::keyset::tokenlane_keyset;
 #[cfg(feature = "remote")]
 use crate::keysource::tokenlane_keysource;
 use crate::panic::ffi_boundary;
+use crate::scratch::with_scratch;
 use crate::token::{tokenlane_access_token, tokenlane_id_token, AccessData, IdData};
 
 /// Where a validator's keys come from: a key set the caller replaces
@@ -231,21 +232,21 @@ impl AccessValidator {
         let now = UnixTime::from_secs(now);
         let len = token.len().min(self.policy.max_token_bytes());
         match self.keys.current() {
-            KeysFrom::Set(keys) => {
-                let mut scratch = vec![0u8; scratch_len(len)];
+            KeysFrom::Set(keys) => with_scratch(scratch_len(len), |scratch| {
                 let t = self
                     .policy
-                    .validate(token, &keys, now, &mut scratch)
+                    .validate(token, &keys, now, scratch)
                     .map_err(|e| Failure::core(&e))?;
                 Ok(AccessData::new(&t))
-            }
+            }),
             #[cfg(feature = "remote")]
             KeysFrom::Source(source) => {
-                let mut scratch = vec![0u8; tokenlane_remote::scratch_len(len)];
-                let t = source
-                    .validate_access(&self.policy.policy(), token, now, &mut scratch)
-                    .map_err(|e| source_failure(&e))?;
-                Ok(AccessData::new(&t))
+                with_scratch(tokenlane_remote::scratch_len(len), |scratch| {
+                    let t = source
+                        .validate_access(&self.policy.policy(), token, now, scratch)
+                        .map_err(|e| source_failure(&e))?;
+                    Ok(AccessData::new(&t))
+                })
             }
         }
     }
@@ -422,12 +423,14 @@ pub extern "C" fn tokenlane_access_validator_introspect_response(
         let response = unsafe { ffi::try_slice(response, response_len, "response") }?;
         // SAFETY: the caller passes NULL or a writable pointer location.
         let out = unsafe { OutPtr::new(out, "out") }?;
-        let mut scratch = vec![0u8; response.len()];
-        let t = v.policy
-            .policy()
-            .validate_introspection(response, UnixTime::from_secs(now), &mut scratch)
-            .map_err(|e| Failure::core(&e))?;
-        out.write(ffi::box_into_ptr(AccessData::new(&t)));
+        let data = with_scratch(response.len(), |scratch| {
+            let t = v.policy
+                .policy()
+                .validate_introspection(response, UnixTime::from_secs(now), scratch)
+                .map_err(|e| Failure::core(&e))?;
+            Ok(AccessData::new(&t))
+        })?;
+        out.write(ffi::box_into_ptr(data));
         Ok(())
     }
 }
@@ -623,22 +626,20 @@ pub extern "C" fn tokenlane_id_validator_validate(
         let now = UnixTime::from_secs(now);
         let len = token.len().min(v.policy.max_token_bytes());
         let t = match v.keys.current() {
-            KeysFrom::Set(keys) => {
-                let mut scratch = vec![0u8; scratch_len(len)];
+            KeysFrom::Set(keys) => with_scratch(scratch_len(len), |scratch| {
                 let t = v.policy
-                    .validate(token, &keys, now, &checks, &mut scratch)
+                    .validate(token, &keys, now, &checks, scratch)
                     .map_err(|e| Failure::core(&e))?;
-                IdData::new(&t)
-            }
+                Ok(IdData::new(&t))
+            }),
             #[cfg(feature = "remote")]
-            KeysFrom::Source(source) => {
-                let mut scratch = vec![0u8; tokenlane_remote::scratch_len(len)];
+            KeysFrom::Source(source) => with_scratch(tokenlane_remote::scratch_len(len), |scratch| {
                 let t = source
-                    .validate_id(&v.policy.policy(), token, now, &checks, &mut scratch)
+                    .validate_id(&v.policy.policy(), token, now, &checks, scratch)
                     .map_err(|e| source_failure(&e))?;
-                IdData::new(&t)
-            }
-        };
+                Ok(IdData::new(&t))
+            }),
+        }?;
         out.write(ffi::box_into_ptr(t));
         Ok(())
     }

@@ -416,8 +416,10 @@ tokenlane_result tl_build_validator(const tl_case *c, const tokenlane_keyset *ke
     return rc;
 }
 
+/* A text getter's output equals `want`, and a NUL follows it (the getters'
+ * contract: texts may be read as C strings). */
 static int same(const char *p, size_t len, const tl_buf *want) {
-    return want->data != NULL && len == want->len && memcmp(p, want->data, len) == 0;
+    return want->data != NULL && len == want->len && memcmp(p, want->data, len) == 0 && p[len] == '\0';
 }
 
 /* Compares a text getter's outcome with an expected, possibly absent,

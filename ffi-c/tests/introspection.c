@@ -68,8 +68,10 @@ static void icase_free(icase *c) {
     memset(c, 0, sizeof *c);
 }
 
+/* A text getter's output equals `want`, and a NUL follows it (the getters'
+ * contract: texts may be read as C strings). */
 static int same(const char *p, size_t len, const tl_buf *want) {
-    return want->data != NULL && len == want->len && memcmp(p, want->data, len) == 0;
+    return want->data != NULL && len == want->len && memcmp(p, want->data, len) == 0 && p[len] == '\0';
 }
 
 /* A text getter against an expected (possibly absent) value. */
