@@ -374,17 +374,38 @@ impl TextsLen {
         }
     }
 
-    /// Counts a list (its texts and its table) and returns its length, for
-    /// [`TextsBuilder::list`].
-    pub(crate) fn list<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> usize {
+    /// Counts a list (its texts and its table), reading it once: the
+    /// result holds the texts for [`TextsBuilder::list`] when they are few.
+    pub(crate) fn list<'a, L>(&mut self, list: L) -> ListItems<'a, L>
+    where
+        L: IntoIterator<Item = &'a str> + Copy,
+    {
+        let mut few = [""; FEW];
         let mut n = 0usize;
-        for s in items {
+        for s in list {
+            if let Some(slot) = few.get_mut(n) {
+                *slot = s;
+            }
             self.text(s);
             self.0 = self.0.saturating_add(SPAN_BYTES);
             n = n.saturating_add(1);
         }
-        n
+        ListItems { few, n, list }
     }
+}
+
+/// How many texts of a list [`TextsLen::list`] keeps on the stack (one
+/// audience and a few scopes are the common token), so that copying them
+/// does not read the token's list a second time.
+const FEW: usize = 8;
+
+/// A list as [`TextsLen::list`] counted it: its length, and its texts when
+/// there are at most [`FEW`] (a longer list is read again when copied).
+#[derive(Debug)]
+pub(crate) struct ListItems<'a, L> {
+    few: [&'a str; FEW],
+    n: usize,
+    list: L,
 }
 
 /// Fills a [`Texts`] of a size [`TextsLen`] counted.
@@ -414,10 +435,21 @@ impl TextsBuilder {
         s.map(|s| self.text(s))
     }
 
-    /// Appends a list of `n` texts (the count [`TextsLen::list`] returned
-    /// for the same items): its table, then the texts. Items past `n` are
-    /// not stored (the same items cannot yield more the second time).
-    pub(crate) fn list<'a>(&mut self, n: usize, items: impl IntoIterator<Item = &'a str>) -> List {
+    /// Appends a list [`TextsLen::list`] counted: its table, then its texts.
+    pub(crate) fn list<'a, L>(&mut self, items: &ListItems<'a, L>) -> List
+    where
+        L: IntoIterator<Item = &'a str> + Copy,
+    {
+        match items.few.get(..items.n) {
+            Some(few) => self.list_of(items.n, few.iter().copied()),
+            None => self.list_of(items.n, items.list),
+        }
+    }
+
+    /// Appends a table of `n` spans, then the texts of `items`, which has
+    /// `n` (items past `n` are not stored: a list read twice cannot yield
+    /// more the second time).
+    fn list_of<'a>(&mut self, n: usize, items: impl IntoIterator<Item = &'a str>) -> List {
         let at = self.0.len();
         let table = n.saturating_mul(SPAN_BYTES);
         self.0.resize(at.saturating_add(table), 0);
@@ -463,16 +495,22 @@ mod tests {
         len.opt(Some("user-123"));
         let aud_n = len.list(aud);
         let scope_n = len.list(scopes);
+        let many: [&str; FEW + 2] = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"];
+        let many_n = len.list(many);
         let empty_n = len.list([]);
-        assert_eq!((aud_n, scope_n, empty_n), (3, 2, 0));
+        assert_eq!(
+            (aud_n.n, scope_n.n, many_n.n, empty_n.n),
+            (3, 2, FEW + 2, 0)
+        );
         let counted = len.0;
         let mut b = TextsBuilder::new(&len);
         let alg = b.text("RS256");
         assert!(b.opt(None).is_none());
         let sub = b.opt(Some("user-123")).expect("given");
-        let aud_list = b.list(aud_n, aud);
-        let scope_list = b.list(scope_n, scopes);
-        let empty = b.list(empty_n, []);
+        let aud_list = b.list(&aud_n);
+        let scope_list = b.list(&scope_n);
+        let many_list = b.list(&many_n);
+        let empty = b.list(&empty_n);
         assert_eq!(b.0.capacity(), counted, "sized exactly: no reallocation");
         let t = b.finish();
         assert_eq!(t.0.len(), counted);
@@ -486,6 +524,9 @@ mod tests {
         assert!(t.nth(aud_list, 3).is_none());
         let got: Vec<&[u8]> = t.iter(scope_list).map(|s| s.as_bytes()).collect();
         assert_eq!(got, [b"read".as_slice(), b"write".as_slice()]);
+        let got: Vec<&[u8]> = t.iter(many_list).map(|s| s.as_bytes()).collect();
+        let want: Vec<&[u8]> = many.iter().map(|s| s.as_bytes()).collect();
+        assert_eq!(got, want, "a list longer than FEW is read again, whole");
         assert_eq!(empty.len(), 0);
         assert!(t.nth(empty, 0).is_none());
         assert_eq!(t.iter(empty).count(), 0);

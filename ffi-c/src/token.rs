@@ -144,8 +144,8 @@ impl AccessData {
         let sub = b.opt(sub);
         let client_id = b.opt(client_id);
         let jti = b.opt(jti);
-        let aud = b.list(aud_n, t.aud());
-        let scopes = b.list(scope_n, t.scopes());
+        let aud = b.list(&aud_n);
+        let scopes = b.list(&scope_n);
         let claims = b.text(claims);
         Self {
             texts: b.finish(),
@@ -427,7 +427,7 @@ impl IdData {
         let mut b = TextsBuilder::new(&len);
         let iss = b.text(iss);
         let sub = b.text(sub);
-        let aud = b.list(aud_n, t.aud());
+        let aud = b.list(&aud_n);
         let nonce = b.opt(nonce);
         let azp = b.opt(azp);
         let claims = b.text(claims);
