@@ -261,6 +261,8 @@ mod lane;
 pub mod limits;
 pub mod nonce;
 pub mod request;
+#[cfg(feature = "std")]
+pub mod scratch;
 pub mod time;
 pub mod untrusted;
 
@@ -284,4 +286,6 @@ pub use lane::owned::{OwnedAccessPolicy, OwnedIdPolicy, PolicyBuilder};
 pub use lane::witness::{token_sha256, SignatureWitness};
 pub use lane::{LaneSetting, PolicyError};
 pub use limits::scratch_len;
+#[cfg(feature = "std")]
+pub use scratch::with_scratch;
 pub use time::UnixTime;

@@ -8,7 +8,7 @@
 //!
 //! Structure (as rustls-ffi): [`ffi`](crate) holds every pointer cast,
 //! [`panic`](crate) the one panic boundary macro wrapping every entry point,
-//! `scratch` the per-thread buffer validations decode into, and each module one object: `error` (result codes, error detail,
+//! the core's `tokenlane::with_scratch` the per-thread buffer validations decode into, and each module one object: `error` (result codes, error detail,
 //! `WWW-Authenticate`), `keyset`, `config`, `validator`, `token`, `request`
 //! (the `Authorization` header).
 #![allow(non_camel_case_types)]
@@ -24,7 +24,6 @@
 // Internal plumbing.
 mod ffi;
 mod panic;
-mod scratch;
 
 // The objects, in the order the header presents them (cbindgen follows the
 // module order, hence one group each, which rustfmt keeps).

@@ -17,8 +17,8 @@ use crate::keyset::tokenlane_keyset;
 #[cfg(feature = "remote")]
 use crate::keysource::tokenlane_keysource;
 use crate::panic::ffi_boundary;
-use crate::scratch::with_scratch;
 use crate::token::{tokenlane_access_token, tokenlane_id_token, AccessData, IdData};
+use tokenlane::with_scratch;
 
 /// Where a validator's keys come from: a key set the caller replaces
 /// (`*_set_keys`), or a key source it follows (`*_set_keysource`).

@@ -192,21 +192,11 @@ pub(crate) fn scratch(len: usize, max_token_bytes: usize) -> Vec<u8> {
     }
 }
 
-/// The largest scratch buffer a thread keeps between calls (64 KiB: tokens
-/// up to about 40 KiB); a larger one is freed after its call.
-const KEPT_SCRATCH: usize = 64 * 1024;
-
-std::thread_local! {
-    /// This thread's reused scratch buffer ([`with_scratch`]).
-    static SCRATCH: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
-}
-
 /// Runs `f` with a zeroed scratch buffer for a token of `len` bytes (none
-/// over `max_token_bytes`, as [`scratch`]): this thread's buffer, reused
-/// from call to call instead of a new allocation per validation, and
-/// zeroed again after `f` (it held the decoded token). Should `f` ever run
-/// while the buffer is in use (it never calls back into Python, so it
-/// cannot today), it gets a fresh one.
+/// over `max_token_bytes`, as [`scratch`]): the core's per-thread buffer
+/// ([`tokenlane::with_scratch`]), reused from call to call instead of a new
+/// allocation per validation, and zeroed again after `f` returns or panics
+/// (it held the decoded token).
 pub(crate) fn with_scratch<R>(
     len: usize,
     max_token_bytes: usize,
@@ -217,21 +207,7 @@ pub(crate) fn with_scratch<R>(
     } else {
         scratch_len(len)
     };
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < need {
-                buf.resize(need, 0);
-            }
-            let used = buf.get_mut(..need).unwrap_or_default();
-            let r = f(used);
-            used.fill(0);
-            if buf.len() > KEPT_SCRATCH {
-                *buf = Vec::new();
-            }
-            r
-        }
-        Err(_) => f(&mut vec![0; need]),
-    })
+    tokenlane::with_scratch(need, f)
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {

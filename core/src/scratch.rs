@@ -1,18 +1,21 @@
-//! The scratch buffer a validation decodes the token into: one per thread,
-//! reused from call to call instead of an allocation per validation, and
-//! zeroed after every use (it holds the decoded token).
+//! The scratch buffer a validation decodes the token into, for front ends
+//! that validate on many threads (the C library, the Python wheel): one per
+//! thread, reused from call to call instead of an allocation per
+//! validation, and zeroed after every use (it holds the decoded token).
+//! Feature `std` (thread-local storage).
 //!
 //! Bounds: a thread keeps at most [`KEPT_SCRATCH`] bytes between calls; a
 //! larger buffer (a token over about 40 KiB) is freed after its call. The
 //! buffer is freed when its thread exits (Rust's thread-local destructor,
-//! which also runs for threads the C caller created).
+//! which also runs for threads a C caller created).
 
+use alloc::vec::Vec;
 use core::cell::RefCell;
 
 /// The largest scratch buffer a thread keeps between calls (64 KiB: tokens
-/// up to about 40 KiB, the Python wrapper's bound too); a larger one is
-/// freed after its call, so one huge token does not pin memory in a thread.
-const KEPT_SCRATCH: usize = 64 * 1024;
+/// up to about 40 KiB); a larger one is freed after its call, so one huge
+/// token does not pin memory in a thread.
+pub const KEPT_SCRATCH: usize = 64 * 1024;
 
 std::thread_local! {
     /// This thread's reused scratch buffer ([`with_scratch`]). All zero
@@ -30,12 +33,14 @@ impl Drop for ZeroOnDrop<'_> {
     }
 }
 
-/// Runs `f` with a zeroed buffer of `need` bytes: this thread's buffer
+/// Runs `f` with a zeroed buffer of `need` bytes (for a validation,
+/// [`crate::scratch_len`] of the token's length): this thread's buffer
 /// (grown when too small), zeroed again after `f` returns or panics. Should
 /// `f` run while the buffer is already in use (a nested validation on the
 /// same thread), it gets a fresh allocation instead. Whatever `f` returns
-/// must not borrow the buffer (the signature enforces it).
-pub(crate) fn with_scratch<R>(need: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+/// must not borrow the buffer (the signature enforces it). Never fails;
+/// allocates only when the thread's buffer is too small or in use.
+pub fn with_scratch<R>(need: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             if buf.len() < need {
@@ -50,7 +55,7 @@ pub(crate) fn with_scratch<R>(need: usize, f: impl FnOnce(&mut [u8]) -> R) -> R 
             }
             r
         }
-        Err(_) => f(&mut vec![0; need]),
+        Err(_) => f(&mut alloc::vec![0; need]),
     })
 }
 
